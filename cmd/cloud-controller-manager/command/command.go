@@ -1,0 +1,121 @@
+// Package command builds the cloud-controller-manager cobra command on
+// k8s.io/cloud-provider's app package, with the adjustments that let the
+// deployment guide's manifest run unchanged (lock type mapping, plain-HTTP
+// health checks on the secure port) and our own --version.
+package command
+
+import (
+	"fmt"
+	"net"
+	"strconv"
+
+	"github.com/spf13/cobra"
+	"k8s.io/client-go/tools/leaderelection/resourcelock"
+	cloudprovider "k8s.io/cloud-provider"
+	"k8s.io/cloud-provider/app"
+	cloudcontrollerconfig "k8s.io/cloud-provider/app/config"
+	"k8s.io/cloud-provider/names"
+	"k8s.io/cloud-provider/options"
+	cliflag "k8s.io/component-base/cli/flag"
+	"k8s.io/klog/v2"
+
+	alicloud "github.com/alicloud-ccm/alicloud-ccm/cloudprovider"
+)
+
+// legacyLockTypes are lock types client-go v0.37 refuses at start-up; the
+// incumbent's manifests still ask for them, so we map them to leases.
+var legacyLockTypes = map[string]bool{
+	"endpoints": true, "configmaps": true, "endpointsleases": true, "configmapsleases": true,
+}
+
+// New returns the cloud-controller-manager command. stopCh stops it (tests
+// run it in-process; main passes wait.NeverStop).
+func New(stopCh <-chan struct{}) (*cobra.Command, error) {
+	opts, err := options.NewCloudControllerManagerOptions()
+	if err != nil {
+		return nil, fmt.Errorf("initialising options: %w", err)
+	}
+	opts.KubeCloudShared.CloudProvider.Name = alicloud.ProviderName
+
+	fss := cliflag.NamedFlagSets{}
+	health := fss.FlagSet("alicloud health")
+	plainHealth := health.Bool("plain-http-healthz", true,
+		"Also answer plain-HTTP GET /healthz, /livez and /readyz on the secure port (--secure-port), "+
+			"so a livenessProbe with scheme HTTP works; every other plain-HTTP request is refused. "+
+			"HTTPS on the same port is unchanged.")
+
+	cmd := app.NewCloudControllerManagerCommand(opts, cloudInitializer, controllerInitializers(),
+		names.CCMControllerAliases(), fss, stopCh)
+	cmd.Use = "cloud-controller-manager"
+	frameworkRun := cmd.RunE
+	cmd.RunE = func(c *cobra.Command, args []string) error {
+		if v, _ := c.Flags().GetString("version"); v != "" && v != "false" {
+			fmt.Fprintln(c.OutOrStdout(), VersionString())
+			return nil
+		}
+		mapLegacyLock(opts)
+		if *plainHealth {
+			if err := installDualListener(opts, stopCh); err != nil {
+				return err
+			}
+		}
+		return frameworkRun(c, args)
+	}
+	return cmd, nil
+}
+
+// mapLegacyLock replaces a lock type client-go no longer supports with
+// "leases", logging one warning, instead of failing at start-up.
+func mapLegacyLock(opts *options.CloudControllerManagerOptions) {
+	le := &opts.Generic.LeaderElection.ResourceLock
+	if legacyLockTypes[*le] {
+		klog.Warningf("--leader-elect-resource-lock=%s is no longer supported by client-go; using %q instead", *le, resourcelock.LeasesResourceLock)
+		*le = resourcelock.LeasesResourceLock
+	}
+}
+
+// installDualListener opens the secure port itself and hands the framework a
+// listener that only sees TLS connections; plain-HTTP connections on the same
+// port reach a small server that answers health checks only.
+func installDualListener(opts *options.CloudControllerManagerOptions, stopCh <-chan struct{}) error {
+	ss := opts.SecureServing
+	if ss == nil || ss.BindPort <= 0 || ss.Listener != nil {
+		return nil
+	}
+	addr := net.JoinHostPort(ss.BindAddress.String(), strconv.Itoa(ss.BindPort))
+	ln, err := net.Listen(ss.BindNetwork, addr)
+	if err != nil {
+		if ss.BindNetwork == "" {
+			ln, err = net.Listen("tcp", addr)
+		}
+		if err != nil {
+			return fmt.Errorf("listening on --secure-port %s: %w", addr, err)
+		}
+	}
+	dual := newDualListener(ln)
+	ss.Listener = dual.TLS()
+	go servePlainHealth(dual.Plain(), ln.Addr(), stopCh)
+	return nil
+}
+
+func cloudInitializer(cfg *cloudcontrollerconfig.CompletedConfig) cloudprovider.Interface {
+	shared := cfg.ComponentConfig.KubeCloudShared
+	if shared.CloudProvider.Name != alicloud.ProviderName {
+		klog.Fatalf("--cloud-provider=%q is not supported by this binary; use %q", shared.CloudProvider.Name, alicloud.ProviderName)
+	}
+	cloud, err := alicloud.NewFromFile(shared.CloudProvider.CloudConfigFile)
+	if err != nil {
+		klog.Fatalf("Initialising the %s cloud provider: %v", alicloud.ProviderName, err)
+	}
+	return cloud
+}
+
+// controllerInitializers returns the framework's controllers plus ours, so
+// --controllers can switch every one of them.
+func controllerInitializers() map[string]app.ControllerInitFuncConstructor {
+	inits := map[string]app.ControllerInitFuncConstructor{}
+	for name, c := range app.DefaultInitFuncConstructors {
+		inits[name] = c
+	}
+	return inits
+}
