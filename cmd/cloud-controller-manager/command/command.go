@@ -49,7 +49,9 @@ func New(stopCh <-chan struct{}) (*cobra.Command, error) {
 	cmd.Use = "cloud-controller-manager"
 	frameworkRun := cmd.RunE
 	cmd.RunE = func(c *cobra.Command, args []string) error {
-		if v, _ := c.Flags().GetString("version"); v != "" && v != "false" {
+		// The framework's --version prints the Kubernetes library version;
+		// users want ours, so answer it before the framework sees it.
+		if f := c.Flags().Lookup("version"); f != nil && f.Value.String() != "false" {
 			fmt.Fprintln(c.OutOrStdout(), VersionString())
 			return nil
 		}
