@@ -1,0 +1,203 @@
+package cloudapi
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"regexp"
+	"strings"
+)
+
+// ErrNotFound matches (via errors.Is) an *APIError whose code means the
+// resource the call addressed does not exist; see IsNotFoundCode.
+var ErrNotFound = errors.New("resource not found")
+
+// APIError is an error answer of an Alibaba Cloud API (the SDK's ServerError),
+// annotated with the product and action. Message is sanitized: it never holds
+// the server's string-to-sign (which names the AccessKeyId).
+type APIError struct {
+	Product    string // SDK product code, e.g. "Slb"
+	Action     string // e.g. "DescribeLoadBalancers"
+	Code       string // e.g. "InvalidLoadBalancerId.NotFound"; empty if the body was not an API error document
+	Message    string
+	RequestID  string
+	HTTPStatus int
+}
+
+// Error names product, action, code, message and request ID.
+func (e *APIError) Error() string {
+	code := e.Code
+	if code == "" {
+		code = fmt.Sprintf("HTTP %d", e.HTTPStatus)
+	}
+	return fmt.Sprintf("%s %s: %s: %s (RequestId: %s)", e.Product, e.Action, code, e.Message, e.RequestID)
+}
+
+// Is makes errors.Is(err, ErrNotFound) true for not-found codes.
+func (e *APIError) Is(target error) bool {
+	return target == ErrNotFound && isNotFound(e)
+}
+
+// TransportError is a failure without an API answer: connection refused,
+// timeout, TLS failure, unparsable response, credential retrieval failure...
+// Its message and wrapped error never contain the request URL's query string,
+// where the SDK puts AccessKeyId, Signature and SecurityToken.
+type TransportError struct {
+	Product string
+	Action  string
+	// Code is the SDK client error code (e.g. "SDK.JsonUnmarshalError"), if any.
+	Code string
+	err  error // sanitized
+}
+
+// Error describes the failure without credentials or signed URLs.
+func (e *TransportError) Error() string {
+	return fmt.Sprintf("%s %s: transport error: %s", e.Product, e.Action, redact(e.err.Error()))
+}
+
+// Unwrap returns the sanitized cause (e.g. a *url.Error whose URL has no
+// query), so errors.Is(err, context.DeadlineExceeded) and net.Error checks work.
+func (e *TransportError) Unwrap() error { return e.err }
+
+// notFoundCodes are API error codes that mean "the addressed resource does
+// not exist" (alibaba-api.md §1.6, §2, §3). Codes ending in ".NotFound" are
+// NOT matched generically: InvalidAccessKeyId.NotFound, InvalidRegionId.NotFound
+// or InvalidFilterKey.NotFound describe bad requests, not missing resources.
+var notFoundCodes = map[string]bool{
+	// SLB
+	"InvalidLoadBalancerId.NotFound":     true,
+	"ListenerNotFound":                   true,
+	"ResourceNotFound.Listener":          true,
+	"InvalidRuleId.NotFound":             true,
+	"InvalidParameter.DomainExtensionId": true, // "The specified DomainExtensionId does not exist."
+	// VPC
+	"InvalidVpcId.NotFound":        true,
+	"Forbidden.VpcNotFound":        true,
+	"InvalidVSwitchId.NotFound":    true,
+	"InvalidRouteTableId.NotFound": true,
+	"InvalidRouteTable.NotFound":   true,
+	"InvalidRouteEntry.NotFound":   true,
+	"InvalidRouteEntryId.NotFound": true,
+	"InvalidRouteEntry":            true, // DeleteRouteEntry: "Specified routeEntry not exist."
+	"VPC_ROUTER_ENTRY_NOT_EXIST":   true, // per-entry FailedCode of DeleteRouteEntries
+	"InvalidAllocationId.NotFound": true,
+	// ECS
+	"InvalidInstanceId.NotFound":         true,
+	"InvalidEcsId.NotFound":              true,
+	"InvalidEniId.NotFound":              true,
+	"InvalidNetworkInterfaceId.NotFound": true,
+}
+
+// IsNotFoundCode reports whether an API error code (or a per-entry FailedCode
+// of the batch route APIs) means the addressed resource does not exist. The
+// ambiguous CLB code InvalidParameter is only a not-found with HTTP 404 or the
+// "does not exist" message, which this function cannot see; use IsNotFound.
+func IsNotFoundCode(code string) bool { return notFoundCodes[code] }
+
+func isNotFound(e *APIError) bool {
+	if notFoundCodes[e.Code] {
+		return true
+	}
+	// CLB reuses InvalidParameter for missing resources: 404 "The specified
+	// VServerGroupId does not exist." and 400 "The specified resource does not
+	// exist." (alibaba-api.md §1.6). Other InvalidParameter answers are real
+	// validation errors.
+	if e.Code == "InvalidParameter" && e.Product == ProductSLB {
+		return e.HTTPStatus == 404 || strings.Contains(strings.ToLower(e.Message), "does not exist")
+	}
+	return false
+}
+
+// IsNotFound reports whether err (or an error it wraps) is an API error
+// meaning the addressed resource does not exist.
+func IsNotFound(err error) bool { return errors.Is(err, ErrNotFound) }
+
+// IsThrottled reports whether err is a server-side throttling answer
+// (Throttling, Throttling.User, Throttling.Api, Rejected.Throttling...).
+func IsThrottled(err error) bool { return isThrottleCode(Code(err)) }
+
+func isThrottleCode(code string) bool {
+	return strings.HasPrefix(code, "Throttling") || code == "Rejected.Throttling"
+}
+
+// Code returns the API error code of err, or "" if err is not (and does not
+// wrap) an *APIError.
+func Code(err error) string {
+	var ae *APIError
+	if errors.As(err, &ae) {
+		return ae.Code
+	}
+	return ""
+}
+
+// RequestID returns the request ID of an API error, or "".
+func RequestID(err error) string {
+	var ae *APIError
+	if errors.As(err, &ae) {
+		return ae.RequestID
+	}
+	return ""
+}
+
+var (
+	// secretParamRE matches credential-bearing query parameters in any text.
+	secretParamRE = regexp.MustCompile(`(?i)\b(AccessKeyId|AccessKeySecret|Signature|SignatureNonce|SecurityToken|BearerToken)=[^&\s"']*`)
+	// urlQueryRE matches the query string of an http(s) URL in any text.
+	urlQueryRE = regexp.MustCompile(`(https?://[^\s"'?]*)\?[^\s"']*`)
+)
+
+// redact removes URL query strings and credential parameters from s.
+func redact(s string) string {
+	s = urlQueryRE.ReplaceAllString(s, "$1?REDACTED")
+	return secretParamRE.ReplaceAllString(s, "$1=REDACTED")
+}
+
+// maxMessageLen bounds API messages kept in errors: a gateway or proxy that
+// answers with an HTML page would otherwise flood logs and events.
+const maxMessageLen = 512
+
+// sanitizeMessage cleans an API error message: the gateway appends the
+// server's string-to-sign to signature errors, and that string contains the
+// AccessKeyId and SecurityToken.
+func sanitizeMessage(msg string) string {
+	lower := strings.ToLower(msg)
+	for _, marker := range []string{"server string to sign is", "server stringtosign is"} {
+		if i := strings.Index(lower, marker); i >= 0 {
+			msg = strings.TrimSpace(msg[:i]) + " [string-to-sign redacted]"
+			break
+		}
+	}
+	msg = redact(msg)
+	if len(msg) > maxMessageLen {
+		msg = msg[:maxMessageLen] + "...(truncated)"
+	}
+	return msg
+}
+
+// sanitizeTransportErr returns an error safe to show: *url.Error keeps its
+// structure (so Timeout() and Unwrap still work) but loses the URL query;
+// anything else is replaced by its redacted text.
+func sanitizeTransportErr(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		u := ue.URL
+		if i := strings.IndexByte(u, '?'); i >= 0 {
+			u = u[:i]
+		}
+		return &url.Error{Op: ue.Op, URL: u, Err: sanitizeInner(ue.Err)}
+	}
+	return sanitizeInner(err)
+}
+
+// sanitizeInner keeps errors whose text holds nothing secret (so errors.Is on
+// context errors keeps working) and replaces the others by redacted text.
+func sanitizeInner(err error) error {
+	if err == nil {
+		return nil
+	}
+	msg := err.Error()
+	if red := redact(msg); red != msg {
+		return errors.New(red)
+	}
+	return err
+}

@@ -1,0 +1,159 @@
+package cloudapi
+
+import (
+	"context"
+	cryptorand "crypto/rand"
+	"encoding/hex"
+	"errors"
+	"math/rand/v2"
+	"reflect"
+	"strings"
+	"time"
+
+	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
+)
+
+// notExecutedCodes are answers that prove the request was rejected before it
+// had any effect: the resource (or the platform) was busy or another change
+// was in flight, so a retry of even a non-idempotent write is safe.
+// Sources: alibaba-api.md §0.2 (gateway), §1.6 and per-action tables (CLB),
+// §2 (VPC routes: "may return TaskConflict in concurrent scenarios. Retry the
+// operation"), perf-reliability §1.4 (ENI InvalidOperation.Conflict).
+var notExecutedCodes = map[string]bool{
+	// CLB busy codes.
+	"ServiceIsConfiguring":                   true,
+	"VServerGroupProcessing":                 true,
+	"OperationBusy":                          true,
+	"BackendServer.configuring":              true,
+	"SystemBusy":                             true,
+	"ProcessingSameRequest":                  true,
+	"ServiceIsStopping":                      true,
+	"OperationFailed.ServiceGroupProcessing": true,
+	"DomainExtensionProcessing":              true,
+	"ResourceInConfiguring.Acl":              true,
+	"VpcSystemBusy":                          true,
+	// Gateway: a ClientToken request still in progress; a used nonce (each
+	// attempt is re-signed with a fresh nonce, so the rejected one never ran).
+	"LastTokenProcessing": true,
+	"SignatureNonceUsed":  true,
+	"OperationConflict":   true,
+	// VPC route table conflicts.
+	"TaskConflict":                  true,
+	"IncorrectRouteEntryStatus":     true,
+	"IncorrcetRouteEntryStatus":     true, // sic, documented spelling on DeleteRouteEntry
+	"IncorrectVpcStatus":            true,
+	"OperationFailed.DistibuteLock": true, // sic
+	// ECS ENI attribute conflicts.
+	"InvalidOperation.Conflict": true,
+}
+
+// notExecutedPrefixes extend notExecutedCodes: VPC documents a family of
+// IncorrectStatus.<Resource> codes (RouteTableStatus, VpcRouteEntry...).
+var notExecutedPrefixes = []string{"IncorrectStatus."}
+
+// idempotentOnlyCodes are transient server failures that may happen after
+// the request took effect, so only reads and ClientToken requests retry them.
+var idempotentOnlyCodes = map[string]bool{
+	"InternalError":          true,
+	"LocationServiceTimeout": true,
+}
+
+// retryDecision classifies err for a request; it returns the retry reason
+// (a metric label) and whether to retry.
+func retryDecision(err error, idempotent bool) (reason string, retry bool) {
+	var ae *APIError
+	if errors.As(err, &ae) {
+		code := ae.Code
+		switch {
+		case isThrottleCode(code):
+			return RetryReasonThrottled, true
+		case notExecutedCodes[code] || hasAnyPrefix(code, notExecutedPrefixes):
+			return RetryReasonBusy, true
+		case !idempotent:
+			// A 5xx or unknown failure of a write may have been applied.
+			return "", false
+		case strings.HasPrefix(code, "ServiceUnavailable") || idempotentOnlyCodes[code] || ae.HTTPStatus >= 500:
+			return RetryReasonServerError, true
+		}
+		return "", false
+	}
+	var te *TransportError
+	if errors.As(err, &te) && idempotent {
+		return RetryReasonTransport, true
+	}
+	return "", false
+}
+
+func hasAnyPrefix(s string, prefixes []string) bool {
+	for _, p := range prefixes {
+		if strings.HasPrefix(s, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// isReadAction reports whether an action only reads state.
+func isReadAction(action string) bool {
+	return strings.HasPrefix(action, "Describe") || strings.HasPrefix(action, "List")
+}
+
+// ensureClientToken sets a fresh ClientToken on requests that have such a
+// field and left it empty, and reports whether the request carries one. It
+// runs once, before the first attempt, so all retries reuse the same token and
+// the server deduplicates them (alibaba-api.md §1.1: without a token the
+// server uses the RequestId, which differs per attempt).
+func ensureClientToken(req requests.AcsRequest) bool {
+	v := reflect.ValueOf(req)
+	if v.Kind() != reflect.Pointer || v.IsNil() {
+		return false
+	}
+	v = v.Elem()
+	if v.Kind() != reflect.Struct {
+		return false
+	}
+	f := v.FieldByName("ClientToken")
+	if !f.IsValid() || f.Kind() != reflect.String || !f.CanSet() {
+		return false
+	}
+	if f.String() == "" {
+		f.SetString(newClientToken())
+	}
+	return true
+}
+
+// newClientToken returns 32 random hex characters (ClientToken allows up to
+// 64 ASCII characters).
+func newClientToken() string {
+	var b [16]byte
+	_, _ = cryptorand.Read(b[:]) // crypto/rand.Read never fails on supported platforms
+	return hex.EncodeToString(b[:])
+}
+
+// backoff returns the full-jitter sleep before retry number n (n >= 1).
+func (p RetryPolicy) backoff(n int) time.Duration {
+	ceiling := p.BaseBackoff
+	for i := 1; i < n && ceiling < p.MaxBackoff; i++ {
+		ceiling *= 2
+	}
+	ceiling = min(ceiling, p.MaxBackoff)
+	if ceiling <= 0 {
+		return 0
+	}
+	return rand.N(ceiling + 1)
+}
+
+// sleepCtx sleeps for d or until ctx is done, whichever comes first.
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
