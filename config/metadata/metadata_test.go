@@ -375,4 +375,3 @@ func mustGet(t *testing.T, c *Client, p string) {
 		t.Fatal(err)
 	}
 }
-
