@@ -1,0 +1,240 @@
+package e2e
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	coordinationv1 "k8s.io/api/coordination/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+
+	"github.com/alicloud-ccm/alicloud-ccm/test/framework"
+)
+
+// defaultLeaseName is k8s.io/cloud-provider's default
+// --leader-elect-resource-name, in --leader-elect-resource-namespace kube-system.
+const defaultLeaseName = "cloud-controller-manager"
+
+// startTimeout covers the CCM's start on 2 busy cores (it is ready in ~1 s idle).
+const startTimeout = 60 * time.Second
+
+// seedArgs is the deployment guide's DaemonSet command line, verbatim except
+// for the cloud-config path; the framework adds --kubeconfig, --secure-port
+// and --bind-address for a test.
+func seedArgs(cloudConfig string) []string {
+	return []string{
+		"--leader-elect=true",
+		"--cloud-provider=alicloud",
+		"--use-service-account-credentials=true",
+		"--cloud-config=" + cloudConfig,
+		"--configure-cloud-routes=true",
+		"--route-reconciliation-period=3m",
+		"--leader-elect-resource-lock=endpoints",
+		"--cluster-cidr=172.16.0.0/16",
+	}
+}
+
+// writeSeedCloudConfig writes the cloud-config configmap-ccm.sh produces.
+func writeSeedCloudConfig(t *testing.T) string {
+	return framework.WriteCloudConfig(t, framework.NewCloudConfig("LTAI5tExampleKeyId000000", "ExampleSecret0000000000000000", "cn-hangzhou"))
+}
+
+// TestSeedCommandLine starts the CCM with the guide's flags and checks the
+// lease, plain-HTTP and HTTPS health checks and metrics.
+func TestSeedCommandLine(t *testing.T) {
+	t.Parallel()
+	cp := framework.Shared(t)
+	start := time.Now()
+	ccm := framework.StartCCM(t, cp, seedArgs(writeSeedCloudConfig(t))...)
+	ccm.WaitHealthy(t, startTimeout)
+	t.Logf("CCM answered plain-HTTP /healthz %s after start", time.Since(start).Round(time.Millisecond))
+
+	// --leader-elect-resource-lock=endpoints is mapped to a Lease under the
+	// framework's default name.
+	hostname, err := os.Hostname()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lease *coordinationv1.Lease
+	framework.WaitFor(t, startTimeout, "the CCM to take Lease kube-system/"+defaultLeaseName, func() (bool, error) {
+		lease, err = getLease(t, cp.Client, defaultLeaseName)
+		if err != nil {
+			return false, err
+		}
+		return lease.Spec.HolderIdentity != nil && strings.HasPrefix(*lease.Spec.HolderIdentity, hostname+"_"), nil
+	})
+	t.Logf("lease holder %s", *lease.Spec.HolderIdentity)
+	if !strings.Contains(ccm.Logs(), "no longer supported by client-go") {
+		t.Errorf("expected a warning that the endpoints lock was mapped to leases")
+	}
+
+	// The seed's livenessProbe: plain HTTP on the secure port.
+	expectGet(t, "plain /healthz", ccm.PlainGet, "/healthz", http.StatusOK, "ok")
+	expectGet(t, "plain /livez", ccm.PlainGet, "/livez", http.StatusOK, "ok")
+	expectGet(t, "plain /metrics (refused)", ccm.PlainGet, "/metrics", http.StatusForbidden, "")
+	// HTTPS on the same port, verified with the CCM's self-signed certificate.
+	secure := func(path string) (int, string, error) { return ccm.SecureGet(path, "") }
+	expectGet(t, "HTTPS /healthz", secure, "/healthz", http.StatusOK, "ok")
+	expectGet(t, "HTTPS /readyz", secure, "/readyz", http.StatusOK, "ok")
+
+	// /metrics needs a token the apiserver authenticates (TokenReview) and
+	// authorizes (SubjectAccessReview); anonymous requests are denied.
+	code, _, err := ccm.SecureGet("/metrics", "")
+	if err != nil || (code != http.StatusForbidden && code != http.StatusUnauthorized) {
+		t.Errorf("anonymous HTTPS /metrics: got %d, %v; want 401 or 403", code, err)
+	}
+	code, body, err := ccm.SecureGet("/metrics", cp.Token)
+	if err != nil || code != http.StatusOK {
+		t.Fatalf("HTTPS /metrics with the admin token: %d, %v\n%s", code, err, body)
+	}
+	if v, ok := metricValue(body, "leader_election_master_status", `name="`+defaultLeaseName+`"`); !ok || v != 1 {
+		t.Errorf("leader_election_master_status{name=%q} = %v (present %v), want 1", defaultLeaseName, v, ok)
+	}
+	for _, m := range []string{"rest_client_requests_total", "workqueue_adds_total"} {
+		if !strings.Contains(body, m) {
+			t.Errorf("/metrics lacks %s", m)
+		}
+	}
+	if ccm.Exited() {
+		t.Fatalf("CCM exited: %v", ccm.ExitError())
+	}
+}
+
+// TestLeaderFailover runs two replicas: exactly one leads, and when it is
+// SIGKILLed (no lease release) the other takes over within the lease duration
+// plus one retry period.
+func TestLeaderFailover(t *testing.T) {
+	t.Parallel()
+	cp := framework.Shared(t)
+	const (
+		leaseDuration = 4 * time.Second
+		renewDeadline = 3 * time.Second
+		retryPeriod   = 1 * time.Second
+	)
+	// Its own lease name, so this test runs in parallel with TestSeedCommandLine.
+	leaseName := framework.UniqueName("ccm-failover")
+	args := append(seedArgs(writeSeedCloudConfig(t)),
+		"--leader-elect-resource-name="+leaseName,
+		"--leader-elect-lease-duration="+leaseDuration.String(),
+		"--leader-elect-renew-deadline="+renewDeadline.String(),
+		"--leader-elect-retry-period="+retryPeriod.String(),
+	)
+	replicas := []*framework.CCMProcess{framework.StartCCM(t, cp, args...), framework.StartCCM(t, cp, args...)}
+	for _, r := range replicas {
+		r.WaitHealthy(t, startTimeout)
+	}
+
+	var leader, follower *framework.CCMProcess
+	framework.WaitFor(t, startTimeout, "exactly one replica to lead "+leaseName, func() (bool, error) {
+		leader, follower = nil, nil
+		var leaders []*framework.CCMProcess
+		for _, r := range replicas {
+			if isLeader(cp, r, leaseName) {
+				leaders = append(leaders, r)
+			} else {
+				follower = r
+			}
+		}
+		if len(leaders) != 1 {
+			return false, fmt.Errorf("%d leaders", len(leaders))
+		}
+		leader = leaders[0]
+		return true, nil
+	})
+	before, err := getLease(t, cp.Client, leaseName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The follower must stay a follower while the leader renews.
+	time.Sleep(2 * leaseDuration)
+	if isLeader(cp, follower, leaseName) {
+		t.Fatalf("both replicas lead %s", leaseName)
+	}
+
+	leader.Kill()
+	killed := time.Now()
+	framework.WaitFor(t, 4*leaseDuration, "the follower to take over "+leaseName, func() (bool, error) {
+		if follower.Exited() {
+			t.Fatalf("follower exited: %v", follower.ExitError())
+		}
+		return isLeader(cp, follower, leaseName), nil
+	})
+	takeover := time.Since(killed)
+	t.Logf("takeover %s after SIGKILL (lease duration %s, retry period %s)", takeover.Round(time.Millisecond), leaseDuration, retryPeriod)
+	// Acquisition happens on the first retry after expiry; allow 2 s for
+	// the metric poll and a busy machine.
+	if max := leaseDuration + retryPeriod + 2*time.Second; takeover > max {
+		t.Errorf("takeover took %s, want <= %s", takeover, max)
+	}
+	after, err := getLease(t, cp.Client, leaseName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if *after.Spec.HolderIdentity == *before.Spec.HolderIdentity {
+		t.Errorf("lease holder unchanged (%s) after failover", *after.Spec.HolderIdentity)
+	}
+	if after.Spec.LeaseTransitions == nil || before.Spec.LeaseTransitions == nil || *after.Spec.LeaseTransitions <= *before.Spec.LeaseTransitions {
+		t.Errorf("leaseTransitions did not increase: before %v after %v", before.Spec.LeaseTransitions, after.Spec.LeaseTransitions)
+	}
+}
+
+// isLeader reads leader_election_master_status for the lease from r's /metrics.
+func isLeader(cp *framework.ControlPlane, r *framework.CCMProcess, leaseName string) bool {
+	code, body, err := r.SecureGet("/metrics", cp.Token)
+	if err != nil || code != http.StatusOK {
+		return false
+	}
+	v, ok := metricValue(body, "leader_election_master_status", `name="`+leaseName+`"`)
+	return ok && v == 1
+}
+
+func getLease(t *testing.T, cs kubernetes.Interface, name string) (*coordinationv1.Lease, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	l, err := cs.CoordinationV1().Leases("kube-system").Get(ctx, name, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		return nil, fmt.Errorf("lease kube-system/%s not found yet", name)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("getting lease kube-system/%s: %w", name, err)
+	}
+	return l, nil
+}
+
+// metricValue finds the sample of metric whose labels contain label in a
+// Prometheus text exposition.
+func metricValue(body, metric, label string) (float64, bool) {
+	sc := bufio.NewScanner(strings.NewReader(body))
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		if !strings.HasPrefix(line, metric+"{") || !strings.Contains(line, label) {
+			continue
+		}
+		fields := strings.Fields(line)
+		v, err := strconv.ParseFloat(fields[len(fields)-1], 64)
+		return v, err == nil
+	}
+	return 0, false
+}
+
+// expectGet checks one GET's status and (when want is set) exact body.
+func expectGet(t *testing.T, desc string, get func(string) (int, string, error), path string, wantCode int, want string) {
+	t.Helper()
+	code, body, err := get(path)
+	if err != nil {
+		t.Errorf("%s: %v", desc, err)
+		return
+	}
+	if code != wantCode || (want != "" && body != want) {
+		t.Errorf("%s: got %d %q, want %d %q", desc, code, body, wantCode, want)
+	}
+}
