@@ -1,10 +1,10 @@
 // Package credentials provides the Alibaba Cloud credentials the CCM signs
 // its OpenAPI calls with.
 //
-// New picks the first configured source, in this documented order:
+// New picks the first configured source, in this order:
 //
 //  1. cloud-config: Global.accessKeyID and Global.accessKeySecret (base64 in
-//     the file, passed here decoded). Static.
+//     the file). Static.
 //  2. Environment: ALIBABA_CLOUD_ACCESS_KEY_ID and
 //     ALIBABA_CLOUD_ACCESS_KEY_SECRET, with ALIBABA_CLOUD_SECURITY_TOKEN
 //     when they are STS credentials. Static.
