@@ -1,13 +1,19 @@
 package emulator
 
 import (
+	"encoding/json"
+	"errors"
+	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"time"
 	"strings"
 	"testing"
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk"
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/auth"
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/auth/credentials"
+	sdkerrors "github.com/aliyun/alibaba-cloud-sdk-go/sdk/errors"
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/ecs"
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/slb"
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/vpc"
@@ -104,5 +110,57 @@ func seedBasic(t testing.TB, e *Emulator) {
 	})
 	if err != nil {
 		t.Fatalf("seedBasic: %v", err)
+	}
+}
+
+// apiErr extracts code and HTTP status from an SDK error ("" and 0 when nil).
+func apiErr(t testing.TB, err error) (string, int) {
+	t.Helper()
+	if err == nil {
+		return "", 0
+	}
+	var se *sdkerrors.ServerError
+	if !errors.As(err, &se) {
+		t.Fatalf("not a ServerError: %T %v", err, err)
+	}
+	return se.ErrorCode(), se.HttpStatus()
+}
+
+// wantErr fails unless err is an API error with the code and status.
+func wantErr(t testing.TB, err error, code string, status int) {
+	t.Helper()
+	gotCode, gotStatus := apiErr(t, err)
+	if gotCode != code || gotStatus != status {
+		t.Fatalf("want %s/%d, got %s/%d (%v)", code, status, gotCode, gotStatus, err)
+	}
+}
+
+// withFakeClock installs a fake clock starting now (the SDK signs with real
+// time, so the fake clock must stay within the timestamp tolerance or the
+// test must raise it).
+func withFakeClock(fc *FakeClock) func(*Config) { return func(c *Config) { c.Clock = fc } }
+
+// rawCall sends a hand-signed RPC request and returns status and JSON body.
+func rawCall(t testing.TB, base string, params url.Values, secret string) (int, map[string]any) {
+	t.Helper()
+	params.Set("Signature", Sign(StringToSign("POST", params), secret))
+	resp, err := http.Post(base+"/?"+params.Encode(), "application/x-www-form-urlencoded", nil)
+	if err != nil {
+		t.Fatalf("raw call: %v", err)
+	}
+	defer resp.Body.Close()
+	var out map[string]any
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+		t.Fatalf("decode: %v", err)
+	}
+	return resp.StatusCode, out
+}
+
+// signedParams are the protocol parameters of a DescribeVpcs call.
+func signedParams(ts time.Time, nonce string) url.Values {
+	return url.Values{
+		"Action": {"DescribeVpcs"}, "Version": {VersionVPC}, "Format": {"JSON"}, "RegionId": {"cn-hangzhou"},
+		"AccessKeyId": {testAK}, "SignatureMethod": {"HMAC-SHA1"}, "SignatureVersion": {"1.0"},
+		"SignatureNonce": {nonce}, "Timestamp": {ts.UTC().Format("2006-01-02T15:04:05Z")},
 	}
 }
