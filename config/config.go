@@ -15,9 +15,10 @@
 package config
 
 import (
+	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 )
 
@@ -139,7 +140,7 @@ type Global struct {
 // config are safe. Use Value for the real content.
 type Secret string
 
-const redacted = "<redacted>"
+const redacted = "[redacted]"
 
 // Value returns the secret itself.
 func (s Secret) Value() string { return string(s) }
@@ -165,10 +166,25 @@ func (s *Secret) UnmarshalJSON(b []byte) error {
 	}
 	var v string
 	if err := json.Unmarshal(b, &v); err != nil {
-		return errors.New("want a base64 string")
+		// Only the JSON kind, so decodeField can say what was found.
+		return &json.UnmarshalTypeError{Value: jsonKind(b), Type: reflect.TypeOf("")}
 	}
 	*s = Secret(v)
 	return nil
+}
+
+func jsonKind(b []byte) string {
+	switch b = bytes.TrimSpace(b); {
+	case len(b) == 0:
+		return "value"
+	case b[0] == '{':
+		return "object"
+	case b[0] == '[':
+		return "array"
+	case b[0] == 't' || b[0] == 'f':
+		return "bool"
+	}
+	return "number"
 }
 
 // String is RedactedString.
@@ -178,7 +194,7 @@ func (c *CloudConfig) String() string { return c.RedactedString() }
 func (c *CloudConfig) GoString() string { return c.RedactedString() }
 
 // RedactedString renders the config as JSON with secrets replaced by
-// "<redacted>", suitable for logs.
+// "[redacted]", suitable for logs.
 func (c *CloudConfig) RedactedString() string {
 	if c == nil {
 		return "<nil>"
