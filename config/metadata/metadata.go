@@ -178,6 +178,7 @@ type statusError struct {
 	status int
 }
 
+// Error names the operation and the status.
 func (e *statusError) Error() string {
 	return fmt.Sprintf("%s: HTTP %d %s", e.op, e.status, http.StatusText(e.status))
 }
