@@ -128,6 +128,8 @@ type Emulator struct {
 	certs       map[string]*Certificate
 	tokens      map[string]tokenRecord // ClientToken idempotency
 	slb         *slbState
+	serial      map[string]serialRule // version/action -> conflict rule
+	inflight    map[string]int        // serialisation key -> calls in progress
 
 	auth   authState
 	faults faultState
@@ -171,6 +173,8 @@ func New(cfg Config) *Emulator {
 		eips:        map[string]*EIP{},
 		certs:       map[string]*Certificate{},
 		tokens:      map[string]tokenRecord{},
+		serial:      map[string]serialRule{},
+		inflight:    map[string]int{},
 	}
 	e.slb = newSLBState()
 	e.auth.init(cfg)
@@ -323,15 +327,22 @@ func (e *Emulator) dispatch(r *http.Request, reqID string, ent *AuditEntry) ([]b
 	}
 	now := e.clock.Now()
 	delay, ferr := e.faults.apply(product, action, now)
+	if ferr == nil {
+		key, cerr := e.enterSerial(version, action, params)
+		if cerr != nil {
+			return nil, cerr.HTTPStatus, cerr
+		}
+		defer e.leaveSerial(key)
+	}
 	if delay > 0 {
 		time.Sleep(delay)
 	}
 	if ferr != nil {
 		return nil, ferr.HTTPStatus, ferr
 	}
-	c := &call{e: e, Product: product, Action: action, Params: params, Region: params.Get("RegionId"),
-		AccessKey: ent.AccessKeyID, Now: now, RequestID: reqID}
 	e.mu.Lock()
+	c := &call{e: e, Product: product, Action: action, Params: params, Region: params.Get("RegionId"),
+		AccessKey: ent.AccessKeyID, Now: e.clock.Now(), RequestID: reqID}
 	out, err := h(c)
 	e.mu.Unlock()
 	if err != nil {
@@ -412,4 +423,48 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// serialRule makes an action refuse to run while another call with the same
+// key is in progress (e.g. route writes in one VPC); key returns "" when the
+// call is not serialised.
+type serialRule struct {
+	key      func(e *Emulator, p url.Values) string
+	conflict *APIError
+}
+
+// registerSerial declares that calls of an action sharing a key may not
+// overlap; an overlapping call gets conflict. Overlap happens when injected
+// latency keeps a call in flight. The caller holds no lock.
+func (e *Emulator) registerSerial(version, action string, key func(*Emulator, url.Values) string, conflict *APIError) {
+	e.serial[version+"/"+action] = serialRule{key: key, conflict: conflict}
+}
+
+func (e *Emulator) enterSerial(version, action string, p url.Values) (string, *APIError) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	r, ok := e.serial[version+"/"+action]
+	if !ok {
+		return "", nil
+	}
+	k := r.key(e, p)
+	if k == "" {
+		return "", nil
+	}
+	if e.inflight[k] > 0 {
+		return "", r.conflict
+	}
+	e.inflight[k]++
+	return k, nil
+}
+
+func (e *Emulator) leaveSerial(k string) {
+	if k == "" {
+		return
+	}
+	e.mu.Lock()
+	if e.inflight[k]--; e.inflight[k] <= 0 {
+		delete(e.inflight, k)
+	}
+	e.mu.Unlock()
 }

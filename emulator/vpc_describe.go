@@ -27,6 +27,15 @@ func registerVPC(e *Emulator) {
 	} {
 		e.register("Vpc", VersionVPC, name, h)
 	}
+	// Route writes in one VPC may not run concurrently: "CreateRouteEntry
+	// does not support concurrent creation of custom route entries in the
+	// same VPC ... may return the TaskConflict error code in concurrent
+	// scenarios" (https://help.aliyun.com/en/vpc/developer-reference/api-vpc-2016-04-28-createrouteentry);
+	// the same holds for CreateRouteEntries, DeleteRouteEntry and DeleteRouteEntries.
+	conflict := Errf(400, "TaskConflict", "The operation is too frequent, please wait a moment and try again.")
+	for _, a := range []string{"CreateRouteEntry", "CreateRouteEntries", "DeleteRouteEntry", "DeleteRouteEntries"} {
+		e.registerSerial(VersionVPC, a, routeWriteKey, conflict)
+	}
 }
 
 // isoTime is the API's timestamp format.

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"net/netip"
+	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -510,4 +511,22 @@ func (e *Emulator) routeView(t *routeTable, r *routeEntry, now time.Time) vpc.Ro
 		v.NextHops.NextHop = append(v.NextHops.NextHop, hop)
 	}
 	return v
+}
+
+// routeWriteKey serialises route writes per VPC: the VPC of the route table
+// named by RouteTableId, RouteEntries.1.RouteTableId or RouteEntryId.
+func routeWriteKey(e *Emulator, p url.Values) string {
+	tid := p.Get("RouteTableId")
+	if tid == "" {
+		tid = p.Get("RouteEntries.1.RouteTableId")
+	}
+	if tid == "" && p.Get("RouteEntryId") != "" {
+		if t, _ := e.findRoute(p.Get("RouteEntryId"), e.clock.Now()); t != nil {
+			tid = t.ID
+		}
+	}
+	if t, ok := e.routeTables[tid]; ok {
+		return "route-write/" + t.VpcID
+	}
+	return ""
 }

@@ -305,3 +305,21 @@ func TestRouteEntryBatchAndPaging(t *testing.T) {
 		}
 	})
 }
+
+func TestConcurrentRouteWritesConflict(t *testing.T) {
+	e, c := newTestEmulator(t)
+	seedBasic(t, e)
+	e.SetFaults(FaultProfile{Latency: map[string]LatencySpec{"CreateRouteEntry": {Fixed: Duration(300 * time.Millisecond)}}})
+	errs := make(chan error, 2)
+	go func() { _, err := createRoute(c, testVTB, "172.16.0.0/24", testInst1); errs <- err }()
+	time.Sleep(100 * time.Millisecond)
+	go func() { _, err := createRoute(c, testVTB, "172.16.1.0/24", testInst2); errs <- err }()
+	var codes []string
+	for i := 0; i < 2; i++ {
+		code, _ := apiErr(t, <-errs)
+		codes = append(codes, code)
+	}
+	if !(codes[0] == "TaskConflict" && codes[1] == "") && !(codes[0] == "" && codes[1] == "TaskConflict") {
+		t.Fatalf("codes %q, want one TaskConflict", codes)
+	}
+}
