@@ -4,19 +4,157 @@
 package cloudprovider
 
 import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/aliyun/alibaba-cloud-sdk-go/services/vpc"
 	cloudprovider "k8s.io/cloud-provider"
+	"k8s.io/klog/v2"
+
+	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/cloudapi"
+	"github.com/alicloud-ccm/alicloud-ccm/config"
+	"github.com/alicloud-ccm/alicloud-ccm/config/credentials"
+	"github.com/alicloud-ccm/alicloud-ccm/config/metadata"
 )
 
 // ProviderName is the name users pass as --cloud-provider.
 const ProviderName = "alicloud"
 
+// startupTimeout bounds the start-up work that may touch the network: the
+// metadata lookups and the first credentials fetch.
+const startupTimeout = 30 * time.Second
+
 // Cloud implements cloudprovider.Interface for Alibaba Cloud.
-type Cloud struct{}
+type Cloud struct {
+	cfg     *config.CloudConfig
+	clients *cloudapi.Clients
+}
 
 var _ cloudprovider.Interface = (*Cloud)(nil)
 
-// Initialize is called by the framework with its client builder before any controller starts.
-func (c *Cloud) Initialize(cloudprovider.ControllerClientBuilder, <-chan struct{}) {}
+// Options are the process-level settings the provider needs besides the
+// cloud-config file.
+type Options struct {
+	// UserAgent is appended to the SDK's User-Agent, e.g. "alicloud-ccm/v1.0.0".
+	UserAgent string
+}
+
+// NewFromFile reads, completes and validates the cloud-config file at path,
+// then builds the provider. Each warning is logged once.
+func NewFromFile(path string, opts Options) (*Cloud, error) {
+	if path == "" {
+		return nil, fmt.Errorf("--cloud-config is required: the %s provider reads its region, VPC and credentials from it", ProviderName)
+	}
+	cfg, warns, err := config.Load(path)
+	logWarnings(warns)
+	if err != nil {
+		return nil, fmt.Errorf("cloud-config %s: %w", path, err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), startupTimeout)
+	defer cancel()
+	return New(ctx, cfg, opts)
+}
+
+// New builds the provider from a parsed cloud-config: it fills what the file
+// leaves out from the ECS metadata service, picks the credentials source and
+// creates the API clients.
+func New(ctx context.Context, cfg *config.CloudConfig, opts Options) (*Cloud, error) {
+	md, err := metadata.New(cfg.Global.MetadataOptions())
+	if err != nil {
+		return nil, fmt.Errorf("metadata client: %w", err)
+	}
+	warns, err := cfg.Complete(ctx, md)
+	logWarnings(warns)
+	if err != nil {
+		return nil, fmt.Errorf("cloud-config: %w", err)
+	}
+	creds, source, err := credentials.New(ctx, cfg.Global.CredentialsOptions(md))
+	if err != nil {
+		return nil, fmt.Errorf("credentials: %w", err)
+	}
+	klog.InfoS("Using Alibaba Cloud credentials", "source", source)
+
+	clients, err := cloudapi.New(clientOptions(cfg, creds, opts))
+	if err != nil {
+		return nil, fmt.Errorf("API clients: %w", err)
+	}
+	return &Cloud{cfg: cfg, clients: clients}, nil
+}
+
+// clientOptions maps the cloud-config onto the client layer's options.
+func clientOptions(cfg *config.CloudConfig, creds credentials.Provider, opts Options) cloudapi.Options {
+	g := &cfg.Global
+	product := func(name string) cloudapi.ProductOptions {
+		qps, burst := g.RateLimit(name)
+		return cloudapi.ProductOptions{
+			Endpoint:  g.Endpoint(name),
+			RateLimit: cloudapi.RateLimit{QPS: qps, Burst: burst},
+		}
+	}
+	return cloudapi.Options{
+		Region:      g.Region,
+		Credentials: creds,
+		Network:     g.Network,
+		UserAgent:   opts.UserAgent,
+		SLB:         product(config.ProductSLB),
+		VPC:         product(config.ProductVPC),
+		ECS:         product(config.ProductECS),
+	}
+}
+
+func logWarnings(warns config.Warnings) {
+	for _, w := range warns {
+		klog.Warningf("cloud-config: %s", w)
+	}
+}
+
+// Initialize is called by the framework with its client builder before any
+// controller starts. It checks, in the background, that the configured VPC
+// is reachable with these credentials, so a wrong region, VPC or key shows up
+// in the log at start-up rather than at the first Service.
+func (c *Cloud) Initialize(_ cloudprovider.ControllerClientBuilder, stop <-chan struct{}) {
+	go c.preflight(stop)
+}
+
+// preflight reads the configured VPC once, retrying with backoff until it
+// succeeds or the provider stops; it only logs.
+func (c *Cloud) preflight(stop <-chan struct{}) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		select {
+		case <-stop:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	delay := 5 * time.Second
+	for {
+		req := vpc.CreateDescribeVpcAttributeRequest()
+		req.VpcId = c.cfg.Global.VpcID
+		_, err := c.clients.VPC.DescribeVpcAttribute(ctx, req)
+		switch {
+		case err == nil:
+			klog.InfoS("Alibaba Cloud API reachable", "region", c.cfg.Global.Region, "vpc", c.cfg.Global.VpcID)
+			return
+		case cloudapi.IsNotFound(err):
+			klog.ErrorS(err, "The configured VPC does not exist in the region: check Global.vpcid and Global.region",
+				"vpcid", c.cfg.Global.VpcID, "region", c.cfg.Global.Region)
+			return
+		default:
+			klog.ErrorS(err, "Alibaba Cloud API check failed; retrying", "vpc", c.cfg.Global.VpcID, "retryIn", delay)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(delay):
+		}
+		if delay < 5*time.Minute {
+			delay *= 2
+		}
+	}
+}
 
 // LoadBalancer is not implemented yet.
 func (c *Cloud) LoadBalancer() (cloudprovider.LoadBalancer, bool) { return nil, false }
@@ -39,8 +177,6 @@ func (c *Cloud) Routes() (cloudprovider.Routes, bool) { return nil, false }
 // ProviderName returns "alicloud".
 func (c *Cloud) ProviderName() string { return ProviderName }
 
-// HasClusterID reports true: ownership tags use the configured cluster ID.
+// HasClusterID reports true: Global.clusterID always has a value (default
+// "clusterid", as the incumbent), and ownership tags use it.
 func (c *Cloud) HasClusterID() bool { return true }
-
-// NewFromFile reads the cloud-config file and builds the provider.
-func NewFromFile(path string) (*Cloud, error) { return &Cloud{}, nil }

@@ -257,6 +257,7 @@ func NewCloudConfig(accessKeyID, accessKeySecret, region string) CloudConfig {
 // path, for --cloud-config.
 func WriteCloudConfig(t testing.TB, cfg CloudConfig) string {
 	t.Helper()
+	confineToLoopback(cfg)
 	b, err := json.MarshalIndent(cfg, "", "  ")
 	if err != nil {
 		t.Fatalf("encoding cloud-config: %v", err)
@@ -266,6 +267,25 @@ func WriteCloudConfig(t testing.TB, cfg CloudConfig) string {
 		t.Fatalf("writing cloud-config: %v", err)
 	}
 	return path
+}
+
+// closedLoopback is an address nothing listens on.
+const closedLoopback = "http://127.0.0.1:1"
+
+// confineToLoopback makes sure a CCM under test can never reach a real cloud
+// address: every endpoint a test leaves unset (API products, STS and the ECS
+// metadata service at 100.100.100.200) points at a closed loopback port.
+func confineToLoopback(cfg CloudConfig) {
+	g := cfg["Global"]
+	if g == nil {
+		g = map[string]any{}
+		cfg["Global"] = g
+	}
+	for _, key := range []string{"slbEndpoint", "vpcEndpoint", "ecsEndpoint", "stsEndpoint", "metadataEndpoint"} {
+		if _, ok := g[key]; !ok {
+			g[key] = closedLoopback
+		}
+	}
 }
 
 var unsafeChars = regexp.MustCompile(`[^a-zA-Z0-9-]+`)

@@ -105,7 +105,7 @@ func cloudInitializer(cfg *cloudcontrollerconfig.CompletedConfig) cloudprovider.
 	if shared.CloudProvider.Name != alicloud.ProviderName {
 		klog.Fatalf("--cloud-provider=%q is not supported by this binary; use %q", shared.CloudProvider.Name, alicloud.ProviderName)
 	}
-	cloud, err := alicloud.NewFromFile(shared.CloudProvider.CloudConfigFile)
+	cloud, err := alicloud.NewFromFile(shared.CloudProvider.CloudConfigFile, alicloud.Options{UserAgent: "alicloud-ccm/" + gitVersion})
 	if err != nil {
 		klog.Fatalf("Initialising the %s cloud provider: %v", alicloud.ProviderName, err)
 	}
