@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"reflect"
@@ -72,12 +73,37 @@ type ctxTransport struct {
 	ctx  context.Context // set only while the owning pooledSDK is checked out
 }
 
-// RoundTrip sends r with the current call's context.
+// RoundTrip sends r with the current call's context, keeping the deadline
+// http.Client derived from the SDK's read timeout.
 func (t *ctxTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	if t.ctx != nil {
-		r = r.WithContext(t.ctx)
+	if t.ctx == nil {
+		return t.base.RoundTrip(r)
 	}
-	return t.base.RoundTrip(r)
+	ctx, cancel := t.ctx, context.CancelFunc(func() {})
+	if dl, ok := r.Context().Deadline(); ok {
+		ctx, cancel = context.WithDeadline(ctx, dl)
+	}
+	resp, err := t.base.RoundTrip(r.WithContext(ctx))
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
+	return resp, nil
+}
+
+// cancelOnClose releases a request context once its body is closed (the
+// SDK closes it after reading); cancelling earlier would abort the read.
+type cancelOnClose struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+}
+
+// Close closes the body and releases the request context.
+func (b *cancelOnClose) Close() error {
+	err := b.ReadCloser.Close()
+	b.cancel()
+	return err
 }
 
 // New builds the SLB, VPC and ECS clients. It registers the package metrics
@@ -210,6 +236,13 @@ func (c *Client) put(p *pooledSDK) {
 // timeouts and metrics. ctx cancels waiting, backoff and in-flight requests.
 // Errors are *APIError for API answers, *TransportError otherwise, or wrap
 // ctx.Err(). req must be built by an SDK constructor of this client's product.
+//
+// Do sets req's scheme and, when unset, its timeouts; on requests with a
+// ClientToken field it fills an empty token, which then stays on req. Build
+// a new request for each logical operation: resending a request whose token
+// was already used makes the server return the earlier operation's result.
+// To make a create idempotent across reconciles (not just across retries),
+// set ClientToken yourself from a stable key.
 func (c *Client) Do(ctx context.Context, req requests.AcsRequest, resp responses.AcsResponse) error {
 	if req == nil || reflect.ValueOf(req).IsNil() || resp == nil || reflect.ValueOf(resp).IsNil() {
 		return fmt.Errorf("cloudapi: %s: nil request or response", c.product)
@@ -280,9 +313,9 @@ func (c *Client) ctxError(action string, ctxErr, lastErr error) error {
 func (c *Client) attempt(ctx context.Context, req requests.AcsRequest, resp responses.AcsResponse, action string) error {
 	p := c.get()
 	defer c.put(p)
-	// The per-attempt deadline duplicates the SDK's read timeout so that it
-	// also holds for the dial and for transports that ignore Client.Timeout.
-	actx, cancel := context.WithTimeout(ctx, c.readTimeout+c.connectTimeout)
+	// The SDK enforces the read timeout through http.Client.Timeout; this
+	// looser per-attempt deadline is a backstop for transports that ignore it.
+	actx, cancel := context.WithTimeout(ctx, req.GetReadTimeout()+req.GetConnectTimeout())
 	defer cancel()
 	p.rt.ctx = actx
 

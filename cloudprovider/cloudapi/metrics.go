@@ -16,14 +16,21 @@ const (
 	// (connection refused, timeout, TLS failure, unparsable response...).
 	CodeTransportError = "TransportError"
 
-	// Reasons of alicloud_api_retries_total.
-	RetryReasonThrottled   = "throttled"
-	RetryReasonBusy        = "busy"
+	// RetryReasonThrottled labels retries after a server Throttling* answer.
+	RetryReasonThrottled = "throttled"
+	// RetryReasonBusy labels retries after a busy/conflict answer (the
+	// request was not executed).
+	RetryReasonBusy = "busy"
+	// RetryReasonServerError labels retries of idempotent calls after a 5xx
+	// or ServiceUnavailable answer.
 	RetryReasonServerError = "server_error"
-	RetryReasonTransport   = "transport"
+	// RetryReasonTransport labels retries of idempotent calls after a
+	// transport error.
+	RetryReasonTransport = "transport"
 
-	// Sources of alicloud_api_throttled_total.
+	// ThrottleSourceClient labels calls delayed by the client-side limiter.
 	ThrottleSourceClient = "client"
+	// ThrottleSourceServer labels calls rejected with a Throttling* code.
 	ThrottleSourceServer = "server"
 )
 

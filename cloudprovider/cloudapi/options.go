@@ -33,10 +33,14 @@ const (
 
 // Defaults applied by New to zero-valued options.
 const (
+	// DefaultConnectTimeout bounds TCP connection setup.
 	DefaultConnectTimeout = 5 * time.Second
-	DefaultReadTimeout    = 10 * time.Second
-	DefaultMaxAttempts    = 5
-	DefaultBaseBackoff    = 500 * time.Millisecond
+	// DefaultReadTimeout bounds one attempt; it matches the SDK's own default.
+	DefaultReadTimeout = 10 * time.Second
+	// DefaultMaxAttempts is the number of attempts including the first.
+	DefaultMaxAttempts = 5
+	// DefaultBaseBackoff is the backoff ceiling before the first retry.
+	DefaultBaseBackoff = 500 * time.Millisecond
 	// DefaultMaxBackoff is long because ECS throttles per minute window: "If an
 	// API operation is throttled at minute T, the operation can continue to be
 	// called as of minute T+1" (perf-reliability §1.2).

@@ -240,3 +240,24 @@ func TestRetryDecision(t *testing.T) {
 		})
 	}
 }
+
+func TestAttemptTimeoutRetriesReads(t *testing.T) {
+	release := make(chan struct{})
+	defer close(release)
+	f := newFakeAPI(t, func(_ string, _ url.Values, n int) reply {
+		if n == 1 {
+			select { // first attempt hangs past the read timeout
+			case <-release:
+			case <-time.After(5 * time.Second):
+			}
+		}
+		return ok(nil)
+	})
+	c := newTestClients(t, f, func(o *Options) { o.ReadTimeout = 100 * time.Millisecond })
+	if _, err := c.SLB.DescribeLoadBalancers(context.Background(), slb.CreateDescribeLoadBalancersRequest()); err != nil {
+		t.Fatalf("read after a timed-out attempt: %v", err)
+	}
+	if n := len(f.callsOf("DescribeLoadBalancers")); n != 2 {
+		t.Fatalf("calls = %d, want 2", n)
+	}
+}
