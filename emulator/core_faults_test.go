@@ -186,3 +186,13 @@ func TestControlEndpoint(t *testing.T) {
 		t.Fatalf("audit %+v", au)
 	}
 }
+
+func TestAuditRedactsSecrets(t *testing.T) {
+	p := keyParams(map[string][]string{"PrivateKey": {"-----BEGIN"}, "SecurityToken": {"tok"}, "ClientToken": {"c"}, "VpcId": {"v"}})
+	if p["PrivateKey"] != "<redacted>" || p["SecurityToken"] != "" || p["ClientToken"] != "c" || p["VpcId"] != "v" {
+		t.Fatalf("%v", p)
+	}
+	if l := withDefaultLimits(Limits{RouteEntriesPerTable: 3}); l.RouteEntriesPerTable != 3 || l.BackendsPerCall != 20 {
+		t.Fatalf("%+v", l)
+	}
+}

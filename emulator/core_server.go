@@ -148,9 +148,7 @@ func New(cfg Config) *Emulator {
 	if cfg.Clock == nil {
 		cfg.Clock = realClock{}
 	}
-	if cfg.Limits == (Limits{}) {
-		cfg.Limits = DefaultLimits()
-	}
+	cfg.Limits = withDefaultLimits(cfg.Limits)
 	if cfg.TimestampTolerance == 0 {
 		cfg.TimestampTolerance = 15 * time.Minute
 	}
@@ -365,11 +363,37 @@ func (e *Emulator) dispatch(r *http.Request, reqID string, ent *AuditEntry) ([]b
 func keyParams(p url.Values) map[string]string {
 	out := make(map[string]string, len(p))
 	for k, v := range p {
-		if !commonParams[k] && len(v) > 0 {
-			out[k] = v[0]
+		if commonParams[k] || len(v) == 0 {
+			continue
 		}
+		if isSecretParam(k) {
+			out[k] = "<redacted>"
+			continue
+		}
+		out[k] = v[0]
 	}
 	return out
+}
+
+// isSecretParam spots parameters carrying key material (CLB certificate
+// private keys, passwords) that must not reach the audit log.
+func isSecretParam(name string) bool {
+	l := strings.ToLower(name)
+	return strings.Contains(l, "privatekey") || strings.Contains(l, "password") || strings.Contains(l, "secret") ||
+		strings.Contains(l, "token") && l != "clienttoken" && l != "nexttoken"
+}
+
+// withDefaultLimits fills every zero field of l from DefaultLimits, so a
+// test can override one quota without zeroing the others.
+func withDefaultLimits(l Limits) Limits {
+	def := reflect.ValueOf(DefaultLimits())
+	v := reflect.ValueOf(&l).Elem()
+	for i := 0; i < v.NumField(); i++ {
+		if v.Field(i).IsZero() {
+			v.Field(i).Set(def.Field(i))
+		}
+	}
+	return l
 }
 
 // marshalWithRequestID serialises a handler's answer and sets its RequestId:

@@ -153,7 +153,7 @@ func TestRouteEntryLifecycle(t *testing.T) {
 }
 
 func TestCreateRouteEntryRules(t *testing.T) {
-	e, c := newTestEmulator(t, func(cfg *Config) { cfg.Limits = DefaultLimits(); cfg.Limits.RouteEntriesPerTable = 3 })
+	e, c := newTestEmulator(t, func(cfg *Config) { cfg.Limits.RouteEntriesPerTable = 3 })
 	seedBasic(t, e)
 	if err := e.Seed(SeedState{
 		VPCs:         []VPC{{VpcID: "vpc-b", CidrBlock: "10.0.0.0/16", RouteTables: []string{"vtb-b"}}},
