@@ -164,7 +164,9 @@ func TestNetworkInterfaces(t *testing.T) {
 		set  func(r *ecs.DescribeNetworkInterfacesRequest)
 		want []string
 	}{
-		{"by id", func(r *ecs.DescribeNetworkInterfacesRequest) { r.NetworkInterfaceId = &[]string{"eni-member", "eni-node2"} }, []string{"eni-node2", "eni-member"}},
+		{"by id", func(r *ecs.DescribeNetworkInterfacesRequest) {
+			r.NetworkInterfaceId = &[]string{"eni-member", "eni-node2"}
+		}, []string{"eni-node2", "eni-member"}},
 		{"by secondary ip", func(r *ecs.DescribeNetworkInterfacesRequest) { r.PrivateIpAddress = &[]string{"192.168.0.61"} }, []string{"eni-sec"}},
 		{"by instance", func(r *ecs.DescribeNetworkInterfacesRequest) { r.InstanceId = testInst1 }, []string{"eni-node1", "eni-trunk"}},
 		{"by type", func(r *ecs.DescribeNetworkInterfacesRequest) { r.Type = "Member" }, []string{"eni-member"}},
