@@ -25,10 +25,20 @@ const ProviderName = "alicloud"
 // metadata lookups and the first credentials fetch.
 const startupTimeout = 30 * time.Second
 
-// Cloud implements cloudprovider.Interface for Alibaba Cloud.
+// Cloud implements cloudprovider.Interface for Alibaba Cloud. Each
+// capability lives in its own file (loadbalancer.go, routes.go,
+// instances.go) with its logic in a sub-package; a nil capability is
+// reported as unsupported.
 type Cloud struct {
 	cfg     *config.CloudConfig
+	opts    Options
 	clients *cloudapi.Clients
+	// events forwards to the framework-backed recorder once Initialize ran.
+	events *eventSink
+
+	lb        cloudprovider.LoadBalancer
+	routes    cloudprovider.Routes
+	instances cloudprovider.InstancesV2
 }
 
 var _ cloudprovider.Interface = (*Cloud)(nil)
@@ -38,6 +48,12 @@ var _ cloudprovider.Interface = (*Cloud)(nil)
 type Options struct {
 	// UserAgent is appended to the SDK's User-Agent, e.g. "alicloud-ccm/v1.0.0".
 	UserAgent string
+	// ClusterCIDR is the framework's --cluster-cidr (comma-separated for dual
+	// stack): route entries are only managed inside it.
+	ClusterCIDR string
+	// SkipDisableSourceDestCheck leaves the nodes' primary ENIs' source/
+	// destination check alone (--skip-disable-source-dest-check).
+	SkipDisableSourceDestCheck bool
 }
 
 // NewFromFile reads, completes and validates the cloud-config file at path,
@@ -79,7 +95,27 @@ func New(ctx context.Context, cfg *config.CloudConfig, opts Options) (*Cloud, er
 	if err != nil {
 		return nil, fmt.Errorf("API clients: %w", err)
 	}
-	return &Cloud{cfg: cfg, clients: clients}, nil
+	c := &Cloud{cfg: cfg, opts: opts, clients: clients, events: &eventSink{}}
+	if err := c.buildCapabilities(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// buildCapabilities constructs each capability from its own file's
+// constructor; a constructor returning nil means "not supported".
+func (c *Cloud) buildCapabilities() error {
+	var err error
+	if c.lb, err = newLoadBalancer(c); err != nil {
+		return fmt.Errorf("load balancer: %w", err)
+	}
+	if c.routes, err = newRoutes(c); err != nil {
+		return fmt.Errorf("routes: %w", err)
+	}
+	if c.instances, err = newInstances(c); err != nil {
+		return fmt.Errorf("instances: %w", err)
+	}
+	return nil
 }
 
 // clientOptions maps the cloud-config onto the client layer's options.
@@ -113,7 +149,10 @@ func logWarnings(warns config.Warnings) {
 // controller starts. It checks, in the background, that the configured VPC
 // is reachable with these credentials, so a wrong region, VPC or key shows up
 // in the log at start-up rather than at the first Service.
-func (c *Cloud) Initialize(_ cloudprovider.ControllerClientBuilder, stop <-chan struct{}) {
+func (c *Cloud) Initialize(builder cloudprovider.ControllerClientBuilder, stop <-chan struct{}) {
+	if builder != nil {
+		c.events.start(builder, stop)
+	}
 	go c.preflight(stop)
 }
 
@@ -156,14 +195,16 @@ func (c *Cloud) preflight(stop <-chan struct{}) {
 	}
 }
 
-// LoadBalancer is not implemented yet.
-func (c *Cloud) LoadBalancer() (cloudprovider.LoadBalancer, bool) { return nil, false }
+// LoadBalancer returns the CLB implementation.
+func (c *Cloud) LoadBalancer() (cloudprovider.LoadBalancer, bool) { return c.lb, c.lb != nil }
 
 // Instances returns nil: the provider implements InstancesV2 only.
 func (c *Cloud) Instances() (cloudprovider.Instances, bool) { return nil, false }
 
-// InstancesV2 is not implemented yet.
-func (c *Cloud) InstancesV2() (cloudprovider.InstancesV2, bool) { return nil, false }
+// InstancesV2 returns the ECS node implementation.
+func (c *Cloud) InstancesV2() (cloudprovider.InstancesV2, bool) {
+	return c.instances, c.instances != nil
+}
 
 // Zones returns nil: zone information comes from InstancesV2.InstanceMetadata.
 func (c *Cloud) Zones() (cloudprovider.Zones, bool) { return nil, false }
@@ -171,8 +212,8 @@ func (c *Cloud) Zones() (cloudprovider.Zones, bool) { return nil, false }
 // Clusters is not supported.
 func (c *Cloud) Clusters() (cloudprovider.Clusters, bool) { return nil, false }
 
-// Routes is not implemented yet.
-func (c *Cloud) Routes() (cloudprovider.Routes, bool) { return nil, false }
+// Routes returns the VPC route table implementation.
+func (c *Cloud) Routes() (cloudprovider.Routes, bool) { return c.routes, c.routes != nil }
 
 // ProviderName returns "alicloud".
 func (c *Cloud) ProviderName() string { return ProviderName }
