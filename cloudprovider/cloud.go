@@ -35,6 +35,8 @@ type Cloud struct {
 	clients *cloudapi.Clients
 	// events forwards to the framework-backed recorder once Initialize ran.
 	events *eventSink
+	// nodes reads Node objects from an informer started in Initialize.
+	nodes *nodeIndex
 
 	lb        cloudprovider.LoadBalancer
 	routes    cloudprovider.Routes
@@ -95,7 +97,7 @@ func New(ctx context.Context, cfg *config.CloudConfig, opts Options) (*Cloud, er
 	if err != nil {
 		return nil, fmt.Errorf("API clients: %w", err)
 	}
-	c := &Cloud{cfg: cfg, opts: opts, clients: clients, events: &eventSink{}}
+	c := &Cloud{cfg: cfg, opts: opts, clients: clients, events: &eventSink{}, nodes: &nodeIndex{}}
 	if err := c.buildCapabilities(); err != nil {
 		return nil, err
 	}
@@ -152,6 +154,7 @@ func logWarnings(warns config.Warnings) {
 func (c *Cloud) Initialize(builder cloudprovider.ControllerClientBuilder, stop <-chan struct{}) {
 	if builder != nil {
 		c.events.start(builder, stop)
+		c.nodes.start(builder, stop)
 	}
 	go c.preflight(stop)
 }

@@ -6,6 +6,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 )
 
@@ -28,3 +29,6 @@ func contextFromStop(stop <-chan struct{}) context.Context {
 	}()
 	return ctx
 }
+
+// everything selects all objects.
+var everything = labels.Everything()
