@@ -28,6 +28,10 @@ var legacyLockTypes = map[string]bool{
 	"endpoints": true, "configmaps": true, "endpointsleases": true, "configmapsleases": true,
 }
 
+// skipDisableSourceDestCheck is --skip-disable-source-dest-check; a package
+// variable because the framework calls cloudInitializer without our flags.
+var skipDisableSourceDestCheck bool
+
 // New returns the cloud-controller-manager command. stopCh stops it (tests
 // run it in-process; main passes wait.NeverStop).
 func New(stopCh <-chan struct{}) (*cobra.Command, error) {
@@ -43,6 +47,10 @@ func New(stopCh <-chan struct{}) (*cobra.Command, error) {
 		"Also answer plain-HTTP GET /healthz, /livez and /readyz on the secure port (--secure-port), "+
 			"so a livenessProbe with scheme HTTP works; every other plain-HTTP request is refused. "+
 			"HTTPS on the same port is unchanged.")
+
+	fss.FlagSet("alicloud").BoolVar(&skipDisableSourceDestCheck, "skip-disable-source-dest-check", false,
+		"Leave the source/destination check of the nodes' primary ENIs alone. By default the route "+
+			"controller turns it off on each node it routes a pod CIDR to, so the ECS instance accepts routed pod traffic.")
 
 	cmd := app.NewCloudControllerManagerCommand(opts, cloudInitializer, controllerInitializers(),
 		names.CCMControllerAliases(), fss, stopCh)
@@ -105,7 +113,11 @@ func cloudInitializer(cfg *cloudcontrollerconfig.CompletedConfig) cloudprovider.
 	if shared.CloudProvider.Name != alicloud.ProviderName {
 		klog.Fatalf("--cloud-provider=%q is not supported by this binary; use %q", shared.CloudProvider.Name, alicloud.ProviderName)
 	}
-	cloud, err := alicloud.NewFromFile(shared.CloudProvider.CloudConfigFile, alicloud.Options{UserAgent: "alicloud-ccm/" + gitVersion})
+	cloud, err := alicloud.NewFromFile(shared.CloudProvider.CloudConfigFile, alicloud.Options{
+		UserAgent:                  "alicloud-ccm/" + gitVersion,
+		ClusterCIDR:                shared.ClusterCIDR,
+		SkipDisableSourceDestCheck: skipDisableSourceDestCheck,
+	})
 	if err != nil {
 		klog.Fatalf("Initialising the %s cloud provider: %v", alicloud.ProviderName, err)
 	}
