@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
@@ -24,6 +25,7 @@ import (
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/discovery/cached/memory"
 	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/rest"
 	"k8s.io/client-go/restmapper"
 
 	"github.com/alicloud-ccm/alicloud-ccm/test/framework"
@@ -100,9 +102,10 @@ func TestConfigmapScript(t *testing.T) {
 
 // dryRunApplier server-side-applies objects with dryRun=All.
 type dryRunApplier struct {
-	cp     *framework.ControlPlane
-	mapper meta.RESTMapper
-	dyn    dynamic.Interface
+	cp       *framework.ControlPlane
+	mapper   meta.RESTMapper
+	dyn      dynamic.Interface
+	warnings *warningLog
 }
 
 func newDryRunApplier(t *testing.T, cp *framework.ControlPlane) *dryRunApplier {
@@ -111,11 +114,39 @@ func newDryRunApplier(t *testing.T, cp *framework.ControlPlane) *dryRunApplier {
 	if err != nil {
 		t.Fatalf("discovery client: %v", err)
 	}
-	dyn, err := dynamic.NewForConfig(cp.Config)
+	cfg := rest.CopyConfig(cp.Config)
+	warnings := &warningLog{}
+	cfg.WarningHandler = warnings
+	dyn, err := dynamic.NewForConfig(cfg)
 	if err != nil {
 		t.Fatalf("dynamic client: %v", err)
 	}
-	return &dryRunApplier{cp: cp, mapper: restmapper.NewDeferredDiscoveryRESTMapper(memory.NewMemCacheClient(dc)), dyn: dyn}
+	return &dryRunApplier{cp: cp, mapper: restmapper.NewDeferredDiscoveryRESTMapper(memory.NewMemCacheClient(dc)), dyn: dyn, warnings: warnings}
+}
+
+// warningLog collects the apiserver's warnings (deprecated fields and labels)
+// so each subtest can log its own instead of klog printing them to stderr.
+type warningLog struct {
+	mu   sync.Mutex
+	msgs []string
+}
+
+// HandleWarningHeader implements rest.WarningHandler.
+func (w *warningLog) HandleWarningHeader(code int, _ string, text string) {
+	if code != 299 || text == "" {
+		return
+	}
+	w.mu.Lock()
+	w.msgs = append(w.msgs, text)
+	w.mu.Unlock()
+}
+
+func (w *warningLog) take() []string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	m := w.msgs
+	w.msgs = nil
+	return m
 }
 
 func (a *dryRunApplier) apply(t *testing.T, obj *unstructured.Unstructured) {
@@ -144,6 +175,9 @@ func (a *dryRunApplier) apply(t *testing.T, obj *unstructured.Unstructured) {
 		// Strict: a misspelt field is an error, not a silent drop.
 		FieldValidation: "Strict",
 	})
+	for _, w := range a.warnings.take() {
+		t.Logf("apiserver warning: %s", w)
+	}
 	if err != nil {
 		t.Fatalf("dry-run apply of %s %q: %v", gvk, obj.GetName(), err)
 	}
@@ -195,15 +229,16 @@ func decodeFile(path string) ([]manifestDoc, error) {
 	dec := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(b), 4096)
 	var docs []manifestDoc
 	for i := 0; ; i++ {
-		var raw map[string]any
-		if err := dec.Decode(&raw); err != nil {
+		var doc any
+		if err := dec.Decode(&doc); err != nil {
 			if errors.Is(err, io.EOF) {
 				return docs, nil
 			}
 			return nil, fmt.Errorf("decoding %s document %d: %w", path, i, err)
 		}
-		if raw == nil {
-			continue // empty document between "---" separators
+		raw, ok := doc.(map[string]any)
+		if !ok {
+			continue // empty document between "---" separators, or not an object
 		}
 		obj := &unstructured.Unstructured{Object: raw}
 		if obj.GetAPIVersion() == "" || obj.GetKind() == "" {

@@ -191,7 +191,10 @@ func (c *CCMProcess) WaitHealthy(t testing.TB, timeout time.Duration) {
 		if err != nil {
 			return false, err
 		}
-		return code == http.StatusOK && body == "ok", fmt.Errorf("status %d body %q", code, truncate(body, 200))
+		if code != http.StatusOK || body != "ok" {
+			return false, fmt.Errorf("status %d body %q", code, truncate(body, 200))
+		}
+		return true, nil
 	})
 }
 

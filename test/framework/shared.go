@@ -72,7 +72,7 @@ func Shared(t testing.TB) *ControlPlane {
 	t.Cleanup(func() {
 		if t.Failed() {
 			shared.failed.Store(true)
-			t.Logf("control plane in %s\n%s", cp.Dir, cp.LogTails(40))
+			t.Logf("control plane in %s\n%s", cp.Dir, cp.LogTails(20))
 		}
 	})
 	return cp
