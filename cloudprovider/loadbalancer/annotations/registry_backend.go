@@ -1,0 +1,69 @@
+package annotations
+
+// Backend annotations.
+const (
+	// KeyBackendType: eni or ecs. It has no load-balancer prefix.
+	KeyBackendType Name = "service.beta.kubernetes.io/backend-type"
+	// KeyBackendLabel: node label selector.
+	KeyBackendLabel Name = Prefix + "backend-label"
+	// KeyRemoveUnscheduledBackend: drop cordoned nodes.
+	KeyRemoveUnscheduledBackend Name = Prefix + "remove-unscheduled-backend"
+	// KeyVGroupPort: user-created vServer groups of a reused CLB.
+	KeyVGroupPort Name = Prefix + "vgroup-port"
+	// KeyWeight: total weight of the backends of a reused vServer group.
+	KeyWeight Name = Prefix + "weight"
+	// KeyDefaultWeight: weight of every backend.
+	KeyDefaultWeight Name = Prefix + "default-weight"
+	// KeyIgnoreWeightUpdate: skip weight-only changes.
+	KeyIgnoreWeightUpdate Name = Prefix + "ignore-weight-update"
+	// KeyBackendIPVersion: address family of pod backends.
+	KeyBackendIPVersion Name = Prefix + "backend-ip-version"
+)
+
+var backendAnnotations = []Annotation{
+	{Name: KeyBackendType, Group: GroupBackend, Type: "`ecs` \\| `eni`", Default: "cloud-config `serviceBackendType`, else `ecs`", Mutability: Mutable,
+		Doc: "`ecs`: the nodes' ECS instances on the NodePort (pods on virtual nodes become ENI backends). `eni`: every endpoint's pod ENI on the target port, ignoring `externalTrafficPolicy` (Terway). A change moves the backends to a new vServer group.",
+		Differs: "The environment variable `SERVICE_FORCE_BACKEND_ENI` is not read; use cloud-config `serviceBackendType`."},
+	{Name: KeyBackendLabel, Group: GroupBackend, Type: "`k1=v1[,k2=v2...]`", Default: "all nodes", Mutability: Mutable,
+		Doc: "Only nodes with all these labels are backends."},
+	{Name: KeyRemoveUnscheduledBackend, Group: GroupBackend, Type: onOff, Default: "`off` (cordoned nodes stay)", Mutability: Mutable,
+		Doc: "Remove cordoned (`spec.unschedulable`) nodes from the backends.", Differs: onOffStrict},
+	{Name: KeyVGroupPort, Group: GroupBackend, Type: "`vgroupId:port[,vgroupId:port...]`", Default: "the CCM creates its own vServer groups", Mutability: Mutable,
+		Doc: "With `id`: attach the backends of Service `port` to a vServer group created by the user in the reused CLB, e.g. to share one CLB between Services. Groups created by a CCM are refused.",
+		Differs: "Without `id` it is an error (the incumbent ignored it); every port must be a `port` of the Service."},
+	{Name: KeyWeight, Group: GroupBackend, Type: "integer 0–100", Default: "per-backend weights", Mutability: Mutable,
+		Doc: "With `vgroup-port`: the total weight of this Service's backends in the shared vServer group, spread evenly (Local policy: by pod count), at least 1 each; `0` sets every backend to 0.",
+		Differs: "Without `vgroup-port` it is a warning (it has no effect)."},
+	{Name: KeyDefaultWeight, Group: GroupBackend, Type: "integer 0–100", Default: "`100`", Mutability: Mutable,
+		Doc: "Weight of every backend in the Cluster and ENI policies (Local weights by pod count)."},
+	{Name: KeyIgnoreWeightUpdate, Group: GroupBackend, Type: onOff, Default: "`off`", Mutability: Mutable,
+		Doc: "Do not push weight-only changes of existing backends (for weights changed outside the CCM).", Differs: onOffStrict},
+	{Name: KeyBackendIPVersion, Group: GroupBackend, Type: "`ipv4` \\| `ipv6`", Default: "`ipv4`", Mutability: Mutable,
+		Doc: "Use the pods' IPv6 addresses for ENI backends. Needs `ip-version: ipv6`.",
+		Differs: "`dualstack` (NLB only) and `ipv6` without `ip-version: ipv6` are errors."},
+}
+
+// Service fields read besides annotations.
+const (
+	// FieldLoadBalancerIP is spec.loadBalancerIP.
+	FieldLoadBalancerIP Name = "spec.loadBalancerIP"
+	// FieldLoadBalancerSourceRanges is spec.loadBalancerSourceRanges.
+	FieldLoadBalancerSourceRanges Name = "spec.loadBalancerSourceRanges"
+	// FieldExternalTrafficPolicy is spec.externalTrafficPolicy.
+	FieldExternalTrafficPolicy Name = "spec.externalTrafficPolicy"
+	// FieldPorts is spec.ports.
+	FieldPorts Name = "spec.ports"
+)
+
+var serviceFields = []Annotation{
+	{Name: FieldPorts, Group: GroupService, Type: "ServicePort list", Default: "", Mutability: Mutable,
+		Doc: "One listener per entry on `port`, TCP or UDP (SCTP is an error); the same port may appear once with TCP and once with UDP. Backends use `nodePort` (ECS) or `targetPort` (ENI)."},
+	{Name: FieldLoadBalancerIP, Group: GroupService, Type: "IP address", Default: "assigned by SLB", Mutability: Immutable,
+		Doc: "Same as the `ip` annotation (deprecated in Kubernetes; prefer the annotation). Both set to different addresses is an error.",
+		Differs: "The incumbent ignored this field."},
+	{Name: FieldLoadBalancerSourceRanges, Group: GroupService, Type: "CIDR list", Default: "no restriction", Mutability: Mutable,
+		Doc: "Client address ranges allowed to reach the listeners.",
+		Differs: "The incumbent read it only for NLB."},
+	{Name: FieldExternalTrafficPolicy, Group: GroupService, Type: "`Cluster` \\| `Local`", Default: "`Cluster`", Mutability: Mutable,
+		Doc: "`Local`: only nodes running ready endpoints are backends, weighted by their pod count (use `scheduler: wrr`). Ignored with `backend-type: eni`."},
+}
