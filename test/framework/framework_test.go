@@ -1,6 +1,7 @@
 package framework
 
 import (
+	"net/http"
 	"os"
 	"slices"
 	"strings"
@@ -72,5 +73,27 @@ func TestFlagValue(t *testing.T) {
 		if v, ok := flagValue(args, c.name); v != c.want || ok != c.ok {
 			t.Errorf("flagValue(%q) = %q, %v", c.name, v, ok)
 		}
+	}
+}
+
+// TestStartEmulator checks the seeded world and that every endpoint of the
+// generated cloud-config is on loopback.
+func TestStartEmulator(t *testing.T) {
+	e := StartEmulator(t)
+	if len(e.Instances) != 3 || e.RouteTableID == "" || len(e.VSwitches) != 2 {
+		t.Fatalf("seeded world: %d instances, route table %q, vSwitches %v", len(e.Instances), e.RouteTableID, e.VSwitches)
+	}
+	if got, want := e.ProviderID(0), "cn-hangzhou."+e.Instances[0].InstanceID; got != want {
+		t.Errorf("ProviderID(0) = %q, want %q", got, want)
+	}
+	g := e.CloudConfig()["Global"]
+	for _, k := range []string{"slbEndpoint", "vpcEndpoint", "ecsEndpoint", "stsEndpoint", "metadataEndpoint"} {
+		if v, _ := g[k].(string); !strings.HasPrefix(v, "http://127.0.0.1:") {
+			t.Errorf("%s = %q, want http://127.0.0.1:<port>", k, g[k])
+		}
+	}
+	code, _, err := get(&http.Client{Timeout: 5 * time.Second}, e.MetadataURL+"/latest/meta-data/instance-id", "")
+	if err != nil || code == 0 {
+		t.Errorf("metadata service: %d, %v", code, err)
 	}
 }
