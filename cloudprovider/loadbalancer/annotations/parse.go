@@ -17,7 +17,6 @@ func Parse(svc *v1.Service, d Defaults) (*Config, error) {
 	p.parseHealthChecks()
 	p.parseBackend()
 	p.parseServiceFields()
-	p.crossChecks()
 	p.warnUnknown()
 	return p.cfg, errors.Join(p.errs...)
 }

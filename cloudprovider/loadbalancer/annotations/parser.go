@@ -1,27 +1,239 @@
 package annotations
 
-import v1 "k8s.io/api/core/v1"
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	v1 "k8s.io/api/core/v1"
+)
 
 // parser holds the state of one Parse call.
 type parser struct {
 	svc  *v1.Service
+	ann  map[string]string
 	d    Defaults
 	cfg  *Config
 	errs []error
+	// seen records the key (either prefix) and value each set annotation
+	// was read from, so cross-checks can name them in errors.
+	seen map[Name]setting
+}
+
+// setting is one annotation as found on the Service.
+type setting struct {
+	key, val string
 }
 
 func newParser(svc *v1.Service, d Defaults) *parser {
-	return &parser{svc: svc, d: d, cfg: &Config{}}
+	p := &parser{svc: svc, ann: svc.Annotations, d: d, cfg: &Config{}, seen: map[Name]setting{}}
+	if p.ann == nil {
+		p.ann = map[string]string{}
+	}
+	return p
 }
 
-func (p *parser) parseInstance()      {}
-func (p *parser) parseListeners()     {}
-func (p *parser) parseHealthChecks()  {}
-func (p *parser) parseBackend()       {}
-func (p *parser) parseServiceFields() {}
-func (p *parser) crossChecks()        {}
-func (p *parser) warnUnknown()        {}
+// get returns the trimmed value of an annotation and the key it was found
+// under. The current prefix wins over the legacy one; when both are set to
+// different values a warning says which one is used. An empty value counts
+// as unset, as it did for the incumbent CCM.
+func (p *parser) get(n Name) (val, key string, ok bool) {
+	if s, done := p.seen[n]; done {
+		return s.val, s.key, true
+	}
+	key = string(n)
+	raw, found := p.ann[key]
+	if legacy := n.Legacy(); legacy != "" {
+		lraw, lfound := p.ann[legacy]
+		switch {
+		case found && lfound && strings.TrimSpace(lraw) != strings.TrimSpace(raw):
+			p.warnf("annotation %s=%q is ignored: %s=%q is set too and takes precedence", legacy, lraw, key, raw)
+		case !found && lfound:
+			key, raw, found = legacy, lraw, true
+		}
+	}
+	val = strings.TrimSpace(raw)
+	if !found || val == "" {
+		return "", "", false
+	}
+	p.seen[n] = setting{key: key, val: val}
+	return val, key, true
+}
 
-// ImmutableFields lists the instance attributes that cannot change after the
-// load balancer is created, with their desired values; see ImmutableField.
-func (c *Config) ImmutableFields() []ImmutableField { return nil }
+// has reports whether the annotation is set (under either prefix).
+func (p *parser) has(n Name) bool {
+	_, _, ok := p.get(n)
+	return ok
+}
+
+// fail records an invalid value.
+func (p *parser) fail(key, val, format string, args ...any) {
+	p.errs = append(p.errs, &Error{Key: key, Value: val, Reason: fmt.Sprintf(format, args...)})
+}
+
+// failName records an error against an annotation that is set, naming the
+// key it was found under.
+func (p *parser) failName(n Name, format string, args ...any) {
+	val, key, ok := p.get(n)
+	if !ok {
+		key = string(n)
+	}
+	p.fail(key, val, format, args...)
+}
+
+// warnf records a non-fatal finding.
+func (p *parser) warnf(format string, args ...any) {
+	p.cfg.Warnings = append(p.cfg.Warnings, fmt.Sprintf(format, args...))
+}
+
+// warnIgnored warns that a set annotation has no effect, and why.
+func (p *parser) warnIgnored(n Name, why string) {
+	if val, key, ok := p.get(n); ok {
+		p.warnf("annotation %s=%q is ignored: %s", key, val, why)
+	}
+}
+
+// str returns the value of a free-form annotation; "" when unset.
+func (p *parser) str(n Name) string {
+	val, _, _ := p.get(n)
+	return val
+}
+
+// onOff parses an on/off flag. The incumbent CCM compared case-sensitively
+// with "on" and treated everything else as off; we reject everything else
+// instead, so `On` or `yes` is an error rather than a silent off.
+func (p *parser) onOff(n Name) *bool {
+	val, key, ok := p.get(n)
+	if !ok {
+		return nil
+	}
+	switch val {
+	case "on":
+		return new(true)
+	case "off":
+		return new(false)
+	}
+	p.fail(key, val, "must be on or off (lower case)")
+	return nil
+}
+
+// trueFalse parses a true/false flag (force-override-listeners).
+func (p *parser) trueFalse(n Name) bool {
+	val, key, ok := p.get(n)
+	if !ok {
+		return false
+	}
+	switch val {
+	case "true":
+		return true
+	case "false":
+		return false
+	}
+	p.fail(key, val, "must be true or false")
+	return false
+}
+
+// intRange parses an integer in [lo, hi].
+func (p *parser) intRange(n Name, lo, hi int) *int {
+	val, key, ok := p.get(n)
+	if !ok {
+		return nil
+	}
+	v, err := strconv.Atoi(val)
+	if err != nil {
+		p.fail(key, val, "must be an integer from %d to %d", lo, hi)
+		return nil
+	}
+	if v < lo || v > hi {
+		p.fail(key, val, "must be from %d to %d", lo, hi)
+		return nil
+	}
+	return &v
+}
+
+// enum parses one of values, exactly, and returns it ("" when unset or
+// invalid). With fold, case is ignored and the canonical spelling returned.
+func (p *parser) enum(n Name, fold bool, values ...string) string {
+	val, key, ok := p.get(n)
+	if !ok {
+		return ""
+	}
+	for _, v := range values {
+		if v == val || (fold && strings.EqualFold(v, val)) {
+			return v
+		}
+	}
+	p.fail(key, val, "must be one of %s", strings.Join(values, ", "))
+	return ""
+}
+
+// idPattern accepts Alibaba Cloud resource IDs (lb-..., vsw-..., rsp-...,
+// acl-..., rg-..., certificate IDs such as 123_abc-cn-hangzhou). It only
+// catches obvious mistakes (spaces, separators, quotes); the API decides
+// whether the resource exists.
+var idPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
+
+// id parses a resource ID annotation; "" when unset or invalid.
+func (p *parser) id(n Name) string {
+	val, key, ok := p.get(n)
+	if !ok {
+		return ""
+	}
+	if !idPattern.MatchString(val) {
+		p.fail(key, val, "must be a single resource ID (letters, digits, '.', '_', '-')")
+		return ""
+	}
+	return val
+}
+
+// list splits a comma-separated annotation into trimmed items. An empty item
+// (`a,,b` or a trailing comma) is an error: it is usually a typo.
+func (p *parser) list(n Name) (items []string, key, val string, ok bool) {
+	val, key, ok = p.get(n)
+	if !ok {
+		return nil, "", "", false
+	}
+	for item := range strings.SplitSeq(val, ",") {
+		item = strings.TrimSpace(item)
+		if item == "" {
+			p.fail(key, val, "has an empty item in its comma-separated list")
+			return nil, key, val, false
+		}
+		items = append(items, item)
+	}
+	return items, key, val, true
+}
+
+// servicePorts returns the distinct spec.ports port numbers.
+func (p *parser) servicePorts() []int32 {
+	var ports []int32
+	for _, sp := range p.svc.Spec.Ports {
+		if !slices.Contains(ports, sp.Port) {
+			ports = append(ports, sp.Port)
+		}
+	}
+	return ports
+}
+
+// parsePort parses a port number 1–65535.
+func parsePort(s string) (int32, bool) {
+	v, err := strconv.ParseInt(s, 10, 32)
+	if err != nil || v < 1 || v > 65535 {
+		return 0, false
+	}
+	return int32(v), true
+}
+
+// portList formats ports for error messages.
+func portList(ports []int32) string {
+	s := make([]string, len(ports))
+	for i, p := range ports {
+		s[i] = strconv.Itoa(int(p))
+	}
+	if len(s) == 0 {
+		return "none"
+	}
+	return strings.Join(s, ", ")
+}

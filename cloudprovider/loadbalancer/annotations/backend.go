@@ -1,0 +1,151 @@
+package annotations
+
+import (
+	"fmt"
+	"net/netip"
+	"slices"
+	"strings"
+
+	v1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/util/validation"
+)
+
+// parseBackend reads the backend annotations.
+func (p *parser) parseBackend() {
+	b := &p.cfg.Backend
+	b.Type = BackendECS
+	switch {
+	case p.has(KeyBackendType):
+		if v := p.enum(KeyBackendType, false, string(BackendECS), string(BackendENI)); v != "" {
+			b.Type = BackendType(v)
+		}
+	case p.d.BackendType == BackendECS || p.d.BackendType == BackendENI:
+		b.Type = p.d.BackendType
+	case p.d.BackendType != "":
+		// config.Validate rejects this already; it is repeated here so a
+		// hand-built Defaults cannot slip through silently.
+		p.fail("cloud-config serviceBackendType", string(p.d.BackendType), "must be ecs or eni")
+	}
+	switch {
+	case b.Type == BackendENI:
+		b.Policy = TrafficENI
+	case p.svc.Spec.ExternalTrafficPolicy == v1.ServiceExternalTrafficPolicyLocal:
+		b.Policy = TrafficLocal
+	default:
+		b.Policy = TrafficCluster
+	}
+
+	b.NodeLabels = p.nodeLabels()
+	if v := p.onOff(KeyRemoveUnscheduledBackend); v != nil {
+		b.RemoveUnscheduled = *v
+	}
+	b.VGroupPorts = p.vgroupPorts()
+	b.Weight = p.intRange(KeyWeight, 0, 100)
+	if b.Weight != nil && !p.has(KeyVGroupPort) {
+		p.warnIgnored(KeyWeight, "it applies only with "+string(KeyVGroupPort))
+	}
+	b.DefaultWeight = p.intRange(KeyDefaultWeight, 0, 100)
+	if v := p.onOff(KeyIgnoreWeightUpdate); v != nil {
+		b.IgnoreWeightUpdate = *v
+	}
+
+	b.IPVersion = IPv4
+	if val, key, ok := p.get(KeyBackendIPVersion); ok {
+		switch {
+		case strings.EqualFold(val, "dualstack"):
+			p.fail(key, val, "dual-stack backends exist for NLB only; CLB takes ipv4 or ipv6")
+		case val != string(IPv4) && val != string(IPv6):
+			p.fail(key, val, "must be one of ipv4, ipv6")
+		case val == string(IPv6) && p.cfg.LB.IPVersion != IPv6:
+			p.fail(key, val, "IPv6 backends need %s: ipv6", KeyIPVersion)
+		default:
+			b.IPVersion = IPVersion(val)
+		}
+	}
+}
+
+// nodeLabels parses `k1=v1,k2=v2` into a label map; every pair must be a
+// valid Kubernetes label.
+func (p *parser) nodeLabels() map[string]string {
+	items, key, val, ok := p.list(KeyBackendLabel)
+	if !ok {
+		return nil
+	}
+	out := map[string]string{}
+	for _, item := range items {
+		k, v, found := strings.Cut(item, "=")
+		k, v = strings.TrimSpace(k), strings.TrimSpace(v)
+		var problems []string
+		if !found {
+			problems = []string{"must be key=value"}
+		} else {
+			problems = append(validation.IsQualifiedName(k), validation.IsValidLabelValue(v)...)
+		}
+		switch {
+		case len(problems) > 0:
+			p.fail(key, val, "label %q: %s", item, strings.Join(problems, "; "))
+			return nil
+		case out[k] != "" && out[k] != v:
+			p.fail(key, val, "label %s is given twice with different values", k)
+			return nil
+		}
+		out[k] = v
+	}
+	return out
+}
+
+// vgroupPorts parses `vgroupId:port[,...]`. It needs the id annotation: the
+// groups are user-created groups of a reused load balancer.
+func (p *parser) vgroupPorts() map[int32]string {
+	items, key, val, ok := p.list(KeyVGroupPort)
+	if !ok {
+		return nil
+	}
+	if !p.has(KeyID) {
+		p.fail(key, val, "needs %s: user-created vServer groups exist only in a reused load balancer", KeyID)
+		return nil
+	}
+	ports := p.servicePorts()
+	out := map[int32]string{}
+	for _, item := range items {
+		// Cut at the last colon so IDs are taken whole.
+		i := strings.LastIndex(item, ":")
+		if i < 0 {
+			p.fail(key, val, "entry %q must be vgroupId:port", item)
+			continue
+		}
+		id, ps := strings.TrimSpace(item[:i]), strings.TrimSpace(item[i+1:])
+		port, portOK := parsePort(ps)
+		switch {
+		case !idPattern.MatchString(id) || !portOK:
+			p.fail(key, val, "entry %q must be vgroupId:port with a port from 1 to 65535", item)
+		case !slices.Contains(ports, port):
+			p.fail(key, val, "entry %q: %d is not a port of the Service (ports: %s)", item, port, portList(ports))
+		case out[port] != "":
+			p.fail(key, val, "port %d is listed twice", port)
+		default:
+			out[port] = id
+		}
+	}
+	for i := range p.cfg.Listeners {
+		p.cfg.Listeners[i].VGroupID = out[p.cfg.Listeners[i].Port]
+	}
+	return out
+}
+
+// parseServiceFields reads spec.loadBalancerSourceRanges (spec.ports,
+// spec.loadBalancerIP and spec.externalTrafficPolicy are read with the
+// listeners, the address and the backends).
+func (p *parser) parseServiceFields() {
+	for i, r := range p.svc.Spec.LoadBalancerSourceRanges {
+		// The API server accepts surrounding spaces here; so does the
+		// upstream service helper.
+		s := strings.TrimSpace(r)
+		pfx, err := netip.ParsePrefix(s)
+		if err != nil {
+			p.fail(fmt.Sprintf("%s[%d]", FieldLoadBalancerSourceRanges, i), r, "must be a CIDR such as 10.0.0.0/8")
+			continue
+		}
+		p.cfg.SourceRanges = append(p.cfg.SourceRanges, pfx.Masked())
+	}
+}

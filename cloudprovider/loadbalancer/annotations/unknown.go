@@ -1,0 +1,79 @@
+package annotations
+
+import (
+	"slices"
+	"sort"
+	"strings"
+)
+
+// warnUnknown warns about keys with a load balancer prefix that are not in
+// the registry, suggesting the nearest known name: a typo would otherwise be
+// ignored without a trace.
+func (p *parser) warnUnknown() {
+	keys := make([]string, 0, len(p.ann))
+	for k := range p.ann {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys) // map order would make the warnings flap
+	for _, k := range keys {
+		suffix, ok := strings.CutPrefix(k, Prefix)
+		if !ok {
+			if suffix, ok = strings.CutPrefix(k, LegacyPrefix); !ok {
+				continue
+			}
+		}
+		if _, known := byName[Prefix+Name(suffix)]; known || slices.Contains(ignoredKeys, suffix) {
+			continue
+		}
+		msg := "unknown annotation " + k + " is ignored"
+		if s := suggest(suffix); s != "" {
+			msg += "; did you mean " + s + "?"
+		}
+		p.warnf("%s", msg)
+	}
+}
+
+// suggest returns the known suffix nearest to s, or "" when none is close
+// enough to be a plausible typo.
+func suggest(s string) string {
+	best, bestDist := "", 0
+	for _, a := range registry {
+		n := string(a.Name)
+		if !strings.HasPrefix(n, Prefix) {
+			continue
+		}
+		cand := strings.TrimPrefix(n, Prefix)
+		d := editDistance(strings.ToLower(s), cand)
+		if best == "" || d < bestDist {
+			best, bestDist = cand, d
+		}
+	}
+	// Allow about one edit per four characters, at least two: close enough
+	// for typos, far enough to stay quiet about unrelated (e.g. NLB) keys.
+	if limit := max(2, len(s)/4); bestDist > limit {
+		return ""
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance between a and b (bytes; the
+// keys are ASCII).
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
