@@ -48,6 +48,7 @@ vet:
 ## docs: regenerate generated reference docs
 docs:
 	UPDATE_DOCS=1 $(GO) test -count=1 ./config/ -run TestCloudConfigDocIsFresh
+	UPDATE_DOCS=1 $(GO) test -count=1 ./cloudprovider/loadbalancer/annotations/ -run TestAnnotationsDocIsFresh
 
 ## bench: benchmarks that print speed and API-call numbers
 bench:

@@ -264,6 +264,7 @@ func (c *Config) ImmutableFields() []ImmutableField {
 			fs = append(fs, ImmutableField{Name: name, Key: string(key), Value: val, Defaulted: defaulted})
 		}
 	}
+	add("load balancer ID", KeyID, lb.ReuseID, false)
 	add("network type", KeyNetworkType, string(lb.NetworkType), false)
 	add("vSwitch", KeyVSwitchID, lb.VSwitchID, false)
 	if lb.Address.IsValid() {

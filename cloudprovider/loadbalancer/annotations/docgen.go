@@ -1,0 +1,91 @@
+package annotations
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+)
+
+// docIntro opens docs/annotations.md.
+const docIntro = `# Service annotations (CLB)
+
+<!-- Generated from cloudprovider/loadbalancer/annotations (registry_*.go). Do not edit:
+     run ` + "`make docs`" + ` or
+     UPDATE_DOCS=1 go test ./cloudprovider/loadbalancer/annotations -run TestAnnotationsDocIsFresh -->
+
+A Service of ` + "`type: LoadBalancer`" + ` gets a CLB (classic SLB) configured by the
+annotations below. Keys are ` + "`" + Prefix + "<name>`" + `; the table gives ` + "`<name>`" + `.
+The legacy prefix ` + "`" + LegacyPrefix + "`" + ` is read too; when a key is set under both
+prefixes the new one wins and a warning event names the ignored one. The backend type is
+` + "`" + string(KeyBackendType) + "`" + ` (no load balancer prefix).
+
+How values are checked:
+
+- Every annotation is read and checked before anything is changed in the cloud. All invalid
+  values are reported together in one ` + "`SyncLoadBalancerFailed`" + ` event, each as
+  ` + "`annotation <key>=\"<value>\": <reason>`" + `; nothing is changed until they are fixed. An
+  invalid value never falls back to a default.
+- On/off switches take exactly ` + "`on`" + ` or ` + "`off`" + `. The incumbent CCM treated any
+  other value (` + "`On`" + `, ` + "`yes`" + `, ` + "`true`" + `) as off; here it is an error.
+- An empty value is the same as no annotation.
+- Unknown keys with a load balancer prefix produce a warning event with the nearest known name
+  ("did you mean health-check-flag?"). So do annotations that apply to no listener of the
+  Service (e.g. ` + "`cert-id`" + ` without an https listener) and other values that have no effect.
+- Listener annotations apply to every listener of the Service whose protocol is in the
+  "Applies to" column.
+- "unset" and "SLB default" mean the CCM does not manage the value: an existing load
+  balancer keeps whatever it has.
+
+The "On change" column says what happens when the annotation changes on an existing load
+balancer: *updated in place*; *immutable*: the Service gets an error event naming the field,
+and the CLB is never recreated (delete and recreate the Service to change it); *used at
+creation only*; *listener recreated*: the listener is deleted and created again (brief
+interruption on that port).
+
+Examples of every group are in [examples/services/](../examples/services/).
+`
+
+// RenderMarkdown renders the registry as docs/annotations.md.
+func RenderMarkdown() []byte {
+	var b bytes.Buffer
+	b.WriteString(docIntro)
+	for _, g := range Groups {
+		fmt.Fprintf(&b, "\n## %s\n\n", g)
+		proto := g == GroupListener || g == GroupHealth
+		if proto {
+			b.WriteString("| Annotation | Values | Default | Applies to | On change | Description |\n|---|---|---|---|---|---|\n")
+		} else {
+			b.WriteString("| Annotation | Values | Default | On change | Description |\n|---|---|---|---|---|\n")
+		}
+		for _, a := range registry {
+			if a.Group != g {
+				continue
+			}
+			name := a.Name.Suffix()
+			if a.Name.IsField() {
+				name = strings.TrimPrefix(name, "spec.")
+			}
+			desc := a.Doc
+			if a.Differs != "" {
+				desc += " *Differs from the incumbent CCM:* " + a.Differs
+			}
+			cells := []string{"`" + name + "`", a.Type, orDash(a.Default)}
+			if proto {
+				cells = append(cells, orDash(a.Protocols))
+				if a.Protocols == "" {
+					cells[len(cells)-1] = "all"
+				}
+			}
+			cells = append(cells, string(a.Mutability), desc)
+			fmt.Fprintf(&b, "| %s |\n", strings.Join(cells, " | "))
+		}
+	}
+	return b.Bytes()
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "—"
+	}
+	return s
+}
