@@ -32,9 +32,8 @@
 // [Config.ImmutableFields] lists the instance attributes that cannot change
 // after creation (address type, zones, IP version, resource group, vSwitch,
 // network type, fixed address, reused load balancer ID) with their desired
-// values. The engine compares
-// them with the actual CLB and fails with an error naming the field; it never
-// recreates a load balancer to apply them.
+// values. The engine compares them with the actual CLB and fails with an
+// error naming the field; it never recreates a load balancer to apply them.
 //
 // # Prefixes
 //

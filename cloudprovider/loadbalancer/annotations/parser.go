@@ -165,7 +165,11 @@ func (p *parser) enum(n Name, fold bool, values ...string) string {
 			return v
 		}
 	}
-	p.fail(key, val, "must be one of %s", strings.Join(values, ", "))
+	if len(values) == 1 {
+		p.fail(key, val, "must be %s", values[0])
+	} else {
+		p.fail(key, val, "must be one of %s", strings.Join(values, ", "))
+	}
 	return ""
 }
 
