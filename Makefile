@@ -53,6 +53,7 @@ docs:
 ## bench: benchmarks that print speed and API-call numbers
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 2s ./emulator/
+	$(GO) test -run '^$$' -bench . -benchtime 5x ./cloudprovider/instances/
 
 ## image: the container image (needs a Docker daemon)
 image:
