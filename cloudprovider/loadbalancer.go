@@ -2,7 +2,41 @@ package cloudprovider
 
 import (
 	cloudprovider "k8s.io/cloud-provider"
+
+	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/loadbalancer"
+	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/loadbalancer/annotations"
 )
 
-// newLoadBalancer builds the LoadBalancer capability; nil means not supported yet.
-func newLoadBalancer(c *Cloud) (cloudprovider.LoadBalancer, error) { return nil, nil }
+// newLoadBalancer builds the CLB capability: the reconcile engine of
+// package loadbalancer on the SLB and VPC clients, with the cloud-config
+// values it needs.
+func newLoadBalancer(c *Cloud) (cloudprovider.LoadBalancer, error) {
+	return newReconciler(c), nil
+}
+
+// newReconciler is separate so other capabilities (the endpoints
+// controller of issue #6) can share the engine and its per-Service locks.
+func newReconciler(c *Cloud) *loadbalancer.Reconciler {
+	g := &c.cfg.Global
+	var vsws []string
+	for _, v := range g.VSwitches() {
+		vsws = append(vsws, v.VSwitch)
+	}
+	defaultVSwitch := ""
+	if len(vsws) > 0 {
+		defaultVSwitch = vsws[0]
+	}
+	return loadbalancer.New(c.clients.SLB, c.clients.VPC, c.events, loadbalancer.Options{
+		ClusterID:        g.ClusterID,
+		VpcID:            g.VpcID,
+		VSwitchID:        defaultVSwitch,
+		ResourceGroupID:  g.ResourceGroupID,
+		DisablePublicSLB: g.DisablePublicSLB,
+		Defaults: annotations.Defaults{
+			BackendType:      annotations.BackendType(g.ServiceBackendType),
+			ResourceGroupID:  g.ResourceGroupID,
+			VSwitchIDs:       vsws,
+			DisablePublicSLB: g.DisablePublicSLB,
+		},
+	})
+}

@@ -1,0 +1,217 @@
+package loadbalancer
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+
+	v1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/labels"
+
+	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/providerid"
+)
+
+// backend is one vServer group member.
+type backend struct {
+	ServerID    string
+	Type        string // ecs | eni | eci
+	ServerIP    string // eni/eci only
+	Port        int
+	Weight      int
+	Description string
+}
+
+// key is a member's identity: (server, port) for ECS, whose ServerIp the
+// API fills in on describe, and (server, IP, port) for ENI/ECI, where one
+// ENI is listed once per IP (the API's duplicate rule,
+// ModifyVServerGroupBackendServers page).
+func (b backend) key() string {
+	ip := b.ServerIP
+	if b.Type == "" || b.Type == BackendECS {
+		ip = ""
+	}
+	return b.ServerID + "|" + ip + "|" + strconv.Itoa(b.Port)
+}
+
+// Node labels and values the builder honours.
+const (
+	labelNodeType             = "type"
+	nodeTypeVirtualKubelet    = "virtual-kubelet"
+	labelExcludeFromLB        = "node.kubernetes.io/exclude-from-external-load-balancers"
+	labelExcludeBalancerAlpha = "alpha.service-controller.kubernetes.io/exclude-balancer"
+)
+
+// nodeCandidate is a node that may back a load balancer.
+type nodeCandidate struct {
+	node       *v1.Node
+	instanceID string
+}
+
+// eligibleNodes filters the nodes the framework passes down to those that
+// can be ECS backends: not virtual-kubelet nodes (ECI pods are ENI backends,
+// issue #6), only nodes with an ECS providerID (data-centre nodes are not
+// ECS instances), not excluded by label, matching backend-label, and not
+// cordoned when remove-unscheduled-backend is on. Ready is deliberately not
+// checked: membership changes only on stable signals and CLB health checks
+// handle the rest (KEP-3458, user-needs.md §6).
+func eligibleNodes(nodes []*v1.Node, spec *BackendSpec) []nodeCandidate {
+	sel := labels.SelectorFromSet(spec.Labels)
+	out := make([]nodeCandidate, 0, len(nodes))
+	seen := map[string]bool{}
+	for _, n := range nodes {
+		if n == nil || n.Labels[labelNodeType] == nodeTypeVirtualKubelet {
+			continue
+		}
+		if _, ok := n.Labels[labelExcludeFromLB]; ok {
+			continue
+		}
+		if _, ok := n.Labels[labelExcludeBalancerAlpha]; ok {
+			continue
+		}
+		if len(spec.Labels) > 0 && !sel.Matches(labels.Set(n.Labels)) {
+			continue
+		}
+		if spec.RemoveUnscheduled && n.Spec.Unschedulable {
+			continue
+		}
+		id, err := providerid.Parse(n.Spec.ProviderID)
+		if err != nil || seen[id.InstanceID] {
+			continue
+		}
+		seen[id.InstanceID] = true
+		out = append(out, nodeCandidate{node: n, instanceID: id.InstanceID})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].instanceID < out[j].instanceID })
+	return out
+}
+
+// backendStrategy builds the desired members of one listener's group.
+// Strategies are the seam for issue #6: "Local: nodes with ready local
+// endpoints, weight = endpoint count" and ENI (pod) backends implement it
+// with EndpointSlices; today there is the node strategy.
+type backendStrategy interface {
+	build(l *ListenerSpec, desc string) []backend
+}
+
+// nodeStrategy puts every eligible node on the listener's NodePort. It
+// serves externalTrafficPolicy Cluster, and Local until issue #6 (with the
+// listener's health check on healthCheckNodePort so nodes without local
+// endpoints fail it and get no traffic).
+type nodeStrategy struct {
+	nodes []nodeCandidate
+	spec  *BackendSpec
+}
+
+func (s nodeStrategy) build(l *ListenerSpec, desc string) []backend {
+	w := defaultWeight
+	if s.spec.DefaultWeight != nil {
+		w = *s.spec.DefaultWeight
+	}
+	if s.spec.Weight != nil && l.VGroupID != "" {
+		w = spreadWeight(*s.spec.Weight, len(s.nodes))
+	}
+	out := make([]backend, 0, len(s.nodes))
+	for _, n := range s.nodes {
+		out = append(out, backend{ServerID: n.instanceID, Type: BackendECS, Port: l.NodePort, Weight: w, Description: desc})
+	}
+	return out
+}
+
+// spreadWeight spreads a total weight over count backends: max(1, W/count),
+// and 0 when W is 0 (the incumbent's percent algorithm, §1.6).
+func spreadWeight(total, count int) int {
+	if total <= 0 || count == 0 {
+		return 0
+	}
+	if w := total / count; w > 1 {
+		return w
+	}
+	return 1
+}
+
+// backendPlan is the diff of one group.
+type backendPlan struct {
+	add, remove, update []backend
+}
+
+func (p backendPlan) empty() bool { return len(p.add)+len(p.remove)+len(p.update) == 0 }
+
+// diffBackends compares desired members with the group's actual ones.
+// owned says whether an actual member is ours (its description is our
+// key); members that are not ours are never removed or changed, and a
+// desired member already present as someone else's is left as it is.
+func diffBackends(desired, actual []backend, owned func(backend) bool, ignoreWeight bool) backendPlan {
+	have := make(map[string]backend, len(actual))
+	for _, a := range actual {
+		have[a.key()] = a
+	}
+	var p backendPlan
+	want := make(map[string]bool, len(desired))
+	for _, d := range desired {
+		k := d.key()
+		if want[k] {
+			continue
+		}
+		want[k] = true
+		a, ok := have[k]
+		switch {
+		case !ok:
+			p.add = append(p.add, d)
+		case !owned(a):
+			// someone else's identical member: leave it
+		case (!ignoreWeight && a.Weight != d.Weight) || a.Description != d.Description:
+			if ignoreWeight {
+				d.Weight = a.Weight
+			}
+			p.update = append(p.update, d)
+		}
+	}
+	for _, a := range actual {
+		if !want[a.key()] && owned(a) {
+			p.remove = append(p.remove, a)
+		}
+	}
+	return p
+}
+
+// step is one batched call of a plan.
+type step struct {
+	op    string // add | remove | update
+	batch []backend
+}
+
+// orderPlan turns a plan into batched calls of at most batch members,
+// ordered against the CLB's backend quota: normally adds first, so the
+// group never loses capacity during a swap (zero-loss); but when the adds
+// would push the CLB over quota (count = members on the CLB now), removals
+// go first so the adds fit (user-needs.md §10). Removing stale members is
+// always correct; members still desired are never removed to make room.
+// Weight updates come last.
+func orderPlan(p backendPlan, count, quota, batch int) []step {
+	var steps []step
+	chunks := func(op string, items []backend) {
+		for i := 0; i < len(items); i += batch {
+			j := min(i+batch, len(items))
+			steps = append(steps, step{op: op, batch: items[i:j]})
+		}
+	}
+	if count+len(p.add) > quota {
+		chunks("remove", p.remove)
+		chunks("add", p.add)
+	} else {
+		chunks("add", p.add)
+		chunks("remove", p.remove)
+	}
+	chunks("update", p.update)
+	return steps
+}
+
+// minCalls is the fewest calls a plan needs (for the benchmark's ratio).
+func (p backendPlan) minCalls(batch int) int {
+	c := func(n int) int { return (n + batch - 1) / batch }
+	return c(len(p.add)) + c(len(p.remove)) + c(len(p.update))
+}
+
+func (b backend) String() string {
+	return fmt.Sprintf("%s:%d(w%d)", b.ServerID, b.Port, b.Weight)
+}

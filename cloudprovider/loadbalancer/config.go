@@ -1,0 +1,191 @@
+package loadbalancer
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	v1 "k8s.io/api/core/v1"
+
+	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/loadbalancer/annotations"
+)
+
+// parseAnnotations is the default Options.Parse: annotations.Parse, then
+// the adapter from its typed Config to the engine's Spec. Warnings of the
+// parser (unknown keys and the like) become Warning events.
+func (r *Reconciler) parseAnnotations(svc *v1.Service) (*Spec, error) {
+	cfg, err := annotations.Parse(svc, r.opts.Defaults)
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range cfg.Warnings {
+		r.events.Event(svc, v1.EventTypeWarning, ReasonAnnotationWarning, w)
+	}
+	return specFromConfig(svc, cfg)
+}
+
+// specFromConfig maps the parser's Config onto Spec. Unset values stay
+// unset, so the engine leaves the CLB's values alone.
+func specFromConfig(svc *v1.Service, cfg *annotations.Config) (*Spec, error) {
+	lb := cfg.LB
+	s := &Spec{
+		LB: LBSpec{
+			ReuseID:                lb.ReuseID,
+			ForceOverrideListeners: lb.ForceOverrideListeners,
+			PreserveOnDelete:       lb.PreserveOnDelete,
+			Name:                   lb.Name,
+			AddressType:            string(lb.AddressType),
+			NetworkType:            string(lb.NetworkType),
+			VSwitchID:              lb.VSwitchID,
+			VSwitchCandidates:      lb.VSwitchCandidates,
+			IPVersion:              string(lb.IPVersion),
+			MasterZoneID:           lb.MasterZoneID,
+			SlaveZoneID:            lb.SlaveZoneID,
+			LoadBalancerSpec:       lb.Spec,
+			InstanceChargeType:     lb.InstanceChargeType,
+			InternetChargeType:     lb.InternetChargeType,
+			DeleteProtection:       onOff(lb.DeleteProtection),
+			ModificationProtection: lb.ModificationProtection,
+		},
+		Hostname:  lb.Hostname,
+		EIPStatus: strings.EqualFold(lb.ExternalIPType, "eip"),
+	}
+	if lb.ResourceGroupIDSet {
+		s.LB.ResourceGroupID = lb.ResourceGroupID
+	}
+	if lb.Address.IsValid() {
+		s.LB.Address = lb.Address.String()
+	}
+	if lb.Bandwidth != nil {
+		s.LB.Bandwidth = *lb.Bandwidth
+	}
+	if lb.AdditionalTags != nil {
+		s.LB.Tags = make(map[string]string, len(lb.AdditionalTags))
+		for _, t := range lb.AdditionalTags {
+			s.LB.Tags[t.Key] = t.Value
+		}
+	}
+	for _, p := range cfg.SourceRanges {
+		s.SourceRanges = append(s.SourceRanges, p.String())
+	}
+	b := cfg.Backend
+	s.Backend = BackendSpec{
+		Type:               string(b.Type),
+		DefaultWeight:      b.DefaultWeight,
+		Weight:             b.Weight,
+		IgnoreWeightUpdate: b.IgnoreWeightUpdate,
+		Labels:             b.NodeLabels,
+		RemoveUnscheduled:  b.RemoveUnscheduled,
+		Local:              b.Policy == annotations.TrafficLocal,
+	}
+	if s.Backend.Local {
+		s.Backend.HealthCheckNodePort = int(svc.Spec.HealthCheckNodePort)
+	}
+	if s.Backend.Type == BackendENI {
+		return nil, fmt.Errorf("annotation %s=eni: ENI (pod) backends are not supported yet; use ecs", annotations.KeyBackendType)
+	}
+	listeners := cfg.Listeners
+	if len(listeners) == 0 {
+		listeners = listenersFromPorts(svc)
+	}
+	for _, l := range listeners {
+		ls := ListenerSpec{Port: int(l.Port), Protocol: string(l.Protocol), NodePort: int(l.NodePort), PortName: l.PortName,
+			ForwardPort: int(l.ForwardPort), VGroupID: l.VGroupID, Attrs: listenerAttrs(&l)}
+		if ls.VGroupID == "" && b.VGroupPorts != nil {
+			ls.VGroupID = b.VGroupPorts[l.Port]
+		}
+		if ls.VGroupID != "" && lb.ReuseID == "" {
+			return nil, fmt.Errorf("annotation %s applies only together with %s (a reused CLB)", annotations.KeyVGroupPort, annotations.Prefix+"id")
+		}
+		if ls.NodePort == 0 && ls.ForwardPort == 0 && ls.VGroupID == "" {
+			return nil, fmt.Errorf("service port %d has no nodePort yet", l.Port)
+		}
+		s.Listeners = append(s.Listeners, ls)
+	}
+	return s, nil
+}
+
+// listenersFromPorts is the fallback when the parser gives no listeners:
+// one per ServicePort with its own protocol.
+func listenersFromPorts(svc *v1.Service) []annotations.Listener {
+	var out []annotations.Listener
+	for _, p := range svc.Spec.Ports {
+		out = append(out, annotations.Listener{PortName: p.Name, Port: p.Port, NodePort: p.NodePort, TargetPort: p.TargetPort,
+			ServiceProtocol: p.Protocol, Protocol: annotations.Protocol(strings.ToLower(string(p.Protocol)))})
+	}
+	return out
+}
+
+// listenerAttrs maps a parsed listener onto SetLoadBalancer*ListenerAttribute
+// parameter names; unset values are left out.
+func listenerAttrs(l *annotations.Listener) map[string]string {
+	a := map[string]string{}
+	str := func(k, v string) {
+		if v != "" {
+			a[k] = v
+		}
+	}
+	num := func(k string, v *int) {
+		if v != nil {
+			a[k] = strconv.Itoa(*v)
+		}
+	}
+	flag := func(k string, v *bool) {
+		if v != nil {
+			a[k] = onOff(*v)
+		}
+	}
+	http := l.Protocol.IsHTTP()
+	str("Scheduler", l.Scheduler)
+	str("ServerCertificateId", l.CertID)
+	str("TLSCipherPolicy", l.TLSCipherPolicy)
+	flag("EnableHttp2", l.HTTP2)
+	flag("AclStatus", l.ACL.Status)
+	if len(l.ACL.IDs) > 0 {
+		a["AclId"] = strings.Join(l.ACL.IDs, ",")
+	}
+	str("AclType", l.ACL.Type)
+	num("PersistenceTimeout", l.PersistenceTimeout)
+	num("EstablishedTimeout", l.EstablishedTimeout)
+	num("IdleTimeout", l.IdleTimeout)
+	num("RequestTimeout", l.RequestTimeout)
+	flag("ConnectionDrain", l.ConnectionDrain)
+	if l.ConnectionDrain != nil && *l.ConnectionDrain {
+		num("ConnectionDrainTimeout", l.ConnectionDrainTimeout)
+	}
+	if l.ProxyProtocol != nil {
+		a["ProxyProtocolV2Enabled"] = strconv.FormatBool(*l.ProxyProtocol)
+	}
+	flag("StickySession", l.StickySession.Enabled)
+	str("StickySessionType", l.StickySession.Type)
+	num("CookieTimeout", l.StickySession.CookieTimeout)
+	str("Cookie", l.StickySession.Cookie)
+	flag("XForwardedFor_proto", l.XForwardedFor.Proto)
+	flag("XForwardedFor_SLBPORT", l.XForwardedFor.SLBPort)
+	flag("XForwardedFor_ClientSrcPort", l.XForwardedFor.ClientSrcPort)
+	hc := l.HealthCheck
+	if http {
+		flag("HealthCheck", hc.Enabled)
+		num("HealthCheckTimeout", hc.Timeout)
+	} else {
+		flag("HealthCheckSwitch", hc.Enabled)
+		num("HealthCheckConnectTimeout", hc.ConnectTimeout)
+	}
+	str("HealthCheckType", hc.Type)
+	str("HealthCheckURI", hc.URI)
+	str("HealthCheckDomain", hc.Domain)
+	str("HealthCheckHttpCode", strings.Join(hc.HTTPCodes, ","))
+	str("HealthCheckMethod", hc.Method)
+	num("HealthCheckConnectPort", hc.ConnectPort)
+	num("HealthCheckInterval", hc.Interval)
+	num("HealthyThreshold", hc.HealthyThreshold)
+	num("UnhealthyThreshold", hc.UnhealthyThreshold)
+	return a
+}
+
+func onOff(b bool) string {
+	if b {
+		return "on"
+	}
+	return "off"
+}

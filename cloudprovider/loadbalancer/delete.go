@@ -1,0 +1,157 @@
+package loadbalancer
+
+import (
+	"context"
+	"errors"
+
+	"github.com/aliyun/alibaba-cloud-sdk-go/services/slb"
+	v1 "k8s.io/api/core/v1"
+	"k8s.io/klog/v2"
+)
+
+// EnsureLoadBalancerDeleted removes what this Service owns; the framework
+// calls it when the Service is deleted or stops being a LoadBalancer.
+//
+//   - Our CLB (created or adopted): delete protection is turned off, then
+//     the CLB is deleted with its listeners and groups, then our
+//     source-ranges ACL.
+//   - Our CLB with preserve-lb-on-delete: as the incumbent does, the CLB
+//     keeps its listeners, groups and address (so traffic keeps flowing
+//     while the user decides), our ownership tags and the incumbent's
+//     kubernetes.do.not.delete tag are removed so no Service adopts it
+//     again, and delete and console modification protection are turned
+//     off so the user can delete it.
+//   - A reused CLB (id annotation) is never deleted: our listeners, our
+//     vServer groups, our members of the user's groups and our ACL are
+//     removed; everything else stays.
+//
+// It works from the raw annotations so a Service whose annotations no
+// longer parse can still be cleaned up, and returns nil when there is
+// nothing of ours.
+func (r *Reconciler) EnsureLoadBalancerDeleted(ctx context.Context, _ string, svc *v1.Service) error {
+	defer r.LockService(serviceKey(svc))()
+	st, err := r.find(ctx, svc, lenientLookup(svc))
+	if err != nil {
+		var re *ReuseError
+		if errors.As(err, &re) {
+			return nil // the id annotation names nothing we may touch
+		}
+		return err
+	}
+	if st == nil {
+		return r.deleteOurACL(ctx, svc)
+	}
+	id := st.lb.LoadBalancerId
+	switch {
+	case st.own == ownReused:
+		if err := r.cleanReused(ctx, svc, st); err != nil {
+			return err
+		}
+		r.events.Eventf(svc, v1.EventTypeNormal, ReasonReusedCleaned, "Removed this Service's listeners, vServer groups and backends from reused CLB %s; the CLB is kept", id)
+		return r.deleteOurACL(ctx, svc)
+	case boolish(orDefault(rawAnnotation(svc, annoPreserve), "off")) != "off":
+		return r.preserve(ctx, svc, st)
+	}
+	if st.lb.DeleteProtection == "on" {
+		if err := r.setDeleteProtection(ctx, id, "off"); err != nil && !isNotFound(err) {
+			return classifyErr("CLB "+id+": turning delete protection off", err)
+		}
+	}
+	req := slb.CreateDeleteLoadBalancerRequest()
+	req.LoadBalancerId = id
+	if _, err := r.slb.DeleteLoadBalancer(ctx, req); err != nil && !isNotFound(err) {
+		return classifyErr("deleting CLB "+id, err)
+	}
+	klog.InfoS("Deleted CLB", "service", klog.KObj(svc), "loadBalancer", id)
+	r.events.Eventf(svc, v1.EventTypeNormal, ReasonDeleted, "Deleted CLB %s", id)
+	return r.deleteOurACL(ctx, svc)
+}
+
+// preserve hands our CLB over to the user (preserve-lb-on-delete).
+func (r *Reconciler) preserve(ctx context.Context, svc *v1.Service, st *lbState) error {
+	id := st.lb.LoadBalancerId
+	if st.lb.DeleteProtection == "on" {
+		if err := r.setDeleteProtection(ctx, id, "off"); err != nil {
+			return classifyErr("CLB "+id+": turning delete protection off", err)
+		}
+	}
+	if st.lb.ModificationProtectionStatus == "ConsoleProtection" {
+		if err := r.setModificationProtection(ctx, id, "NonProtection", ""); err != nil {
+			return classifyErr("CLB "+id+": turning modification protection off", err)
+		}
+	}
+	var keys []string
+	for _, k := range []string{TagClusterID, TagServiceUID, TagService, TagIncumbentOwner} {
+		if _, ok := st.tags[k]; ok {
+			keys = append(keys, k)
+		}
+	}
+	if len(keys) > 0 {
+		if err := r.untag(ctx, id, keys); err != nil {
+			return classifyErr("CLB "+id+": removing ownership tags", err)
+		}
+	}
+	r.events.Eventf(svc, v1.EventTypeWarning, ReasonPreserved,
+		"CLB %s (%s) was kept (preserve-lb-on-delete) with its listeners; it no longer belongs to this Service and must be deleted by hand when no longer needed", id, st.lb.Address)
+	return nil
+}
+
+// cleanReused removes our objects from a reused CLB. Listeners we created
+// are deleted even without force-override-listeners: they point at our
+// vServer groups, which cannot be deleted while in use (RspoolVipExist).
+func (r *Reconciler) cleanReused(ctx context.Context, svc *v1.Service, st *lbState) error {
+	id := st.lb.LoadBalancerId
+	listeners, err := r.listListeners(ctx, id)
+	if err != nil {
+		return err
+	}
+	var acts []listenerAction
+	for _, l := range listeners {
+		if ownedBy(l.Description, svc, r.opts.ClusterID) {
+			acts = append(acts, listenerAction{op: opDelete, port: l.ListenerPort, proto: l.ListenerProtocol, forward: l.HTTPListenerConfig.ListenerForward == "on"})
+		}
+	}
+	sortActions(acts)
+	if err := r.applyListeners(ctx, svc, id, acts); err != nil {
+		return err
+	}
+	gs, err := r.loadGroups(ctx, id)
+	if err != nil {
+		return err
+	}
+	for _, g := range gs.groups {
+		if ownedBy(g.name, svc, r.opts.ClusterID) {
+			if err := r.deleteGroup(ctx, g.id); err != nil {
+				return err
+			}
+			continue
+		}
+		if managedByAnyCCM(g.name) || g.count == 0 {
+			continue // another Service's group, or nothing to look at
+		}
+		// A user's group (vgroup-port): remove only members we added.
+		members, err := r.members(ctx, g.id)
+		if err != nil {
+			return err
+		}
+		var ours []backend
+		for _, m := range members {
+			if ownedBy(m.Description, svc, r.opts.ClusterID) {
+				ours = append(ours, m)
+			}
+		}
+		if err := r.applyPlan(ctx, svc, gs, &g, backendPlan{remove: ours}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// deleteOurACL deletes the Service's source-ranges ACL if it exists.
+func (r *Reconciler) deleteOurACL(ctx context.Context, svc *v1.Service) error {
+	acl, err := r.findACL(ctx, svc, "")
+	if err != nil || acl == nil {
+		return err
+	}
+	return r.deleteACL(ctx, acl.id)
+}

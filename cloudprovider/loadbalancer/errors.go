@@ -1,0 +1,105 @@
+package loadbalancer
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"k8s.io/cloud-provider/api"
+
+	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/cloudapi"
+)
+
+// busyRetryAfter is how soon a reconcile stopped by a busy CLB is retried:
+// CLBs apply configuration asynchronously and refuse writes meanwhile with
+// the busy codes below; a fixed short delay converges faster than the
+// framework's exponential backoff (5 s .. 300 s).
+const busyRetryAfter = 5 * time.Second
+
+// busyCodes are the product-wide CLB codes meaning "a previous
+// configuration is pending; try again" (alibaba-api.md §1.6,
+// https://api.alibabacloud.com/document/Slb/2014-05-15/errorCode). The client
+// layer already retries them a few times; when they persist the reconcile
+// ends with an api.RetryError.
+var busyCodes = map[string]bool{
+	"ServiceIsConfiguring":                   true,
+	"VServerGroupProcessing":                 true,
+	"OperationBusy":                          true,
+	"BackendServer.configuring":              true,
+	"ServiceIsStopping":                      true,
+	"SystemBusy":                             true,
+	"ProcessingSameRequest":                  true,
+	"OperationFailed.TokenIsProcessing":      true,
+	"ListenerProcessing":                     true,
+	"Operation.Deny":                         true,
+	"OperationFailed.ServiceGroupProcessing": true,
+	"ResourceInConfiguring.Acl":              true,
+	"DomainExtensionProcessing":              true,
+	"LastTokenProcessing":                    true,
+}
+
+// quotaNames maps quota-exceeded codes to the quota a user raises in Quota
+// Center (alibaba-api.md §5). The emulator's backend codes follow the
+// documented ListenerNumberOverLimit family; the incumbent matched
+// InstanceBackendServerNumberOverLimit for the same quota.
+var quotaNames = map[string]string{
+	"OverQuota":                            "slb_quota_instances_num",
+	"ListenerNumberOverLimit":              "slb_quota_listeners_num",
+	"BackendServerNumberOverLimit":         "slb_quota_backendservers_num",
+	"InstanceBackendServerNumberOverLimit": "slb_quota_backendservers_num",
+	"BackendServerAttachedNumberOverLimit": "slb_quota_backendserver_attached_num",
+	"AclNumberOverLimit":                   "slb_quota_acls_num",
+	"AclEntryExceedLimit":                  "slb_quota_acl_entrys_num",
+	"DomainExtensionNumberOverLimit":       "slb_quota_domain_extensions_num",
+}
+
+// isBusy reports whether err is a CLB busy answer.
+func isBusy(err error) bool { return busyCodes[cloudapi.Code(err)] }
+
+// quotaName returns the quota err hit, or "".
+func quotaName(err error) string { return quotaNames[cloudapi.Code(err)] }
+
+// QuotaError is returned when a CLB quota stops the reconcile.
+type QuotaError struct {
+	// Quota is the Quota Center name, e.g. slb_quota_backendservers_num.
+	Quota string
+	// Err is the API error.
+	Err error
+}
+
+// Error names the quota and how to raise it.
+func (e *QuotaError) Error() string {
+	return fmt.Sprintf("CLB quota %s exceeded (raise it in Quota Center, https://www.alibabacloud.com/help/en/slb/classic-load-balancer/user-guide/manage-clb-quotas): %v", e.Quota, e.Err)
+}
+
+// Unwrap returns the API error.
+func (e *QuotaError) Unwrap() error { return e.Err }
+
+// classifyErr wraps an API error of step with context, turning busy answers
+// into an api.RetryError (so the framework retries at a fixed short delay)
+// and quota answers into a *QuotaError.
+func classifyErr(step string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var re *api.RetryError
+	if errors.As(err, &re) {
+		return err
+	}
+	if isBusy(err) {
+		return api.NewRetryError(fmt.Sprintf("%s: the CLB is busy applying a previous change, retrying: %v", step, err), busyRetryAfter)
+	}
+	if q := quotaName(err); q != "" {
+		return fmt.Errorf("%s: %w", step, &QuotaError{Quota: q, Err: err})
+	}
+	return fmt.Errorf("%s: %w", step, err)
+}
+
+func asQuota(err error, q **QuotaError) bool { return errors.As(err, q) }
+
+func isRetry(err error) bool {
+	var re *api.RetryError
+	return errors.As(err, &re)
+}
+
+func isNotFound(err error) bool { return cloudapi.IsNotFound(err) }

@@ -1,0 +1,160 @@
+package loadbalancer
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/aliyun/alibaba-cloud-sdk-go/services/slb"
+	v1 "k8s.io/api/core/v1"
+	cloudprovider "k8s.io/cloud-provider"
+	"k8s.io/klog/v2"
+)
+
+// Annotation keys the engine reads raw, for paths that must work even when
+// the Service's annotations do not parse (deletion, GetLoadBalancer).
+const (
+	annoPrefix       = "service.beta.kubernetes.io/alibaba-cloud-loadbalancer-"
+	annoLegacyPrefix = "service.beta.kubernetes.io/alicloud-loadbalancer-"
+	annoID           = "id"
+	annoName         = "name"
+	annoPreserve     = "preserve-lb-on-delete"
+	annoOverride     = "force-override-listeners"
+)
+
+// rawAnnotation reads an annotation by suffix; the current prefix wins over
+// the legacy one (incumbent-ccm.md §1.2).
+func rawAnnotation(svc *v1.Service, suffix string) string {
+	if v, ok := svc.Annotations[annoPrefix+suffix]; ok {
+		return strings.TrimSpace(v)
+	}
+	return strings.TrimSpace(svc.Annotations[annoLegacyPrefix+suffix])
+}
+
+// lookup is what find needs to know about the Service.
+type lookup struct {
+	reuseID string
+	name    string
+}
+
+// lenientLookup reads the lookup keys without the full parser.
+func lenientLookup(svc *v1.Service) lookup {
+	l := lookup{reuseID: rawAnnotation(svc, annoID), name: rawAnnotation(svc, annoName)}
+	if l.name == "" {
+		l.name = cloudprovider.DefaultLoadBalancerName(svc)
+	}
+	return l
+}
+
+func specLookup(svc *v1.Service, spec *Spec) lookup {
+	l := lookup{reuseID: spec.LB.ReuseID, name: spec.LB.Name}
+	if l.name == "" {
+		l.name = cloudprovider.DefaultLoadBalancerName(svc)
+	}
+	return l
+}
+
+// lbState is a found CLB and whose it is.
+type lbState struct {
+	lb   slb.LoadBalancer
+	tags map[string]string
+	own  ownership
+}
+
+// ReuseError refuses the CLB named by the id annotation.
+type ReuseError struct {
+	ID     string
+	Reason string
+}
+
+// Error names the CLB and the reason.
+func (e *ReuseError) Error() string {
+	return fmt.Sprintf("cannot reuse CLB %s (annotation %s%s): %s", e.ID, annoPrefix, annoID, e.Reason)
+}
+
+// find locates the Service's CLB: by our ownership tag (the Service UID)
+// first, then by the id annotation, then by name; a name match counts only
+// when its tags prove it is this Service's (the incumbent's
+// kubernetes.do.not.delete=<default name> tag). It never trusts a name
+// alone. nil means there is none.
+//
+// DescribeLoadBalancers answers with the attributes and tags the reconcile
+// needs, so finding costs one call in the steady state.
+func (r *Reconciler) find(ctx context.Context, svc *v1.Service, l lookup) (*lbState, error) {
+	tagFilter, _ := json.Marshal([]map[string]string{{"TagKey": TagServiceUID, "TagValue": string(svc.UID)}})
+	req := slb.CreateDescribeLoadBalancersRequest()
+	req.Tags = string(tagFilter)
+	lbs, err := r.slb.ListLoadBalancers(ctx, req)
+	if err != nil {
+		return nil, classifyErr("finding the CLB by its ownership tag", err)
+	}
+	var ours []*lbState
+	for _, lb := range lbs {
+		st := r.state(lb, svc, l.reuseID)
+		if st.own == ownOurs {
+			ours = append(ours, st)
+		}
+	}
+	switch {
+	case len(ours) > 1:
+		ids := make([]string, len(ours))
+		for i, o := range ours {
+			ids[i] = o.lb.LoadBalancerId
+		}
+		return nil, fmt.Errorf("several CLBs carry the ownership tag %s=%s: %s; delete the extra ones by hand", TagServiceUID, svc.UID, strings.Join(ids, ", "))
+	case len(ours) == 1:
+		if l.reuseID != "" && l.reuseID != ours[0].lb.LoadBalancerId {
+			return nil, fmt.Errorf("annotation %s%s=%s names another CLB than the one this Service already has (%s); the CLB of a Service cannot be changed, create a new Service",
+				annoPrefix, annoID, l.reuseID, ours[0].lb.LoadBalancerId)
+		}
+		return ours[0], nil
+	}
+
+	if l.reuseID != "" {
+		req := slb.CreateDescribeLoadBalancersRequest()
+		req.LoadBalancerId = l.reuseID
+		lbs, err := r.slb.ListLoadBalancers(ctx, req)
+		if err != nil {
+			return nil, classifyErr("finding the CLB of the id annotation", err)
+		}
+		for _, lb := range lbs {
+			if lb.LoadBalancerId != l.reuseID {
+				continue
+			}
+			st := r.state(lb, svc, l.reuseID)
+			if st.own == ownIncumbent {
+				return st, nil // the incumbent's CLB of this very Service
+			}
+			if why := reuseRefusal(st.tags); why != "" {
+				return nil, &ReuseError{ID: l.reuseID, Reason: why}
+			}
+			return st, nil
+		}
+		return nil, &ReuseError{ID: l.reuseID, Reason: "no such CLB in this region"}
+	}
+
+	req = slb.CreateDescribeLoadBalancersRequest()
+	req.LoadBalancerName = l.name
+	lbs, err = r.slb.ListLoadBalancers(ctx, req)
+	if err != nil {
+		return nil, classifyErr("finding the CLB by name", err)
+	}
+	for _, lb := range lbs {
+		if lb.LoadBalancerName != l.name {
+			continue
+		}
+		st := r.state(lb, svc, "")
+		if st.own == ownIncumbent || st.own == ownOurs {
+			return st, nil
+		}
+		klog.V(2).InfoS("A CLB has this Service's load balancer name but no tag proves it is the Service's; ignoring it",
+			"service", klog.KObj(svc), "loadBalancer", lb.LoadBalancerId, "name", l.name)
+	}
+	return nil, nil
+}
+
+func (r *Reconciler) state(lb slb.LoadBalancer, svc *v1.Service, reuseID string) *lbState {
+	tags := tagMap(lb.Tags.Tag)
+	return &lbState{lb: lb, tags: tags, own: classify(tags, lb.LoadBalancerId, svc, r.opts.ClusterID, reuseID)}
+}

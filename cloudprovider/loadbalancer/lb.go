@@ -1,0 +1,176 @@
+package loadbalancer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/aliyun/alibaba-cloud-sdk-go/services/slb"
+	v1 "k8s.io/api/core/v1"
+	"k8s.io/cloud-provider/api"
+	"k8s.io/klog/v2"
+)
+
+// ensure converges the Service's CLB. full=false is the backend-only path
+// (node changes, SyncBackends): it touches vServer group members only and
+// returns no status.
+//
+// Reads per full reconcile in the steady state: DescribeLoadBalancers,
+// DescribeVServerGroups, one DescribeVServerGroupAttribute per group and
+// DescribeLoadBalancerListeners (plus the ACL and EIP reads when those
+// features are used): 3 + ports. Writes: only differences.
+func (r *Reconciler) ensure(ctx context.Context, svc *v1.Service, spec *Spec, nodes []*v1.Node, full bool) (*v1.LoadBalancerStatus, error) {
+	st, err := r.find(ctx, svc, specLookup(svc, spec))
+	if err != nil {
+		var re *ReuseError
+		if errors.As(err, &re) {
+			r.events.Eventf(svc, v1.EventTypeWarning, ReasonReuseRefused, "%v", err)
+		}
+		return nil, err
+	}
+	created := false
+	switch {
+	case st == nil && !full:
+		return nil, nil // EnsureLoadBalancer creates it
+	case st == nil:
+		if len(svc.Status.LoadBalancer.Ingress) > 0 {
+			r.events.Eventf(svc, v1.EventTypeWarning, ReasonSyncFailed,
+				"No CLB carries this Service's ownership tag although the Service has an address; creating a new CLB (its address will differ)")
+		}
+		if st, err = r.createLB(ctx, svc, spec); err != nil {
+			return nil, err
+		}
+		created = true
+	case full && st.own != ownReused:
+		if err := r.syncInstance(ctx, svc, spec, st); err != nil {
+			return nil, err
+		}
+	}
+	lbID := st.lb.LoadBalancerId
+
+	cands := eligibleNodes(nodes, &spec.Backend)
+	if len(cands) == 0 {
+		r.events.Eventf(svc, v1.EventTypeWarning, ReasonNoBackends,
+			"There are no eligible nodes for CLB %s (of %d nodes: virtual-kubelet, non-ECS, excluded, backend-label or cordoned nodes are left out)", lbID, len(nodes))
+	}
+	gs, err := r.loadGroups(ctx, lbID)
+	if err != nil {
+		if created && isNotFound(err) {
+			// The ClientToken answered with a CLB that no longer exists
+			// (deleted by hand after an earlier create): use a new token.
+			r.bumpSalt(svc)
+			return nil, api.NewRetryError("the CLB answered for this Service's create token no longer exists; creating a new one", busyRetryAfter)
+		}
+		return nil, err
+	}
+	groups, err := r.syncGroups(ctx, svc, spec, lbID, gs, nodeStrategy{nodes: cands, spec: &spec.Backend})
+	if err != nil {
+		return nil, err
+	}
+	if !full {
+		return nil, nil
+	}
+
+	listeners, err := r.listListeners(ctx, lbID)
+	if err != nil {
+		return nil, err
+	}
+	aclID, staleACL, err := r.syncACL(ctx, svc, spec, listeners)
+	if err != nil {
+		return nil, err
+	}
+	manage := st.own != ownReused || spec.LB.ForceOverrideListeners
+	acts, err := r.planListeners(svc, spec, listeners, groups, aclID, staleACL, manage)
+	if err != nil {
+		var ce *ListenerConflictError
+		if errors.As(err, &ce) {
+			r.events.Eventf(svc, v1.EventTypeWarning, ReasonListenerConflict, "CLB %s: %v", lbID, err)
+		}
+		return nil, err
+	}
+	if err := r.applyListeners(ctx, svc, lbID, acts); err != nil {
+		return nil, err
+	}
+	r.cleanupGroups(ctx, svc, gs, groups)
+	if staleACL != "" {
+		if err := r.deleteACL(ctx, staleACL); err != nil {
+			klog.ErrorS(err, "Deleting the unused source-ranges ACL", "service", klog.KObj(svc), "acl", staleACL)
+		}
+	}
+	return r.status(ctx, svc, spec, st), nil
+}
+
+// syncInstance checks the create-only fields and converges the mutable
+// attributes of our (or the adopted) CLB.
+func (r *Reconciler) syncInstance(ctx context.Context, svc *v1.Service, spec *Spec, st *lbState) error {
+	if err := checkImmutable(&spec.LB, &st.lb); err != nil {
+		r.events.Eventf(svc, v1.EventTypeWarning, ReasonImmutableField, "%v", err)
+		return err
+	}
+	writes, err := r.planLBAttrs(svc, &spec.LB, st)
+	if err != nil {
+		r.events.Eventf(svc, v1.EventTypeWarning, ReasonImmutableField, "%v", err)
+		return err
+	}
+	for _, w := range writes {
+		if err := w.do(ctx); err != nil {
+			return classifyErr(fmt.Sprintf("CLB %s: %s", st.lb.LoadBalancerId, w.what), err)
+		}
+	}
+	if st.own == ownIncumbent {
+		klog.InfoS("Adopted the incumbent CCM's CLB", "service", klog.KObj(svc), "loadBalancer", st.lb.LoadBalancerId)
+		r.events.Eventf(svc, v1.EventTypeNormal, ReasonAdopted, "Adopted CLB %s created by the previous cloud controller manager for this Service (address %s kept)", st.lb.LoadBalancerId, st.lb.Address)
+		st.own = ownOurs
+	}
+	return nil
+}
+
+// syncACL converges our source-ranges ACL. It returns the ACL to bind
+// (none without source ranges) and an ACL of ours that is no longer wanted
+// (to unbind, then delete). Without source ranges and without any ACL on
+// our listeners it makes no call.
+func (r *Reconciler) syncACL(ctx context.Context, svc *v1.Service, spec *Spec, listeners []slb.ListenerInDescribeLoadBalancerListeners) (string, string, error) {
+	hint := ""
+	for _, l := range listeners {
+		if ownedBy(l.Description, svc, r.opts.ClusterID) && l.AclStatus == "on" && len(l.AclIds)+len(l.AclId) > 0 {
+			hint = l.AclId
+			if len(l.AclIds) > 0 {
+				hint = l.AclIds[0]
+			}
+			break
+		}
+	}
+	if len(spec.SourceRanges) == 0 && hint == "" {
+		return "", "", nil
+	}
+	acl, err := r.findACL(ctx, svc, hint)
+	if err != nil {
+		return "", "", err
+	}
+	if len(spec.SourceRanges) == 0 {
+		if acl != nil {
+			return "", acl.id, nil
+		}
+		return "", "", nil
+	}
+	id, err := r.ensureACL(ctx, svc, acl, spec.SourceRanges)
+	return id, "", err
+}
+
+// cleanupGroups deletes our groups no listener of the Service needs any
+// more (a NodePort change, a removed port). Failures are logged only: the
+// next reconcile retries, and the group does no harm meanwhile.
+func (r *Reconciler) cleanupGroups(ctx context.Context, svc *v1.Service, gs *groupSet, used map[listenerKey]string) {
+	keep := map[string]bool{}
+	for _, id := range used {
+		keep[id] = true
+	}
+	for _, g := range gs.groups {
+		if keep[g.id] || !ownedBy(g.name, svc, r.opts.ClusterID) {
+			continue
+		}
+		if err := r.deleteGroup(ctx, g.id); err != nil {
+			klog.ErrorS(err, "Deleting an unused vServer group", "service", klog.KObj(svc), "group", g.id)
+		}
+	}
+}

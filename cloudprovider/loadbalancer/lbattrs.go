@@ -1,0 +1,193 @@
+package loadbalancer
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
+	"github.com/aliyun/alibaba-cloud-sdk-go/services/slb"
+	v1 "k8s.io/api/core/v1"
+)
+
+// ImmutableError reports an annotation asking to change a CLB field that
+// cannot change after creation; the engine never recreates a CLB silently
+// (that would change its IP, user-needs.md §13).
+type ImmutableError struct {
+	Field, Want, Have, LoadBalancerID string
+}
+
+// Error names the field, both values and the way out.
+func (e *ImmutableError) Error() string {
+	return fmt.Sprintf("CLB %s: %s cannot be changed after creation (annotation asks for %q, the CLB has %q); restore the annotation or create a new Service",
+		e.LoadBalancerID, e.Field, e.Want, e.Have)
+}
+
+// checkImmutable compares the declared create-only fields with the CLB.
+// Only declared fields are compared: an empty spec field means "whatever
+// the CLB has".
+func checkImmutable(spec *LBSpec, lb *slb.LoadBalancer) error {
+	intranet := lb.AddressType == "intranet"
+	checks := []struct {
+		field, want, have string
+		applies           bool
+	}{
+		{"address-type", spec.AddressType, lb.AddressType, true},
+		{"master-zoneid", spec.MasterZoneID, lb.MasterZoneId, true},
+		{"slave-zoneid", spec.SlaveZoneID, lb.SlaveZoneId, true},
+		{"ip-version", spec.IPVersion, lb.AddressIPVersion, lb.AddressIPVersion != ""},
+		{"resource-group-id", spec.ResourceGroupID, lb.ResourceGroupId, lb.ResourceGroupId != ""},
+		{"vswitch-id", spec.VSwitchID, lb.VSwitchId, intranet},
+		{"network-type", spec.NetworkType, lb.NetworkType, intranet},
+		{"ip", spec.Address, lb.Address, intranet},
+	}
+	for _, c := range checks {
+		if c.applies && c.want != "" && !strings.EqualFold(c.want, c.have) {
+			return &ImmutableError{Field: c.field, Want: c.want, Have: c.have, LoadBalancerID: lb.LoadBalancerId}
+		}
+	}
+	return nil
+}
+
+// lbWrite is one planned instance write.
+type lbWrite struct {
+	what string
+	do   func(ctx context.Context) error
+}
+
+// planLBAttrs returns the writes that bring our CLB's mutable attributes to
+// the spec: only declared attributes that differ (no write when equal).
+func (r *Reconciler) planLBAttrs(svc *v1.Service, spec *LBSpec, st *lbState) ([]lbWrite, error) {
+	lb := &st.lb
+	id := lb.LoadBalancerId
+	var w []lbWrite
+	if st.own == ownIncumbent || missingTags(st.tags, ownershipTags(svc, r.opts.ClusterID)) {
+		// Adoption of the incumbent's CLB: add our tags, keep everything
+		// else (address, listeners), so migrating users keep their IPs.
+		tags := ownershipTags(svc, r.opts.ClusterID)
+		w = append(w, lbWrite{"tag the CLB as ours", func(ctx context.Context) error { return r.tag(ctx, id, tags) }})
+	}
+	if spec.Name != "" && spec.Name != lb.LoadBalancerName {
+		w = append(w, lbWrite{"rename the CLB", func(ctx context.Context) error {
+			req := slb.CreateSetLoadBalancerNameRequest()
+			req.LoadBalancerId, req.LoadBalancerName = id, spec.Name
+			_, err := r.slb.SetLoadBalancerName(ctx, req)
+			return err
+		}})
+	}
+	charge := spec.InstanceChargeType
+	switch {
+	case strings.EqualFold(charge, "PayByCLCU") && lb.InstanceChargeType == "PayBySpec":
+		w = append(w, lbWrite{"switch the CLB to pay-by-LCU", func(ctx context.Context) error {
+			req := slb.CreateModifyLoadBalancerInstanceChargeTypeRequest()
+			req.LoadBalancerId, req.InstanceChargeType = id, "PayByCLCU"
+			_, err := r.slb.ModifyLoadBalancerInstanceChargeType(ctx, req)
+			return err
+		}})
+	case strings.EqualFold(charge, "PayBySpec") && lb.InstanceChargeType == "PayByCLCU":
+		// "cannot change ... from pay-by-LCU to pay-by-specification"
+		// (ModifyLoadBalancerInstanceChargeType page).
+		return nil, &ImmutableError{Field: "instance-charge-type", Want: charge, Have: lb.InstanceChargeType, LoadBalancerID: id}
+	case strings.EqualFold(charge, "PayBySpec") && spec.LoadBalancerSpec != "" && spec.LoadBalancerSpec != lb.LoadBalancerSpec:
+		w = append(w, lbWrite{"change the CLB spec", func(ctx context.Context) error {
+			req := slb.CreateModifyLoadBalancerInstanceSpecRequest()
+			req.LoadBalancerId, req.LoadBalancerSpec = id, spec.LoadBalancerSpec
+			_, err := r.slb.ModifyLoadBalancerInstanceSpec(ctx, req)
+			return err
+		}})
+	}
+	if lb.AddressType == "internet" {
+		ct := strings.ToLower(spec.InternetChargeType)
+		bwChange := ct == "paybybandwidth" && spec.Bandwidth > 0 && spec.Bandwidth != lb.Bandwidth
+		if (ct != "" && ct != strings.ToLower(lb.InternetChargeType)) || bwChange {
+			w = append(w, lbWrite{"change the CLB's internet charge type or bandwidth", func(ctx context.Context) error {
+				req := slb.CreateModifyLoadBalancerInternetSpecRequest()
+				req.LoadBalancerId, req.InternetChargeType = id, ct
+				if ct == "paybybandwidth" && spec.Bandwidth > 0 {
+					req.Bandwidth = requestsInt(spec.Bandwidth)
+				}
+				_, err := r.slb.ModifyLoadBalancerInternetSpec(ctx, req)
+				return err
+			}})
+		}
+	}
+	if p := spec.DeleteProtection; p != "" && p != lb.DeleteProtection {
+		w = append(w, lbWrite{"set delete protection " + p, func(ctx context.Context) error { return r.setDeleteProtection(ctx, id, p) }})
+	}
+	if m := spec.ModificationProtection; m != "" && m != lb.ModificationProtectionStatus {
+		w = append(w, lbWrite{"set modification protection " + m, func(ctx context.Context) error {
+			return r.setModificationProtection(ctx, id, m, orDefault(spec.ModificationProtectionReason, modProtectionReason))
+		}})
+	}
+	if extra := diffTags(st.tags, spec.Tags); len(extra) > 0 {
+		w = append(w, lbWrite{"add resource tags", func(ctx context.Context) error { return r.tag(ctx, id, extra) }})
+	}
+	return w, nil
+}
+
+func (r *Reconciler) setDeleteProtection(ctx context.Context, id, onOff string) error {
+	req := slb.CreateSetLoadBalancerDeleteProtectionRequest()
+	req.LoadBalancerId, req.DeleteProtection = id, onOff
+	_, err := r.slb.SetLoadBalancerDeleteProtection(ctx, req)
+	return err
+}
+
+func (r *Reconciler) setModificationProtection(ctx context.Context, id, status, reason string) error {
+	req := slb.CreateSetLoadBalancerModificationProtectionRequest()
+	req.LoadBalancerId, req.ModificationProtectionStatus = id, status
+	if status == "ConsoleProtection" {
+		req.ModificationProtectionReason = reason
+	}
+	_, err := r.slb.SetLoadBalancerModificationProtection(ctx, req)
+	return err
+}
+
+// tag adds or overwrites tags on a CLB instance.
+func (r *Reconciler) tag(ctx context.Context, id string, tags map[string]string) error {
+	keys := make([]string, 0, len(tags))
+	for k := range tags {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	t := make([]slb.TagResourcesTag, 0, len(keys))
+	for _, k := range keys {
+		t = append(t, slb.TagResourcesTag{Key: k, Value: tags[k]})
+	}
+	req := slb.CreateTagResourcesRequest()
+	req.ResourceType, req.ResourceId, req.Tag = "instance", &[]string{id}, &t
+	_, err := r.slb.TagResources(ctx, req)
+	return err
+}
+
+// untag removes tag keys from a CLB instance.
+func (r *Reconciler) untag(ctx context.Context, id string, keys []string) error {
+	req := slb.CreateUntagResourcesRequest()
+	req.ResourceType, req.ResourceId, req.TagKey = "instance", &[]string{id}, &keys
+	_, err := r.slb.UntagResources(ctx, req)
+	return err
+}
+
+// missingTags reports whether have lacks any of want (or has another value).
+func missingTags(have, want map[string]string) bool { return len(diffTags(have, want)) > 0 }
+
+// diffTags returns the entries of want that have lacks or holds otherwise.
+// Removing a key from additional-resource-tags does not untag it: the
+// engine cannot tell a tag it added from one the user added in the console.
+func diffTags(have, want map[string]string) map[string]string {
+	out := map[string]string{}
+	for k, v := range want {
+		if hv, ok := have[k]; !ok || hv != v {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+func requestsInt(n int) requests.Integer { return requests.NewInteger(n) }
+
+func atoi(s string) int {
+	n, _ := strconv.Atoi(s)
+	return n
+}

@@ -1,0 +1,180 @@
+package loadbalancer
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/aliyun/alibaba-cloud-sdk-go/services/slb"
+	v1 "k8s.io/api/core/v1"
+	cloudprovider "k8s.io/cloud-provider"
+)
+
+// Ownership tags on a CLB this CCM created or adopted. The Service UID is
+// the identity (names can be reused by a new Service); cluster and
+// namespace/name are for humans and for orphan sweeps.
+const (
+	// TagClusterID names the cluster (cloud-config Global.clusterID).
+	TagClusterID = "alicloud-ccm/cluster-id"
+	// TagServiceUID is the UID of the owning Service.
+	TagServiceUID = "alicloud-ccm/service-uid"
+	// TagService is "<namespace>/<name>" of the owning Service.
+	TagService = "alicloud-ccm/service"
+)
+
+// Tags of the incumbent CCM (incumbent-ccm.md §1.5). A CLB carrying
+// TagIncumbentOwner=<default name of this Service> was created by the
+// incumbent for this Service and is adopted; TagIncumbentCluster also marks
+// ACK-managed CLBs such as the API-server SLB, which are never reused.
+const (
+	TagIncumbentOwner   = "kubernetes.do.not.delete"
+	TagIncumbentCluster = "ack.aliyun.com"
+	TagIncumbentReused  = "kubernetes.reused.by.user"
+)
+
+// ownership classifies a CLB relative to one Service.
+type ownership int
+
+const (
+	// ownNone: not found.
+	ownNone ownership = iota
+	// ownOurs: our tags name this cluster and Service UID.
+	ownOurs
+	// ownIncumbent: created by the incumbent CCM for this Service; adopted
+	// by adding our tags.
+	ownIncumbent
+	// ownReused: the user's CLB named by the id annotation; never deleted.
+	ownReused
+	// ownForeign: anything else; never touched.
+	ownForeign
+)
+
+func (o ownership) String() string {
+	return [...]string{"none", "ours", "incumbent", "reused", "foreign"}[o]
+}
+
+// tagMap turns the SDK's tag list into a map.
+func tagMap(tags []slb.Tag) map[string]string {
+	m := make(map[string]string, len(tags))
+	for _, t := range tags {
+		m[t.TagKey] = t.TagValue
+	}
+	return m
+}
+
+// classify decides whose CLB this is, from its tags alone (never from its
+// name). reuseID is the id annotation's value.
+func classify(tags map[string]string, lbID string, svc *v1.Service, clusterID, reuseID string) ownership {
+	if uid, ok := tags[TagServiceUID]; ok {
+		if uid == string(svc.UID) && tags[TagClusterID] == clusterID {
+			return ownOurs
+		}
+		return ownForeign
+	}
+	if tags[TagIncumbentOwner] != "" && tags[TagIncumbentOwner] == cloudprovider.DefaultLoadBalancerName(svc) {
+		return ownIncumbent
+	}
+	if reuseID != "" && lbID == reuseID {
+		return ownReused
+	}
+	return ownForeign
+}
+
+// reuseRefusal says why a CLB named by the id annotation may not be reused,
+// or "" if it may: CLBs created by a CCM (ours or the incumbent's, for any
+// Service) or by a cluster (ACK tags the API-server SLB with ack.aliyun.com)
+// are refused, as the ACK docs require ("CCM-created ones, and ACK-managed
+// ones such as the API-server SLB, cannot be reused", user-needs.md §A).
+func reuseRefusal(tags map[string]string) string {
+	for _, k := range []string{TagServiceUID, TagIncumbentOwner, TagIncumbentCluster} {
+		if v, ok := tags[k]; ok {
+			return fmt.Sprintf("it carries the tag %s=%s: it was created by a cloud controller manager or a cluster, and only CLBs created by users can be reused", k, v)
+		}
+	}
+	return ""
+}
+
+// ownerKey is the description of a listener, vServer group or backend that
+// this CCM manages: "k8s/<port>/<service>/<namespace>/<clusterID>", the
+// incumbent's format (incumbent-ccm.md §1.5), so listeners and groups of an
+// adopted CLB stay recognised. port is the listener port for listeners and
+// the NodePort for node-backed vServer groups and their backends.
+type ownerKey struct {
+	Port      int
+	Service   string
+	Namespace string
+	ClusterID string
+}
+
+// maxGroupNameLen is VServerGroupName's and a backend Description's limit
+// (CreateVServerGroup page: 1-80 characters).
+const maxGroupNameLen = 80
+
+func (k ownerKey) String() string {
+	return fmt.Sprintf("k8s/%d/%s/%s/%s", k.Port, k.Service, k.Namespace, k.ClusterID)
+}
+
+// groupName renders the key within maxGroupNameLen: a long Service name is
+// shortened to a prefix plus a hash of namespace/name, which stays unique
+// and is recomputed identically by ownedBy.
+func (k ownerKey) groupName() string {
+	s := k.String()
+	if len(s) <= maxGroupNameLen {
+		return s
+	}
+	sum := sha256.Sum256([]byte(k.Namespace + "/" + k.Service))
+	short := ownerKey{Port: k.Port, Service: "~" + hex.EncodeToString(sum[:])[:12], Namespace: k.Namespace, ClusterID: k.ClusterID}
+	if len(short.String()) > maxGroupNameLen {
+		short.Namespace = ""
+	}
+	return short.String()
+}
+
+// parseOwnerKey reads a description written by ownerKey.String.
+func parseOwnerKey(s string) (ownerKey, bool) {
+	p := strings.Split(s, "/")
+	if len(p) != 5 || p[0] != "k8s" {
+		return ownerKey{}, false
+	}
+	port, err := strconv.Atoi(p[1])
+	if err != nil {
+		return ownerKey{}, false
+	}
+	return ownerKey{Port: port, Service: p[2], Namespace: p[3], ClusterID: p[4]}, true
+}
+
+// ownedBy reports whether a description proves the object belongs to svc
+// in this cluster: it must equal the key we would write for its port (in
+// full, or shortened as vServer group names and backend descriptions are).
+func ownedBy(desc string, svc *v1.Service, clusterID string) bool {
+	k, ok := parseOwnerKey(desc)
+	if !ok {
+		return false
+	}
+	want := keyFor(svc, clusterID, k.Port)
+	return desc == want.String() || desc == want.groupName()
+}
+
+// managedByAnyCCM reports whether a description looks like any CCM's key
+// (another Service's, another cluster's): such objects are never touched
+// and user vServer groups with such names may not be borrowed.
+func managedByAnyCCM(desc string) bool {
+	_, ok := parseOwnerKey(desc)
+	return ok
+}
+
+// keyFor builds svc's key for a port.
+func keyFor(svc *v1.Service, clusterID string, port int) ownerKey {
+	return ownerKey{Port: port, Service: svc.Name, Namespace: svc.Namespace, ClusterID: clusterID}
+}
+
+// ownershipTags are the tags put on a CLB we create or adopt.
+func ownershipTags(svc *v1.Service, clusterID string) map[string]string {
+	return map[string]string{
+		TagClusterID:  clusterID,
+		TagServiceUID: string(svc.UID),
+		TagService:    svc.Namespace + "/" + svc.Name,
+	}
+}

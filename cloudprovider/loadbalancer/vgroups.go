@@ -1,0 +1,254 @@
+package loadbalancer
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+
+	"github.com/aliyun/alibaba-cloud-sdk-go/services/slb"
+	v1 "k8s.io/api/core/v1"
+	"k8s.io/klog/v2"
+)
+
+// groupView is a vServer group as DescribeVServerGroups lists it.
+type groupView struct {
+	id, name string
+	count    int
+}
+
+// groupSet is the CLB's vServer groups, read once per reconcile.
+type groupSet struct {
+	groups []groupView
+	// total is the number of members on the CLB, which the backends quota
+	// (slb_quota_backendservers_num) counts.
+	total int
+}
+
+func (g *groupSet) byName(name string) *groupView {
+	for i := range g.groups {
+		if g.groups[i].name == name {
+			return &g.groups[i]
+		}
+	}
+	return nil
+}
+
+func (g *groupSet) byID(id string) *groupView {
+	for i := range g.groups {
+		if g.groups[i].id == id {
+			return &g.groups[i]
+		}
+	}
+	return nil
+}
+
+// loadGroups lists the CLB's vServer groups; DescribeVServerGroups has no
+// paging and returns all groups (alibaba-api.md §1.4).
+func (r *Reconciler) loadGroups(ctx context.Context, lbID string) (*groupSet, error) {
+	req := slb.CreateDescribeVServerGroupsRequest()
+	req.LoadBalancerId = lbID
+	resp, err := r.slb.DescribeVServerGroups(ctx, req)
+	if err != nil {
+		return nil, classifyErr("listing vServer groups", err)
+	}
+	gs := &groupSet{}
+	for _, g := range resp.VServerGroups.VServerGroup {
+		gs.groups = append(gs.groups, groupView{id: g.VServerGroupId, name: g.VServerGroupName, count: int(g.ServerCount)})
+		gs.total += int(g.ServerCount)
+	}
+	return gs, nil
+}
+
+// members reads a group's backends.
+func (r *Reconciler) members(ctx context.Context, groupID string) ([]backend, error) {
+	req := slb.CreateDescribeVServerGroupAttributeRequest()
+	req.VServerGroupId = groupID
+	resp, err := r.slb.DescribeVServerGroupAttribute(ctx, req)
+	if err != nil {
+		return nil, classifyErr("reading vServer group "+groupID, err)
+	}
+	out := make([]backend, 0, len(resp.BackendServers.BackendServer))
+	for _, b := range resp.BackendServers.BackendServer {
+		out = append(out, backend{ServerID: b.ServerId, Type: orDefault(b.Type, BackendECS), ServerIP: b.ServerIp,
+			Port: b.Port, Weight: b.Weight, Description: b.Description})
+	}
+	return out, nil
+}
+
+// groupTarget is one group the Service needs, shared by its listeners with
+// the same backend port (TCP and UDP on one NodePort).
+type groupTarget struct {
+	name    string // our key; for a user group, the description of our members
+	userID  string // a user's group (vgroup-port); we touch only our members
+	desired []backend
+}
+
+// syncGroups makes sure every listener has its group with the right
+// members and returns the group ID per listener. New groups are created
+// with their first batch of members in the same call (CreateVServerGroup
+// takes up to 20), saving a call per group.
+func (r *Reconciler) syncGroups(ctx context.Context, svc *v1.Service, spec *Spec, lbID string, gs *groupSet, strat backendStrategy) (map[listenerKey]string, error) {
+	targets := map[string]*groupTarget{}
+	var order []string
+	byListener := map[listenerKey]string{}
+	for i := range spec.Listeners {
+		l := &spec.Listeners[i]
+		name := keyFor(svc, r.opts.ClusterID, l.NodePort).groupName()
+		tkey := name
+		if l.VGroupID != "" {
+			tkey = "user:" + l.VGroupID
+		}
+		byListener[l.key()] = tkey
+		if targets[tkey] != nil {
+			continue
+		}
+		targets[tkey] = &groupTarget{name: name, userID: l.VGroupID, desired: strat.build(l, name)}
+		order = append(order, tkey)
+	}
+	ids := map[string]string{}
+	for _, tkey := range order {
+		t := targets[tkey]
+		id, err := r.syncGroup(ctx, svc, spec, lbID, gs, t)
+		if err != nil {
+			return nil, err
+		}
+		ids[tkey] = id
+	}
+	out := make(map[listenerKey]string, len(byListener))
+	for lk, tkey := range byListener {
+		out[lk] = ids[tkey]
+	}
+	return out, nil
+}
+
+// syncGroup converges one group and returns its ID.
+func (r *Reconciler) syncGroup(ctx context.Context, svc *v1.Service, spec *Spec, lbID string, gs *groupSet, t *groupTarget) (string, error) {
+	var g *groupView
+	if t.userID != "" {
+		if g = gs.byID(t.userID); g == nil {
+			return "", fmt.Errorf("vServer group %s (annotation %svgroup-port) does not exist on CLB %s", t.userID, annoPrefix, lbID)
+		}
+		if managedByAnyCCM(g.name) {
+			return "", fmt.Errorf("vServer group %s (%s) was created by a cloud controller manager and cannot be reused by vgroup-port; name a group you created", g.id, g.name)
+		}
+	} else if g = gs.byName(t.name); g == nil {
+		first := t.desired[:min(len(t.desired), r.opts.BatchSize)]
+		req := slb.CreateCreateVServerGroupRequest()
+		req.LoadBalancerId, req.VServerGroupName = lbID, t.name
+		if len(first) > 0 {
+			req.BackendServers = backendsJSON(first, false)
+		}
+		resp, err := r.slb.CreateVServerGroup(ctx, req)
+		if err != nil {
+			return "", classifyErr("creating vServer group "+t.name, err)
+		}
+		gs.groups = append(gs.groups, groupView{id: resp.VServerGroupId, name: t.name, count: len(first)})
+		gs.total += len(first)
+		g = &gs.groups[len(gs.groups)-1]
+		plan := backendPlan{add: t.desired[len(first):]}
+		return g.id, r.applyPlan(ctx, svc, gs, g, plan)
+	}
+	actual, err := r.members(ctx, g.id)
+	if err != nil {
+		return "", err
+	}
+	owned := func(b backend) bool { return b.Description == t.name }
+	plan := diffBackends(t.desired, actual, owned, spec.Backend.IgnoreWeightUpdate)
+	return g.id, r.applyPlan(ctx, svc, gs, g, plan)
+}
+
+// applyPlan runs a group's diff in quota-aware order (orderPlan). If an
+// add still hits the backends quota while removals are pending, the
+// removals run first and the add is retried once, as the incumbent does.
+func (r *Reconciler) applyPlan(ctx context.Context, svc *v1.Service, gs *groupSet, g *groupView, p backendPlan) error {
+	if p.empty() {
+		return nil
+	}
+	klog.V(2).InfoS("Updating vServer group members", "service", klog.KObj(svc), "group", g.id,
+		"add", len(p.add), "remove", len(p.remove), "update", len(p.update))
+	steps := orderPlan(p, gs.total, r.opts.BackendQuota, r.opts.BatchSize)
+	for i := 0; i < len(steps); i++ {
+		s := steps[i]
+		err := r.runStep(ctx, g.id, s)
+		if err != nil && s.op == "add" && quotaName(err) == "slb_quota_backendservers_num" {
+			var rest []step
+			for _, t := range steps[i+1:] {
+				if t.op == "remove" {
+					if err := r.runStep(ctx, g.id, t); err != nil {
+						return classifyErr("removing members of vServer group "+g.id, err)
+					}
+					gs.total -= len(t.batch)
+				} else {
+					rest = append(rest, t)
+				}
+			}
+			steps = append(steps[:i+1:i+1], rest...)
+			err = r.runStep(ctx, g.id, s)
+		}
+		if err != nil {
+			return classifyErr(fmt.Sprintf("%s members of vServer group %s", s.op, g.id), err)
+		}
+		switch s.op {
+		case "add":
+			gs.total += len(s.batch)
+		case "remove":
+			gs.total -= len(s.batch)
+		}
+	}
+	return nil
+}
+
+// runStep sends one batch.
+func (r *Reconciler) runStep(ctx context.Context, groupID string, s step) error {
+	var err error
+	switch s.op {
+	case "add":
+		req := slb.CreateAddVServerGroupBackendServersRequest()
+		req.VServerGroupId, req.BackendServers = groupID, backendsJSON(s.batch, false)
+		_, err = r.slb.AddVServerGroupBackendServers(ctx, req)
+	case "remove":
+		req := slb.CreateRemoveVServerGroupBackendServersRequest()
+		req.VServerGroupId, req.BackendServers = groupID, backendsJSON(s.batch, true)
+		_, err = r.slb.RemoveVServerGroupBackendServers(ctx, req)
+	case "update":
+		req := slb.CreateSetVServerGroupAttributeRequest()
+		req.VServerGroupId, req.BackendServers = groupID, backendsJSON(s.batch, false)
+		_, err = r.slb.SetVServerGroupAttribute(ctx, req)
+	}
+	return err
+}
+
+// backendsJSON renders the BackendServers parameter: a JSON list of
+// {ServerId, Weight, Type, ServerIp, Port, Description} (alibaba-api.md
+// §1.4). Removal needs only the identity.
+func backendsJSON(bs []backend, identityOnly bool) string {
+	items := make([]map[string]string, 0, len(bs))
+	for _, b := range bs {
+		m := map[string]string{"ServerId": b.ServerID, "Port": strconv.Itoa(b.Port), "Type": b.Type}
+		if b.ServerIP != "" {
+			m["ServerIp"] = b.ServerIP
+		}
+		if !identityOnly {
+			m["Weight"] = strconv.Itoa(b.Weight)
+			if b.Description != "" {
+				m["Description"] = b.Description
+			}
+		}
+		items = append(items, m)
+	}
+	out, _ := json.Marshal(items)
+	return string(out)
+}
+
+// deleteGroup deletes one of our groups; a group still used by a listener
+// cannot be deleted (RspoolVipExist), so listeners are converged first.
+func (r *Reconciler) deleteGroup(ctx context.Context, id string) error {
+	req := slb.CreateDeleteVServerGroupRequest()
+	req.VServerGroupId = id
+	_, err := r.slb.DeleteVServerGroup(ctx, req)
+	if err != nil && !isNotFound(err) {
+		return classifyErr("deleting vServer group "+id, err)
+	}
+	return nil
+}
