@@ -118,7 +118,9 @@ func (r *Reconciler) planListeners(svc *v1.Service, spec *Spec, actual []slb.Lis
 		a := &actual[i]
 		have[listenerKey{a.ListenerPort, a.ListenerProtocol}] = a
 	}
-	ours := func(a *slb.ListenerInDescribeLoadBalancerListeners) bool { return ownedBy(a.Description, svc, r.opts.ClusterID) }
+	ours := func(a *slb.ListenerInDescribeLoadBalancerListeners) bool {
+		return ownedBy(a.Description, svc, r.opts.ClusterID)
+	}
 	var acts []listenerAction
 	deleted := map[listenerKey]bool{}
 	wanted := map[listenerKey]bool{}

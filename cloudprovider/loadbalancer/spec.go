@@ -34,13 +34,13 @@ type LBSpec struct {
 	// PreserveOnDelete keeps the CLB when the Service goes.
 	PreserveOnDelete bool
 
-	Name               string
-	AddressType        string // internet | intranet
-	NetworkType        string // vpc | classic
-	VSwitchID          string
+	Name        string
+	AddressType string // internet | intranet
+	NetworkType string // vpc | classic
+	VSwitchID   string
 	// VSwitchCandidates are vSwitches to pick from at creation when
 	// VSwitchID is empty (cloud-config vswitchid).
-	VSwitchCandidates []string
+	VSwitchCandidates  []string
 	VpcID              string
 	Address            string // fixed intranet address (ip annotation or spec.loadBalancerIP)
 	IPVersion          string // ipv4 | ipv6
