@@ -62,21 +62,29 @@ func TestSeedCommandLine(t *testing.T) {
 	ccm.WaitHealthy(t, startTimeout)
 	t.Logf("CCM answered plain-HTTP /healthz %s after start", time.Since(start).Round(time.Millisecond))
 
-	// --leader-elect-resource-lock=endpoints is mapped to a Lease under the
-	// framework's default name (client-go alone would refuse to start).
+	// It leads (a holder left by an earlier run, e.g. with -count=2, has to
+	// expire first: the default lease duration is 15 s) ...
+	framework.WaitFor(t, startTimeout+15*time.Second, "the CCM to lead "+defaultLeaseName, func() (bool, error) {
+		if ccm.Exited() {
+			t.Fatalf("CCM exited: %v", ccm.ExitError())
+		}
+		return isLeader(cp, ccm, defaultLeaseName), nil
+	})
+	// ... through a Lease under the framework's default name, although the
+	// seed asks for an endpoints lock (which client-go alone would refuse).
 	hostname, err := os.Hostname()
 	if err != nil {
 		t.Fatal(err)
 	}
-	var lease *coordinationv1.Lease
-	framework.WaitFor(t, startTimeout, "the CCM to take Lease kube-system/"+defaultLeaseName, func() (bool, error) {
-		lease, err = getLease(t, cp.Client, defaultLeaseName)
-		if err != nil {
-			return false, err
-		}
-		return lease.Spec.HolderIdentity != nil && strings.HasPrefix(*lease.Spec.HolderIdentity, hostname+"_"), nil
-	})
-	t.Logf("lease holder %s", *lease.Spec.HolderIdentity)
+	lease, err := getLease(t, cp.Client, defaultLeaseName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h := lease.Spec.HolderIdentity; h == nil || !strings.HasPrefix(*h, hostname+"_") {
+		t.Errorf("lease kube-system/%s holder = %v, want %s_<uuid>", defaultLeaseName, h, hostname)
+	} else {
+		t.Logf("lease holder %s", *h)
+	}
 
 	// The seed's livenessProbe: plain HTTP on the secure port.
 	expectGet(t, "plain /healthz", ccm.PlainGet, "/healthz", http.StatusOK, "ok")
@@ -95,8 +103,8 @@ func TestSeedCommandLine(t *testing.T) {
 	if err != nil || code != http.StatusOK {
 		t.Fatalf("HTTPS /metrics with the admin token: %d, %v\n%s", code, err, body)
 	}
-	if v, ok := metricValue(body, "leader_election_master_status", `name="`+defaultLeaseName+`"`); !ok || v != 1 {
-		t.Errorf("leader_election_master_status{name=%q} = %v (present %v), want 1", defaultLeaseName, v, ok)
+	if !strings.Contains(body, "leader_election_master_status") {
+		t.Errorf("/metrics lacks leader_election_master_status")
 	}
 	for _, m := range []string{"rest_client_requests_total", "workqueue_adds_total"} {
 		if !strings.Contains(body, m) {

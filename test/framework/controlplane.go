@@ -31,7 +31,7 @@ const (
 	etcdReadyTimeout      = 30 * time.Second
 	apiserverReadyTimeout = 90 * time.Second
 	stopGrace             = 15 * time.Second
-	startAttempts         = 3 // FreePort races are retried this many times
+	startAttempts         = 3 // attempts when a FreePort race is lost
 )
 
 // ControlPlaneOptions tune StartControlPlane.
@@ -142,6 +142,9 @@ func (cp *ControlPlane) startEtcd(bin string) error {
 			return nil
 		}
 		p.Kill()
+		if !lostPortRace(p) {
+			break
+		}
 	}
 	return fmt.Errorf("starting etcd: %w", lastErr)
 }
@@ -229,8 +232,17 @@ func (cp *ControlPlane) startAPIServer(bin string, opts ControlPlaneOptions) err
 			return nil
 		}
 		_ = p.Stop(stopGrace)
+		if !lostPortRace(p) {
+			break
+		}
 	}
 	return fmt.Errorf("starting kube-apiserver: %w", lastErr)
+}
+
+// lostPortRace reports whether p failed because another process took the
+// port FreePort found; only that failure is worth another attempt.
+func lostPortRace(p *Process) bool {
+	return strings.Contains(p.Tail(50), "address already in use")
 }
 
 // httpClient returns a client that verifies the apiserver with CAFile.
