@@ -92,11 +92,6 @@ func (r *Reconciler) ensure(ctx context.Context, svc *v1.Service, spec *Spec, no
 		return nil, err
 	}
 	r.cleanupGroups(ctx, svc, gs, groups)
-	if staleACL != "" {
-		if err := r.deleteACL(ctx, staleACL); err != nil {
-			klog.ErrorS(err, "Deleting the unused source-ranges ACL", "service", klog.KObj(svc), "acl", staleACL)
-		}
-	}
 	return r.status(ctx, svc, spec, st), nil
 }
 
@@ -126,9 +121,14 @@ func (r *Reconciler) syncInstance(ctx context.Context, svc *v1.Service, spec *Sp
 }
 
 // syncACL converges our source-ranges ACL. It returns the ACL to bind
-// (none without source ranges) and an ACL of ours that is no longer wanted
-// (to unbind, then delete). Without source ranges and without any ACL on
-// our listeners it makes no call.
+// (none without source ranges) and an ACL of ours that is no longer wanted:
+// its listeners get AclStatus off. The API keeps the ACL associated with
+// the listeners (there is no parameter to clear AclId), and "You can delete
+// an ACL only if it is not associated with a listener" (DeleteAccessControlList
+// page), so the unused ACL is deleted with the CLB or our listeners
+// (EnsureLoadBalancerDeleted) and reused if source ranges come back.
+// Without source ranges and without an active ACL on our listeners it
+// makes no call.
 func (r *Reconciler) syncACL(ctx context.Context, svc *v1.Service, spec *Spec, listeners []slb.ListenerInDescribeLoadBalancerListeners) (string, string, error) {
 	hint := ""
 	for _, l := range listeners {

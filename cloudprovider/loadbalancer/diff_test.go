@@ -1,0 +1,330 @@
+package loadbalancer
+
+import (
+	"fmt"
+	"reflect"
+	"testing"
+
+	"github.com/aliyun/alibaba-cloud-sdk-go/services/slb"
+	v1 "k8s.io/api/core/v1"
+)
+
+func ecs(id string, port, weight int, desc string) backend {
+	return backend{ServerID: id, Type: BackendECS, Port: port, Weight: weight, Description: desc}
+}
+
+func ids(bs []backend) []string {
+	out := []string{}
+	for _, b := range bs {
+		out = append(out, fmt.Sprintf("%s:%d:%d", b.ServerID, b.Port, b.Weight))
+	}
+	return out
+}
+
+func TestDiffBackends(t *testing.T) {
+	const mine, theirs = "k8s/30080/web/default/c", "user"
+	owned := func(b backend) bool { return b.Description == mine }
+	tests := []struct {
+		name                string
+		desired, actual     []backend
+		ignoreWeight        bool
+		add, remove, update []string
+	}{
+		{name: "empty group: add all",
+			desired: []backend{ecs("i-1", 30080, 100, mine), ecs("i-2", 30080, 100, mine)},
+			add:     []string{"i-1:30080:100", "i-2:30080:100"}},
+		{name: "in sync: nothing",
+			desired: []backend{ecs("i-1", 30080, 100, mine)}, actual: []backend{ecs("i-1", 30080, 100, mine)}},
+		{name: "node gone: remove ours",
+			desired: []backend{ecs("i-1", 30080, 100, mine)},
+			actual:  []backend{ecs("i-1", 30080, 100, mine), ecs("i-2", 30080, 100, mine)},
+			remove:  []string{"i-2:30080:100"}},
+		{name: "foreign member is never removed",
+			desired: []backend{ecs("i-1", 30080, 100, mine)},
+			actual:  []backend{ecs("i-1", 30080, 100, mine), ecs("i-9", 8080, 50, theirs)}},
+		{name: "weight change is an update",
+			desired: []backend{ecs("i-1", 30080, 50, mine)}, actual: []backend{ecs("i-1", 30080, 100, mine)},
+			update: []string{"i-1:30080:50"}},
+		{name: "ignore-weight-update skips weight-only changes",
+			desired: []backend{ecs("i-1", 30080, 50, mine)}, actual: []backend{ecs("i-1", 30080, 100, mine)}, ignoreWeight: true},
+		{name: "identical foreign member is left alone, not updated",
+			desired: []backend{ecs("i-1", 30080, 100, mine)}, actual: []backend{ecs("i-1", 30080, 70, theirs)}},
+		{name: "NodePort change: add new port, remove old",
+			desired: []backend{ecs("i-1", 30081, 100, mine)}, actual: []backend{ecs("i-1", 30080, 100, mine)},
+			add: []string{"i-1:30081:100"}, remove: []string{"i-1:30080:100"}},
+		{name: "duplicate desired members are sent once",
+			desired: []backend{ecs("i-1", 30080, 100, mine), ecs("i-1", 30080, 100, mine)},
+			add:     []string{"i-1:30080:100"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p := diffBackends(tc.desired, tc.actual, owned, tc.ignoreWeight)
+			for _, c := range []struct {
+				what      string
+				got, want []string
+			}{{"add", ids(p.add), tc.add}, {"remove", ids(p.remove), tc.remove}, {"update", ids(p.update), tc.update}} {
+				if c.want == nil {
+					c.want = []string{}
+				}
+				if !reflect.DeepEqual(c.got, c.want) {
+					t.Errorf("%s = %v, want %v", c.what, c.got, c.want)
+				}
+			}
+		})
+	}
+}
+
+func many(n int, prefix string) []backend {
+	out := make([]backend, n)
+	for i := range out {
+		out[i] = ecs(fmt.Sprintf("%s%d", prefix, i), 30080, 100, "d")
+	}
+	return out
+}
+
+func TestOrderPlan(t *testing.T) {
+	tests := []struct {
+		name         string
+		plan         backendPlan
+		count, quota int
+		batch        int
+		want         []string // op:size
+	}{
+		{name: "adds before removes (zero-loss swap) when under quota",
+			plan: backendPlan{add: many(3, "n"), remove: many(2, "o")}, count: 10, quota: 200, batch: 20,
+			want: []string{"add:3", "remove:2"}},
+		{name: "removes first when the adds would exceed the quota",
+			plan: backendPlan{add: many(30, "n"), remove: many(30, "o")}, count: 190, quota: 200, batch: 20,
+			want: []string{"remove:20", "remove:10", "add:20", "add:10"}},
+		{name: "batches of at most the per-call limit",
+			plan: backendPlan{add: many(45, "n")}, count: 0, quota: 200, batch: 20,
+			want: []string{"add:20", "add:20", "add:5"}},
+		{name: "configurable batch size",
+			plan: backendPlan{add: many(45, "n")}, count: 0, quota: 200, batch: 10,
+			want: []string{"add:10", "add:10", "add:10", "add:10", "add:5"}},
+		{name: "weight updates last",
+			plan: backendPlan{add: many(1, "n"), update: many(21, "u"), remove: many(1, "o")}, count: 0, quota: 200, batch: 20,
+			want: []string{"add:1", "remove:1", "update:20", "update:1"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var got []string
+			for _, s := range orderPlan(tc.plan, tc.count, tc.quota, tc.batch) {
+				got = append(got, fmt.Sprintf("%s:%d", s.op, len(s.batch)))
+			}
+			if !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("steps = %v, want %v", got, tc.want)
+			}
+			if min := tc.plan.minCalls(tc.batch); min != len(got) {
+				t.Errorf("minCalls = %d, steps = %d", min, len(got))
+			}
+		})
+	}
+}
+
+func TestSpreadWeight(t *testing.T) {
+	for _, tc := range []struct{ total, count, want int }{{100, 3, 33}, {100, 200, 1}, {0, 5, 0}, {50, 0, 0}} {
+		if got := spreadWeight(tc.total, tc.count); got != tc.want {
+			t.Errorf("spreadWeight(%d, %d) = %d, want %d", tc.total, tc.count, got, tc.want)
+		}
+	}
+}
+
+func TestEligibleNodes(t *testing.T) {
+	cordoned := node("cordoned", "cn-hangzhou.i-c", nil)
+	cordoned.Spec.Unschedulable = true
+	nodes := []*v1.Node{
+		node("ecs", "cn-hangzhou.i-a", map[string]string{"pool": "web"}),
+		node("ecs-prefixed", "alicloud://cn-hangzhou.i-b", nil),
+		cordoned,
+		node("vk", "cn-hangzhou.i-vk", map[string]string{"type": "virtual-kubelet"}),
+		node("idc", "", nil),
+		node("other-cloud", "aws:///us-east-1a/i-0abc", nil),
+		node("excluded", "cn-hangzhou.i-x", map[string]string{labelExcludeFromLB: ""}),
+	}
+	tests := []struct {
+		name string
+		spec BackendSpec
+		want []string
+	}{
+		{"defaults keep cordoned nodes", BackendSpec{}, []string{"i-a", "i-b", "i-c"}},
+		{"remove-unscheduled-backend", BackendSpec{RemoveUnscheduled: true}, []string{"i-a", "i-b"}},
+		{"backend-label", BackendSpec{Labels: map[string]string{"pool": "web"}}, []string{"i-a"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var got []string
+			for _, c := range eligibleNodes(nodes, &tc.spec) {
+				got = append(got, c.instanceID)
+			}
+			if !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("got %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestDiffAttrs(t *testing.T) {
+	actual := actualAttrs(&slb.ListenerInDescribeLoadBalancerListeners{
+		ListenerProtocol: "tcp", Scheduler: "wrr", Description: "d", AclIds: []string{"acl-2", "acl-1"},
+		TCPListenerConfig: slb.TCPListenerConfig{HealthCheckInterval: 2, ProxyProtocolV2Enabled: "false", HealthCheckSwitch: "on"},
+	})
+	tests := []struct {
+		name    string
+		desired map[string]string
+		want    map[string]string
+	}{
+		{"equal values send nothing", map[string]string{"Scheduler": "wrr", "HealthCheckInterval": "2", "Description": "d"}, map[string]string{}},
+		{"changed values only", map[string]string{"Scheduler": "rr", "HealthCheckInterval": "2"}, map[string]string{"Scheduler": "rr"}},
+		{"numbers compare numerically", map[string]string{"HealthCheckInterval": "02"}, map[string]string{}},
+		{"on/off equals true/false", map[string]string{"ProxyProtocolV2Enabled": "off"}, map[string]string{}},
+		{"ACL IDs compare as sets", map[string]string{"AclId": "acl-1,acl-2"}, map[string]string{}},
+		{"attributes the listing does not report are not compared", map[string]string{"NoSuchAttribute": "x"}, map[string]string{}},
+		{"case-insensitive names", map[string]string{"healthCheckInterval": "5"}, map[string]string{"healthCheckInterval": "5"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := diffAttrs(tc.desired, actual); !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("diff = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestSetParamsHonoursActionSpelling(t *testing.T) {
+	create := slb.CreateCreateLoadBalancerTCPListenerRequest()
+	if unknown := setParams(create, map[string]string{"HealthCheckInterval": "5", "Scheduler": "rr", "Nope": "x"}); !reflect.DeepEqual(unknown, []string{"Nope"}) {
+		t.Errorf("unknown = %v", unknown)
+	}
+	if string(create.HealthCheckInterval) != "5" || create.Scheduler != "rr" {
+		t.Errorf("create request: interval %q scheduler %q", create.HealthCheckInterval, create.Scheduler)
+	}
+}
+
+func TestPlanListeners(t *testing.T) {
+	svc := service("web", nil)
+	r := New(nil, nil, nil, Options{ClusterID: "c"})
+	mine := keyFor(svc, "c", 80).String()
+	lst := func(port int, proto, desc, status string) slb.ListenerInDescribeLoadBalancerListeners {
+		return slb.ListenerInDescribeLoadBalancerListeners{ListenerPort: port, ListenerProtocol: proto, Description: desc, Status: status, VServerGroupId: "rsp-1"}
+	}
+	spec := func(ls ...ListenerSpec) *Spec { return &Spec{Listeners: ls} }
+	tcp80 := ListenerSpec{Port: 80, Protocol: ProtoTCP, NodePort: 30080}
+	udp80 := ListenerSpec{Port: 80, Protocol: ProtoUDP, NodePort: 30080}
+	http80 := ListenerSpec{Port: 80, Protocol: ProtoHTTP, NodePort: 30080}
+	groups := map[listenerKey]string{{80, "tcp"}: "rsp-1", {80, "udp"}: "rsp-1", {80, "http"}: "rsp-1"}
+	tests := []struct {
+		name    string
+		spec    *Spec
+		actual  []slb.ListenerInDescribeLoadBalancerListeners
+		manage  bool
+		want    []string
+		wantErr bool
+	}{
+		{name: "create and start", spec: spec(tcp80), manage: true, want: []string{"create 80/tcp", "start 80/tcp"}},
+		{name: "TCP and UDP on one port", spec: spec(tcp80, udp80), manage: true,
+			want: []string{"create 80/tcp", "start 80/tcp", "create 80/udp", "start 80/udp"}},
+		{name: "in sync", spec: spec(tcp80), actual: []slb.ListenerInDescribeLoadBalancerListeners{lst(80, "tcp", mine, "running")}, manage: true},
+		{name: "stopped listener of ours is started", spec: spec(tcp80),
+			actual: []slb.ListenerInDescribeLoadBalancerListeners{lst(80, "tcp", mine, "stopped")}, manage: true, want: []string{"start 80/tcp"}},
+		{name: "protocol change deletes then creates", spec: spec(http80),
+			actual: []slb.ListenerInDescribeLoadBalancerListeners{lst(80, "tcp", mine, "running")}, manage: true,
+			want: []string{"delete 80/tcp", "create 80/http", "start 80/http"}},
+		{name: "port removed deletes our listener", spec: spec(),
+			actual: []slb.ListenerInDescribeLoadBalancerListeners{lst(80, "tcp", mine, "running")}, manage: true, want: []string{"delete 80/tcp"}},
+		{name: "foreign listener on our port is a conflict", spec: spec(tcp80),
+			actual: []slb.ListenerInDescribeLoadBalancerListeners{lst(80, "tcp", "console", "running")}, manage: true, wantErr: true},
+		{name: "foreign listener on another port is untouched", spec: spec(tcp80),
+			actual: []slb.ListenerInDescribeLoadBalancerListeners{lst(443, "tcp", "console", "running")}, manage: true,
+			want: []string{"create 80/tcp", "start 80/tcp"}},
+		{name: "reused without override: our listener is not updated", spec: spec(ListenerSpec{Port: 80, Protocol: ProtoTCP, NodePort: 30080, Attrs: map[string]string{"Scheduler": "rr"}}),
+			actual: []slb.ListenerInDescribeLoadBalancerListeners{lst(80, "tcp", mine, "running")}, manage: false},
+		{name: "reused without override: stale listener of ours stays", spec: spec(),
+			actual: []slb.ListenerInDescribeLoadBalancerListeners{lst(80, "tcp", mine, "running")}, manage: false},
+		{name: "attribute change is one update with the changed attribute", spec: spec(ListenerSpec{Port: 80, Protocol: ProtoTCP, NodePort: 30080, Attrs: map[string]string{"Scheduler": "rr"}}),
+			actual: []slb.ListenerInDescribeLoadBalancerListeners{lst(80, "tcp", mine, "running")}, manage: true, want: []string{"update 80/tcp [Scheduler]"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			acts, err := r.planListeners(svc, tc.spec, tc.actual, groups, "", "", tc.manage)
+			if tc.wantErr {
+				if err == nil {
+					t.Fatal("want a conflict error")
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, a := range acts {
+				s := fmt.Sprintf("%s %d/%s", a.op, a.port, a.proto)
+				if a.op == opUpdate {
+					var keys []string
+					for k := range a.attrs {
+						keys = append(keys, k)
+					}
+					s += fmt.Sprint(keys)
+					s = fmt.Sprintf("%s %d/%s %v", a.op, a.port, a.proto, keys)
+				}
+				got = append(got, s)
+			}
+			if !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("actions = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestClassify(t *testing.T) {
+	svc := service("web", nil)
+	def := "a" + "uidweb000011112222"
+	_ = def
+	tests := []struct {
+		name    string
+		tags    map[string]string
+		reuseID string
+		want    ownership
+		refuse  bool
+	}{
+		{"ours", map[string]string{TagServiceUID: string(svc.UID), TagClusterID: "c"}, "", ownOurs, true},
+		{"ours in another cluster is foreign", map[string]string{TagServiceUID: string(svc.UID), TagClusterID: "other"}, "", ownForeign, true},
+		{"another Service's", map[string]string{TagServiceUID: "x", TagClusterID: "c"}, "", ownForeign, true},
+		{"incumbent's for this Service", map[string]string{TagIncumbentOwner: defaultName(svc), TagIncumbentCluster: "c"}, "", ownIncumbent, true},
+		{"incumbent's for another Service", map[string]string{TagIncumbentOwner: "aother"}, "", ownForeign, true},
+		{"user's CLB named by id", map[string]string{"team": "a"}, "lb-1", ownReused, false},
+		{"ACK API server CLB named by id", map[string]string{TagIncumbentCluster: "c-123"}, "lb-1", ownReused, true},
+		{"untagged CLB not named by id", nil, "", ownForeign, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := classify(tc.tags, "lb-1", svc, "c", tc.reuseID); got != tc.want {
+				t.Errorf("classify = %v, want %v", got, tc.want)
+			}
+			if got := reuseRefusal(tc.tags) != ""; got != tc.refuse {
+				t.Errorf("refused = %v, want %v", got, tc.refuse)
+			}
+		})
+	}
+}
+
+func TestOwnerKeys(t *testing.T) {
+	svc := service("web", nil)
+	long := service("a-very-long-service-name-that-goes-on-and-on-for-sixty-chars", nil)
+	long.Namespace = "a-namespace-that-is-also-quite-long-indeed"
+	for _, s := range []*v1.Service{svc, long} {
+		k := keyFor(s, "c", 30080)
+		if len(k.groupName()) > maxGroupNameLen {
+			t.Errorf("%s: group name %q longer than %d", s.Name, k.groupName(), maxGroupNameLen)
+		}
+		if !ownedBy(k.groupName(), s, "c") || !ownedBy(k.String(), s, "c") {
+			t.Errorf("%s: own keys not recognised", s.Name)
+		}
+		if ownedBy(k.groupName(), s, "other-cluster") {
+			t.Errorf("%s: key of another cluster recognised", s.Name)
+		}
+	}
+	if ownedBy(keyFor(svc, "c", 80).String(), long, "c") || ownedBy("my listener", svc, "c") {
+		t.Error("foreign descriptions recognised as ours")
+	}
+}
