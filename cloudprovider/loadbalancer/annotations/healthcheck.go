@@ -43,7 +43,7 @@ func (p *parser) parseHealthChecks() {
 		}
 		// UDP checks send no HTTP request, so the HTTP fields do not apply.
 		if l.Protocol != ProtocolUDP {
-			hc.URI, hc.Domain, hc.HTTPCodes = uri, domain, codes
+			hc.URI, hc.Domain, hc.HTTPCodes = uri, domain, slices.Clone(codes)
 		}
 		l.HealthCheck = hc
 	}

@@ -55,7 +55,7 @@ func (p *parser) parseInstance() {
 	case lb.VSwitchID != "" && lb.NetworkType == NetworkTypeClassic:
 		p.failName(KeyVSwitchID, "a classic network load balancer has no vSwitch; remove it or set %s to vpc", KeyNetworkType)
 	case lb.VSwitchID == "" && intranet && lb.NetworkType != NetworkTypeClassic:
-		lb.VSwitchCandidates = p.d.VSwitchIDs
+		lb.VSwitchCandidates = slices.Clone(p.d.VSwitchIDs)
 	}
 
 	lb.IPVersion = IPv4

@@ -102,11 +102,13 @@ func (p *parser) parseListeners() {
 	for i := range p.cfg.Listeners {
 		l := &p.cfg.Listeners[i]
 		l.Scheduler = scheduler
-		l.ACL = acl
+		// Slices are cloned so that the engine may edit one listener's
+		// copy without changing the others.
+		l.ACL = ACL{Status: acl.Status, IDs: slices.Clone(acl.IDs), Type: acl.Type}
 		switch l.Protocol {
 		case ProtocolHTTPS:
 			l.CertID, l.TLSCipherPolicy, l.HTTP2 = certID, tls, http2
-			l.DomainExtensions = domains
+			l.DomainExtensions = slices.Clone(domains)
 			if certID == "" && !p.has(KeyCertID) {
 				p.failName(KeyProtocolPort, "the https listener on port %d needs annotation %s", l.Port, KeyCertID)
 			}

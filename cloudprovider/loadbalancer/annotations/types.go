@@ -26,6 +26,8 @@ type Defaults struct {
 }
 
 // Config is everything a Service asks of its CLB, parsed and validated.
+// Treat it as read-only: the pointer fields of different listeners may point
+// to the same value.
 type Config struct {
 	// LB holds the load balancer instance attributes.
 	LB LoadBalancer
