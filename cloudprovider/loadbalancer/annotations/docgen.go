@@ -62,9 +62,6 @@ func RenderMarkdown() []byte {
 				continue
 			}
 			name := a.Name.Suffix()
-			if a.Name.IsField() {
-				name = strings.TrimPrefix(name, "spec.")
-			}
 			desc := a.Doc
 			if a.Differs != "" {
 				desc += " *Differs from the incumbent CCM:* " + a.Differs
