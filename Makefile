@@ -54,6 +54,7 @@ docs:
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 2s ./emulator/
 	$(GO) test -run '^$$' -bench . -benchtime 5x ./cloudprovider/instances/
+	$(GO) test -run '^$$' -bench CLBServices -benchtime 1x ./cloudprovider/loadbalancer/
 
 ## image: the container image (needs a Docker daemon)
 image:

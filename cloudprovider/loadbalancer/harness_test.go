@@ -29,7 +29,7 @@ const (
 // env is an in-process emulator with a Reconciler talking to it through
 // the real SDK and client layer.
 type env struct {
-	t      *testing.T
+	t      testing.TB
 	srv    *emulator.Servers
 	emu    *emulator.Emulator
 	slb    *cloudapi.SLB
@@ -45,7 +45,7 @@ type envOpts struct {
 	options func(*Options)
 }
 
-func newEnv(t *testing.T, o envOpts) *env {
+func newEnv(t testing.TB, o envOpts) *env {
 	t.Helper()
 	cfg := emulator.Config{Region: testRegion, AccessKeys: map[string]string{"testid": "testsecret"}}
 	if o.limits != nil {
