@@ -20,6 +20,7 @@ import (
 	"k8s.io/klog/v2"
 
 	alicloud "github.com/alicloud-ccm/alicloud-ccm/cloudprovider"
+	"github.com/alicloud-ccm/alicloud-ccm/controllers/providerid"
 )
 
 // legacyLockTypes are lock types client-go v0.37 refuses at start-up; the
@@ -55,6 +56,7 @@ func New(stopCh <-chan struct{}) (*cobra.Command, error) {
 	cmd := app.NewCloudControllerManagerCommand(opts, cloudInitializer, controllerInitializers(),
 		names.CCMControllerAliases(), fss, stopCh)
 	cmd.Use = "cloud-controller-manager"
+	cmd.AddCommand(newNodeInitorCommand())
 	frameworkRun := cmd.RunE
 	cmd.RunE = func(c *cobra.Command, args []string) error {
 		// The framework's --version prints the Kubernetes library version;
@@ -131,5 +133,6 @@ func controllerInitializers() map[string]app.ControllerInitFuncConstructor {
 	for name, c := range app.DefaultInitFuncConstructors {
 		inits[name] = c
 	}
+	inits[providerid.ControllerName] = providerid.InitFuncConstructor()
 	return inits
 }
