@@ -81,9 +81,6 @@ func specFromConfig(svc *v1.Service, cfg *annotations.Config) (*Spec, error) {
 	if s.Backend.Local {
 		s.Backend.HealthCheckNodePort = int(svc.Spec.HealthCheckNodePort)
 	}
-	if s.Backend.Type == BackendENI {
-		return nil, fmt.Errorf("annotation %s=eni: ENI (pod) backends are not supported yet; use ecs", annotations.KeyBackendType)
-	}
 	listeners := cfg.Listeners
 	if len(listeners) == 0 {
 		listeners = listenersFromPorts(svc)
@@ -97,7 +94,8 @@ func specFromConfig(svc *v1.Service, cfg *annotations.Config) (*Spec, error) {
 		if ls.VGroupID != "" && lb.ReuseID == "" {
 			return nil, fmt.Errorf("annotation %s applies only together with %s (a reused CLB)", annotations.KeyVGroupPort, annotations.Prefix+"id")
 		}
-		if ls.NodePort == 0 && ls.ForwardPort == 0 && ls.VGroupID == "" {
+		// ENI backends use the target port: no NodePort is needed.
+		if ls.NodePort == 0 && ls.ForwardPort == 0 && ls.VGroupID == "" && s.Backend.Type != BackendENI {
 			return nil, fmt.Errorf("service port %d has no nodePort yet", l.Port)
 		}
 		s.Listeners = append(s.Listeners, ls)

@@ -48,10 +48,11 @@ func (r *Reconciler) ensure(ctx context.Context, svc *v1.Service, spec *Spec, no
 	}
 	lbID := st.lb.LoadBalancerId
 
-	cands := eligibleNodes(nodes, &spec.Backend)
-	if len(cands) == 0 {
-		r.events.Eventf(svc, v1.EventTypeWarning, ReasonNoBackends,
-			"There are no eligible nodes for CLB %s (of %d nodes: virtual-kubelet, non-ECS, excluded, backend-label or cordoned nodes are left out)", lbID, len(nodes))
+	// Members come from endpoints when the endpoints controller installed
+	// its source, else from the nodes (podstrategy.go).
+	strat, err := r.pickStrategy(ctx, svc, spec, nodes)
+	if err != nil {
+		return nil, err
 	}
 	gs, err := r.loadGroups(ctx, lbID)
 	if err != nil {
@@ -63,11 +64,17 @@ func (r *Reconciler) ensure(ctx context.Context, svc *v1.Service, spec *Spec, no
 		}
 		return nil, err
 	}
-	groups, err := r.syncGroups(ctx, svc, spec, lbID, gs, nodeStrategy{nodes: cands, spec: &spec.Backend})
+	groups, err := r.syncGroups(ctx, svc, spec, lbID, gs, strat)
 	if err != nil {
 		return nil, err
 	}
 	if !full {
+		// Pods without an ENI yet: the backend-only caller (the endpoints
+		// controller) retries; a full reconcile goes on to listeners and
+		// status, the groups already kept their members.
+		if ps, ok := strat.(*podStrategy); ok {
+			return nil, ps.incompleteErr(svc)
+		}
 		return nil, nil
 	}
 

@@ -81,6 +81,10 @@ func (r *Reconciler) desiredAttrs(svc *v1.Service, spec *Spec, l *ListenerSpec, 
 			a["HealthCheckConnectPort"] = strconv.Itoa(spec.Backend.HealthCheckNodePort)
 		}
 	}
+	// Local weights are endpoint counts; only wrr honours them.
+	if _, set := l.Attrs["Scheduler"]; spec.Backend.Local && !set {
+		a["Scheduler"] = "wrr"
+	}
 	return a
 }
 

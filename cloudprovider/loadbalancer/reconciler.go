@@ -61,6 +61,8 @@ type Reconciler struct {
 	events record.EventRecorder
 	opts   Options
 	locks  keyedLocks
+	// pods is the endpoint source of issue #6 (podstrategy.go).
+	pods podSourceHolder
 
 	// salts bumps the CreateLoadBalancer ClientToken of a Service whose
 	// token answered with a CLB that no longer exists (deleted by hand):

@@ -82,6 +82,9 @@ type groupTarget struct {
 	name    string // our key; for a user group, the description of our members
 	userID  string // a user's group (vgroup-port); we touch only our members
 	desired []backend
+	// incomplete: some desired pods have no ENI yet, so the desired list
+	// is not the whole truth and no member may be removed.
+	incomplete bool
 }
 
 // syncGroups makes sure every listener has its group with the right
@@ -94,7 +97,7 @@ func (r *Reconciler) syncGroups(ctx context.Context, svc *v1.Service, spec *Spec
 	byListener := map[listenerKey]string{}
 	for i := range spec.Listeners {
 		l := &spec.Listeners[i]
-		name := keyFor(svc, r.opts.ClusterID, l.NodePort).groupName()
+		name := keyFor(svc, r.opts.ClusterID, groupPort(svc, spec, l)).groupName()
 		tkey := name
 		if l.VGroupID != "" {
 			tkey = "user:" + l.VGroupID
@@ -104,6 +107,9 @@ func (r *Reconciler) syncGroups(ctx context.Context, svc *v1.Service, spec *Spec
 			continue
 		}
 		targets[tkey] = &groupTarget{name: name, userID: l.VGroupID, desired: strat.build(l, name)}
+		if ps, ok := strat.(*podStrategy); ok {
+			targets[tkey].incomplete = ps.incomplete(l)
+		}
 		order = append(order, tkey)
 	}
 	ids := map[string]string{}
@@ -155,6 +161,9 @@ func (r *Reconciler) syncGroup(ctx context.Context, svc *v1.Service, spec *Spec,
 	}
 	owned := func(b backend) bool { return b.Description == t.name }
 	plan := diffBackends(t.desired, actual, owned, spec.Backend.IgnoreWeightUpdate)
+	if t.incomplete {
+		plan.remove = nil
+	}
 	return g.id, r.applyPlan(ctx, svc, gs, g, plan)
 }
 

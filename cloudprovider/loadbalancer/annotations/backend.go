@@ -39,6 +39,9 @@ func (p *parser) parseBackend() {
 	if v := p.onOff(KeyRemoveUnscheduledBackend); v != nil {
 		b.RemoveUnscheduled = *v
 	}
+	// Validated here so a bad value fails the Service like any other; the
+	// endpoint backends read it with ParseDrain (registry_drain.go).
+	p.onOff(KeyDrainUnscheduledBackend)
 	b.VGroupPorts = p.vgroupPorts()
 	b.Weight = p.intRange(KeyWeight, 0, 100)
 	if b.Weight != nil && !p.has(KeyVGroupPort) {

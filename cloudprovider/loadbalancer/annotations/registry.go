@@ -91,7 +91,7 @@ type Annotation struct {
 // registry is every annotation and field, grouped; filled by the
 // registry_*.go files so each group's declarations sit together.
 var registry = slices.Concat(instanceAnnotations, listenerAnnotations,
-	healthAnnotations, backendAnnotations, serviceFields)
+	healthAnnotations, backendAnnotations, drainAnnotations, serviceFields)
 
 // byName indexes registry by full key.
 var byName = func() map[Name]*Annotation {

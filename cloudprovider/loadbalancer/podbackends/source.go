@@ -1,0 +1,70 @@
+package podbackends
+
+import (
+	"context"
+	"fmt"
+
+	v1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	corelisters "k8s.io/client-go/listers/core/v1"
+	discoverylisters "k8s.io/client-go/listers/discovery/v1"
+	"k8s.io/client-go/tools/cache"
+)
+
+// Source reads EndpointSlices and Nodes from informer caches and resolves
+// ENIs: everything the CLB engine needs to build endpoint-driven members.
+// The endpoints controller builds it from the framework's shared informers
+// and hands it to the engine, so the framework's reconciles and the
+// controller's syncs see the same objects.
+type Source struct {
+	slices   discoverylisters.EndpointSliceLister
+	nodes    corelisters.NodeLister
+	synced   []cache.InformerSynced
+	resolver *Resolver
+}
+
+// NewSource returns a Source over the given listers. synced are the
+// informers' HasSynced functions; until they all report true the engine
+// must not act on the (partial) caches.
+func NewSource(slices discoverylisters.EndpointSliceLister, nodes corelisters.NodeLister, resolver *Resolver, synced ...cache.InformerSynced) *Source {
+	return &Source{slices: slices, nodes: nodes, resolver: resolver, synced: synced}
+}
+
+// Synced reports whether every cache has synced.
+func (s *Source) Synced() bool {
+	for _, f := range s.synced {
+		if !f() {
+			return false
+		}
+	}
+	return true
+}
+
+// EndpointSlices returns the Service's slices (label kubernetes.io/service-name).
+func (s *Source) EndpointSlices(svc *v1.Service) ([]*discoveryv1.EndpointSlice, error) {
+	sel := labels.SelectorFromSet(labels.Set{discoveryv1.LabelServiceName: svc.Name})
+	out, err := s.slices.EndpointSlices(svc.Namespace).List(sel)
+	if err != nil {
+		return nil, fmt.Errorf("listing EndpointSlices of %s/%s: %w", svc.Namespace, svc.Name, err)
+	}
+	return out, nil
+}
+
+// Nodes returns every Node in the cache.
+func (s *Source) Nodes() ([]*v1.Node, error) {
+	out, err := s.nodes.List(labels.Everything())
+	if err != nil {
+		return nil, fmt.Errorf("listing nodes: %w", err)
+	}
+	return out, nil
+}
+
+// Resolve maps pod IPs to ENIs (Resolver.Resolve). Without a resolver
+// every IP is reported missing, so nothing is removed.
+func (s *Source) Resolve(ctx context.Context, ips []string) (Resolution, error) {
+	if s.resolver == nil {
+		return Resolution{ENI: map[string]string{}, Missing: ips}, nil
+	}
+	return s.resolver.Resolve(ctx, ips)
+}

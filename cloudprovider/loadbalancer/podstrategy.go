@@ -1,0 +1,298 @@
+package loadbalancer
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync/atomic"
+
+	v1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
+	"k8s.io/cloud-provider/api"
+
+	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/loadbalancer/annotations"
+	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/loadbalancer/podbackends"
+)
+
+// Event reasons of endpoint-driven backends (issue #6).
+const (
+	// ReasonOverlayPodSkipped: pod IPs outside the VPC (overlay networks)
+	// cannot be CLB members and were left out.
+	ReasonOverlayPodSkipped = "SkipSyncBackends"
+	// ReasonENIUnresolved: pod IPs inside the VPC have no ENI yet; the
+	// group keeps its members (nothing is removed) and is retried.
+	ReasonENIUnresolved = "UnresolvedENIBackends"
+)
+
+// PodBackendSource feeds endpoint-driven backends: EndpointSlices and
+// Nodes from informer caches and ENI resolution. *podbackends.Source
+// implements it; the endpoints controller installs it with
+// SetPodBackendSource.
+type PodBackendSource interface {
+	Synced() bool
+	EndpointSlices(svc *v1.Service) ([]*discoveryv1.EndpointSlice, error)
+	Nodes() ([]*v1.Node, error)
+	Resolve(ctx context.Context, ips []string) (podbackends.Resolution, error)
+}
+
+// podSourceHolder holds the installed source; the framework may reconcile
+// concurrently with installation.
+type podSourceHolder struct {
+	p atomic.Pointer[PodBackendSource]
+}
+
+func (h *podSourceHolder) get() PodBackendSource {
+	if p := h.p.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+// SetPodBackendSource installs the source of endpoint-driven backends.
+// From then on every reconcile (the framework's and the endpoints
+// controller's) builds members from EndpointSlices and the cached Nodes:
+// Local weights by endpoint count, ENI and ECI pod members, weight 0 for
+// terminating endpoints and draining nodes. Without a source, Services
+// asking for ENI backends are refused and Local works on nodes only.
+func (r *Reconciler) SetPodBackendSource(s PodBackendSource) { r.pods.p.Store(&s) }
+
+// IncompleteBackendsError is returned by SyncBackends when some pod IPs
+// inside the VPC have no ENI yet: their groups were synced without
+// removals and the caller should retry later.
+type IncompleteBackendsError struct {
+	Service string
+	IPs     []string
+}
+
+// Error names the Service and the IPs.
+func (e *IncompleteBackendsError) Error() string {
+	return fmt.Sprintf("service %s: no ENI found for pod IPs %s inside the VPC; members of the affected vServer groups were not removed, retrying later",
+		e.Service, strings.Join(e.IPs, ","))
+}
+
+// podStrategy holds the members of every listener, computed once per
+// reconcile so the ENI lookup is one batched call for the whole Service.
+type podStrategy struct {
+	members map[listenerKey][]backend
+	partial map[listenerKey]bool
+	missing []string
+}
+
+func (s *podStrategy) build(l *ListenerSpec, desc string) []backend {
+	ms := s.members[l.key()]
+	out := make([]backend, len(ms))
+	for i, b := range ms {
+		b.Description = desc
+		out[i] = b
+	}
+	return out
+}
+
+// incomplete reports whether the listener's members lack unresolved pods.
+func (s *podStrategy) incomplete(l *ListenerSpec) bool { return s.partial[l.key()] }
+
+// incompleteErr is the backend-only path's error for missing ENIs.
+func (s *podStrategy) incompleteErr(svc *v1.Service) error {
+	if len(s.missing) == 0 {
+		return nil
+	}
+	return &IncompleteBackendsError{Service: serviceKey(svc), IPs: s.missing}
+}
+
+// pickStrategy chooses how members are built: from endpoints when a
+// source is installed, else the node strategy on the framework's nodes.
+func (r *Reconciler) pickStrategy(ctx context.Context, svc *v1.Service, spec *Spec, nodes []*v1.Node) (backendStrategy, error) {
+	src := r.pods.get()
+	if src == nil {
+		if spec.Backend.Type == BackendENI {
+			return nil, fmt.Errorf("service %s: ENI backends need the endpoints controller, which is not running (see --controllers)", serviceKey(svc))
+		}
+		cands := eligibleNodes(nodes, &spec.Backend)
+		if len(cands) == 0 {
+			r.events.Eventf(svc, v1.EventTypeWarning, ReasonNoBackends,
+				"There are no eligible nodes (of %d nodes: virtual-kubelet, non-ECS, excluded, backend-label or cordoned nodes are left out)", len(nodes))
+		}
+		return nodeStrategy{nodes: cands, spec: &spec.Backend}, nil
+	}
+	if !src.Synced() {
+		return nil, api.NewRetryError("endpoint and node caches are not synced yet", busyRetryAfter)
+	}
+	return r.podMembers(ctx, svc, spec, src)
+}
+
+// podMembers computes every listener's members from the source.
+func (r *Reconciler) podMembers(ctx context.Context, svc *v1.Service, spec *Spec, src PodBackendSource) (*podStrategy, error) {
+	drain, err := annotations.ParseDrain(svc)
+	if err != nil {
+		r.events.Eventf(svc, v1.EventTypeWarning, ReasonInvalidAnnotation, "%v", err)
+		return nil, fmt.Errorf("service %s: %w", serviceKey(svc), err)
+	}
+	all, err := src.Nodes()
+	if err != nil {
+		return nil, err
+	}
+	slices, err := src.EndpointSlices(svc)
+	if err != nil {
+		return nil, err
+	}
+	cands := candidateNodes(all, &spec.Backend, drain)
+	policy := podbackends.PolicyCluster
+	switch {
+	case spec.Backend.Type == BackendENI:
+		policy = podbackends.PolicyENI
+	case spec.Backend.Local:
+		policy = podbackends.PolicyLocal
+	}
+	family := discoveryv1.AddressTypeIPv4
+	if spec.LB.IPVersion == "ipv6" && rawAnnotation(svc, "backend-ip-version") == "ipv6" {
+		family = discoveryv1.AddressTypeIPv6
+	}
+	weight := defaultWeight
+	if spec.Backend.DefaultWeight != nil {
+		weight = *spec.Backend.DefaultWeight
+	}
+	byListener := map[listenerKey][]podbackends.Member{}
+	var ips []string
+	for i := range spec.Listeners {
+		l := &spec.Listeners[i]
+		sp, ok := servicePortOf(svc, l)
+		if !ok {
+			continue
+		}
+		p := podbackends.Params{Policy: policy, DefaultWeight: weight, NodePort: l.NodePort, Nodes: cands,
+			Endpoints: podbackends.ForPort(svc, sp, slices, family)}
+		if l.VGroupID != "" {
+			p.TotalWeight = spec.Backend.Weight
+		}
+		ms := podbackends.Members(p)
+		byListener[l.key()] = ms
+		for _, m := range ms {
+			if m.IsPod() {
+				ips = append(ips, m.IP)
+			}
+		}
+	}
+	res := podbackends.Resolution{ENI: map[string]string{}}
+	if len(ips) > 0 {
+		if res, err = src.Resolve(ctx, ips); err != nil {
+			return nil, fmt.Errorf("service %s: %w", serviceKey(svc), err)
+		}
+	}
+	return r.toBackends(svc, byListener, res), nil
+}
+
+// toBackends turns members into group members: nodes as ecs, pods with an
+// ENI as eni; overlay pods are skipped with an Event, unresolved pods make
+// their listener's group incomplete.
+func (r *Reconciler) toBackends(svc *v1.Service, byListener map[listenerKey][]podbackends.Member, res podbackends.Resolution) *podStrategy {
+	outside := map[string]bool{}
+	for _, ip := range res.Outside {
+		outside[ip] = true
+	}
+	s := &podStrategy{members: map[listenerKey][]backend{}, partial: map[listenerKey]bool{}, missing: res.Missing}
+	total := 0
+	for lk, ms := range byListener {
+		bs := make([]backend, 0, len(ms))
+		for _, m := range ms {
+			switch {
+			case !m.IsPod():
+				bs = append(bs, backend{ServerID: m.InstanceID, Type: BackendECS, Port: m.Port, Weight: m.Weight})
+			case res.ENI[m.IP] != "":
+				bs = append(bs, backend{ServerID: res.ENI[m.IP], Type: BackendENI, ServerIP: m.IP, Port: m.Port, Weight: m.Weight})
+			case outside[m.IP]:
+			default:
+				s.partial[lk] = true
+			}
+		}
+		total += len(bs)
+		s.members[lk] = bs
+	}
+	if len(res.Outside) > 0 {
+		r.events.Eventf(svc, v1.EventTypeNormal, ReasonOverlayPodSkipped,
+			"Pod IPs %s are outside the VPC (overlay network) and cannot be CLB backends; skipped", strings.Join(res.Outside, ","))
+	}
+	if len(res.Missing) > 0 {
+		r.events.Eventf(svc, v1.EventTypeWarning, ReasonENIUnresolved,
+			"No ENI found for pod IPs %s inside the VPC; members of the affected vServer groups are kept (nothing removed) and the sync is retried", strings.Join(res.Missing, ","))
+	}
+	if total == 0 && len(byListener) > 0 {
+		r.events.Eventf(svc, v1.EventTypeWarning, ReasonNoBackends, "There are no backends for the CLB of this Service (no eligible nodes or no ready endpoints)")
+	}
+	return s
+}
+
+// candidateNodes are the nodes members may come from, with the
+// framework's stable node-set rules applied to the informer's full list:
+// deleted nodes go, nodes tainted by the cluster autoscaler go unless
+// drain keeps them at weight 0, cordoned nodes go with
+// remove-unscheduled-backend unless drain keeps them at weight 0.
+// Virtual nodes are always candidates: their pods are ENI members.
+func candidateNodes(all []*v1.Node, spec *BackendSpec, drain bool) map[string]podbackends.Node {
+	keep := make([]*v1.Node, 0, len(all))
+	out := map[string]podbackends.Node{}
+	for _, n := range all {
+		if n.DeletionTimestamp != nil {
+			continue
+		}
+		if podbackends.IsVirtual(n) {
+			out[n.Name] = podbackends.Node{Name: n.Name, Virtual: true, Draining: drain && podbackends.IsDraining(n)}
+			continue
+		}
+		if !drain && hasTaint(n, podbackends.TaintToBeDeleted) {
+			continue
+		}
+		keep = append(keep, n)
+	}
+	eligible := *spec
+	if drain {
+		eligible.RemoveUnscheduled = false
+	}
+	for _, c := range eligibleNodes(keep, &eligible) {
+		out[c.node.Name] = podbackends.Node{Name: c.node.Name, InstanceID: c.instanceID, Draining: drain && podbackends.IsDraining(c.node)}
+	}
+	return out
+}
+
+func hasTaint(n *v1.Node, key string) bool {
+	for _, t := range n.Spec.Taints {
+		if t.Key == key {
+			return true
+		}
+	}
+	return false
+}
+
+// servicePortOf finds the ServicePort behind a listener: same port and
+// transport (UDP for udp listeners, TCP for tcp, http and https).
+func servicePortOf(svc *v1.Service, l *ListenerSpec) (v1.ServicePort, bool) {
+	want := v1.ProtocolTCP
+	if l.Protocol == ProtoUDP {
+		want = v1.ProtocolUDP
+	}
+	for _, p := range svc.Spec.Ports {
+		proto := p.Protocol
+		if proto == "" {
+			proto = v1.ProtocolTCP
+		}
+		if int(p.Port) == l.Port && proto == want {
+			return p, true
+		}
+	}
+	return v1.ServicePort{}, false
+}
+
+// groupPort is the port in a group's name: the NodePort for node-backed
+// groups, the target port for ENI groups (as the incumbent names them;
+// a named target port, which may differ per pod, uses the Service port).
+func groupPort(svc *v1.Service, spec *Spec, l *ListenerSpec) int {
+	if spec.Backend.Type != BackendENI {
+		return l.NodePort
+	}
+	if sp, ok := servicePortOf(svc, l); ok {
+		if sp.TargetPort.IntVal > 0 {
+			return int(sp.TargetPort.IntVal)
+		}
+		return int(sp.Port)
+	}
+	return l.Port
+}
