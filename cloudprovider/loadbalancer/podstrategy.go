@@ -35,6 +35,30 @@ type PodBackendSource interface {
 	Resolve(ctx context.Context, ips []string) (podbackends.Resolution, error)
 }
 
+// incompleteNotifier is implemented by sources that want to hear about
+// Services left with unresolved pods by a full reconcile (which does not
+// fail for them, so the status is still published), to retry them.
+type incompleteNotifier interface {
+	Incomplete(svc *v1.Service)
+}
+
+// BackendPolicy reports the backend policy of svc and whether its
+// annotations parse; the endpoints controller uses it to skip events
+// that cannot change any member. It parses without recording events.
+func (r *Reconciler) BackendPolicy(svc *v1.Service) (podbackends.Policy, bool) {
+	cfg, err := annotations.Parse(svc, r.opts.Defaults)
+	if err != nil {
+		return "", false
+	}
+	switch {
+	case cfg.Backend.Type == annotations.BackendENI:
+		return podbackends.PolicyENI, true
+	case cfg.Backend.Policy == annotations.TrafficLocal:
+		return podbackends.PolicyLocal, true
+	}
+	return podbackends.PolicyCluster, true
+}
+
 // podSourceHolder holds the installed source; the framework may reconcile
 // concurrently with installation.
 type podSourceHolder struct {
@@ -177,6 +201,9 @@ func (r *Reconciler) podMembers(ctx context.Context, svc *v1.Service, spec *Spec
 		if res, err = src.Resolve(ctx, ips); err != nil {
 			return nil, fmt.Errorf("service %s: %w", serviceKey(svc), err)
 		}
+	}
+	if n, ok := src.(incompleteNotifier); ok && len(res.Missing) > 0 {
+		n.Incomplete(svc)
 	}
 	return r.toBackends(svc, byListener, res), nil
 }

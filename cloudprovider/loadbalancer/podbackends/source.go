@@ -22,6 +22,17 @@ type Source struct {
 	nodes    corelisters.NodeLister
 	synced   []cache.InformerSynced
 	resolver *Resolver
+
+	// OnIncomplete, when set, is called with a Service whose pods could
+	// not all be resolved to ENIs, so the caller can retry it later.
+	OnIncomplete func(svc *v1.Service)
+}
+
+// Incomplete calls OnIncomplete (the engine's incompleteNotifier).
+func (s *Source) Incomplete(svc *v1.Service) {
+	if s.OnIncomplete != nil {
+		s.OnIncomplete(svc)
+	}
 }
 
 // NewSource returns a Source over the given listers. synced are the

@@ -20,6 +20,7 @@ import (
 	"k8s.io/klog/v2"
 
 	alicloud "github.com/alicloud-ccm/alicloud-ccm/cloudprovider"
+	"github.com/alicloud-ccm/alicloud-ccm/controllers/endpoints"
 	"github.com/alicloud-ccm/alicloud-ccm/controllers/providerid"
 )
 
@@ -134,5 +135,6 @@ func controllerInitializers() map[string]app.ControllerInitFuncConstructor {
 		inits[name] = c
 	}
 	inits[providerid.ControllerName] = providerid.InitFuncConstructor()
+	inits[endpoints.ControllerName] = endpoints.InitFuncConstructor()
 	return inits
 }

@@ -1,0 +1,208 @@
+// Package endpoints is the controller that keeps CLB vServer group members
+// in step with a LoadBalancer Service's endpoints (issue #6). The
+// framework's service controller reacts only to Service and Node changes;
+// this controller watches EndpointSlices (and Nodes for drains), coalesces
+// bursts per Service and re-syncs only vServer group members through the
+// CLB engine's SyncBackends: the same code path and the same per-Service
+// lock as EnsureLoadBalancer, so the two never race, and never a listener
+// or instance call.
+//
+// At construction it installs an informer-backed source of EndpointSlices,
+// Nodes and ENI lookups in the engine (loadbalancer.SetPodBackendSource),
+// so the framework's own reconciles build the same members.
+package endpoints
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"golang.org/x/time/rate"
+	v1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/labels"
+	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+	"k8s.io/apimachinery/pkg/util/wait"
+	coreinformers "k8s.io/client-go/informers/core/v1"
+	discoveryinformers "k8s.io/client-go/informers/discovery/v1"
+	corelisters "k8s.io/client-go/listers/core/v1"
+	"k8s.io/client-go/tools/cache"
+	"k8s.io/client-go/util/workqueue"
+	"k8s.io/klog/v2"
+
+	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/loadbalancer"
+	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/loadbalancer/podbackends"
+)
+
+// ControllerName is the controller's name for --controllers (e.g.
+// --controllers=*,-service-endpoints switches it off). It is on by default.
+const ControllerName = "service-endpoints"
+
+// Defaults of Options.
+const (
+	// DefaultCoalesce is how long a Service waits after its first change
+	// before it is synced: a rolling update's burst of slice updates then
+	// costs one sync.
+	DefaultCoalesce = time.Second
+	// DefaultWorkers is the number of Services synced at once.
+	DefaultWorkers = 2
+	// syncTimeout bounds one Service's sync.
+	syncTimeout = 2 * time.Minute
+)
+
+// Syncer is the part of the CLB engine the controller uses;
+// *loadbalancer.Reconciler implements it.
+type Syncer interface {
+	SyncBackends(ctx context.Context, svc *v1.Service, nodes []*v1.Node) error
+	SetPodBackendSource(s loadbalancer.PodBackendSource)
+	BackendPolicy(svc *v1.Service) (podbackends.Policy, bool)
+}
+
+// Options tune the controller.
+type Options struct {
+	// Coalesce is the delay before a changed Service is synced
+	// (DefaultCoalesce).
+	Coalesce time.Duration
+	// Workers is the number of concurrent syncs (DefaultWorkers).
+	Workers int
+}
+
+// Controller syncs vServer group members on endpoint and node changes.
+type Controller struct {
+	syncer   Syncer
+	services corelisters.ServiceLister
+	nodes    corelisters.NodeLister
+	source   *podbackends.Source
+	synced   []cache.InformerSynced
+	queue    workqueue.TypedRateLimitingInterface[string]
+	opts     Options
+}
+
+// New builds the controller on the framework's informers, installs its
+// endpoint source in the engine and registers the event handlers. The
+// informers are started by the caller (the framework starts its shared
+// informer factory after every controller was constructed).
+func New(syncer Syncer, services coreinformers.ServiceInformer, slices discoveryinformers.EndpointSliceInformer,
+	nodes coreinformers.NodeInformer, resolver *podbackends.Resolver, opts Options) (*Controller, error) {
+	if syncer == nil {
+		return nil, errors.New("endpoints controller: no CLB engine")
+	}
+	if opts.Coalesce <= 0 {
+		opts.Coalesce = DefaultCoalesce
+	}
+	if opts.Workers <= 0 {
+		opts.Workers = DefaultWorkers
+	}
+	// Per-Service exponential backoff for retries (unresolved ENIs, API
+	// errors), capped at 5 minutes like the framework's service queue,
+	// plus an overall bucket so a storm of failures cannot flood the API.
+	limiter := workqueue.NewTypedMaxOfRateLimiter(
+		workqueue.NewTypedItemExponentialFailureRateLimiter[string](2*time.Second, 5*time.Minute),
+		&workqueue.TypedBucketRateLimiter[string]{Limiter: rate.NewLimiter(rate.Limit(10), 100)},
+	)
+	c := &Controller{
+		syncer:   syncer,
+		services: services.Lister(),
+		nodes:    nodes.Lister(),
+		synced:   []cache.InformerSynced{services.Informer().HasSynced, slices.Informer().HasSynced, nodes.Informer().HasSynced},
+		queue:    workqueue.NewTypedRateLimitingQueueWithConfig(limiter, workqueue.TypedRateLimitingQueueConfig[string]{Name: ControllerName}),
+		opts:     opts,
+	}
+	c.source = podbackends.NewSource(slices.Lister(), nodes.Lister(), resolver, c.synced...)
+	c.source.OnIncomplete = func(svc *v1.Service) { c.queue.AddRateLimited(svc.Namespace + "/" + svc.Name) }
+	syncer.SetPodBackendSource(c.source)
+	if _, err := slices.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc:    func(obj any) { c.onSlice(nil, obj) },
+		UpdateFunc: c.onSlice,
+		DeleteFunc: func(obj any) { c.onSlice(obj, nil) },
+	}); err != nil {
+		return nil, fmt.Errorf("endpoints controller: EndpointSlice handler: %w", err)
+	}
+	if _, err := nodes.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+		UpdateFunc: c.onNodeUpdate,
+		DeleteFunc: c.onNodeDelete,
+	}); err != nil {
+		return nil, fmt.Errorf("endpoints controller: Node handler: %w", err)
+	}
+	return c, nil
+}
+
+// Run syncs until ctx ends.
+func (c *Controller) Run(ctx context.Context) {
+	defer utilruntime.HandleCrash()
+	defer c.queue.ShutDown()
+	klog.InfoS("Starting controller", "controller", ControllerName)
+	defer klog.InfoS("Stopping controller", "controller", ControllerName)
+	if !cache.WaitForNamedCacheSync(ControllerName, ctx.Done(), c.synced...) {
+		return
+	}
+	for range c.opts.Workers {
+		go wait.UntilWithContext(ctx, c.worker, time.Second)
+	}
+	<-ctx.Done()
+}
+
+func (c *Controller) worker(ctx context.Context) {
+	for c.next(ctx) {
+	}
+}
+
+func (c *Controller) next(ctx context.Context) bool {
+	key, quit := c.queue.Get()
+	if quit {
+		return false
+	}
+	defer c.queue.Done(key)
+	err := c.sync(ctx, key)
+	var inc *loadbalancer.IncompleteBackendsError
+	switch {
+	case err == nil:
+		c.queue.Forget(key)
+	case errors.As(err, &inc):
+		klog.V(2).InfoS("Pods without ENI; retrying", "service", key, "ips", inc.IPs)
+		c.queue.AddRateLimited(key)
+	default:
+		klog.ErrorS(err, "Syncing vServer group members failed; retrying", "service", key)
+		c.queue.AddRateLimited(key)
+	}
+	return true
+}
+
+// sync converges the members of one Service. A Service without an
+// address yet is left to the framework, which creates its CLB with the
+// same members.
+func (c *Controller) sync(ctx context.Context, key string) error {
+	ns, name, err := cache.SplitMetaNamespaceKey(key)
+	if err != nil {
+		return nil // not a key of ours; nothing to retry
+	}
+	svc, err := c.services.Services(ns).Get(name)
+	if apierrors.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("reading service %s: %w", key, err)
+	}
+	if !managed(svc) || len(svc.Status.LoadBalancer.Ingress) == 0 {
+		return nil
+	}
+	nodes, err := c.nodes.List(labels.Everything())
+	if err != nil {
+		return fmt.Errorf("listing nodes: %w", err)
+	}
+	ctx, cancel := context.WithTimeout(ctx, syncTimeout)
+	defer cancel()
+	start := time.Now()
+	if err := c.syncer.SyncBackends(ctx, svc, nodes); err != nil {
+		return err
+	}
+	klog.V(4).InfoS("Synced vServer group members", "service", key, "duration", time.Since(start))
+	return nil
+}
+
+// managed reports whether svc is a LoadBalancer Service this CCM handles:
+// the framework skips Services with a loadBalancerClass.
+func managed(svc *v1.Service) bool {
+	return svc.DeletionTimestamp == nil && svc.Spec.Type == v1.ServiceTypeLoadBalancer && svc.Spec.LoadBalancerClass == nil
+}

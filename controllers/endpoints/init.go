@@ -1,0 +1,58 @@
+package endpoints
+
+import (
+	"context"
+
+	"k8s.io/cloud-provider"
+	"k8s.io/cloud-provider/app"
+	cloudcontrollerconfig "k8s.io/cloud-provider/app/config"
+	genericcontrollermanager "k8s.io/controller-manager/app"
+	"k8s.io/controller-manager/controller"
+	"k8s.io/klog/v2"
+
+	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/loadbalancer"
+	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/loadbalancer/podbackends"
+)
+
+// ClientName is the controller's client identity. The controller only
+// reads, through the framework's shared informers (whose identity is
+// "shared-informers"), and its Events are written by the provider; the
+// name is registered for --use-service-account-credentials symmetry.
+const ClientName = "service-controller"
+
+// Provider is what the controller needs from the cloud provider;
+// *alicloud.Cloud implements it (cloudprovider/backends_sync.go).
+type Provider interface {
+	EndpointBackends() (*loadbalancer.Reconciler, *podbackends.Resolver)
+}
+
+// InitFuncConstructor registers the controller with the framework
+// (app.NewCloudControllerManagerCommand's controller initialisers).
+func InitFuncConstructor() app.ControllerInitFuncConstructor {
+	return app.ControllerInitFuncConstructor{
+		InitContext: app.ControllerInitContext{ClientName: ClientName},
+		Constructor: startWrapper,
+	}
+}
+
+func startWrapper(_ app.ControllerInitContext, cfg *cloudcontrollerconfig.CompletedConfig, cloud cloudprovider.Interface) app.InitFunc {
+	return func(ctx context.Context, _ genericcontrollermanager.ControllerContext) (controller.Interface, bool, error) {
+		p, ok := cloud.(Provider)
+		if !ok {
+			klog.InfoS("The cloud provider has no endpoint backends; not starting", "controller", ControllerName)
+			return nil, false, nil
+		}
+		rec, resolver := p.EndpointBackends()
+		if rec == nil {
+			klog.InfoS("The cloud provider's load balancer is not the CLB engine; not starting", "controller", ControllerName)
+			return nil, false, nil
+		}
+		inf := cfg.SharedInformers
+		c, err := New(rec, inf.Core().V1().Services(), inf.Discovery().V1().EndpointSlices(), inf.Core().V1().Nodes(), resolver, Options{})
+		if err != nil {
+			return nil, false, err
+		}
+		go c.Run(ctx)
+		return nil, true, nil
+	}
+}
