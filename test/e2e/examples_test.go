@@ -54,10 +54,10 @@ func TestExamplesDryRun(t *testing.T) {
 	if len(docs) == 0 {
 		return
 	}
-	a := newDryRunApplier(t, framework.Shared(t))
+	a := newApplier(t, framework.Shared(t), true)
 	for _, d := range docs {
 		gvk := d.obj.GroupVersionKind()
-		t.Run(fmt.Sprintf("%s/%s/%s", d.source, gvk.Kind, d.obj.GetName()), func(t *testing.T) {
+		t.Run(fmt.Sprintf("%s/%s/%s", strings.TrimPrefix(d.source, "../../"), gvk.Kind, d.obj.GetName()), func(t *testing.T) {
 			a.apply(t, d.obj)
 		})
 	}
@@ -97,18 +97,19 @@ func TestConfigmapScript(t *testing.T) {
 	if cc.Global.Region != "cn-beijing" {
 		t.Errorf("region = %q, want cn-beijing", cc.Global.Region)
 	}
-	newDryRunApplier(t, framework.Shared(t)).apply(t, docs[0].obj)
+	newApplier(t, framework.Shared(t), true).apply(t, docs[0].obj)
 }
 
-// dryRunApplier server-side-applies objects with dryRun=All.
-type dryRunApplier struct {
+// applier server-side-applies objects, with dryRun=All unless told otherwise.
+type applier struct {
 	cp       *framework.ControlPlane
 	mapper   meta.RESTMapper
 	dyn      dynamic.Interface
 	warnings *warningLog
+	dryRun   bool
 }
 
-func newDryRunApplier(t *testing.T, cp *framework.ControlPlane) *dryRunApplier {
+func newApplier(t *testing.T, cp *framework.ControlPlane, dryRun bool) *applier {
 	t.Helper()
 	dc, err := discovery.NewDiscoveryClientForConfig(cp.Config)
 	if err != nil {
@@ -121,7 +122,8 @@ func newDryRunApplier(t *testing.T, cp *framework.ControlPlane) *dryRunApplier {
 	if err != nil {
 		t.Fatalf("dynamic client: %v", err)
 	}
-	return &dryRunApplier{cp: cp, mapper: restmapper.NewDeferredDiscoveryRESTMapper(memory.NewMemCacheClient(dc)), dyn: dyn, warnings: warnings}
+	return &applier{cp: cp, mapper: restmapper.NewDeferredDiscoveryRESTMapper(memory.NewMemCacheClient(dc)),
+		dyn: dyn, warnings: warnings, dryRun: dryRun}
 }
 
 // warningLog collects the apiserver's warnings (deprecated fields and labels)
@@ -149,7 +151,7 @@ func (w *warningLog) take() []string {
 	return m
 }
 
-func (a *dryRunApplier) apply(t *testing.T, obj *unstructured.Unstructured) {
+func (a *applier) apply(t *testing.T, obj *unstructured.Unstructured) {
 	t.Helper()
 	gvk := obj.GroupVersionKind()
 	mapping, err := a.mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
@@ -170,16 +172,20 @@ func (a *dryRunApplier) apply(t *testing.T, obj *unstructured.Unstructured) {
 		t.Fatal(err)
 	}
 	force := true
-	_, err = client.Patch(framework.Ctx(t), obj.GetName(), types.ApplyPatchType, data, metav1.PatchOptions{
-		DryRun: []string{metav1.DryRunAll}, FieldManager: "examples-dry-run", Force: &force,
+	opts := metav1.PatchOptions{
+		FieldManager: "e2e-examples", Force: &force,
 		// Strict: a misspelt field is an error, not a silent drop.
 		FieldValidation: "Strict",
-	})
+	}
+	if a.dryRun {
+		opts.DryRun = []string{metav1.DryRunAll}
+	}
+	_, err = client.Patch(framework.Ctx(t), obj.GetName(), types.ApplyPatchType, data, opts)
 	for _, w := range a.warnings.take() {
 		t.Logf("apiserver warning: %s", w)
 	}
 	if err != nil {
-		t.Fatalf("dry-run apply of %s %q: %v", gvk, obj.GetName(), err)
+		t.Fatalf("apply (dry run %v) of %s %q: %v", a.dryRun, gvk, obj.GetName(), err)
 	}
 }
 

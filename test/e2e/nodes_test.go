@@ -1,61 +1,272 @@
 package e2e
 
 import (
+	"context"
 	"fmt"
-	"slices"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/fields"
+	"k8s.io/client-go/kubernetes"
 
+	"github.com/alicloud-ccm/alicloud-ccm/controllers/providerid"
+	"github.com/alicloud-ccm/alicloud-ccm/emulator"
 	"github.com/alicloud-ccm/alicloud-ccm/test/framework"
 )
 
-// TestNodeInitialization: a Node registered by kubelet --cloud-provider=external
-// (uninitialized taint, providerID of an ECS instance) is initialized by the
-// CCM from the emulated ECS API: taint removed, topology and instance-type
-// labels and the instance's private address set.
-func TestNodeInitialization(t *testing.T) {
-	t.Parallel()
-	cp := framework.Shared(t)
-	cloudConfig, emu := writeSeedCloudConfig(t)
-	// Its own lease, so it leads at once whatever the other tests run.
-	ccm := framework.StartCCM(t, cp, append(seedArgs(cloudConfig),
-		"--leader-elect-resource-name="+framework.UniqueName("ccm-nodes"))...)
-	ccm.WaitHealthy(t, startTimeout)
+// nodeTimeout covers a few lifecycle-monitor periods plus retries on 2 busy cores.
+const nodeTimeout = 90 * time.Second
 
-	inst := emu.Instances[1]
-	name := framework.UniqueName("node")
-	framework.CreateNode(t, cp.Client, name, framework.NodeOptions{
-		ProviderID: emu.ProviderID(1), Uninitialized: true,
+// nodeWorld is the node tests' cluster: its own control plane, an emulator
+// with extra instances and one CCM with short node periods.
+type nodeWorld struct {
+	cs     kubernetes.Interface
+	emu    *framework.Emulator
+	ccm    *framework.CCMProcess
+	region string
+}
+
+// Extra instances: one per scenario, with addresses no other test uses.
+var nodeInstances = map[string]emulator.Instance{
+	"init":     {InstanceID: "i-bp1e2enodeinit000000", PrivateIP: "192.168.0.51", PublicIP: "47.96.0.51", InstanceType: "ecs.g7.large", HostName: "ecs-init"},
+	"backfill": {InstanceID: "i-bp1e2enodebackfill00", PrivateIP: "192.168.1.52", InstanceType: "ecs.c7.large"},
+	"gone":     {InstanceID: "i-bp1e2enodegone000000", PrivateIP: "192.168.0.53"},
+	"outage":   {InstanceID: "i-bp1e2enodeoutage0000", PrivateIP: "192.168.1.54"},
+}
+
+// TestNodes runs the node scenarios against the real CCM binary. It starts
+// its own etcd and kube-apiserver: the lifecycle controller deletes NotReady
+// nodes whose instance its emulator does not know, which must never touch
+// the nodes of other tests sharing the package's control plane (nor may
+// their CCMs see ours).
+func TestNodes(t *testing.T) {
+	w := startNodeWorld(t)
+	t.Run("initialises a tainted node", w.testInit)
+	t.Run("back-fills the providerID of a running node", w.testBackfill)
+	t.Run("lifecycle deletes only nodes whose instance ECS says is gone", w.testLifecycle)
+}
+
+func startNodeWorld(t *testing.T) *nodeWorld {
+	var bins [2]string
+	for i, b := range [][2]string{{"ETCD_BIN", "etcd"}, {"KUBE_APISERVER_BIN", "kube-apiserver"}} {
+		bins[i] = os.Getenv(b[0])
+		if bins[i] == "" {
+			bins[i] = filepath.Join(framework.CacheDir(), "bin", b[1])
+		}
+		if _, err := os.Stat(bins[i]); err != nil {
+			if os.Getenv("CI") == "true" {
+				t.Fatalf("%s not found: %v (CI=true: a missing test dependency is an error)", b[1], err)
+			}
+			t.Skipf("%s not found (%v); run hack/test-binaries.sh", b[1], err)
+		}
+	}
+	cp, err := framework.StartControlPlane(bins[0], bins[1], framework.ControlPlaneOptions{})
+	if err != nil {
+		t.Fatalf("control plane: %v", err)
+	}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("node tests' control plane in %s\n%s", cp.Dir, cp.LogTails(40))
+		}
+		_ = cp.Teardown()
+		if !t.Failed() {
+			_ = os.RemoveAll(cp.Dir)
+		}
 	})
+	emu := framework.StartEmulator(t)
+	for i, key := range []string{"init", "backfill", "gone", "outage"} {
+		in := nodeInstances[key]
+		in.ZoneID, in.VSwitchID, in.VpcID = emu.Zones[i%2], emu.VSwitches[i%2], emu.VpcID
+		if err := emu.Emulator.AddInstance(in); err != nil {
+			t.Fatal(err)
+		}
+		nodeInstances[key] = in
+	}
+	cloudConfig := framework.WriteCloudConfig(t, emu.CloudConfig())
+	ccm := framework.StartCCM(t, cp,
+		"--cloud-provider=alicloud", "--cloud-config="+cloudConfig,
+		"--leader-elect=false", "--use-service-account-credentials=true",
+		"--configure-cloud-routes=false",
+		"--node-monitor-period=1s", "--node-status-update-frequency=10s")
+	ccm.WaitHealthy(t, startTimeout)
+	return &nodeWorld{cs: cp.Client, emu: emu, ccm: ccm, region: emu.Region}
+}
+
+// nodeSpec describes a node the test creates as kubelet would register it.
+type nodeSpec struct {
+	providerID  string
+	internalIP  string
+	labels      map[string]string
+	uninit      bool
+	notReady    bool
+	hostAddress string
+}
+
+func (w *nodeWorld) createNode(t *testing.T, name string, s nodeSpec) {
+	t.Helper()
+	ctx := framework.Ctx(t)
+	n := &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: s.labels}, Spec: corev1.NodeSpec{ProviderID: s.providerID}}
+	if s.uninit {
+		n.Spec.Taints = []corev1.Taint{framework.UninitializedTaint}
+	}
+	created, err := w.cs.CoreV1().Nodes().Create(ctx, n, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatalf("creating node %s: %v", name, err)
+	}
+	ready := corev1.ConditionTrue
+	if s.notReady {
+		ready = corev1.ConditionFalse
+	}
+	now := metav1.Now()
+	created.Status.Conditions = []corev1.NodeCondition{{Type: corev1.NodeReady, Status: ready, Reason: "E2E", LastHeartbeatTime: now, LastTransitionTime: now}}
+	if s.internalIP != "" {
+		created.Status.Addresses = append(created.Status.Addresses, corev1.NodeAddress{Type: corev1.NodeInternalIP, Address: s.internalIP})
+	}
+	host := s.hostAddress
+	if host == "" {
+		host = name
+	}
+	created.Status.Addresses = append(created.Status.Addresses, corev1.NodeAddress{Type: corev1.NodeHostName, Address: host})
+	if _, err := w.cs.CoreV1().Nodes().UpdateStatus(ctx, created, metav1.UpdateOptions{}); err != nil {
+		t.Fatalf("node %s status: %v", name, err)
+	}
+}
+
+func (w *nodeWorld) getNode(t *testing.T, name string) (*corev1.Node, error) {
+	return w.cs.CoreV1().Nodes().Get(framework.Ctx(t), name, metav1.GetOptions{})
+}
+
+func (w *nodeWorld) testInit(t *testing.T) {
+	in := nodeInstances["init"]
+	name := framework.UniqueName("e2e-init")
+	w.createNode(t, name, nodeSpec{internalIP: in.PrivateIP, uninit: true})
+	want := map[string]string{
+		corev1.LabelTopologyZone:       in.ZoneID,
+		corev1.LabelTopologyRegion:     w.region,
+		corev1.LabelInstanceTypeStable: in.InstanceType,
+	}
 	var node *corev1.Node
-	framework.WaitFor(t, 30*time.Second, "node "+name+" to lose the uninitialized taint", func() (bool, error) {
-		n, err := cp.Client.CoreV1().Nodes().Get(framework.Ctx(t), name, metav1.GetOptions{})
-		if err != nil {
-			return false, fmt.Errorf("getting node: %w", err)
+	framework.WaitFor(t, nodeTimeout, "the cloud-node controller to initialise "+name, func() (bool, error) {
+		var err error
+		if node, err = w.getNode(t, name); err != nil {
+			return false, err
 		}
-		node = n
-		return !slices.ContainsFunc(n.Spec.Taints, func(tn corev1.Taint) bool {
-			return tn.Key == framework.UninitializedTaint.Key
-		}), nil
+		return len(node.Spec.Taints) == 0 && node.Spec.ProviderID != "", nil
 	})
-	for label, want := range map[string]string{
-		corev1.LabelTopologyRegion: emu.Region,
-		corev1.LabelTopologyZone:   inst.ZoneID,
-	} {
-		if got := node.Labels[label]; got != want {
-			t.Errorf("label %s = %q, want %q", label, got, want)
+	if got, wantID := node.Spec.ProviderID, w.region+"."+in.InstanceID; got != wantID {
+		t.Errorf("providerID = %q, want %q", got, wantID)
+	}
+	for k, v := range want {
+		if node.Labels[k] != v {
+			t.Errorf("label %s = %q, want %q", k, node.Labels[k], v)
 		}
 	}
-	if node.Labels[corev1.LabelInstanceTypeStable] == "" {
-		t.Errorf("label %s not set: %v", corev1.LabelInstanceTypeStable, node.Labels)
+	framework.WaitFor(t, nodeTimeout, "addresses of "+name, func() (bool, error) {
+		node, err := w.getNode(t, name)
+		if err != nil {
+			return false, err
+		}
+		got := map[corev1.NodeAddressType]string{}
+		for _, a := range node.Status.Addresses {
+			got[a.Type] = a.Address
+		}
+		return got[corev1.NodeInternalIP] == in.PrivateIP && got[corev1.NodeExternalIP] == in.PublicIP && got[corev1.NodeHostName] == name,
+			fmt.Errorf("addresses %v", node.Status.Addresses)
+	})
+}
+
+func (w *nodeWorld) testBackfill(t *testing.T) {
+	in := nodeInstances["backfill"]
+	name := framework.UniqueName("e2e-running")
+	w.createNode(t, name, nodeSpec{internalIP: in.PrivateIP})
+	framework.WaitFor(t, nodeTimeout, "the node-provider-id controller to set the providerID of "+name, func() (bool, error) {
+		node, err := w.getNode(t, name)
+		if err != nil {
+			return false, err
+		}
+		return node.Spec.ProviderID == w.region+"."+in.InstanceID, fmt.Errorf("providerID %q", node.Spec.ProviderID)
+	})
+	framework.WaitFor(t, nodeTimeout, "a "+providerid.EventReasonProviderIDSet+" event on "+name, func() (bool, error) {
+		return w.hasEvent(t, name, providerid.EventReasonProviderIDSet)
+	})
+
+	// A data-centre node (address outside ECS) is not given a providerID
+	// but gets a Warning that says what to do.
+	dc := framework.UniqueName("e2e-idc")
+	w.createNode(t, dc, nodeSpec{internalIP: "10.20.30.40"})
+	framework.WaitFor(t, nodeTimeout, "a "+providerid.EventReasonInstanceNotFound+" event on "+dc, func() (bool, error) {
+		return w.hasEvent(t, dc, providerid.EventReasonInstanceNotFound)
+	})
+	if node, err := w.getNode(t, dc); err != nil || node.Spec.ProviderID != "" {
+		t.Errorf("data-centre node: providerID %q, err %v; want none", node.Spec.ProviderID, err)
 	}
-	if !slices.Contains(node.Status.Addresses, corev1.NodeAddress{Type: corev1.NodeInternalIP, Address: inst.PrivateIP}) {
-		t.Errorf("addresses %v lack InternalIP %s", node.Status.Addresses, inst.PrivateIP)
+}
+
+func (w *nodeWorld) hasEvent(t *testing.T, node, reason string) (bool, error) {
+	sel := fields.Set{"involvedObject.name": node, "reason": reason}.AsSelector().String()
+	evs, err := w.cs.CoreV1().Events(metav1.NamespaceAll).List(framework.Ctx(t), metav1.ListOptions{FieldSelector: sel})
+	if err != nil {
+		return false, err
 	}
-	if n := emu.Emulator.CallCount("DescribeInstances", "OK"); n < 1 {
-		t.Errorf("emulator saw %d successful DescribeInstances calls, want >= 1", n)
+	return len(evs.Items) > 0, nil
+}
+
+func (w *nodeWorld) testLifecycle(t *testing.T) {
+	gone, outage := nodeInstances["gone"], nodeInstances["outage"]
+	// The instance is released before its (NotReady) node shows up, so no
+	// earlier "present" answer sits in the CCM's cache.
+	if err := w.emu.Emulator.DeleteInstance(gone.InstanceID); err != nil {
+		t.Fatal(err)
 	}
+	goneNode := framework.UniqueName("e2e-gone")
+	vnode := framework.UniqueName("virtual-kubelet")
+	dc := framework.UniqueName("e2e-idc-notready")
+	w.createNode(t, vnode, nodeSpec{notReady: true, labels: map[string]string{"type": "virtual-kubelet"}, providerID: w.region + "." + gone.InstanceID})
+	w.createNode(t, dc, nodeSpec{notReady: true, internalIP: "10.20.30.41"})
+	w.createNode(t, goneNode, nodeSpec{notReady: true, providerID: w.region + "." + gone.InstanceID, internalIP: gone.PrivateIP})
+	w.waitDeleted(t, goneNode)
+	// Let the lifecycle controller (1 s period) look at the others a few more times.
+	time.Sleep(5 * time.Second)
+	for _, n := range []string{vnode, dc} {
+		if _, err := w.getNode(t, n); err != nil {
+			t.Errorf("node %s: %v; a VNode or data-centre node must never be deleted", n, err)
+		}
+	}
+
+	// ECS outage: the instance is released but the API cannot say so.
+	w.emu.Emulator.SetFaults(emulator.FaultProfile{Outages: []emulator.Outage{{Product: "Ecs", Calls: 1 << 30}}})
+	t.Cleanup(func() { w.emu.Emulator.SetFaults(emulator.FaultProfile{}) })
+	if err := w.emu.Emulator.DeleteInstance(outage.InstanceID); err != nil {
+		t.Fatal(err)
+	}
+	outageNode := framework.UniqueName("e2e-outage")
+	w.createNode(t, outageNode, nodeSpec{notReady: true, providerID: w.region + "." + outage.InstanceID})
+	before := w.emu.Emulator.CallCount("DescribeInstances", "ServiceUnavailable")
+	framework.WaitFor(t, nodeTimeout, "the CCM to ask ECS about "+outageNode+" during the outage", func() (bool, error) {
+		return w.emu.Emulator.CallCount("DescribeInstances", "ServiceUnavailable") > before, nil
+	})
+	time.Sleep(5 * time.Second)
+	if _, err := w.getNode(t, outageNode); err != nil {
+		t.Fatalf("node %s during the ECS outage: %v; it must not be deleted while ECS cannot answer", outageNode, err)
+	}
+	// Once ECS answers again it says the instance is gone: only then is the
+	// node deleted, which shows the outage was what kept it.
+	w.emu.Emulator.SetFaults(emulator.FaultProfile{})
+	w.waitDeleted(t, outageNode)
+}
+
+func (w *nodeWorld) waitDeleted(t *testing.T, name string) {
+	t.Helper()
+	framework.WaitFor(t, nodeTimeout, "the lifecycle controller to delete "+name, func() (bool, error) {
+		_, err := w.cs.CoreV1().Nodes().Get(context.Background(), name, metav1.GetOptions{})
+		if apierrors.IsNotFound(err) {
+			return true, nil
+		}
+		return false, err
+	})
 }

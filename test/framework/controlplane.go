@@ -17,8 +17,11 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"testing"
 	"time"
 
+	authenticationv1 "k8s.io/api/authentication/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
@@ -290,14 +293,9 @@ func truncate(s string, n int) string {
 
 // writeKubeconfig writes a CA-verified admin kubeconfig and builds clients.
 func (cp *ControlPlane) writeKubeconfig() error {
-	cfg := clientcmdapi.NewConfig()
-	cfg.Clusters["test"] = &clientcmdapi.Cluster{Server: cp.Host, CertificateAuthority: cp.CAFile}
-	cfg.AuthInfos["admin"] = &clientcmdapi.AuthInfo{Token: cp.Token}
-	cfg.Contexts["test"] = &clientcmdapi.Context{Cluster: "test", AuthInfo: "admin"}
-	cfg.CurrentContext = "test"
 	cp.Kubeconfig = cp.path("kubeconfig")
-	if err := clientcmd.WriteToFile(*cfg, cp.Kubeconfig); err != nil {
-		return fmt.Errorf("writing kubeconfig: %w", err)
+	if err := cp.writeTokenKubeconfig(cp.Kubeconfig, cp.Token); err != nil {
+		return err
 	}
 	rc, err := clientcmd.BuildConfigFromFlags("", cp.Kubeconfig)
 	if err != nil {
@@ -318,6 +316,39 @@ func (cp *ControlPlane) writeKubeconfig() error {
 		return fmt.Errorf("GET /version with the kubeconfig: %w", err)
 	}
 	return nil
+}
+
+// writeTokenKubeconfig writes a CA-verified kubeconfig authenticating with token.
+func (cp *ControlPlane) writeTokenKubeconfig(path, token string) error {
+	cfg := clientcmdapi.NewConfig()
+	cfg.Clusters["test"] = &clientcmdapi.Cluster{Server: cp.Host, CertificateAuthority: cp.CAFile}
+	cfg.AuthInfos["user"] = &clientcmdapi.AuthInfo{Token: token}
+	cfg.Contexts["test"] = &clientcmdapi.Context{Cluster: "test", AuthInfo: "user"}
+	cfg.CurrentContext = "test"
+	if err := clientcmd.WriteToFile(*cfg, path); err != nil {
+		return fmt.Errorf("writing kubeconfig %s: %w", path, err)
+	}
+	return nil
+}
+
+// ServiceAccountKubeconfig requests a token for the service account (which
+// must exist) through the TokenRequest API and writes a kubeconfig using it
+// into a per-test directory, e.g. to run the CCM with exactly the
+// permissions a deployment manifest grants its service account.
+func (cp *ControlPlane) ServiceAccountKubeconfig(t testing.TB, namespace, name string) string {
+	t.Helper()
+	exp := int64(3600)
+	tr, err := cp.Client.CoreV1().ServiceAccounts(namespace).CreateToken(Ctx(t), name, &authenticationv1.TokenRequest{
+		Spec: authenticationv1.TokenRequestSpec{ExpirationSeconds: &exp},
+	}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatalf("requesting a token for service account %s/%s: %v", namespace, name, err)
+	}
+	path := filepath.Join(TestDir(t, "sa-kubeconfig"), "kubeconfig")
+	if err := cp.writeTokenKubeconfig(path, tr.Status.Token); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
 
 // Teardown stops kube-apiserver before etcd: an apiserver whose etcd is gone

@@ -1,0 +1,254 @@
+package e2e
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+
+	"github.com/alicloud-ccm/alicloud-ccm/emulator"
+	"github.com/alicloud-ccm/alicloud-ccm/test/framework"
+)
+
+// routeTimeout covers a few --route-reconciliation-period rounds on 2 busy cores.
+const routeTimeout = 90 * time.Second
+
+// routeNodes is enough nodes for two CreateRouteEntries batches (50 + 10).
+const routeNodes = 60
+
+// routeWorld is one test's emulated VPC with instances for its nodes.
+type routeWorld struct {
+	emu       *framework.Emulator
+	instances []string // one per node, unique to this test
+	orphanIns string   // an instance that is no node's
+	prefix    string   // node name prefix
+}
+
+// newRouteWorld seeds instances with IDs unique to this test: the control
+// plane is shared, and other tests' nodes name the framework's fixed
+// instances.
+func newRouteWorld(t *testing.T, n int) *routeWorld {
+	emu := framework.StartEmulator(t)
+	b := make([]byte, 3)
+	_, _ = rand.Read(b)
+	tag := hex.EncodeToString(b)
+	w := &routeWorld{emu: emu, prefix: framework.UniqueName("rt")}
+	var seed emulator.SeedState
+	for i := range n + 1 {
+		id := fmt.Sprintf("i-bp1rt%s%08d", tag, i)
+		seed.Instances = append(seed.Instances, emulator.Instance{InstanceID: id, ZoneID: emu.Zones[0], VpcID: emu.VpcID,
+			VSwitchID: emu.VSwitches[0], PrivateIP: fmt.Sprintf("192.168.0.%d", 100+i)})
+		if i < n {
+			w.instances = append(w.instances, id)
+		} else {
+			w.orphanIns = id
+		}
+	}
+	if err := emu.Emulator.Seed(seed); err != nil {
+		t.Fatal(err)
+	}
+	// A little latency keeps calls in flight, so overlapping writes would
+	// show up as TaskConflict.
+	emu.Emulator.SetFaults(emulator.FaultProfile{Latency: map[string]emulator.LatencySpec{"*": {Fixed: emulator.Duration(20 * time.Millisecond)}}})
+	return w
+}
+
+func (w *routeWorld) nodeName(i int) string { return fmt.Sprintf("%s-%d", w.prefix, i) }
+
+func routePodCIDR(i int) string { return fmt.Sprintf("172.16.%d.0/24", i) }
+
+// Routes the test must never touch, and an orphan of a node deleted while
+// no CCM ran.
+var foreignRoutes = []emulator.SeedRouteEntry{
+	{DestinationCidrBlock: "10.200.0.0/24", NextHopType: "Instance"},                                    // outside the cluster CIDR
+	{DestinationCidrBlock: "172.16.250.0/24", NextHopType: "VpnGateway", NextHopID: "vpn-bp1e2e000000"}, // another next hop
+}
+
+// createRouteNode creates a Node with a providerID and spec.podCIDR(s), as
+// kube-controller-manager's IPAM would have set them (--allocate-node-cidrs=false here).
+func createRouteNode(t *testing.T, cs kubernetes.Interface, name, providerID string, labels map[string]string, cidrs ...string) {
+	t.Helper()
+	node := &corev1.Node{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Labels: labels},
+		Spec:       corev1.NodeSpec{ProviderID: providerID, PodCIDR: cidrs[0], PodCIDRs: cidrs},
+	}
+	if _, err := cs.CoreV1().Nodes().Create(framework.Ctx(t), node, metav1.CreateOptions{}); err != nil {
+		t.Fatalf("creating node %s: %v", name, err)
+	}
+	t.Cleanup(func() { deleteNode(t, cs, name) })
+}
+
+func deleteNode(t *testing.T, cs kubernetes.Interface, name string) {
+	err := cs.CoreV1().Nodes().Delete(context.Background(), name, metav1.DeleteOptions{})
+	if err != nil && !apierrors.IsNotFound(err) {
+		t.Logf("deleting node %s: %v", name, err)
+	}
+}
+
+// routeArgs is the seed command line with a short reconciliation period,
+// IPAM off (the test sets pod CIDRs) and a lease of its own (the control
+// plane is shared with other tests' CCMs).
+func routeArgs(cloudConfig string) []string {
+	return append(seedArgs(cloudConfig),
+		"--route-reconciliation-period=2s",
+		"--allocate-node-cidrs=false",
+		"--leader-elect-resource-name="+framework.UniqueName("routes"),
+	)
+}
+
+// tableEntries returns the custom entries of the emulator's route table by CIDR.
+func tableEntries(emu *framework.Emulator) map[string]emulator.DumpRouteEntr {
+	out := map[string]emulator.DumpRouteEntr{}
+	for _, rt := range emu.Emulator.Dump().RouteTables {
+		if rt.RouteTableID == emu.RouteTableID {
+			for _, e := range rt.Entries {
+				if e.Type == "Custom" {
+					out[e.DestinationCidrBlock] = e
+				}
+			}
+		}
+	}
+	return out
+}
+
+// TestRoutes runs the CCM binary with --configure-cloud-routes against
+// nodes with pod CIDRs: routes appear in batches, orphans and deleted
+// nodes' routes go, foreign routes and VNodes are left alone, and a
+// restarted CCM collects what was orphaned while it was down.
+func TestRoutes(t *testing.T) {
+	t.Parallel()
+	cp := framework.Shared(t)
+	w := newRouteWorld(t, routeNodes)
+	emu := w.emu
+	seed := emulator.SeedState{RouteEntries: append([]emulator.SeedRouteEntry{}, foreignRoutes...)}
+	seed.RouteEntries[0].NextHopID = emu.Instances[0].InstanceID
+	seed.RouteEntries = append(seed.RouteEntries, emulator.SeedRouteEntry{DestinationCidrBlock: "172.16.251.0/24", NextHopID: w.orphanIns})
+	for i := range seed.RouteEntries {
+		seed.RouteEntries[i].RouteTableID = emu.RouteTableID
+	}
+	if err := emu.Emulator.Seed(seed); err != nil {
+		t.Fatal(err)
+	}
+
+	// Nodes exist before the CCM starts, as after a cluster bootstrap: the
+	// first reconcile sees them all at once.
+	for i, id := range w.instances {
+		createRouteNode(t, cp.Client, w.nodeName(i), emu.Region+"."+id, nil, routePodCIDR(i))
+	}
+	vnode := w.prefix + "-vnode"
+	createRouteNode(t, cp.Client, vnode, emu.Region+".vnd-bp1e2e0000000000", map[string]string{"type": "virtual-kubelet"}, "172.16.249.0/24")
+	emu.Emulator.ResetAudit()
+
+	cloudConfig := framework.WriteCloudConfig(t, emu.CloudConfig())
+	ccm := framework.StartCCM(t, cp, routeArgs(cloudConfig)...)
+	ccm.WaitHealthy(t, startTimeout)
+	start := time.Now()
+
+	framework.WaitFor(t, routeTimeout, fmt.Sprintf("%d routes Available and the orphan gone", routeNodes), func() (bool, error) {
+		got := tableEntries(emu)
+		for i, id := range w.instances {
+			if e, ok := got[routePodCIDR(i)]; !ok || e.NextHopID != id || e.Status != "Available" {
+				return false, fmt.Errorf("route %s: %+v (present %v)", routePodCIDR(i), e, ok)
+			}
+		}
+		if _, ok := got["172.16.251.0/24"]; ok {
+			return false, fmt.Errorf("orphan route still present")
+		}
+		return true, nil
+	})
+	t.Logf("%d routes Available %s after the CCM was healthy", routeNodes, time.Since(start).Round(time.Millisecond))
+	creates := emu.Emulator.CallCount("CreateRouteEntries", "OK")
+	if want := (routeNodes + 49) / 50; creates != want {
+		t.Errorf("CreateRouteEntries calls = %d, want ceil(%d/50) = %d", creates, routeNodes, want)
+	}
+	checkNoConflicts(t, emu)
+	checkForeignRoutes(t, emu)
+	if _, ok := tableEntries(emu)["172.16.249.0/24"]; ok {
+		t.Error("the VNode got a route")
+	}
+	if n := emu.Emulator.CallCount("ModifyNetworkInterfaceAttribute", "OK"); n != routeNodes {
+		t.Errorf("ModifyNetworkInterfaceAttribute calls = %d, want one per node (%d)", n, routeNodes)
+	}
+	framework.WaitFor(t, routeTimeout, "NetworkUnavailable=False on the nodes", func() (bool, error) {
+		n, err := cp.Client.CoreV1().Nodes().Get(framework.Ctx(t), w.nodeName(0), metav1.GetOptions{})
+		if err != nil {
+			return false, err
+		}
+		for _, c := range n.Status.Conditions {
+			if c.Type == corev1.NodeNetworkUnavailable && c.Status == corev1.ConditionFalse {
+				return true, nil
+			} else if c.Type == corev1.NodeNetworkUnavailable {
+				return false, fmt.Errorf("condition %+v", c)
+			}
+		}
+		return false, fmt.Errorf("no NetworkUnavailable condition")
+	})
+
+	// A deleted node's route goes at the next reconcile.
+	deleteNode(t, cp.Client, w.nodeName(0))
+	framework.WaitFor(t, routeTimeout, "the deleted node's route to go", func() (bool, error) {
+		_, ok := tableEntries(emu)[routePodCIDR(0)]
+		return !ok, nil
+	})
+
+	// Restart: a node deleted while no CCM runs leaves an orphan the new
+	// process must find from the route table alone.
+	if err := ccm.Stop(10 * time.Second); err != nil {
+		t.Logf("stopping the CCM: %v", err)
+	}
+	deleteNode(t, cp.Client, w.nodeName(1))
+	emu.Emulator.ResetAudit()
+	ccm2 := framework.StartCCM(t, cp, routeArgs(cloudConfig)...)
+	ccm2.WaitHealthy(t, startTimeout)
+	framework.WaitFor(t, routeTimeout, "the restarted CCM to remove the orphaned route", func() (bool, error) {
+		_, ok := tableEntries(emu)[routePodCIDR(1)]
+		return !ok, nil
+	})
+	// Let a few reconciles pass: nothing else may change.
+	time.Sleep(5 * time.Second)
+	got := tableEntries(emu)
+	for i := 2; i < routeNodes; i++ {
+		if _, ok := got[routePodCIDR(i)]; !ok {
+			t.Errorf("route %s of a live node was removed", routePodCIDR(i))
+		}
+	}
+	if n := emu.Emulator.CallCount("CreateRouteEntries", "OK"); n != 0 {
+		t.Errorf("the restarted CCM made %d CreateRouteEntries calls, want 0 (all routes existed)", n)
+	}
+	checkNoConflicts(t, emu)
+	checkForeignRoutes(t, emu)
+}
+
+// checkNoConflicts fails on any route write the VPC refused as concurrent.
+func checkNoConflicts(t *testing.T, emu *framework.Emulator) {
+	t.Helper()
+	var bad []string
+	for _, a := range emu.Emulator.Audit() {
+		if a.Code == "TaskConflict" || a.Code == "IncorrectRouteEntryStatus" {
+			bad = append(bad, a.Action+" "+a.Code)
+		}
+	}
+	if len(bad) > 0 {
+		t.Errorf("%d self-inflicted conflicts: %s", len(bad), strings.Join(bad, ", "))
+	}
+}
+
+// checkForeignRoutes fails if a route the CCM does not own changed.
+func checkForeignRoutes(t *testing.T, emu *framework.Emulator) {
+	t.Helper()
+	got := tableEntries(emu)
+	for _, f := range foreignRoutes {
+		e, ok := got[f.DestinationCidrBlock]
+		if !ok || e.NextHopType != f.NextHopType {
+			t.Errorf("foreign route %s (%s) changed: %+v (present %v)", f.DestinationCidrBlock, f.NextHopType, e, ok)
+		}
+	}
+}
