@@ -165,10 +165,10 @@ func (r *Routes) ListRoutes(ctx context.Context, clusterName string) ([]*cloudpr
 	if err != nil {
 		return nil, fmt.Errorf("listing routes: reading nodes: %w", err)
 	}
-	byInstance := map[string]*v1.Node{}
+	byInstance := map[string][]*v1.Node{}
 	for _, n := range nodes {
 		if id, err := providerid.Parse(n.Spec.ProviderID); err == nil {
-			byInstance[id.InstanceID] = n
+			byInstance[id.InstanceID] = append(byInstance[id.InstanceID], n)
 		}
 	}
 	tables, _, err := r.info.get(ctx)
@@ -199,7 +199,7 @@ func (r *Routes) ListRoutes(ctx context.Context, clusterName string) ([]*cloudpr
 	}
 	var out []*cloudprovider.Route
 	for _, k := range order {
-		node := byInstance[k.instance]
+		node := nodeFor(byInstance[k.instance], k.dst)
 		if node != nil && hasPodCIDR(node, k.dst) {
 			// A live node's route missing from some tables, or whose
 			// source/destination check is still to do, is left out: the
@@ -216,6 +216,22 @@ func (r *Routes) ListRoutes(ctx context.Context, clusterName string) ([]*cloudpr
 		out = append(out, route)
 	}
 	return out, nil
+}
+
+// nodeFor picks the node a route points at among the nodes naming its
+// instance: normally one; should two claim it (a re-registered node, a
+// stale object), the one with the route's pod CIDR, so a live route is
+// never reported against a node that would make the framework delete it.
+func nodeFor(nodes []*v1.Node, dst netip.Prefix) *v1.Node {
+	for _, n := range nodes {
+		if hasPodCIDR(n, dst) {
+			return n
+		}
+	}
+	if len(nodes) > 0 {
+		return nodes[0]
+	}
+	return nil
 }
 
 // hasPodCIDR reports whether dst is one of the node's pod CIDRs.

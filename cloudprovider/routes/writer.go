@@ -155,6 +155,12 @@ type writer struct {
 	queue   []*op
 	running bool
 
+	// lastSettle is how long the previous batch took to settle (writer
+	// goroutine only). The next batch's first listing waits most of that:
+	// entries settle in a fairly constant time, and every early listing
+	// costs one call per 100 entries of the table against the VPC rate limit.
+	lastSettle time.Duration
+
 	createCalls, deleteCalls, listings, busy atomic.Int64
 }
 
@@ -465,36 +471,42 @@ func truncate(s string, n int) string {
 
 // settle polls the tables with backoff, one listing per table per poll,
 // until every waiter is answered and no entry of the tables is in
-// transition (so the next write is not refused). It returns the last
-// listings.
+// transition (so the next write is not refused). A table that got there is
+// not listed again. It returns the last listings.
 func (w *writer) settle(ctx context.Context, tables []string, waiters []*op) map[string][]entry {
-	deadline := time.Now().Add(w.tuning.SettleTimeout)
+	start := time.Now()
+	deadline := start.Add(w.tuning.SettleTimeout)
+	learned := len(waiters) > 0 && w.lastSettle > 0
 	delay := w.tuning.PollInitial
+	if learned {
+		delay = max(delay, min(w.lastSettle*9/10, 4*w.tuning.PollMax))
+	}
+	measure := len(waiters) > 0
 	last := map[string][]entry{}
+	done := map[string]bool{}
 	var lastErr error
-	for {
+	for poll := 0; ; poll++ {
 		select {
 		case <-ctx.Done():
 			finishAll(waiters, fmt.Errorf("waiting for route entries: %w", ctx.Err()))
 			return last
 		case <-time.After(delay):
 		}
-		quiet := true
 		for _, t := range tables {
+			if done[t] {
+				continue
+			}
 			l, err := w.list(ctx, t)
 			if err != nil {
-				lastErr, quiet = err, false
+				lastErr = err
 				delete(last, t)
 				continue
 			}
 			last[t] = l
-			if slices.ContainsFunc(l, entry.transient) {
-				quiet = false
-			}
 		}
 		pending := waiters[:0]
 		for _, o := range waiters {
-			if l, ok := last[o.table]; ok && w.resolve(o, l) {
+			if l, ok := last[o.table]; ok && !done[o.table] && w.resolve(o, l) {
 				continue
 			}
 			if err := o.ctx.Err(); err != nil {
@@ -504,7 +516,17 @@ func (w *writer) settle(ctx context.Context, tables []string, waiters []*op) map
 			pending = append(pending, o)
 		}
 		waiters = pending
-		if len(waiters) == 0 && quiet {
+		for _, t := range tables {
+			l, ok := last[t]
+			if ok && !done[t] && !slices.ContainsFunc(l, entry.transient) &&
+				!slices.ContainsFunc(waiters, func(o *op) bool { return o.table == t }) {
+				done[t] = true
+			}
+		}
+		if len(done) == len(tables) {
+			if measure {
+				w.lastSettle = time.Since(start)
+			}
 			return last
 		}
 		if time.Now().After(deadline) {
@@ -515,7 +537,11 @@ func (w *writer) settle(ctx context.Context, tables []string, waiters []*op) map
 			klog.InfoS("Route tables still have entries in transition; going on", "tables", tables, "after", w.tuning.SettleTimeout)
 			return last
 		}
-		delay = min(delay*3/2, w.tuning.PollMax)
+		if poll == 0 && learned {
+			delay = w.tuning.PollInitial // the learned wait fell short: short backoff from here
+		} else {
+			delay = min(delay*3/2, w.tuning.PollMax)
+		}
 	}
 }
 

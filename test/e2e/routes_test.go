@@ -10,6 +10,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
@@ -93,6 +94,28 @@ func deleteNode(t *testing.T, cs kubernetes.Interface, name string) {
 	}
 }
 
+// grantNodeReader gives the provider's own identity
+// (--use-service-account-credentials: kube-system/alicloud-cloud-provider)
+// the node and event rights examples/deploy/ccm.yaml grants it: the route
+// capability resolves nodes through its node informer. Idempotent, since
+// the control plane is shared.
+func grantNodeReader(t *testing.T, cs kubernetes.Interface) {
+	t.Helper()
+	role := &rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: "e2e-routes-alicloud-cloud-provider"}, Rules: []rbacv1.PolicyRule{
+		{APIGroups: []string{""}, Resources: []string{"events"}, Verbs: []string{"create", "patch", "update"}},
+		{APIGroups: []string{""}, Resources: []string{"nodes"}, Verbs: []string{"get", "list", "watch"}},
+	}}
+	binding := &rbacv1.ClusterRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: role.Name},
+		RoleRef:  rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "ClusterRole", Name: role.Name},
+		Subjects: []rbacv1.Subject{{Kind: "ServiceAccount", Name: "alicloud-cloud-provider", Namespace: "kube-system"}}}
+	if _, err := cs.RbacV1().ClusterRoles().Create(framework.Ctx(t), role, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+		t.Fatal(err)
+	}
+	if _, err := cs.RbacV1().ClusterRoleBindings().Create(framework.Ctx(t), binding, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+		t.Fatal(err)
+	}
+}
+
 // routeArgs is the seed command line with a short reconciliation period,
 // IPAM off (the test sets pod CIDRs) and a lease of its own (the control
 // plane is shared with other tests' CCMs).
@@ -126,6 +149,7 @@ func tableEntries(emu *framework.Emulator) map[string]emulator.DumpRouteEntr {
 func TestRoutes(t *testing.T) {
 	t.Parallel()
 	cp := framework.Shared(t)
+	grantNodeReader(t, cp.Client)
 	w := newRouteWorld(t, routeNodes)
 	emu := w.emu
 	seed := emulator.SeedState{RouteEntries: append([]emulator.SeedRouteEntry{}, foreignRoutes...)}
@@ -174,9 +198,14 @@ func TestRoutes(t *testing.T) {
 	if _, ok := tableEntries(emu)["172.16.249.0/24"]; ok {
 		t.Error("the VNode got a route")
 	}
-	if n := emu.Emulator.CallCount("ModifyNetworkInterfaceAttribute", "OK"); n != routeNodes {
-		t.Errorf("ModifyNetworkInterfaceAttribute calls = %d, want one per node (%d)", n, routeNodes)
-	}
+	// The source/destination check goes off once per instance, alongside
+	// the route (CreateRoute returns when both are done).
+	framework.WaitFor(t, routeTimeout, "the nodes' ENI source/destination checks off", func() (bool, error) {
+		if n := emu.Emulator.CallCount("ModifyNetworkInterfaceAttribute", "OK"); n < routeNodes {
+			return false, fmt.Errorf("%d ModifyNetworkInterfaceAttribute calls", n)
+		}
+		return true, nil
+	})
 	framework.WaitFor(t, routeTimeout, "NetworkUnavailable=False on the nodes", func() (bool, error) {
 		n, err := cp.Client.CoreV1().Nodes().Get(framework.Ctx(t), w.nodeName(0), metav1.GetOptions{})
 		if err != nil {
@@ -219,6 +248,9 @@ func TestRoutes(t *testing.T) {
 		if _, ok := got[routePodCIDR(i)]; !ok {
 			t.Errorf("route %s of a live node was removed", routePodCIDR(i))
 		}
+	}
+	if n := emu.Emulator.CallCount("ModifyNetworkInterfaceAttribute", "OK"); n != 0 {
+		t.Errorf("the restarted CCM made %d ModifyNetworkInterfaceAttribute calls, want 0 (no route was created)", n)
 	}
 	if n := emu.Emulator.CallCount("CreateRouteEntries", "OK"); n != 0 {
 		t.Errorf("the restarted CCM made %d CreateRouteEntries calls, want 0 (all routes existed)", n)
