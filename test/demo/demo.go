@@ -44,7 +44,9 @@ type demo struct {
 	region     string
 	seed       emulator.SeedState
 	nodes      []nodePlan
-	started    time.Time
+	// routeTables are the seeded VPC's tables when it has several.
+	routeTables []string
+	started     time.Time
 }
 
 // run starts everything, reports, and then either returns a verdict
@@ -66,14 +68,7 @@ func run(ctx context.Context, o options) (err error) {
 		return d.verdict(f)
 	}
 	d.nextSteps()
-	select {
-	case <-ctx.Done():
-		fmt.Fprintln(o.out, "\nCtrl-C: stopping the CCM, the emulator, kube-apiserver and etcd ...")
-		return nil
-	case <-d.ccm.Done():
-		return fmt.Errorf("the cloud-controller-manager exited: %v; last lines of %s:\n%s",
-			d.ccm.ExitError(), d.ccmLog, d.ccm.Tail(30))
-	}
+	return d.follow(ctx)
 }
 
 // step prints a numbered heading.
@@ -202,8 +197,15 @@ func (d *demo) startEmulator(context.Context) error {
 	for _, v := range st.VSwitches {
 		d.say("  vSwitch %s %s in %s", v.VSwitchID, v.CidrBlock, v.ZoneID)
 	}
+	var tables []string
 	for _, rt := range st.RouteTables {
 		d.say("  route table %s (%s), %d entries", rt.RouteTableID, rt.Type, len(rt.Entries))
+		if len(st.VPCs) > 0 && rt.VpcID == st.VPCs[0].VpcID {
+			tables = append(tables, rt.RouteTableID)
+		}
+	}
+	if len(tables) > 1 {
+		d.routeTables = tables
 	}
 	for _, in := range st.Instances {
 		d.say("  ECS %s %s %s %s", in.InstanceID, in.InstanceType, in.PrivateIP, in.Status)
@@ -229,6 +231,7 @@ type cloudConfig struct {
 		ECSEndpoint      string `json:"ecsEndpoint"`
 		STSEndpoint      string `json:"stsEndpoint"`
 		MetadataEndpoint string `json:"metadataEndpoint"`
+		RouteTableIDs    string `json:"routeTableIDs,omitempty"`
 	}
 }
 
@@ -242,6 +245,7 @@ func (d *demo) writeCloudConfig(ctx context.Context) error {
 	g.Region = d.region
 	g.SLBEndpoint, g.VPCEndpoint, g.ECSEndpoint, g.STSEndpoint = d.emu.APIURL, d.emu.APIURL, d.emu.APIURL, d.emu.APIURL
 	g.MetadataEndpoint = d.emu.MetadataURL
+	g.RouteTableIDs = strings.Join(d.routeTables, ",")
 	b, err := json.MarshalIndent(c, "", "  ")
 	if err != nil {
 		return fmt.Errorf("encoding the cloud-config: %w", err)
@@ -263,6 +267,10 @@ func (d *demo) writeCloudConfig(ctx context.Context) error {
 	d.say("The *Endpoint lines are the only addition: the emulator stands in for Alibaba Cloud, so the")
 	d.say("SLB, VPC, ECS and STS APIs and the ECS metadata service (normally http://100.100.100.200)")
 	d.say("are redirected to it. Nothing leaves 127.0.0.1.")
+	if g.RouteTableIDs != "" {
+		d.say("routeTableIDs: the seeded VPC has %d route tables (the system one and a custom one for a", len(d.routeTables))
+		d.say("vSwitch); with more than one the CCM must be told which carry pod routes, as on Alibaba Cloud.")
+	}
 	return nil
 }
 
@@ -298,6 +306,9 @@ func (d *demo) securePort() (int, error) {
 // startCCM is step 5: the real binary with the seed's flags.
 func (d *demo) startCCM(ctx context.Context) error {
 	d.step("5/8 Starting the cloud-controller-manager with the deployment guide's command line")
+	if err := d.applyRBAC(ctx); err != nil {
+		return err
+	}
 	bin, err := filepath.Abs(d.o.ccmBin)
 	if err != nil {
 		return fmt.Errorf("resolving %s: %w", d.o.ccmBin, err)
@@ -337,27 +348,34 @@ func (d *demo) startCCM(ctx context.Context) error {
 	d.say("log: %s", d.ccmLog)
 	err = pollCtx(ctx, 60*time.Second, func() (bool, error) {
 		if d.ccm.Exited() {
-			return false, fmt.Errorf("exited: %v", d.ccm.ExitError())
+			return false, errStop{fmt.Errorf("the CCM exited: %v", d.ccm.ExitError())}
 		}
 		code, body, err := d.ccm.PlainGet("/healthz")
 		return err == nil && code == 200 && body == "ok", err
 	})
 	if err != nil {
-		return fmt.Errorf("waiting for the CCM's plain-HTTP /healthz on port %d: %w\nlast lines of %s:\n%s",
-			port, err, d.ccmLog, d.ccm.Tail(30))
+		// cleanup prints the log's tail.
+		return fmt.Errorf("waiting for the CCM's plain-HTTP /healthz on port %d: %w", port, err)
 	}
 	d.say("healthy: GET http://127.0.0.1:%d/healthz -> ok (the guide's plain-HTTP livenessProbe)", port)
 	return nil
 }
 
+// errStop wraps an error that ends a pollCtx at once.
+type errStop struct{ error }
+
 // pollCtx calls cond every 500 ms until it is true, timeout passes or ctx
-// ends; a fatal error from cond is returned only at the deadline.
+// ends. An error from cond is reported at the deadline (the component may
+// still be starting), unless it is an errStop.
 func pollCtx(ctx context.Context, timeout time.Duration, cond func() (bool, error)) error {
 	deadline := time.Now().Add(timeout)
 	for {
 		ok, err := cond()
 		if ok {
 			return nil
+		}
+		if stop := (errStop{}); errors.As(err, &stop) {
+			return stop.error
 		}
 		if time.Now().After(deadline) {
 			if err == nil {

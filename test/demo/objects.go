@@ -76,8 +76,12 @@ func (d *demo) planNodes() []nodePlan {
 			continue
 		}
 		i := len(plans)
+		name := in.HostName
+		if name == "" {
+			name = strings.TrimPrefix(in.InstanceID, "i-")
+		}
 		plans = append(plans, nodePlan{
-			name:       strings.TrimPrefix(in.InstanceID, "i-"),
+			name:       name,
 			instanceID: in.InstanceID,
 			providerID: d.region + "." + in.InstanceID,
 			internalIP: in.PrivateIP,

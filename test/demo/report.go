@@ -456,5 +456,6 @@ func (d *demo) nextSteps() {
 	w("tail -f %s", d.ccmLog)
 	w("kubectl apply -f examples/services/   # one Service per annotation group; edit and re-apply")
 	w("                                       # (intranet-basic.yaml is the closest to ccm-test.yaml)")
+	w("Changes (addresses, CLBs, routes, nodes) are printed below as they happen.")
 	w("Press Ctrl-C to stop everything and remove %s (DEMO_KEEP=1 keeps it).", d.dir)
 }

@@ -43,7 +43,7 @@ func TestExamplesParse(t *testing.T) {
 			if svc.Kind != "Service" || svc.APIVersion != "v1" || svc.Spec.Type != v1.ServiceTypeLoadBalancer {
 				t.Fatalf("want a v1 Service of type LoadBalancer, got %s %s type %s", svc.APIVersion, svc.Kind, svc.Spec.Type)
 			}
-			cfg, err := Parse(&svc, Defaults{VSwitchIDs: []string{"vsw-demo-h"}})
+			cfg, err := Parse(&svc, Defaults{VSwitchIDs: []string{"vsw-demoh"}})
 			if err != nil {
 				t.Fatalf("Parse: %v", err)
 			}
