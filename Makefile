@@ -53,6 +53,7 @@ docs:
 ## bench: benchmarks that print speed and API-call numbers
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 2s ./emulator/
+	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 20m ./cloudprovider/routes/
 	$(GO) test -run '^$$' -bench . -benchtime 5x ./cloudprovider/instances/
 	$(GO) test -run '^$$' -bench CLBServices -benchtime 1x ./cloudprovider/loadbalancer/
 
