@@ -35,6 +35,8 @@ type lbWorld struct {
 	emu *framework.Emulator
 	cfg string
 	ccm *framework.CCMProcess
+	// root is the top-level test: CCMs started by subtests must outlive them.
+	root *testing.T
 }
 
 func newLBWorld(t *testing.T) *lbWorld {
@@ -59,7 +61,7 @@ func newLBWorld(t *testing.T) *lbWorld {
 	}
 	t.Cleanup(func() { _ = cp.Teardown() })
 	emu := framework.StartEmulator(t)
-	w := &lbWorld{cp: cp, cs: cp.Client, emu: emu, cfg: framework.WriteCloudConfig(t, emu.CloudConfig())}
+	w := &lbWorld{cp: cp, cs: cp.Client, emu: emu, cfg: framework.WriteCloudConfig(t, emu.CloudConfig()), root: t}
 	for i := range emu.Instances {
 		framework.CreateNode(t, w.cs, emu.Instances[i].InstanceName, framework.NodeOptions{ProviderID: emu.ProviderID(i), InternalIP: emu.Instances[i].PrivateIP})
 	}
@@ -82,7 +84,7 @@ func (w *lbWorld) startCCM(t *testing.T) {
 	// and routes.
 	args := []string{"--cloud-provider=alicloud", "--cloud-config=" + w.cfg, "--leader-elect=false",
 		"--configure-cloud-routes=false", "--cluster-cidr=172.16.0.0/16"}
-	w.ccm = framework.StartCCM(t, w.cp, args...)
+	w.ccm = framework.StartCCM(w.root, w.cp, args...)
 	w.ccm.WaitHealthy(t, startTimeout)
 }
 
