@@ -156,7 +156,12 @@ func (w *nodeWorld) testInit(t *testing.T) {
 		if node, err = w.getNode(t, name); err != nil {
 			return false, err
 		}
-		return len(node.Spec.Taints) == 0 && node.Spec.ProviderID != "", nil
+		// Only the CCM's taint: the apiserver's TaintNodesByCondition admission
+		// adds node.kubernetes.io/not-ready to new nodes.
+		if !hasTaint(node, framework.UninitializedTaint.Key) && node.Spec.ProviderID != "" {
+			return true, nil
+		}
+		return false, fmt.Errorf("taints %v, providerID %q", node.Spec.Taints, node.Spec.ProviderID)
 	})
 	if got, wantID := node.Spec.ProviderID, w.region+"."+in.InstanceID; got != wantID {
 		t.Errorf("providerID = %q, want %q", got, wantID)
@@ -175,8 +180,10 @@ func (w *nodeWorld) testInit(t *testing.T) {
 		for _, a := range node.Status.Addresses {
 			got[a.Type] = a.Address
 		}
-		return got[corev1.NodeInternalIP] == in.PrivateIP && got[corev1.NodeExternalIP] == in.PublicIP && got[corev1.NodeHostName] == name,
-			fmt.Errorf("addresses %v", node.Status.Addresses)
+		if got[corev1.NodeInternalIP] == in.PrivateIP && got[corev1.NodeExternalIP] == in.PublicIP && got[corev1.NodeHostName] == name {
+			return true, nil
+		}
+		return false, fmt.Errorf("addresses %v", node.Status.Addresses)
 	})
 }
 
@@ -189,7 +196,10 @@ func (w *nodeWorld) testBackfill(t *testing.T) {
 		if err != nil {
 			return false, err
 		}
-		return node.Spec.ProviderID == w.region+"."+in.InstanceID, fmt.Errorf("providerID %q", node.Spec.ProviderID)
+		if node.Spec.ProviderID == w.region+"."+in.InstanceID {
+			return true, nil
+		}
+		return false, fmt.Errorf("providerID %q", node.Spec.ProviderID)
 	})
 	framework.WaitFor(t, nodeTimeout, "a "+providerid.EventReasonProviderIDSet+" event on "+name, func() (bool, error) {
 		return w.hasEvent(t, name, providerid.EventReasonProviderIDSet)
@@ -258,6 +268,15 @@ func (w *nodeWorld) testLifecycle(t *testing.T) {
 	// node deleted, which shows the outage was what kept it.
 	w.emu.Emulator.SetFaults(emulator.FaultProfile{})
 	w.waitDeleted(t, outageNode)
+}
+
+func hasTaint(node *corev1.Node, key string) bool {
+	for _, tn := range node.Spec.Taints {
+		if tn.Key == key {
+			return true
+		}
+	}
+	return false
 }
 
 func (w *nodeWorld) waitDeleted(t *testing.T, name string) {
