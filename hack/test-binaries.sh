@@ -41,7 +41,9 @@ export GOWORK=off GOFLAGS="-mod=mod -buildvcs=false" GOTOOLCHAIN="${GOTOOLCHAIN:
 
 log() { printf '[test-binaries] %s\n' "$*" >&2; }
 
-etcd_ok() { [[ -x "$1" ]] && "$1" --version 2>/dev/null | grep -q "etcd Version: ${2#v}"; }
+# grep reads all of etcd's output: with -q it would exit at the first line and
+# etcd's SIGPIPE would fail the pipeline (pipefail), rebuilding etcd every run.
+etcd_ok() { [[ -x "$1" ]] && "$1" --version 2>/dev/null | grep "etcd Version: ${2#v}" >/dev/null; }
 
 build_etcd_go() {
   local out="$BIN/etcd-$ETCD_VERSION" dir="$BUILD/etcd"
