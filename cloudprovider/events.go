@@ -28,7 +28,7 @@ var _ record.EventRecorder = (*eventSink)(nil)
 // start connects the sink to the API server through the framework's client
 // builder; events recorded from now on are written as Event objects.
 func (s *eventSink) start(builder cloudprovider.ControllerClientBuilder, stop <-chan struct{}) {
-	client, err := builder.Client("alicloud-cloud-provider")
+	client, err := builder.Client(providerClientName)
 	if err != nil {
 		klog.ErrorS(err, "No Kubernetes client for events; events will only be logged")
 		return

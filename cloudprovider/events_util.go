@@ -32,3 +32,10 @@ func contextFromStop(stop <-chan struct{}) context.Context {
 
 // everything selects all objects.
 var everything = labels.Everything()
+
+// providerClientName is the identity of the provider's own Kubernetes client
+// (node cache, events). It is the CCM's own service account, which every
+// deployment manifest (the deployment guide's and ours) binds to the CCM's
+// ClusterRole, so no extra RBAC is needed with
+// --use-service-account-credentials=true.
+const providerClientName = "cloud-controller-manager"

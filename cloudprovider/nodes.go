@@ -30,7 +30,7 @@ type nodeIndex struct {
 
 // start creates and starts the node informer.
 func (n *nodeIndex) start(builder cloudprovider.ControllerClientBuilder, stop <-chan struct{}) {
-	client, err := builder.Client("alicloud-cloud-provider")
+	client, err := builder.Client(providerClientName)
 	if err != nil {
 		klog.ErrorS(err, "No Kubernetes client for the node cache")
 		return

@@ -116,6 +116,7 @@ func cloudInitializer(cfg *cloudcontrollerconfig.CompletedConfig) cloudprovider.
 	if shared.CloudProvider.Name != alicloud.ProviderName {
 		klog.Fatalf("--cloud-provider=%q is not supported by this binary; use %q", shared.CloudProvider.Name, alicloud.ProviderName)
 	}
+	ensureUsableClientBuilder(cfg)
 	cloud, err := alicloud.NewFromFile(shared.CloudProvider.CloudConfigFile, alicloud.Options{
 		UserAgent:                  "alicloud-ccm/" + gitVersion,
 		ClusterCIDR:                shared.ClusterCIDR,
