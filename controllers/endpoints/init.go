@@ -47,6 +47,19 @@ func startWrapper(_ app.ControllerInitContext, cfg *cloudcontrollerconfig.Comple
 			klog.InfoS("The cloud provider's load balancer is not the CLB engine; not starting", "controller", ControllerName)
 			return nil, false, nil
 		}
+		if cfg.Client != nil {
+			allowed, err := canWatchEndpointSlices(ctx, cfg.Client)
+			if err != nil {
+				return nil, false, err
+			}
+			if !allowed {
+				klog.Warningf("Not starting %s: this CCM's identity may not list/watch EndpointSlices "+
+					"(RBAC rule missing: apiGroups [\"discovery.k8s.io\"], resources [\"endpointslices\"], verbs [\"get\",\"list\",\"watch\"]; "+
+					"examples/deploy/ccm.yaml has it). Load balancer backends still follow nodes, but not endpoints "+
+					"(externalTrafficPolicy Local weights, ENI and ECI pod backends stay as of the last Service sync).", ControllerName)
+				return nil, false, nil
+			}
+		}
 		inf := cfg.SharedInformers
 		c, err := New(rec, inf.Core().V1().Services(), inf.Discovery().V1().EndpointSlices(), inf.Core().V1().Nodes(), resolver, Options{})
 		if err != nil {
