@@ -54,7 +54,7 @@ func writeSeedCloudConfig(t *testing.T) (string, *framework.Emulator) {
 // lease, plain-HTTP and HTTPS health checks and metrics.
 func TestSeedCommandLine(t *testing.T) {
 	t.Parallel()
-	cp := framework.Shared(t)
+	cp := framework.Dedicated(t) // the CCM acts on every Node of its cluster
 	cloudConfig, emu := writeSeedCloudConfig(t)
 	framework.CCMBinary(t) // build first, so the timing below is the CCM's own
 	start := time.Now()
@@ -62,9 +62,8 @@ func TestSeedCommandLine(t *testing.T) {
 	ccm.WaitHealthy(t, startTimeout)
 	t.Logf("CCM answered plain-HTTP /healthz %s after start", time.Since(start).Round(time.Millisecond))
 
-	// It leads (a holder left by an earlier run, e.g. with -count=2, has to
-	// expire first: the default lease duration is 15 s) ...
-	framework.WaitFor(t, startTimeout+15*time.Second, "the CCM to lead "+defaultLeaseName, func() (bool, error) {
+	// It leads ...
+	framework.WaitFor(t, startTimeout, "the CCM to lead "+defaultLeaseName, func() (bool, error) {
 		if ccm.Exited() {
 			t.Fatalf("CCM exited: %v", ccm.ExitError())
 		}
@@ -134,13 +133,12 @@ func TestSeedCommandLine(t *testing.T) {
 // plus one retry period.
 func TestLeaderFailover(t *testing.T) {
 	t.Parallel()
-	cp := framework.Shared(t)
+	cp := framework.Dedicated(t) // the CCM acts on every Node of its cluster
 	const (
 		leaseDuration = 4 * time.Second
 		renewDeadline = 3 * time.Second
 		retryPeriod   = 1 * time.Second
 	)
-	// Its own lease name, so this test runs in parallel with TestSeedCommandLine.
 	leaseName := framework.UniqueName("ccm-failover")
 	cloudConfig, _ := writeSeedCloudConfig(t)
 	args := append(seedArgs(cloudConfig),

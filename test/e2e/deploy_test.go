@@ -27,7 +27,7 @@ var forbiddenRE = regexp.MustCompile(`is forbidden: User \\?"[^"\\]+\\?" cannot 
 // authentication and authorization, and log no RBAC denial.
 func TestDeployRBAC(t *testing.T) {
 	t.Parallel()
-	cp := framework.Shared(t)
+	cp := framework.Dedicated(t) // the CCM acts on every Node; RBAC is applied for real
 	docs, err := decodeFile(filepath.Join("..", "..", "examples", "deploy", "ccm.yaml"))
 	if err != nil {
 		t.Fatal(err)

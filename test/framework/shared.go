@@ -6,6 +6,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // shared is the package-wide control plane that Main owns and Shared hands
@@ -43,16 +44,12 @@ func Main(m *testing.M, opts ControlPlaneOptions) int {
 
 // Shared returns the package's control plane, starting it on first use. It
 // skips the test when etcd or kube-apiserver is missing, or fails it when
-// CI=true. On test failure the components' log tails are printed.
+// CI=true. On test failure the components' log tails are printed. Tests on
+// it must not run a CCM with its node controllers: see Dedicated.
 func Shared(t testing.TB) *ControlPlane {
 	t.Helper()
 	shared.once.Do(func() {
-		etcd, err := findBinary("ETCD_BIN", "etcd")
-		if err != nil {
-			shared.missing = err
-			return
-		}
-		kas, err := findBinary("KUBE_APISERVER_BIN", "kube-apiserver")
+		etcd, kas, err := Binaries()
 		if err != nil {
 			shared.missing = err
 			return
@@ -74,6 +71,53 @@ func Shared(t testing.TB) *ControlPlane {
 			shared.failed.Store(true)
 			t.Logf("control plane in %s\n%s", cp.Dir, cp.LogTails(20))
 		}
+	})
+	return cp
+}
+
+// Binaries returns the etcd and kube-apiserver binaries: $ETCD_BIN and
+// $KUBE_APISERVER_BIN, else bin/etcd and bin/kube-apiserver in CacheDir().
+func Binaries() (etcd, kubeAPIServer string, err error) {
+	if etcd, err = findBinary("ETCD_BIN", "etcd"); err != nil {
+		return "", "", err
+	}
+	if kubeAPIServer, err = findBinary("KUBE_APISERVER_BIN", "kube-apiserver"); err != nil {
+		return "", "", err
+	}
+	return etcd, kubeAPIServer, nil
+}
+
+// Dedicated starts a control plane for the calling test alone and tears it
+// down when the test ends (keeping its logs if the test failed). Use it for
+// every test that runs a CCM with its node controllers: a CCM acts on all
+// Nodes of its cluster, and its cloud-node-lifecycle controller deletes the
+// not-ready Nodes whose instances its own emulator does not know, i.e. the
+// other tests' Nodes on a shared control plane. It skips or fails (CI=true)
+// like Shared when a binary is missing. Options are those given to Main.
+func Dedicated(t testing.TB) *ControlPlane {
+	t.Helper()
+	etcd, kas, err := Binaries()
+	if err != nil {
+		skipOrFail(t, err.Error())
+	}
+	cp, err := StartControlPlane(etcd, kas, shared.opts)
+	if err != nil {
+		t.Fatalf("control plane failed to start: %v", err)
+	}
+	t.Logf("dedicated control plane ready in %s", cp.StartupDuration.Round(time.Millisecond))
+	t.Cleanup(func() {
+		failed := t.Failed()
+		if failed {
+			t.Logf("control plane in %s\n%s", cp.Dir, cp.LogTails(20))
+		}
+		if err := cp.Teardown(); err != nil {
+			t.Logf("tearing down the control plane: %v", err)
+		}
+		if failed || os.Getenv("KEEP_TEST_DIRS") != "" {
+			t.Logf("kept %s", cp.Dir)
+			return
+		}
+		_ = os.RemoveAll(cp.Dir)
 	})
 	return cp
 }
