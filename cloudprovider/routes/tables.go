@@ -3,6 +3,7 @@ package routes
 import (
 	"context"
 	"fmt"
+	"net/netip"
 	"slices"
 	"strings"
 	"sync"
@@ -124,4 +125,36 @@ func (v *vpcInfo) choose(found []vpc.RouterTableListType) ([]string, error) {
 		return nil, fmt.Errorf("VPC %s has %d route tables (%s): set Global.routeTableIDs in the cloud-config to the "+
 			"comma-separated tables that should carry the pod CIDR routes", v.vpcID, len(ids), strings.Join(desc, ", "))
 	}
+}
+
+// findDst returns the custom entry of the listing with destination dst.
+func findDst(listing []entry, dst netip.Prefix) (entry, bool) {
+	for _, e := range listing {
+		if e.Dst == dst {
+			return e, true
+		}
+	}
+	return entry{}, false
+}
+
+// listCustom reads the custom entries of a table (system routes are never
+// ours and are not needed to decide anything).
+func listCustom(ctx context.Context, api vpcAPI, table string) ([]entry, error) {
+	req := vpc.CreateDescribeRouteEntryListRequest()
+	req.RouteTableId = table
+	req.RouteEntryType = entryTypeCustom
+	raw, err := api.ListRouteEntries(ctx, req)
+	if err != nil {
+		if cloudapi.IsNotFound(err) {
+			return nil, fmt.Errorf("route table %s does not exist (check Global.routeTableIDs): %w", table, err)
+		}
+		return nil, err
+	}
+	out := make([]entry, 0, len(raw))
+	for _, r := range raw {
+		if e, ok := fromAPI(table, r); ok {
+			out = append(out, e)
+		}
+	}
+	return out, nil
 }

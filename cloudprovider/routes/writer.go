@@ -91,52 +91,6 @@ func (o *op) wait(ctx context.Context) error {
 	}
 }
 
-// Tuning holds the writer's timing; zero fields take the defaults.
-type Tuning struct {
-	// GatherWindow is how long the first op of an idle writer waits for
-	// others to join its batch (the framework fires its CreateRoute calls
-	// within milliseconds). Default 200ms.
-	GatherWindow time.Duration
-	// PollInitial and PollMax bound the backoff between the listings that
-	// wait for written entries to become Available (or gone). Defaults
-	// 250ms and 2s.
-	PollInitial, PollMax time.Duration
-	// SettleTimeout bounds the wait for one batch's entries. Default 3m.
-	SettleTimeout time.Duration
-	// MaxAttempts bounds how often one op is sent again after the table
-	// refused it as busy. Default 5.
-	MaxAttempts int
-}
-
-func (t Tuning) withDefaults() Tuning {
-	def := func(d *time.Duration, v time.Duration) {
-		if *d <= 0 {
-			*d = v
-		}
-	}
-	def(&t.GatherWindow, 200*time.Millisecond)
-	def(&t.PollInitial, 250*time.Millisecond)
-	def(&t.PollMax, 2*time.Second)
-	def(&t.SettleTimeout, 3*time.Minute)
-	if t.MaxAttempts <= 0 {
-		t.MaxAttempts = 5
-	}
-	return t
-}
-
-// Stats counts the writer's work since it was created.
-type Stats struct {
-	// CreateCalls and DeleteCalls count CreateRouteEntries and
-	// DeleteRouteEntries calls.
-	CreateCalls, DeleteCalls int64
-	// Listings counts ListRouteEntries calls made by the writer.
-	Listings int64
-	// BusyRefusals counts entries or calls the VPC refused because the table
-	// or VPC was busy: with serialised writes this stays 0 unless someone
-	// else writes the same VPC.
-	BusyRefusals int64
-}
-
 // writer serialises all route writes of one VPC. VPC forbids concurrent
 // route writes in a VPC (TaskConflict) and refuses writes to a table while
 // any of its entries is Pending/Deleting (IncorrectRouteEntryStatus)
@@ -575,42 +529,10 @@ func (w *writer) resolve(o *op, listing []entry) bool {
 	return true
 }
 
-// findDst returns the custom entry of the listing with destination dst.
-func findDst(listing []entry, dst netip.Prefix) (entry, bool) {
-	for _, e := range listing {
-		if e.Dst == dst {
-			return e, true
-		}
-	}
-	return entry{}, false
-}
-
 // list reads the custom entries of a table.
 func (w *writer) list(ctx context.Context, table string) ([]entry, error) {
 	w.listings.Add(1)
 	return listCustom(ctx, w.api, table)
-}
-
-// listCustom reads the custom entries of a table (system routes are never
-// ours and are not needed to decide anything).
-func listCustom(ctx context.Context, api vpcAPI, table string) ([]entry, error) {
-	req := vpc.CreateDescribeRouteEntryListRequest()
-	req.RouteTableId = table
-	req.RouteEntryType = entryTypeCustom
-	raw, err := api.ListRouteEntries(ctx, req)
-	if err != nil {
-		if cloudapi.IsNotFound(err) {
-			return nil, fmt.Errorf("route table %s does not exist (check Global.routeTableIDs): %w", table, err)
-		}
-		return nil, err
-	}
-	out := make([]entry, 0, len(raw))
-	for _, r := range raw {
-		if e, ok := fromAPI(table, r); ok {
-			out = append(out, e)
-		}
-	}
-	return out, nil
 }
 
 func sortedKeys[V any](m map[string]V) []string {
