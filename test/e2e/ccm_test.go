@@ -129,8 +129,8 @@ func TestSeedCommandLine(t *testing.T) {
 }
 
 // TestLeaderFailover runs two replicas: exactly one leads, and when it is
-// SIGKILLed (no lease release) the other takes over within the lease duration
-// plus one retry period.
+// SIGKILLed (no lease release) the other takes over once the lease expires,
+// within the lease duration plus a few (jittered) retry periods.
 func TestLeaderFailover(t *testing.T) {
 	t.Parallel()
 	cp := framework.Dedicated(t) // the CCM acts on every Node of its cluster
