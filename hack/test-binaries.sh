@@ -119,10 +119,13 @@ if [[ "${ETCD_SOURCE:-go}" == "apt" ]]; then
   install_etcd_apt
 else
   build_etcd_go & etcd_pid=$!
+  # If the kube-apiserver build fails, do not leave the etcd build running.
+  trap '[[ -n "${etcd_pid:-}" ]] && kill "$etcd_pid" 2>/dev/null; true' EXIT
 fi
 build_kube_apiserver
 if [[ "${ETCD_SOURCE:-go}" != "apt" ]]; then
   wait "$etcd_pid" || etcd_rc=$?
+  etcd_pid=""
   if [[ $etcd_rc -eq 0 ]]; then
     ln -sfn "etcd-$ETCD_VERSION" "$BIN/etcd"
   else
