@@ -189,6 +189,21 @@ func (d *demo) startEmulator(context.Context) error {
 	if err := d.emu.Emulator.Seed(d.seed); err != nil {
 		return fmt.Errorf("seeding the emulator from %s: %w", d.o.seed, err)
 	}
+	st0 := d.emu.Emulator.Dump()
+	// A CLB "made in the console", which examples/services/reuse-*.yaml and
+	// vgroup-port-weight.yaml name (the JSON seed format has no CLBs).
+	seededLB := len(st0.Instances) > 0 && len(st0.VSwitches) > 0
+	if seededLB {
+		_, err := d.emu.Emulator.SeedLoadBalancer(emulator.SeedLB{
+			LoadBalancerID: "lb-demo-existing", Name: "made-in-the-console", AddressType: "intranet", VSwitchID: st0.VSwitches[0].VSwitchID,
+			VServerGroups: []emulator.SeedVServerGroup{{VServerGroupID: "rsp-demo-shared", Name: "shared",
+				Backends: []emulator.SeedBackend{{ServerID: st0.Instances[0].InstanceID, Port: 9000, Description: "user"}}}},
+			Listeners: []emulator.SeedListener{{Protocol: "tcp", Port: 443, VServerGroup: "shared", Attributes: map[string]string{"Description": "console"}}},
+		})
+		if err != nil {
+			return fmt.Errorf("seeding the CLB lb-demo-existing: %w", err)
+		}
+	}
 	st := d.emu.Emulator.Dump()
 	d.say("OpenAPI %s   metadata service %s   control endpoint %s", d.emu.APIURL, d.emu.MetadataURL, d.emu.ControlURL)
 	for _, v := range st.VPCs {
@@ -209,6 +224,12 @@ func (d *demo) startEmulator(context.Context) error {
 	}
 	for _, in := range st.Instances {
 		d.say("  ECS %s %s %s %s", in.InstanceID, in.InstanceType, in.PrivateIP, in.Status)
+	}
+	for _, c := range st.Certificates {
+		d.say("  certificate %s (%s)", c.ServerCertificateID, c.ServerCertificateName)
+	}
+	if seededLB {
+		d.say("  CLB lb-demo-existing, made \"in the console\" (for examples/services/reuse-*.yaml)")
 	}
 	return nil
 }

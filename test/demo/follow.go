@@ -21,7 +21,7 @@ const followInterval = 2 * time.Second
 func (d *demo) follow(ctx context.Context) error {
 	prev, err := d.summary(ctx)
 	if err != nil {
-		prev = map[string]bool{}
+		prev = map[string]string{}
 	}
 	tick := time.NewTicker(followInterval)
 	defer tick.Stop()
@@ -39,17 +39,19 @@ func (d *demo) follow(ctx context.Context) error {
 			continue // transient; the next tick tries again
 		}
 		var changes []string
-		for l := range cur {
-			if !prev[l] {
-				changes = append(changes, "+ "+l)
+		for k, v := range cur {
+			if old, ok := prev[k]; !ok {
+				changes = append(changes, k+": "+v)
+			} else if old != v {
+				changes = append(changes, k+": "+old+" -> "+v)
 			}
 		}
-		for l := range prev {
-			if !cur[l] {
-				changes = append(changes, "- "+l)
+		for k, v := range prev {
+			if _, ok := cur[k]; !ok {
+				changes = append(changes, k+": gone (was "+v+")")
 			}
 		}
-		sort.Slice(changes, func(i, j int) bool { return changes[i][2:] < changes[j][2:] })
+		sort.Strings(changes)
 		for _, c := range changes {
 			fmt.Fprintf(d.o.out, "%s %s\n", time.Now().Format("15:04:05"), c)
 		}
@@ -57,11 +59,12 @@ func (d *demo) follow(ctx context.Context) error {
 	}
 }
 
-// summary is the set of one-line facts follow compares between ticks.
-func (d *demo) summary(ctx context.Context) (map[string]bool, error) {
+// summary maps each watched thing (a Service, node, CLB or route) to a
+// one-line description of its state; follow compares them between ticks.
+func (d *demo) summary(ctx context.Context) (map[string]string, error) {
 	ctx, cancel := context.WithTimeout(ctx, apiTimeout)
 	defer cancel()
-	out := map[string]bool{}
+	out := map[string]string{}
 	svcs, err := d.cp.Client.CoreV1().Services("").List(ctx, metav1.ListOptions{})
 	if err != nil {
 		return nil, fmt.Errorf("listing services: %w", err)
@@ -78,14 +81,18 @@ func (d *demo) summary(ctx context.Context) (map[string]bool, error) {
 				ip = in.Hostname
 			}
 		}
-		out[fmt.Sprintf("Service %s/%s EXTERNAL-IP %s", s.Namespace, s.Name, ip)] = true
+		out["Service "+s.Namespace+"/"+s.Name] = "EXTERNAL-IP " + ip
 	}
 	nodes, err := d.cp.Client.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
 	if err != nil {
 		return nil, fmt.Errorf("listing nodes: %w", err)
 	}
 	for _, n := range nodes.Items {
-		out[fmt.Sprintf("Node %s providerID %q initialised %t", n.Name, n.Spec.ProviderID, initialized(&n))] = true
+		init := "initialised"
+		if !initialized(&n) {
+			init = "uninitialized"
+		}
+		out["Node "+n.Name] = fmt.Sprintf("%s, providerID %q", init, n.Spec.ProviderID)
 	}
 	var st state
 	b, err := json.Marshal(d.emu.Emulator.Dump())
@@ -100,13 +107,13 @@ func (d *demo) summary(ctx context.Context) (map[string]bool, error) {
 		for _, g := range lb.VServerGroups {
 			backends += len(g.BackendServers)
 		}
-		out[fmt.Sprintf("CLB %s %s (%s): %d listeners, %d vServer groups, %d backends", lb.LoadBalancer.LoadBalancerID,
-			lb.LoadBalancer.Address, lb.LoadBalancer.AddressType, len(lb.Listeners), len(lb.VServerGroups), backends)] = true
+		out["CLB "+lb.LoadBalancer.LoadBalancerID] = fmt.Sprintf("%s (%s), %d listeners, %d vServer groups, %d backends",
+			lb.LoadBalancer.Address, lb.LoadBalancer.AddressType, len(lb.Listeners), len(lb.VServerGroups), backends)
 	}
 	for _, rt := range st.RouteTables {
 		for _, e := range rt.Entries {
 			if e.Type != "System" {
-				out[fmt.Sprintf("route %s %s -> %s %s (%s)", rt.RouteTableID, e.DestinationCidrBlock, e.NextHopType, e.NextHopID, e.Status)] = true
+				out["route "+rt.RouteTableID+" "+e.DestinationCidrBlock] = fmt.Sprintf("-> %s %s (%s)", e.NextHopType, e.NextHopID, e.Status)
 			}
 		}
 	}

@@ -454,8 +454,9 @@ func (d *demo) nextSteps() {
 	w("curl -s %s/state | jq               # everything in the emulated cloud", d.emu.ControlURL)
 	w("curl -s %s/audit | jq .counts       # every API call the CCM made", d.emu.ControlURL)
 	w("tail -f %s", d.ccmLog)
-	w("kubectl apply -f examples/services/   # one Service per annotation group; edit and re-apply")
-	w("                                       # (intranet-basic.yaml is the closest to ccm-test.yaml)")
+	w("kubectl apply -f examples/services/internet-bandwidth.yaml   # or any file there: one Service per")
+	w("        # annotation group; edit one and re-apply to watch the CLB follow (reuse-*.yaml use the seeded")
+	w("        # lb-demo-existing; files naming resources the emulator lacks get a warning Event instead)")
 	w("Changes (addresses, CLBs, routes, nodes) are printed below as they happen.")
 	w("Press Ctrl-C to stop everything and remove %s (DEMO_KEEP=1 keeps it).", d.dir)
 }
