@@ -94,20 +94,23 @@ func deleteNode(t *testing.T, cs kubernetes.Interface, name string) {
 	}
 }
 
-// grantNodeReader gives the provider's own identity
-// (--use-service-account-credentials: kube-system/alicloud-cloud-provider)
-// the node and event rights examples/deploy/ccm.yaml grants it: the route
-// capability resolves nodes through its node informer. Idempotent, since
-// the control plane is shared.
+// grantNodeReader gives the provider's own identity (with
+// --use-service-account-credentials: kube-system/cloud-controller-manager,
+// formerly alicloud-cloud-provider) the node and event rights the deployment
+// manifests grant it: the route capability resolves nodes through its node
+// informer. Idempotent, since the control plane is shared.
 func grantNodeReader(t *testing.T, cs kubernetes.Interface) {
 	t.Helper()
-	role := &rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: "e2e-routes-alicloud-cloud-provider"}, Rules: []rbacv1.PolicyRule{
+	role := &rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: "e2e-routes-provider-identity"}, Rules: []rbacv1.PolicyRule{
 		{APIGroups: []string{""}, Resources: []string{"events"}, Verbs: []string{"create", "patch", "update"}},
 		{APIGroups: []string{""}, Resources: []string{"nodes"}, Verbs: []string{"get", "list", "watch"}},
 	}}
 	binding := &rbacv1.ClusterRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: role.Name},
-		RoleRef:  rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "ClusterRole", Name: role.Name},
-		Subjects: []rbacv1.Subject{{Kind: "ServiceAccount", Name: "alicloud-cloud-provider", Namespace: "kube-system"}}}
+		RoleRef: rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "ClusterRole", Name: role.Name},
+		Subjects: []rbacv1.Subject{
+			{Kind: "ServiceAccount", Name: "cloud-controller-manager", Namespace: "kube-system"},
+			{Kind: "ServiceAccount", Name: "alicloud-cloud-provider", Namespace: "kube-system"},
+		}}
 	if _, err := cs.RbacV1().ClusterRoles().Create(framework.Ctx(t), role, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
 		t.Fatal(err)
 	}
