@@ -33,9 +33,8 @@ type routeWorld struct {
 	prefix    string   // node name prefix
 }
 
-// newRouteWorld seeds instances with IDs unique to this test: the control
-// plane is shared, and other tests' nodes name the framework's fixed
-// instances.
+// newRouteWorld seeds instances with IDs unique to this test, so no other
+// node can name them.
 func newRouteWorld(t *testing.T, n int) *routeWorld {
 	emu := framework.StartEmulator(t)
 	b := make([]byte, 3)
@@ -98,7 +97,7 @@ func deleteNode(t *testing.T, cs kubernetes.Interface, name string) {
 // --use-service-account-credentials: kube-system/cloud-controller-manager,
 // formerly alicloud-cloud-provider) the node and event rights the deployment
 // manifests grant it: the route capability resolves nodes through its node
-// informer. Idempotent, since the control plane is shared.
+// informer. Idempotent.
 func grantNodeReader(t *testing.T, cs kubernetes.Interface) {
 	t.Helper()
 	role := &rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: "e2e-routes-provider-identity"}, Rules: []rbacv1.PolicyRule{
@@ -120,8 +119,7 @@ func grantNodeReader(t *testing.T, cs kubernetes.Interface) {
 }
 
 // routeArgs is the seed command line with a short reconciliation period,
-// IPAM off (the test sets pod CIDRs) and a lease of its own (the control
-// plane is shared with other tests' CCMs).
+// IPAM off (the test sets pod CIDRs) and a lease of its own.
 func routeArgs(cloudConfig string) []string {
 	return append(seedArgs(cloudConfig),
 		"--route-reconciliation-period=2s",
@@ -151,7 +149,9 @@ func tableEntries(emu *framework.Emulator) map[string]emulator.DumpRouteEntr {
 // restarted CCM collects what was orphaned while it was down.
 func TestRoutes(t *testing.T) {
 	t.Parallel()
-	cp := framework.Shared(t)
+	// Dedicated: other tests' CCMs would delete these Nodes (their
+	// emulators do not know the instances), and this CCM theirs.
+	cp := framework.Dedicated(t)
 	grantNodeReader(t, cp.Client)
 	w := newRouteWorld(t, routeNodes)
 	emu := w.emu
