@@ -26,7 +26,7 @@ hack/test-binaries.sh >/dev/null
 # shellcheck disable=SC1091
 source "${ALICLOUD_CCM_CACHE:-$HOME/.cache/alicloud-ccm}/bin/env.sh"
 
-log "building the cloud-controller-manager and the demo"
+log "building the cloud-controller-manager and the demo (a few minutes the first time)"
 make --no-print-directory build >/dev/null
 mkdir -p bin
 CGO_ENABLED=0 "$GO" build -o bin/demo ./test/demo

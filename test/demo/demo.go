@@ -55,7 +55,9 @@ type demo struct {
 func run(ctx context.Context, o options) (err error) {
 	d := &demo{o: o, started: time.Now()}
 	defer func() {
-		if cerr := d.cleanup(err != nil); cerr != nil && err == nil {
+		// Ctrl-C while starting is no failure: nothing worth keeping.
+		failed := err != nil && !errors.Is(err, context.Canceled)
+		if cerr := d.cleanup(failed); cerr != nil && err == nil {
 			err = cerr
 		}
 	}()

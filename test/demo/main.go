@@ -17,6 +17,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -113,7 +114,16 @@ func main() {
 	// the terminal's Ctrl-C and it stops them in order (CCM, apiserver, etcd).
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, o); err != nil {
+	// A second Ctrl-C kills the demo at once; the children die with it
+	// (framework.StartProcess sets their parent-death signal).
+	go func() { <-ctx.Done(); stop() }()
+	err = run(ctx, o)
+	switch {
+	case errors.Is(err, context.Canceled):
+		fmt.Fprintln(os.Stderr, "demo: interrupted")
+		stop()
+		os.Exit(130)
+	case err != nil:
 		fmt.Fprintln(os.Stderr, "demo:", err)
 		stop()
 		os.Exit(1)
