@@ -29,7 +29,8 @@ source "${ALICLOUD_CCM_CACHE:-$HOME/.cache/alicloud-ccm}/bin/env.sh"
 log "building the cloud-controller-manager and the demo (a few minutes the first time)"
 make --no-print-directory build >/dev/null
 mkdir -p bin
-CGO_ENABLED=0 "$GO" build -o bin/demo ./test/demo
+# Same flags as `make build`, so both share the build cache on a cold machine.
+CGO_ENABLED=0 "$GO" build -trimpath -o bin/demo ./test/demo
 
 export CCM_BIN="$PWD/bin/cloud-controller-manager"
 # exec: Ctrl-C goes straight to the demo, which stops its children in order.
