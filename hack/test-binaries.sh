@@ -83,7 +83,7 @@ install_etcd_apt() {
 
 build_kube_apiserver() {
   local out="$BIN/kube-apiserver-$KUBE_VERSION" dir="$BUILD/kube-apiserver"
-  if [[ -x "$out" ]] && "$out" --version 2>/dev/null | grep -qx "Kubernetes $KUBE_VERSION"; then
+  if [[ -x "$out" ]] && "$out" --version 2>/dev/null | grep -x "Kubernetes $KUBE_VERSION" >/dev/null; then
     log "kube-apiserver $KUBE_VERSION already built"; return 0
   fi
   mkdir -p "$dir"
