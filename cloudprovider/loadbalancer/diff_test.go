@@ -241,6 +241,10 @@ func TestPlanListeners(t *testing.T) {
 			actual: []slb.ListenerInDescribeLoadBalancerListeners{lst(80, "tcp", mine, "running")}, manage: false},
 		{name: "reused without override: stale listener of ours stays", spec: spec(),
 			actual: []slb.ListenerInDescribeLoadBalancerListeners{lst(80, "tcp", mine, "running")}, manage: false},
+		{name: "reused without override: no listener is created", spec: spec(tcp80),
+			actual: []slb.ListenerInDescribeLoadBalancerListeners{lst(443, "tcp", "console", "running")}, manage: false},
+		{name: "reused without override: a foreign listener on our port is no conflict", spec: spec(tcp80),
+			actual: []slb.ListenerInDescribeLoadBalancerListeners{lst(80, "tcp", "console", "running")}, manage: false},
 		{name: "attribute change is one update with the changed attribute", spec: spec(ListenerSpec{Port: 80, Protocol: ProtoTCP, NodePort: 30080, Attrs: map[string]string{"Scheduler": "rr"}}),
 			actual: []slb.ListenerInDescribeLoadBalancerListeners{lst(80, "tcp", mine, "running")}, manage: true, want: []string{"update 80/tcp [Scheduler]"}},
 	}

@@ -88,9 +88,14 @@ func TestReuseCLB(t *testing.T) {
 			}
 			svc := service("web", a)
 			e.ensure(svc)
+			// Without override the reused CLB's listeners are untouched:
+			// ours is not even created (its vServer group is).
 			ls := e.listeners(id)
-			if len(ls) != 2 {
-				t.Fatalf("listeners %d, want the user's and ours", len(ls))
+			if want := map[bool]int{false: 1, true: 2}[override]; len(ls) != want {
+				t.Fatalf("listeners %d, want %d (override %v)", len(ls), want, override)
+			}
+			if m := e.groupMembers(id); len(m) != 2 {
+				t.Errorf("groups %v, want the user's and ours", m)
 			}
 			for _, l := range ls {
 				if l.ListenerPort == 443 && (l.Scheduler != "wlc" || l.Description != "console") {
@@ -101,7 +106,7 @@ func TestReuseCLB(t *testing.T) {
 			svc.Annotations[annoPrefix+"scheduler"] = "rr"
 			e.ensure(svc)
 			for _, l := range e.listeners(id) {
-				if l.ListenerPort == 80 && (l.Scheduler == "rr") != override {
+				if l.ListenerPort == 80 && (!override || l.Scheduler != "rr") {
 					t.Errorf("our listener scheduler %s with override=%v", l.Scheduler, override)
 				}
 			}

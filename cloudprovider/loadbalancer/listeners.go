@@ -112,11 +112,17 @@ func createDefaults(proto string, a map[string]string) {
 }
 
 // planListeners diffs the desired listeners with the CLB's. manage says
-// whether existing listeners of ours may change (always on our CLB; on a
-// reused one only with force-override-listeners). Listeners not ours are
-// never changed or deleted; a needed port they hold is a conflict.
+// whether listeners may be created, changed and deleted at all: always on
+// our CLB; on a reused one only with force-override-listeners, as with the
+// incumbent ("without it, listeners of a reused LB are untouched"; the
+// Service's vServer groups are still managed, for listeners the user points
+// at them). Listeners not ours are never changed or deleted; a needed port
+// they hold is a conflict.
 func (r *Reconciler) planListeners(svc *v1.Service, spec *Spec, actual []slb.ListenerInDescribeLoadBalancerListeners,
 	groups map[listenerKey]string, aclID, staleACL string, manage bool) ([]listenerAction, error) {
+	if !manage {
+		return nil, nil
+	}
 	have := map[listenerKey]*slb.ListenerInDescribeLoadBalancerListeners{}
 	for i := range actual {
 		a := &actual[i]
@@ -153,9 +159,6 @@ func (r *Reconciler) planListeners(svc *v1.Service, spec *Spec, actual []slb.Lis
 			if !ours(a) {
 				return nil, &ListenerConflictError{Port: l.Port, Protocol: l.Protocol, Holder: a.Description, Reason: "the port is used by a listener this Service does not own; it is left alone"}
 			}
-			if !manage {
-				continue
-			}
 			forwardWas := a.HTTPListenerConfig.ListenerForward == "on"
 			if l.Protocol == ProtoHTTP && (forwardWas != (l.ForwardPort > 0) || (forwardWas && a.HTTPListenerConfig.ForwardPort != l.ForwardPort)) {
 				// Forwarding cannot be changed in place (incumbent-ccm.md
@@ -181,21 +184,15 @@ func (r *Reconciler) planListeners(svc *v1.Service, spec *Spec, actual []slb.Lis
 			if !ours(&a) {
 				return nil, &ListenerConflictError{Port: l.Port, Protocol: l.Protocol, Holder: a.Description, Reason: fmt.Sprintf("the port is used by a %s listener this Service does not own", a.ListenerProtocol)}
 			}
-			if !manage {
-				return nil, &ListenerConflictError{Port: l.Port, Protocol: l.Protocol, Holder: a.Description,
-					Reason: fmt.Sprintf("changing the protocol of our %s listener on a reused CLB needs annotation %s%s: \"true\"", a.ListenerProtocol, annoPrefix, annoOverride)}
-			}
 			a := a
 			del(&a)
 		}
 		create()
 	}
-	if manage {
-		for i := range actual {
-			a := &actual[i]
-			if ours(a) && !wanted[listenerKey{a.ListenerPort, a.ListenerProtocol}] {
-				del(a)
-			}
+	for i := range actual {
+		a := &actual[i]
+		if ours(a) && !wanted[listenerKey{a.ListenerPort, a.ListenerProtocol}] {
+			del(a)
 		}
 	}
 	sortActions(acts)

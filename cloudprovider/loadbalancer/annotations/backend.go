@@ -151,4 +151,17 @@ func (p *parser) parseServiceFields() {
 		}
 		p.cfg.SourceRanges = append(p.cfg.SourceRanges, pfx.Masked())
 	}
+	// A CLB listener is bound to one access control list: the CCM's ACL
+	// of the source ranges and a user's ACL (acl-id) cannot both apply,
+	// and silently preferring either would open or close the listeners
+	// against what the other one says.
+	if len(p.svc.Spec.LoadBalancerSourceRanges) > 0 {
+		for _, n := range []Name{KeyACLID, KeyACLStatus} {
+			if p.has(n) {
+				p.failName(n, "cannot be combined with %s: a CLB listener has one access control list; use %s or the acl annotations, not both",
+					FieldLoadBalancerSourceRanges, FieldLoadBalancerSourceRanges)
+				break
+			}
+		}
+	}
 }

@@ -17,6 +17,7 @@ func TestCrossFieldErrors(t *testing.T) {
 		ann     map[string]string
 		ports   []v1.ServicePort
 		lbIP    string
+		ranges  []string
 		d       Defaults
 		key     string
 		val     string
@@ -63,11 +64,16 @@ func TestCrossFieldErrors(t *testing.T) {
 		{name: "SCTP port", ports: sctp, key: "spec.ports[s].protocol", val: "SCTP", reasons: "TCP and UDP"},
 		{name: "forward to non-https", ann: ann(string(KeyProtocolPort), "http:80", string(KeyForwardPort), "80:443"), ports: web,
 			key: string(KeyForwardPort), val: "80:443", reasons: "must be an https listener"},
+		{name: "acl-id with source ranges", ann: ann(string(KeyACLStatus), "on", string(KeyACLID), "acl-1", string(KeyACLType), "white"),
+			ranges: []string{"10.0.0.0/8"}, key: string(KeyACLID), val: "acl-1", reasons: "one access control list"},
+		{name: "acl-status off with source ranges", ann: ann(string(KeyACLStatus), "off"),
+			ranges: []string{"10.0.0.0/8"}, key: string(KeyACLStatus), val: "off", reasons: "cannot be combined with spec.loadBalancerSourceRanges"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			svc := newService(tt.ann, tt.ports)
 			svc.Spec.LoadBalancerIP = tt.lbIP
+			svc.Spec.LoadBalancerSourceRanges = tt.ranges
 			_, err := Parse(svc, tt.d)
 			if !hasError(err, tt.key, tt.val) {
 				t.Fatalf("no error for %s=%q in: %v", tt.key, tt.val, err)
