@@ -84,7 +84,7 @@ func newEPWorld(t *testing.T) *epWorld {
 }
 
 // grantProviderIdentity gives the provider's own identity
-// (--use-service-account-credentials: kube-system/alicloud-cloud-provider)
+// (--use-service-account-credentials: kube-system/cloud-controller-manager)
 // what examples/deploy/ccm.yaml grants it: the tests read the provider's
 // Events (SkipSyncBackends, UnresolvedENIBackends).
 func grantProviderIdentity(t *testing.T, cp *framework.ControlPlane) {
@@ -95,7 +95,7 @@ func grantProviderIdentity(t *testing.T, cp *framework.ControlPlane) {
 	}}
 	binding := &rbacv1.ClusterRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: role.Name},
 		RoleRef:  rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "ClusterRole", Name: role.Name},
-		Subjects: []rbacv1.Subject{{Kind: "ServiceAccount", Name: "alicloud-cloud-provider", Namespace: "kube-system"}}}
+		Subjects: []rbacv1.Subject{{Kind: "ServiceAccount", Name: "cloud-controller-manager", Namespace: "kube-system"}}}
 	if _, err := cp.Client.RbacV1().ClusterRoles().Create(context.Background(), role, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}

@@ -46,7 +46,7 @@ func New(stopCh <-chan struct{}) (*cobra.Command, error) {
 	fss := cliflag.NamedFlagSets{}
 	health := fss.FlagSet("alicloud health")
 	plainHealth := health.Bool("plain-http-healthz", true,
-		"Also answer plain-HTTP GET /healthz, /livez and /readyz on the secure port (--secure-port), "+
+		"Also answer plain-HTTP GET /healthz on the secure port (--secure-port), "+
 			"so a livenessProbe with scheme HTTP works; every other plain-HTTP request is refused. "+
 			"HTTPS on the same port is unchanged.")
 

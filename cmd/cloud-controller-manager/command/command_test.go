@@ -63,7 +63,7 @@ func TestVersionString(t *testing.T) {
 
 func TestIsHealthPath(t *testing.T) {
 	tests := map[string]bool{
-		"/healthz": true, "/healthz/leaderElection": true, "/livez": true, "/readyz": true,
+		"/healthz": true, "/healthz/leaderElection": true, "/livez": false, "/readyz": false,
 		"/metrics": false, "/healthzz": false, "/": false, "/debug/pprof": false,
 	}
 	for p, want := range tests {
@@ -103,7 +103,7 @@ func TestDualListener(t *testing.T) {
 		switch r.URL.Path {
 		case "/healthz":
 			_, _ = io.WriteString(w, "ok")
-		case "/readyz":
+		case "/healthz/broken":
 			http.Error(w, "not ready", http.StatusInternalServerError)
 		default:
 			_, _ = io.WriteString(w, "secure "+r.URL.Path)
@@ -123,7 +123,7 @@ func TestDualListener(t *testing.T) {
 		wantBody   string
 	}{
 		{"plain healthz is forwarded", base + "/healthz", 200, "ok"},
-		{"plain readyz keeps its status", base + "/readyz", 500, "not ready"},
+		{"plain health check keeps its status", base + "/healthz/broken", 500, "not ready"},
 		{"plain metrics refused", base + "/metrics", 403, "use HTTPS"},
 		{"https still served", "https://" + ln.Addr().String() + "/metrics", 200, "secure /metrics"},
 	}

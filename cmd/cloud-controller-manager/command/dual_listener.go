@@ -21,7 +21,7 @@ import (
 // scrape config), one TCP listener serves both: a connection whose first byte
 // is a TLS handshake record (0x16) goes to the framework's authenticated
 // HTTPS server; any other connection goes to a plain-HTTP server that answers
-// GET /healthz, /livez and /readyz (by asking the HTTPS server, so the answer
+// GET /healthz (by asking the HTTPS server, so the answer
 // is the real health) and refuses everything else.
 
 // tlsHandshakeRecord is the first byte of every TLS ClientHello record.
@@ -149,8 +149,9 @@ func (l *chanListener) shutdown() { l.once.Do(func() { close(l.done) }) }
 // Addr implements net.Listener.
 func (l *chanListener) Addr() net.Addr { return l.addr }
 
-// healthPaths are the only paths served over plain HTTP.
-var healthPaths = []string{"/healthz", "/livez", "/readyz"}
+// healthPaths are the only paths served over plain HTTP: the framework's
+// HTTPS server answers /healthz (and /healthz/<check>) only.
+var healthPaths = []string{"/healthz"}
 
 func isHealthPath(p string) bool {
 	for _, h := range healthPaths {
@@ -177,7 +178,7 @@ func servePlainHealth(ln net.Listener, addr net.Addr, stopCh <-chan struct{}) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet && r.Method != http.MethodHead || !isHealthPath(r.URL.Path) {
-			http.Error(w, "plain HTTP serves only GET /healthz, /livez and /readyz; use HTTPS", http.StatusForbidden)
+			http.Error(w, "plain HTTP serves only GET /healthz; use HTTPS", http.StatusForbidden)
 			return
 		}
 		req, err := http.NewRequestWithContext(r.Context(), r.Method, "https://"+target+r.URL.RequestURI(), nil)
