@@ -94,6 +94,7 @@ func specFromConfig(svc *v1.Service, cfg *annotations.Config) (*Spec, error) {
 		if ls.VGroupID != "" && lb.ReuseID == "" {
 			return nil, fmt.Errorf("annotation %s applies only together with %s (a reused CLB)", annotations.KeyVGroupPort, annotations.Prefix+"id")
 		}
+		backendPortForHealthCheck(&ls, &l, s.Backend.Type)
 		// ENI backends use the target port: no NodePort is needed.
 		if ls.NodePort == 0 && ls.ForwardPort == 0 && ls.VGroupID == "" && s.Backend.Type != BackendENI {
 			return nil, fmt.Errorf("service port %d has no nodePort yet", l.Port)
@@ -101,6 +102,28 @@ func specFromConfig(svc *v1.Service, cfg *annotations.Config) (*Spec, error) {
 		s.Listeners = append(s.Listeners, ls)
 	}
 	return s, nil
+}
+
+// backendPortForHealthCheck resolves health-check-connect-port -520 ("the
+// backend server's port", the incumbent's console convention) to that
+// port: the documented API takes 1-65535 only, and leaving the parameter
+// out would not switch a listener probing another port back. The backend
+// port is the NodePort for node backends and the target port for ENI
+// backends; a named target port cannot be resolved here, so the
+// parameter is left out (the API's default is the backend port).
+func backendPortForHealthCheck(ls *ListenerSpec, l *annotations.Listener, backendType string) {
+	if v, ok := ls.Attrs["HealthCheckConnectPort"]; !ok || v != strconv.Itoa(annotations.HealthCheckConnectPortBackend) {
+		return
+	}
+	port := ls.NodePort
+	if backendType == BackendENI {
+		port = l.TargetPort.IntValue()
+	}
+	if port > 0 {
+		ls.Attrs["HealthCheckConnectPort"] = strconv.Itoa(port)
+	} else {
+		delete(ls.Attrs, "HealthCheckConnectPort")
+	}
 }
 
 // listenersFromPorts is the fallback when the parser gives no listeners:

@@ -327,7 +327,8 @@ func TestEIPStatusAndHostname(t *testing.T) {
 		t.Errorf("EIP status = %+v", st)
 	}
 	svc.Annotations = anno("hostname", "web.example.com")
-	if st := e.ensure(svc); len(st.Ingress) != 1 || st.Ingress[0].Hostname != "web.example.com" || st.Ingress[0].IP != "" {
+	// No ipMode: the API server refuses it without an ip.
+	if st := e.ensure(svc); len(st.Ingress) != 1 || st.Ingress[0].Hostname != "web.example.com" || st.Ingress[0].IP != "" || st.Ingress[0].IPMode != nil {
 		t.Errorf("hostname status = %+v", st)
 	}
 }

@@ -46,7 +46,8 @@ func ipMode(svc *v1.Service, spec *Spec) *v1.LoadBalancerIPMode {
 func (r *Reconciler) status(ctx context.Context, svc *v1.Service, spec *Spec, st *lbState) *v1.LoadBalancerStatus {
 	mode := ipMode(svc, spec)
 	if spec.Hostname != "" {
-		return &v1.LoadBalancerStatus{Ingress: []v1.LoadBalancerIngress{{Hostname: spec.Hostname, IPMode: mode}}}
+		// The API server refuses ipMode without ip.
+		return &v1.LoadBalancerStatus{Ingress: []v1.LoadBalancerIngress{{Hostname: spec.Hostname}}}
 	}
 	if spec.EIPStatus {
 		ips, err := r.eips(ctx, st.lb.LoadBalancerId)

@@ -49,7 +49,7 @@ var healthAnnotations = []Annotation{
 	{Name: KeyHealthCheckMethod, Group: GroupHealth, Protocols: l7, Type: "`head` \\| `get`", Default: "SLB default (`head`)", Mutability: Mutable,
 		Doc: "Method of the HTTP health check."},
 	{Name: KeyHealthCheckConnectPort, Group: GroupHealth, Type: "`-520` or 1–65535", Default: "SLB default (the backend port)", Mutability: Mutable,
-		Doc: "Port probed by the health check; `-520` means the backend server's port."},
+		Doc: "Port probed by the health check; `-520` means the backend server's port (sent as the NodePort, or the target port with ENI backends, since the API takes 1–65535 only)."},
 	{Name: KeyHealthCheckInterval, Group: GroupHealth, Type: "integer 1–50 (s)", Default: "SLB default (2)", Mutability: Mutable,
 		Doc: "Seconds between two health checks."},
 	{Name: KeyHealthyThreshold, Group: GroupHealth, Type: "integer 2–10", Default: "SLB default (3)", Mutability: Mutable,
