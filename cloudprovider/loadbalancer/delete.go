@@ -124,12 +124,22 @@ func (r *Reconciler) cleanReused(ctx context.Context, svc *v1.Service, st *lbSta
 			if err := r.deleteGroup(ctx, g.id); err != nil {
 				return err
 			}
-			continue
 		}
-		if managedByAnyCCM(g.name) || g.count == 0 {
-			continue // another Service's group, or nothing to look at
+	}
+	return r.leaveUserGroups(ctx, svc, gs, nil)
+}
+
+// leaveUserGroups removes the members we added from the users' vServer
+// groups of a reused CLB (vgroup-port), except the groups in keep (those
+// the Service still names). Members are ours by their description; the
+// users' own members are never touched. It reads each user group with
+// members once, so it runs on reused CLBs only.
+func (r *Reconciler) leaveUserGroups(ctx context.Context, svc *v1.Service, gs *groupSet, keep map[string]bool) error {
+	for i := range gs.groups {
+		g := &gs.groups[i]
+		if keep[g.id] || managedByAnyCCM(g.name) || g.count == 0 {
+			continue // still named, a CCM's group, or nothing to look at
 		}
-		// A user's group (vgroup-port): remove only members we added.
 		members, err := r.members(ctx, g.id)
 		if err != nil {
 			return err
@@ -140,7 +150,7 @@ func (r *Reconciler) cleanReused(ctx context.Context, svc *v1.Service, st *lbSta
 				ours = append(ours, m)
 			}
 		}
-		if err := r.applyPlan(ctx, svc, gs, &g, backendPlan{remove: ours}); err != nil {
+		if err := r.applyPlan(ctx, svc, gs, g, backendPlan{remove: ours}); err != nil {
 			return err
 		}
 	}

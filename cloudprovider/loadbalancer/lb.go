@@ -18,7 +18,9 @@ import (
 // Reads per full reconcile in the steady state: DescribeLoadBalancers,
 // DescribeVServerGroups, one DescribeVServerGroupAttribute per group and
 // DescribeLoadBalancerListeners (plus the ACL and EIP reads when those
-// features are used): 3 + ports. Writes: only differences.
+// features are used, and on a reused CLB one read per user vServer group
+// with members the Service does not name, to take back members a removed
+// vgroup-port left there): 3 + ports. Writes: only differences.
 func (r *Reconciler) ensure(ctx context.Context, svc *v1.Service, spec *Spec, nodes []*v1.Node, full bool) (*v1.LoadBalancerStatus, error) {
 	st, err := r.find(ctx, svc, specLookup(svc, spec))
 	if err != nil {
@@ -99,6 +101,17 @@ func (r *Reconciler) ensure(ctx context.Context, svc *v1.Service, spec *Spec, no
 		return nil, err
 	}
 	r.cleanupGroups(ctx, svc, gs, groups)
+	if st.own == ownReused {
+		// vgroup-port removed or pointed elsewhere: our members must leave
+		// the user's groups no longer named.
+		keep := map[string]bool{}
+		for _, id := range groups {
+			keep[id] = true
+		}
+		if err := r.leaveUserGroups(ctx, svc, gs, keep); err != nil {
+			return nil, err
+		}
+	}
 	return r.status(ctx, svc, spec, st), nil
 }
 

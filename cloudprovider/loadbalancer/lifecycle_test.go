@@ -422,3 +422,45 @@ func newEnvNodes(n int) []*v1.Node {
 	}
 	return out
 }
+
+// TestVGroupPortRemovedLeavesUserGroup: when vgroup-port goes (or names
+// another group), our members leave the user's group; the user's member
+// stays.
+func TestVGroupPortRemovedLeavesUserGroup(t *testing.T) {
+	e := newEnv(t, envOpts{})
+	id, err := e.emu.SeedLoadBalancer(emulator.SeedLB{Name: "users-clb",
+		VServerGroups: []emulator.SeedVServerGroup{{VServerGroupID: "rsp-user", Name: "user-group", Backends: []emulator.SeedBackend{{ServerID: "i-node0000", Port: 9999}}},
+			{VServerGroupID: "rsp-other", Name: "other-group"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name       string
+		vgroupPort string
+		want       map[string]int // members per group name
+	}{
+		{"attached", "rsp-user:80", map[string]int{"user-group": 4, "other-group": 0}},
+		{"moved to another group", "rsp-other:80", map[string]int{"user-group": 1, "other-group": 3}},
+		{"annotation removed", "", map[string]int{"user-group": 1, "other-group": 0, "k8s/30080/web/default/c-test": 3}},
+	}
+	svc := service("web", anno("id", id))
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			delete(svc.Annotations, annoPrefix+"vgroup-port")
+			if tc.vgroupPort != "" {
+				svc.Annotations[annoPrefix+"vgroup-port"] = tc.vgroupPort
+			}
+			e.ensure(svc)
+			got := map[string]int{}
+			for name, m := range e.groupMembers(id) {
+				got[name] = len(m)
+			}
+			for name, n := range tc.want {
+				if got[name] != n {
+					t.Errorf("group %s has %d members, want %d (all: %v)", name, got[name], n, got)
+				}
+			}
+		})
+	}
+}

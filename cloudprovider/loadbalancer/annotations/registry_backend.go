@@ -29,7 +29,7 @@ var backendAnnotations = []Annotation{
 	{Name: KeyRemoveUnscheduledBackend, Group: GroupBackend, Type: onOff, Default: "`off` (cordoned nodes stay)", Mutability: Mutable,
 		Doc: "Remove cordoned (`spec.unschedulable`) nodes from the backends.", Differs: onOffStrict},
 	{Name: KeyVGroupPort, Group: GroupBackend, Type: "`vgroupId:port[,vgroupId:port...]`", Default: "the CCM creates its own vServer groups", Mutability: Mutable,
-		Doc:     "With `id`: attach the backends of Service `port` to a vServer group created by the user in the reused CLB, e.g. to share one CLB between Services. Groups created by a CCM are refused.",
+		Doc:     "With `id`: attach the backends of Service `port` to a vServer group created by the user in the reused CLB, e.g. to share one CLB between Services. Groups created by a CCM are refused. Removing it (or naming another group) takes this Service's backends out of the group again; the user's own members stay.",
 		Differs: "Without `id` it is an error (the incumbent ignored it); every port must be a `port` of the Service."},
 	{Name: KeyWeight, Group: GroupBackend, Type: "integer 0–100", Default: "per-backend weights", Mutability: Mutable,
 		Doc:     "With `vgroup-port`: the total weight of this Service's backends in the shared vServer group, spread evenly (Local policy: by pod count), at least 1 each; `0` sets every backend to 0.",
