@@ -117,6 +117,9 @@ func (r *Reconciler) createRequest(svc *v1.Service, spec *Spec) (*slb.CreateLoad
 			tags[k] = v
 		}
 	}
+	if list := additionalKeysValue(s.Tags); list != "" {
+		tags[TagAdditionalKeys] = list
+	}
 	keys := make([]string, 0, len(tags))
 	for k := range tags {
 		keys = append(keys, k)

@@ -81,7 +81,7 @@ func (r *Reconciler) preserve(ctx context.Context, svc *v1.Service, st *lbState)
 		}
 	}
 	var keys []string
-	for _, k := range []string{TagClusterID, TagServiceUID, TagService, TagIncumbentOwner} {
+	for _, k := range []string{TagClusterID, TagServiceUID, TagService, TagAdditionalKeys, TagIncumbentOwner} {
 		if _, ok := st.tags[k]; ok {
 			keys = append(keys, k)
 		}

@@ -3,6 +3,7 @@ package loadbalancer
 import (
 	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/slb"
@@ -330,5 +331,50 @@ func TestOwnerKeys(t *testing.T) {
 	}
 	if ownedBy(keyFor(svc, "c", 80).String(), long, "c") || ownedBy("my listener", svc, "c") {
 		t.Error("foreign descriptions recognised as ours")
+	}
+}
+
+func TestPlanAdditionalTags(t *testing.T) {
+	tests := []struct {
+		name       string
+		have, want map[string]string
+		add        map[string]string
+		remove     []string
+	}{
+		{name: "first tags are tracked", have: map[string]string{}, want: map[string]string{"team": "web", "env": "prod"},
+			add: map[string]string{"team": "web", "env": "prod", TagAdditionalKeys: "env,team"}},
+		{name: "in sync", have: map[string]string{"team": "web", TagAdditionalKeys: "team"}, want: map[string]string{"team": "web"},
+			add: map[string]string{}},
+		{name: "removed key we added is untagged, the console's stays",
+			have: map[string]string{"team": "web", "env": "prod", "owner": "me", TagAdditionalKeys: "env,team"}, want: map[string]string{"team": "web"},
+			add: map[string]string{TagAdditionalKeys: "team"}, remove: []string{"env"}},
+		{name: "annotation removed: all of ours go with the list",
+			have: map[string]string{"team": "web", "owner": "me", TagAdditionalKeys: "team"}, want: nil,
+			add: map[string]string{}, remove: []string{TagAdditionalKeys, "team"}},
+		{name: "untracked key is never removed (adopted CLB)", have: map[string]string{"team": "web"}, want: nil,
+			add: map[string]string{}},
+		{name: "a tracked key the user already removed", have: map[string]string{TagAdditionalKeys: "env"}, want: map[string]string{},
+			add: map[string]string{}, remove: []string{TagAdditionalKeys}},
+		{name: "value change", have: map[string]string{"team": "web", TagAdditionalKeys: "team"}, want: map[string]string{"team": "api"},
+			add: map[string]string{"team": "api"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			add, remove := planAdditionalTags(tc.have, tc.want)
+			if !reflect.DeepEqual(add, tc.add) || !reflect.DeepEqual(remove, tc.remove) {
+				t.Errorf("add %v remove %v, want add %v remove %v", add, remove, tc.add, tc.remove)
+			}
+		})
+	}
+}
+
+func TestAdditionalKeysValueFitsATagValue(t *testing.T) {
+	want := map[string]string{}
+	for i := 0; i < 20; i++ {
+		want[fmt.Sprintf("cost-allocation-key-%02d", i)] = "x"
+	}
+	v := additionalKeysValue(want)
+	if len(v) > maxTagValueLen || !strings.HasPrefix(v, "cost-allocation-key-00,") {
+		t.Errorf("value %q (%d characters)", v, len(v))
 	}
 }

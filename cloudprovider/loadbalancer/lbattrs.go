@@ -121,10 +121,66 @@ func (r *Reconciler) planLBAttrs(svc *v1.Service, spec *LBSpec, st *lbState) ([]
 			return r.setModificationProtection(ctx, id, m, orDefault(spec.ModificationProtectionReason, modProtectionReason))
 		}})
 	}
-	if extra := diffTags(st.tags, spec.Tags); len(extra) > 0 {
-		w = append(w, lbWrite{"add resource tags", func(ctx context.Context) error { return r.tag(ctx, id, extra) }})
+	add, remove := planAdditionalTags(st.tags, spec.Tags)
+	if len(add) > 0 {
+		w = append(w, lbWrite{"add resource tags", func(ctx context.Context) error { return r.tag(ctx, id, add) }})
+	}
+	if len(remove) > 0 {
+		w = append(w, lbWrite{"remove resource tags", func(ctx context.Context) error { return r.untag(ctx, id, remove) }})
 	}
 	return w, nil
+}
+
+// maxTagValueLen is a tag value's limit (TagResources page: 128).
+const maxTagValueLen = 128
+
+// additionalKeysValue renders the TagAdditionalKeys value for the keys of
+// want: sorted, comma-separated, at most maxTagValueLen characters. Keys
+// that do not fit are not tracked, so they are never untagged: a tag is
+// only removed when we can prove we added it.
+func additionalKeysValue(want map[string]string) string {
+	keys := make([]string, 0, len(want))
+	for k := range want {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	out := ""
+	for _, k := range keys {
+		next := k
+		if out != "" {
+			next = out + "," + k
+		}
+		if len(next) > maxTagValueLen {
+			continue
+		}
+		out = next
+	}
+	return out
+}
+
+// planAdditionalTags returns the tags to set (changed or new annotation
+// tags plus the TagAdditionalKeys list) and the keys to remove: keys we
+// added earlier (listed in TagAdditionalKeys) that the annotation no
+// longer has. Removing the annotation removes all of our keys.
+func planAdditionalTags(have, want map[string]string) (map[string]string, []string) {
+	add := diffTags(have, want)
+	var remove []string
+	for _, k := range strings.Split(have[TagAdditionalKeys], ",") {
+		if _, still := want[k]; k != "" && !still {
+			if _, present := have[k]; present {
+				remove = append(remove, k)
+			}
+		}
+	}
+	switch list := additionalKeysValue(want); {
+	case list == have[TagAdditionalKeys]:
+	case list == "":
+		remove = append(remove, TagAdditionalKeys)
+	default:
+		add[TagAdditionalKeys] = list
+	}
+	sort.Strings(remove)
+	return add, remove
 }
 
 func (r *Reconciler) setDeleteProtection(ctx context.Context, id, onOff string) error {
@@ -173,8 +229,6 @@ func (r *Reconciler) untag(ctx context.Context, id string, keys []string) error 
 func missingTags(have, want map[string]string) bool { return len(diffTags(have, want)) > 0 }
 
 // diffTags returns the entries of want that have lacks or holds otherwise.
-// Removing a key from additional-resource-tags does not untag it: the
-// engine cannot tell a tag it added from one the user added in the console.
 func diffTags(have, want map[string]string) map[string]string {
 	out := map[string]string{}
 	for k, v := range want {

@@ -22,6 +22,11 @@ const (
 	TagServiceUID = "alicloud-ccm/service-uid"
 	// TagService is "<namespace>/<name>" of the owning Service.
 	TagService = "alicloud-ccm/service"
+	// TagAdditionalKeys lists, comma-separated and sorted, the tag keys
+	// this CCM put on the CLB for additional-resource-tags. A key removed
+	// from the annotation is untagged only when it is listed here, so tags
+	// added in the console survive.
+	TagAdditionalKeys = "alicloud-ccm/additional-tags"
 )
 
 // Tags of the incumbent CCM (incumbent-ccm.md §1.5). A CLB carrying
