@@ -46,6 +46,12 @@ type SLBAPI interface {
 	StartLoadBalancerListener(ctx context.Context, req *slb.StartLoadBalancerListenerRequest) (*slb.StartLoadBalancerListenerResponse, error)
 	DeleteLoadBalancerListener(ctx context.Context, req *slb.DeleteLoadBalancerListenerRequest) (*slb.DeleteLoadBalancerListenerResponse, error)
 
+	DescribeServerCertificates(ctx context.Context, req *slb.DescribeServerCertificatesRequest) (*slb.DescribeServerCertificatesResponse, error)
+	DescribeDomainExtensions(ctx context.Context, req *slb.DescribeDomainExtensionsRequest) (*slb.DescribeDomainExtensionsResponse, error)
+	CreateDomainExtension(ctx context.Context, req *slb.CreateDomainExtensionRequest) (*slb.CreateDomainExtensionResponse, error)
+	SetDomainExtensionAttribute(ctx context.Context, req *slb.SetDomainExtensionAttributeRequest) (*slb.SetDomainExtensionAttributeResponse, error)
+	DeleteDomainExtension(ctx context.Context, req *slb.DeleteDomainExtensionRequest) (*slb.DeleteDomainExtensionResponse, error)
+
 	DescribeVServerGroups(ctx context.Context, req *slb.DescribeVServerGroupsRequest) (*slb.DescribeVServerGroupsResponse, error)
 	DescribeVServerGroupAttribute(ctx context.Context, req *slb.DescribeVServerGroupAttributeRequest) (*slb.DescribeVServerGroupAttributeResponse, error)
 	CreateVServerGroup(ctx context.Context, req *slb.CreateVServerGroupRequest) (*slb.CreateVServerGroupResponse, error)

@@ -88,6 +88,12 @@ func specFromConfig(svc *v1.Service, cfg *annotations.Config) (*Spec, error) {
 	for _, l := range listeners {
 		ls := ListenerSpec{Port: int(l.Port), Protocol: string(l.Protocol), NodePort: int(l.NodePort), PortName: l.PortName,
 			ForwardPort: int(l.ForwardPort), VGroupID: l.VGroupID, Attrs: listenerAttrs(&l)}
+		for _, d := range l.DomainExtensions {
+			if ls.Domains == nil {
+				ls.Domains = map[string]string{}
+			}
+			ls.Domains[strings.ToLower(d.Domain)] = d.CertID
+		}
 		if ls.VGroupID == "" && b.VGroupPorts != nil {
 			ls.VGroupID = b.VGroupPorts[l.Port]
 		}

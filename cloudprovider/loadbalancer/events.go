@@ -40,6 +40,10 @@ const (
 	// ReasonSyncFailed: a reconcile step failed; the message has the API
 	// error code and request ID.
 	ReasonSyncFailed = "SyncLoadBalancerFailed"
+	// ReasonInvalidCertificate: cert-id or domain-extensions names a
+	// certificate that does not exist or has expired; the listener or
+	// domain was not changed.
+	ReasonInvalidCertificate = "InvalidServerCertificate"
 	// ReasonForeignObject: an object the engine would otherwise manage is
 	// not ours and was left alone.
 	ReasonForeignObject = "ForeignObjectSkipped"

@@ -97,8 +97,16 @@ func (r *Reconciler) ensure(ctx context.Context, svc *v1.Service, spec *Spec, no
 		}
 		return nil, err
 	}
+	if err := r.checkListenerCerts(ctx, svc, acts); err != nil {
+		return nil, err
+	}
 	if err := r.applyListeners(ctx, svc, lbID, acts); err != nil {
 		return nil, err
+	}
+	if manage {
+		if err := r.syncDomains(ctx, svc, spec, lbID, listeners); err != nil {
+			return nil, err
+		}
 	}
 	r.cleanupGroups(ctx, svc, gs, groups)
 	if st.own == ownReused {

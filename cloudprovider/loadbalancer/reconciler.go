@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"time"
 
 	v1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -69,6 +70,9 @@ type Reconciler struct {
 	// the server keeps answering a used token with its first result.
 	saltMu sync.Mutex
 	salts  map[types.UID]int
+
+	// now is the clock certificate expiry is checked against.
+	now func() time.Time
 }
 
 var _ cloudprovider.LoadBalancer = (*Reconciler)(nil)
@@ -84,7 +88,7 @@ func New(slbAPI SLBAPI, vpcAPI VPCAPI, events record.EventRecorder, opts Options
 	if opts.ClusterID == "" {
 		opts.ClusterID = "clusterid" // the incumbent's default (incumbent-ccm.md §1.5)
 	}
-	r := &Reconciler{slb: slbAPI, vpc: vpcAPI, events: events, opts: opts, salts: map[types.UID]int{}}
+	r := &Reconciler{slb: slbAPI, vpc: vpcAPI, events: events, opts: opts, salts: map[types.UID]int{}, now: time.Now}
 	if r.opts.Parse == nil {
 		r.opts.Parse = r.parseAnnotations
 	}

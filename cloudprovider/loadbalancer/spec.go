@@ -88,6 +88,9 @@ type ListenerSpec struct {
 	// VGroupID is a user's vServer group to attach backends to (vgroup-port
 	// on a reused CLB); empty means a group of our own.
 	VGroupID string
+	// Domains are the HTTPS listener's extra domains (domain-extensions):
+	// lower-cased domain -> server certificate ID.
+	Domains map[string]string
 }
 
 // key identifies a listener on a CLB: TCP and UDP may share a port.
