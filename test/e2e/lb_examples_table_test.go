@@ -42,8 +42,8 @@ var lbExamples = map[string]lbExample{
 	"backends-nodes.yaml": {
 		// Only node 1 carries pool=lb.
 		rewrite: func(t *testing.T, w *lbWorld) map[string]string { w.labelNode(t, 1, "pool", "lb"); return nil },
-		check: membersAre(func(w *lbWorld, svc *corev1.Service) string { return w.nodeMembers(nodePort(svc), 50, 1) }, nodePort),
-		edit:  setAnnotations("ignore-weight-update", "off", "default-weight", "60"),
+		check:   membersAre(func(w *lbWorld, svc *corev1.Service) string { return w.nodeMembers(nodePort(svc), 50, 1) }, nodePort),
+		edit:    setAnnotations("ignore-weight-update", "off", "default-weight", "60"),
 		checkEdit: membersAre(func(w *lbWorld, svc *corev1.Service) string { return w.nodeMembers(nodePort(svc), 60, 1) },
 			nodePort),
 	},
@@ -128,14 +128,28 @@ var lbExamples = map[string]lbExample{
 		check:     listenerIs("tcp"),
 		edit:      setAnnotations("hostname", "web.example.com"),
 		checkEdit: listenerIs("tcp"),
-		status:    func(in []corev1.LoadBalancerIngress) bool { return len(in) == 1 && in[0].Hostname == "web.example.com" && in[0].IP == "" },
+		status: func(in []corev1.LoadBalancerIngress) bool {
+			return len(in) == 1 && in[0].Hostname == "web.example.com" && in[0].IP == ""
+		},
 	},
 	"https.yaml": {
 		check: func(w *lbWorld, s *clbState, i int, svc *corev1.Service) error {
 			if err := s.wantListener(i, 80, "http", map[string]string{"ListenerForward": "on", "ForwardPort": "443"}); err != nil {
 				return err
 			}
-			return s.wantListener(i, 443, "https", map[string]string{"ServerCertificateId": demoCert, "TLSCipherPolicy": "tls_cipher_policy_1_2", "EnableHttp2": "on"})
+			if err := s.wantListener(i, 443, "https", map[string]string{"ServerCertificateId": demoCert, "TLSCipherPolicy": "tls_cipher_policy_1_2", "EnableHttp2": "on"}); err != nil {
+				return err
+			}
+			var doms []string
+			for _, d := range s.Domains {
+				if d.LBID == s.LBs[i].LB.LoadBalancerId {
+					doms = append(doms, fmt.Sprintf("%d:%s=%s", d.Port, d.Domain, d.CertID))
+				}
+			}
+			if got, want := strings.Join(doms, " "), "443:api.example.com="+demoCert2; got != want {
+				return fmt.Errorf("domain extensions %q, want %q", got, want)
+			}
+			return nil
 		},
 		edit: setAnnotations("tls-cipher-policy", "tls_cipher_policy_1_1"),
 		checkEdit: func(w *lbWorld, s *clbState, i int, svc *corev1.Service) error {
@@ -148,8 +162,10 @@ var lbExamples = map[string]lbExample{
 			return wantField("billing", fmt.Sprintf("%s %s %s %s %d", lb.AddressType, lb.InstanceChargeType, lb.LoadBalancerSpec, lb.InternetChargeType, lb.Bandwidth),
 				"internet PayBySpec slb.s2.small paybybandwidth 20")
 		}),
-		edit:      setAnnotations("bandwidth", "30"),
-		checkEdit: lbIs(func(s *clbState, i int) string { return wantField("bandwidth", fmt.Sprint(s.LBs[i].LB.Bandwidth), "30") }),
+		edit: setAnnotations("bandwidth", "30"),
+		checkEdit: lbIs(func(s *clbState, i int) string {
+			return wantField("bandwidth", fmt.Sprint(s.LBs[i].LB.Bandwidth), "30")
+		}),
 	},
 	"intranet-basic.yaml": {
 		check:     lbIs(func(s *clbState, i int) string { return wantField("address type", s.LBs[i].LB.AddressType, "intranet") }),
@@ -181,9 +197,21 @@ var lbExamples = map[string]lbExample{
 			return wantField("name, group and tags", fmt.Sprintf("%s %s team=%s env=%s cost-center=%q", s.LBs[i].LB.LoadBalancerName, s.LBs[i].LB.ResourceGroupId,
 				tags["team"], tags["env"], tags["cost-center"]), `nginx-prod rg-demo team=web env=prod cost-center=""`)
 		}),
-		edit: setAnnotations("additional-resource-tags", "team=api,env=prod,cost-center="),
+		// A tag added in the console stays when the annotation drops env.
+		setup: func(t *testing.T, w *lbWorld, svc *corev1.Service) {
+			st := w.state(t)
+			req := slb.CreateTagResourcesRequest()
+			req.ResourceType, req.ResourceId = "instance", &[]string{st.LBs[st.lbIndex("", svc)].LB.LoadBalancerId}
+			req.Tag = &[]slb.TagResourcesTag{{Key: "owner", Value: "console-user"}}
+			if _, err := w.api.TagResources(framework.Ctx(t), req); err != nil {
+				t.Fatal(err)
+			}
+		},
+		edit: setAnnotations("additional-resource-tags", "team=api,cost-center="),
 		checkEdit: lbIs(func(s *clbState, i int) string {
-			return wantField("tag team", s.lbTags(i)["team"], "api")
+			tags := s.lbTags(i)
+			_, env := tags["env"]
+			return wantField("tags", fmt.Sprintf("team=%s env=%v owner=%s", tags["team"], env, tags["owner"]), "team=api env=false owner=console-user")
 		}),
 	},
 	"reuse-existing.yaml": {

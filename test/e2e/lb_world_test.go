@@ -101,7 +101,7 @@ func (w *lbWorld) writes() []string {
 // CLB and listener views are the SDK's own response types.
 type clbState struct {
 	LBs []struct {
-		LB        slb.LoadBalancer                           `json:"loadBalancer"`
+		LB        slb.LoadBalancer                              `json:"loadBalancer"`
 		Listeners []slb.ListenerInDescribeLoadBalancerListeners `json:"listeners"`
 		Groups    []struct {
 			ID       string   `json:"vServerGroupId"`
