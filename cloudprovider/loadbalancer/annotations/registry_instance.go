@@ -75,7 +75,7 @@ var instanceAnnotations = []Annotation{
 	{Name: KeyIPVersion, Group: GroupInstance, Type: "`ipv4` \\| `ipv6`", Default: "`ipv4`", Mutability: Immutable,
 		Doc: "Address family of the CLB. CLB has no dual stack."},
 	{Name: KeyID, Group: GroupInstance, Type: "CLB ID (`lb-...`)", Default: "a CLB is created", Mutability: Immutable,
-		Doc: "Reuse an existing CLB created in the SLB console. The CCM never deletes it and tags it `kubernetes.reused.by.user=true`; CLBs created by a CCM or carrying `ack.aliyun.com` are refused. Its listeners are left alone unless `force-override-listeners` is `true`; vServer groups are managed. Set it when the Service is created: pointing a Service that already has a CLB at another one is an error."},
+		Doc: "Reuse an existing CLB created in the SLB console. The CCM never deletes it and, unlike the incumbent, adds no `kubernetes.reused.by.user` tag to it (it is not ours to change); CLBs created by a CCM or carrying `ack.aliyun.com` are refused. Its listeners are left alone unless `force-override-listeners` is `true`; vServer groups are managed. Set it when the Service is created: pointing a Service that already has a CLB at another one is an error."},
 	{Name: KeyForceOverrideListeners, Group: GroupInstance, Type: "`true` \\| `false`", Default: "`false`", Mutability: Mutable,
 		Doc:     "With `id`: let the CCM create, update and delete the listeners of the reused CLB.",
 		Differs: "Values other than `true`/`false` are errors (the incumbent treated them as false); without `id` it is a warning."},
