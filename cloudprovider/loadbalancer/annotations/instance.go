@@ -26,6 +26,10 @@ var specs = []string{"slb.s1.small", "slb.s2.small", "slb.s2.medium", "slb.s3.sm
 // would break finding or protecting the load balancer.
 var reservedTagKeys = []string{"kubernetes.do.not.delete", "ack.aliyun.com", "kubernetes.reused.by.user"}
 
+// reservedTagPrefix starts every tag key this CCM writes (ownership,
+// tracked additional keys, SNI domains; loadbalancer/ownership.go).
+const reservedTagPrefix = "alicloud-ccm/"
+
 func (p *parser) parseInstance() {
 	lb := &p.cfg.LB
 
@@ -232,7 +236,7 @@ func (p *parser) parseTags(lb *LoadBalancer) {
 		case strings.Contains(lk, "http://") || strings.Contains(lk, "https://") ||
 			strings.Contains(strings.ToLower(v), "http://") || strings.Contains(strings.ToLower(v), "https://"):
 			reason = "tag " + k + " contains http:// or https://, which the API rejects"
-		case slices.Contains(reservedTagKeys, k):
+		case slices.Contains(reservedTagKeys, k) || strings.HasPrefix(lk, reservedTagPrefix):
 			reason = "tag key " + k + " is reserved for the CCM's ownership tags"
 		case slices.ContainsFunc(tags, func(t Tag) bool { return t.Key == k }):
 			reason = "tag key " + k + " is given twice"

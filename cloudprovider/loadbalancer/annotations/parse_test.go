@@ -316,3 +316,19 @@ func TestAggregatedErrors(t *testing.T) {
 		t.Errorf("message %q does not contain %q", err.Error(), msg)
 	}
 }
+
+// The engine's own ownership tags (alicloud-ccm/*) are as reserved as the
+// incumbent's: a user value for alicloud-ccm/service-uid would be written
+// over the CLB's ownership tag, the CLB would stop being found as the
+// Service's and a second CLB would be created; dropping such a key later
+// would untag the CLB's ownership.
+func TestAdditionalTagsRejectOurOwnershipTags(t *testing.T) {
+	for _, k := range []string{"alicloud-ccm/service-uid", "alicloud-ccm/cluster-id", "alicloud-ccm/service",
+		"alicloud-ccm/additional-tags", "Alicloud-CCM/sni-0123456789abcdef"} {
+		svc := newService(ann(string(KeyAdditionalResourceTags), "env=prod,"+k+"=x"), nil)
+		_, err := Parse(svc, Defaults{})
+		if err == nil || !strings.Contains(err.Error(), k) || !strings.Contains(err.Error(), string(KeyAdditionalResourceTags)) {
+			t.Errorf("tag %s: want an error naming the annotation and the key, got %v", k, err)
+		}
+	}
+}
