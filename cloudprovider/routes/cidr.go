@@ -90,6 +90,7 @@ type entry struct {
 	Instance string // next hop ID when HopType is Instance
 	Status   string
 	Name     string
+	Desc     string
 }
 
 // fromAPI reads a DescribeRouteEntryList item. The next hop comes from
@@ -102,7 +103,7 @@ func fromAPI(table string, r vpc.RouteEntry) (entry, bool) {
 		return entry{}, false
 	}
 	e := entry{ID: r.RouteEntryId, Table: table, Dst: dst, Custom: r.Type == entryTypeCustom,
-		Status: r.Status, Name: r.RouteEntryName}
+		Status: r.Status, Name: r.RouteEntryName, Desc: r.Description}
 	if r.RouteTableId != "" {
 		e.Table = r.RouteTableId
 	}

@@ -182,6 +182,18 @@ func (e *env) seedEntry(t testing.TB, table, dst, hopType, hop string) {
 	}
 }
 
+// seedOwnedEntry adds a pre-existing Instance entry as the CCM of cluster
+// would have written it (its description names the cluster).
+func (e *env) seedOwnedEntry(t testing.TB, table, dst, hop, cluster string) {
+	t.Helper()
+	err := e.emu.Seed(emulator.SeedState{RouteEntries: []emulator.SeedRouteEntry{{RouteTableID: table,
+		DestinationCidrBlock: dst, NextHopType: "Instance", NextHopID: hop,
+		Description: "Pod CIDR route of node gone, " + ownerMarker(cluster)}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
 // writeCalls counts route write calls per action in the audit, and the
 // calls refused as busy/conflicting.
 func (e *env) writeCalls() (creates, deletes, conflicts int) {

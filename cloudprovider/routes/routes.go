@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -155,7 +156,11 @@ func (r *Routes) ready() error {
 // ListRoutes reports the routes the CCM owns (see the package doc), with
 // the node each points at. A route whose instance is no node's gets an
 // empty TargetNode, so the framework deletes it: that is how routes of
-// nodes deleted while the CCM was down are collected.
+// nodes deleted while the CCM was down are collected. Such an orphan is
+// reported only if its description carries this cluster's owner marker
+// (see writer.entryDescription): another cluster sharing the route table,
+// whose pod CIDRs lie inside --cluster-cidr, points its routes at instances
+// that are no node of ours, and those must not be deleted.
 func (r *Routes) ListRoutes(ctx context.Context, clusterName string) ([]*cloudprovider.Route, error) {
 	if err := r.ready(); err != nil {
 		return nil, err
@@ -180,6 +185,8 @@ func (r *Routes) ListRoutes(ctx context.Context, clusterName string) ([]*cloudpr
 		instance string
 	}
 	coverage := map[key]int{}
+	marked := map[key]bool{}
+	marker := ownerMarker(r.cfg.ClusterID)
 	var order []key
 	for _, t := range tables {
 		entries, err := listCustom(ctx, r.cfg.VPC, t)
@@ -195,11 +202,19 @@ func (r *Routes) ListRoutes(ctx context.Context, clusterName string) ([]*cloudpr
 				order = append(order, k)
 			}
 			coverage[k]++
+			if strings.Contains(e.Desc, marker) {
+				marked[k] = true
+			}
 		}
 	}
 	var out []*cloudprovider.Route
 	for _, k := range order {
 		node := nodeFor(byInstance[k.instance], k.dst)
+		if node == nil && !marked[k] {
+			klog.V(4).InfoS("Leaving a route to an instance of no node: this cluster did not write it",
+				"destination", k.dst.String(), "instance", k.instance)
+			continue
+		}
 		if node != nil && hasPodCIDR(node, k.dst) {
 			// A live node's route missing from some tables, or whose
 			// source/destination check is still to do, is left out: the

@@ -165,7 +165,7 @@ func TestListRoutesOwnership(t *testing.T) {
 	}
 	e.seedEntry(t, e.system, podCIDR(0), "Instance", instanceID(0))
 	e.seedEntry(t, e.system, podCIDR(1), "Instance", instanceID(1))
-	e.seedEntry(t, e.system, podCIDR(2), "Instance", instanceID(2))
+	e.seedOwnedEntry(t, e.system, podCIDR(2), instanceID(2), "test-cluster")
 	e.seedEntry(t, e.system, "172.16.99.0/24", "Instance", instanceID(0)) // node 0, stale CIDR
 	for dst, hop := range foreign {
 		typ := "Instance"
@@ -437,3 +437,42 @@ func TestConfigErrors(t *testing.T) {
 
 // fakeVPCNil satisfies VPCAPI for constructor tests; it is never called.
 type fakeVPCNil struct{ VPCAPI }
+
+// TestListRoutesLeavesOtherClustersOrphans: two clusters share the route
+// table and this one's --cluster-cidr covers the other's pod CIDRs (or
+// someone added an entry by hand). An entry whose instance is no node of
+// ours is collected only if this cluster's CCM wrote it; anything else
+// would delete the other cluster's routes.
+func TestListRoutesLeavesOtherClustersOrphans(t *testing.T) {
+	e := newEnv(t, envOptions{instances: 4})
+	e.addNode(0, podCIDR(0))
+	e.seedEntry(t, e.system, podCIDR(0), "Instance", instanceID(0))
+	e.seedOwnedEntry(t, e.system, podCIDR(1), instanceID(1), "test-cluster")      // ours, node gone
+	e.seedOwnedEntry(t, e.system, podCIDR(2), instanceID(2), "other-cluster")     // another cluster's CCM
+	e.seedOwnedEntry(t, e.system, podCIDR(4), instanceID(2), "test-cluster-long") // another cluster, prefix of ours
+	e.seedEntry(t, e.system, podCIDR(3), "Instance", instanceID(3))               // added by hand
+	r := e.newRoutes(t)
+	got, err := r.ListRoutes(testCtx(t), "kubernetes")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]types.NodeName{podCIDR(0): "node-0", podCIDR(1): ""}
+	if len(got) != len(want) {
+		t.Errorf("ListRoutes = %s, want %v", describe(got), want)
+	}
+	for _, rt := range got {
+		if node, ok := want[rt.DestinationCIDR]; !ok || node != rt.TargetNode {
+			t.Errorf("route %+v reported, want target %q (expected %v)", rt, node, ok)
+		}
+	}
+}
+
+// TestEntryDescriptionKeepsOwnerMarker: a long node name must not push the
+// cluster marker out of the 256-character description.
+func TestEntryDescriptionKeepsOwnerMarker(t *testing.T) {
+	w := &writer{clusterID: "test-cluster"}
+	d := w.entryDescription(&op{node: strings.Repeat("n", 253)})
+	if len(d) > 256 || !strings.Contains(d, ownerMarker("test-cluster")) {
+		t.Errorf("description %q (%d chars) lacks the owner marker or is too long", d, len(d))
+	}
+}

@@ -411,9 +411,20 @@ func (w *writer) entryName(o *op) string {
 }
 
 // entryDescription marks who manages the entry (Description: 1-256
-// characters, starting with a letter).
+// characters, starting with a letter). The owner marker comes whole, the
+// node name is shortened to fit: ListRoutes collects an orphaned entry only
+// when it carries this cluster's marker.
 func (w *writer) entryDescription(o *op) string {
-	return truncate(fmt.Sprintf("Pod CIDR route of node %s, managed by alicloud-ccm (cluster %s)", o.node, w.clusterID), 256)
+	marker := ownerMarker(w.clusterID)
+	prefix := "Pod CIDR route of node "
+	node := truncate(o.node, max(0, 256-len(prefix)-len(", ")-len(marker)))
+	return truncate(prefix+node+", "+marker, 256)
+}
+
+// ownerMarker is the part of an entry's description that names the cluster
+// whose CCM wrote it.
+func ownerMarker(clusterID string) string {
+	return "managed by alicloud-ccm (cluster " + clusterID + ")"
 }
 
 func truncate(s string, n int) string {

@@ -70,6 +70,10 @@ func routePodCIDR(i int) string { return fmt.Sprintf("172.16.%d.0/24", i) }
 var foreignRoutes = []emulator.SeedRouteEntry{
 	{DestinationCidrBlock: "10.200.0.0/24", NextHopType: "Instance"},                                    // outside the cluster CIDR
 	{DestinationCidrBlock: "172.16.250.0/24", NextHopType: "VpnGateway", NextHopID: "vpn-bp1e2e000000"}, // another next hop
+	// Another cluster's CCM wrote it, into a pod CIDR inside ours: its
+	// instance is no node of ours, yet it is not our orphan.
+	{DestinationCidrBlock: "172.16.252.0/24", NextHopType: "Instance",
+		Description: "Pod CIDR route of node other, managed by alicloud-ccm (cluster other-cluster)"},
 }
 
 // createRouteNode creates a Node with a providerID and spec.podCIDR(s), as
@@ -157,7 +161,11 @@ func TestRoutes(t *testing.T) {
 	emu := w.emu
 	seed := emulator.SeedState{RouteEntries: append([]emulator.SeedRouteEntry{}, foreignRoutes...)}
 	seed.RouteEntries[0].NextHopID = emu.Instances[0].InstanceID
-	seed.RouteEntries = append(seed.RouteEntries, emulator.SeedRouteEntry{DestinationCidrBlock: "172.16.251.0/24", NextHopID: w.orphanIns})
+	seed.RouteEntries[2].NextHopID = w.orphanIns
+	// The orphan: this cluster's CCM (Global.clusterID defaults to
+	// "clusterid") wrote it for a node deleted while no CCM ran.
+	seed.RouteEntries = append(seed.RouteEntries, emulator.SeedRouteEntry{DestinationCidrBlock: "172.16.251.0/24", NextHopID: w.orphanIns,
+		Description: "Pod CIDR route of node gone, managed by alicloud-ccm (cluster clusterid)"})
 	for i := range seed.RouteEntries {
 		seed.RouteEntries[i].RouteTableID = emu.RouteTableID
 	}
