@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
@@ -240,8 +239,3 @@ func diffTags(have, want map[string]string) map[string]string {
 }
 
 func requestsInt(n int) requests.Integer { return requests.NewInteger(n) }
-
-func atoi(s string) int {
-	n, _ := strconv.Atoi(s)
-	return n
-}

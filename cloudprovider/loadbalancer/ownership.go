@@ -36,7 +36,6 @@ const (
 const (
 	TagIncumbentOwner   = "kubernetes.do.not.delete"
 	TagIncumbentCluster = "ack.aliyun.com"
-	TagIncumbentReused  = "kubernetes.reused.by.user"
 )
 
 // ownership classifies a CLB relative to one Service.

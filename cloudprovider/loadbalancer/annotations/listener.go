@@ -33,7 +33,6 @@ func validCookie(c string) bool {
 func isTCP(p Protocol) bool   { return p == ProtocolTCP }
 func isL4(p Protocol) bool    { return p == ProtocolTCP || p == ProtocolUDP }
 func isL7(p Protocol) bool    { return p.IsHTTP() }
-func isHTTP(p Protocol) bool  { return p == ProtocolHTTP }
 func isHTTPS(p Protocol) bool { return p == ProtocolHTTPS }
 func notUDP(p Protocol) bool  { return p != ProtocolUDP }
 
