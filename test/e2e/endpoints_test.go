@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
-	"os/exec"
 	"sort"
 	"strings"
 	"testing"
@@ -38,25 +36,9 @@ const vnodeName = "virtual-kubelet-cn-hangzhou-h"
 // retries with backoff on 2 busy cores.
 const epTimeout = 90 * time.Second
 
-func epBinary(env, name string) string {
-	if p := os.Getenv(env); p != "" {
-		return p
-	}
-	p, _ := exec.LookPath(name)
-	return p
-}
-
 func newEPWorld(t *testing.T) *epWorld {
 	t.Helper()
-	etcd, kas := epBinary("ETCD_BIN", "etcd"), epBinary("KUBE_APISERVER_BIN", "kube-apiserver")
-	if etcd == "" || kas == "" {
-		t.Skip("etcd or kube-apiserver not found: run hack/test-binaries.sh and source its env.sh")
-	}
-	cp, err := framework.StartControlPlane(etcd, kas, framework.ControlPlaneOptions{})
-	if err != nil {
-		t.Fatalf("control plane: %v", err)
-	}
-	t.Cleanup(func() { _ = cp.Teardown() })
+	cp := framework.Dedicated(t)
 	emu := framework.StartEmulator(t)
 	for i := range emu.Instances {
 		framework.CreateNode(t, cp.Client, emu.Instances[i].InstanceName, framework.NodeOptions{ProviderID: emu.ProviderID(i), InternalIP: emu.Instances[i].PrivateIP})
@@ -65,7 +47,7 @@ func newEPWorld(t *testing.T) *epWorld {
 	// Pod ENIs: Terway ENI-IP pods on a secondary ENI of node-0, a
 	// trunk member ENI of node-1 (exclusive ENI pod) and two ECI pods'
 	// ENIs (no instance).
-	err = emu.Emulator.Seed(emulator.SeedState{ENIs: []emulator.ENI{
+	err := emu.Emulator.Seed(emulator.SeedState{ENIs: []emulator.ENI{
 		{NetworkInterfaceID: "eni-terway0", Type: "Secondary", InstanceID: emu.Instances[0].InstanceID, VSwitchID: emu.VSwitches[0],
 			PrimaryIP: "192.168.0.40", SecondaryIPs: []string{"192.168.0.50", "192.168.0.51"}},
 		{NetworkInterfaceID: "eni-trunk1", Type: "Trunk", InstanceID: emu.Instances[1].InstanceID, VSwitchID: emu.VSwitches[1], PrimaryIP: "192.168.1.40"},

@@ -3,8 +3,6 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -52,32 +50,7 @@ func TestNodes(t *testing.T) {
 }
 
 func startNodeWorld(t *testing.T) *nodeWorld {
-	var bins [2]string
-	for i, b := range [][2]string{{"ETCD_BIN", "etcd"}, {"KUBE_APISERVER_BIN", "kube-apiserver"}} {
-		bins[i] = os.Getenv(b[0])
-		if bins[i] == "" {
-			bins[i] = filepath.Join(framework.CacheDir(), "bin", b[1])
-		}
-		if _, err := os.Stat(bins[i]); err != nil {
-			if os.Getenv("CI") == "true" {
-				t.Fatalf("%s not found: %v (CI=true: a missing test dependency is an error)", b[1], err)
-			}
-			t.Skipf("%s not found (%v); run hack/test-binaries.sh", b[1], err)
-		}
-	}
-	cp, err := framework.StartControlPlane(bins[0], bins[1], framework.ControlPlaneOptions{})
-	if err != nil {
-		t.Fatalf("control plane: %v", err)
-	}
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("node tests' control plane in %s\n%s", cp.Dir, cp.LogTails(40))
-		}
-		_ = cp.Teardown()
-		if !t.Failed() {
-			_ = os.RemoveAll(cp.Dir)
-		}
-	})
+	cp := framework.Dedicated(t)
 	emu := framework.StartEmulator(t)
 	for i, key := range []string{"init", "backfill", "gone", "outage"} {
 		in := nodeInstances[key]
