@@ -25,7 +25,7 @@ const (
 )
 
 // clusterCIDR is the deployment guide's example --cluster-cidr.
-const clusterCIDR = "172.16.0.0/16"
+const clusterCIDR = framework.SeedClusterCIDR
 
 // workDirMarker marks a directory this program created, so a re-run may
 // empty it and a mistyped --dir never deletes someone's files.
@@ -297,21 +297,6 @@ func (d *demo) writeCloudConfig(ctx context.Context) error {
 	return nil
 }
 
-// seedArgs is the deployment guide's DaemonSet command line, unchanged
-// except for the cloud-config path.
-func seedArgs(cloudConfig string) []string {
-	return []string{
-		"--leader-elect=true",
-		"--cloud-provider=alicloud",
-		"--use-service-account-credentials=true",
-		"--cloud-config=" + cloudConfig,
-		"--configure-cloud-routes=true",
-		"--route-reconciliation-period=3m",
-		"--leader-elect-resource-lock=endpoints",
-		"--cluster-cidr=" + clusterCIDR,
-	}
-}
-
 // securePort returns the requested port, else 10258 (the guide's
 // livenessProbe port) when free, else a free one.
 func (d *demo) securePort() (int, error) {
@@ -343,7 +328,7 @@ func (d *demo) startCCM(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	args := append(seedArgs(d.cloudConf),
+	args := append(framework.SeedArgs(d.cloudConf),
 		// Off-cluster additions: where the apiserver is, and loopback only.
 		"--kubeconfig="+d.kubeconfig,
 		"--authentication-kubeconfig="+d.kubeconfig,

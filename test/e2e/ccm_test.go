@@ -26,22 +26,6 @@ const defaultLeaseName = "cloud-controller-manager"
 // startTimeout covers the CCM's start on 2 busy cores (it is ready in ~1 s idle).
 const startTimeout = 60 * time.Second
 
-// seedArgs is the deployment guide's DaemonSet command line, verbatim except
-// for the cloud-config path; the framework adds --kubeconfig, --secure-port
-// and --bind-address for a test.
-func seedArgs(cloudConfig string) []string {
-	return []string{
-		"--leader-elect=true",
-		"--cloud-provider=alicloud",
-		"--use-service-account-credentials=true",
-		"--cloud-config=" + cloudConfig,
-		"--configure-cloud-routes=true",
-		"--route-reconciliation-period=3m",
-		"--leader-elect-resource-lock=endpoints",
-		"--cluster-cidr=172.16.0.0/16",
-	}
-}
-
 // writeSeedCloudConfig starts an emulator for the test and writes the
 // cloud-config configmap-ccm.sh produces (base64 keys, region), plus the
 // endpoint overrides that point the CCM at the emulator.
@@ -58,7 +42,7 @@ func TestSeedCommandLine(t *testing.T) {
 	cloudConfig, emu := writeSeedCloudConfig(t)
 	framework.CCMBinary(t) // build first, so the timing below is the CCM's own
 	start := time.Now()
-	ccm := framework.StartCCM(t, cp, seedArgs(cloudConfig)...)
+	ccm := framework.StartCCM(t, cp, framework.SeedArgs(cloudConfig)...)
 	ccm.WaitHealthy(t, startTimeout)
 	t.Logf("CCM answered plain-HTTP /healthz %s after start", time.Since(start).Round(time.Millisecond))
 
@@ -141,7 +125,7 @@ func TestLeaderFailover(t *testing.T) {
 	)
 	leaseName := framework.UniqueName("ccm-failover")
 	cloudConfig, _ := writeSeedCloudConfig(t)
-	args := append(seedArgs(cloudConfig),
+	args := append(framework.SeedArgs(cloudConfig),
 		"--leader-elect-resource-name="+leaseName,
 		"--leader-elect-lease-duration="+leaseDuration.String(),
 		"--leader-elect-renew-deadline="+renewDeadline.String(),

@@ -42,7 +42,7 @@ func TestDeployRBAC(t *testing.T) {
 
 	cloudConfig, emu := writeSeedCloudConfig(t)
 	leaseName := framework.UniqueName("ccm-rbac")
-	ccm := framework.StartCCM(t, cp, append(seedArgs(cloudConfig),
+	ccm := framework.StartCCM(t, cp, append(framework.SeedArgs(cloudConfig),
 		"--leader-elect-resource-name="+leaseName,
 		"--kubeconfig="+kubeconfig,
 		"--authentication-kubeconfig="+kubeconfig,

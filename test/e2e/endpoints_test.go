@@ -60,7 +60,7 @@ func newEPWorld(t *testing.T) *epWorld {
 	}
 	grantProviderIdentity(t, cp)
 	cfg := framework.WriteCloudConfig(t, emu.CloudConfig())
-	ccm := framework.StartCCM(t, cp, append(seedArgs(cfg), "--configure-cloud-routes=false", "--leader-elect=false")...)
+	ccm := framework.StartCCM(t, cp, append(framework.SeedArgs(cfg), "--configure-cloud-routes=false", "--leader-elect=false")...)
 	ccm.WaitHealthy(t, startTimeout)
 	return &epWorld{cp: cp, emu: emu, ns: framework.CreateNamespace(t, cp.Client)}
 }

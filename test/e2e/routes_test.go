@@ -125,7 +125,7 @@ func grantNodeReader(t *testing.T, cs kubernetes.Interface) {
 // routeArgs is the seed command line with a short reconciliation period,
 // IPAM off (the test sets pod CIDRs) and a lease of its own.
 func routeArgs(cloudConfig string) []string {
-	return append(seedArgs(cloudConfig),
+	return append(framework.SeedArgs(cloudConfig),
 		"--route-reconciliation-period=2s",
 		"--allocate-node-cidrs=false",
 		"--leader-elect-resource-name="+framework.UniqueName("routes"),
