@@ -137,7 +137,7 @@ func (s *srcDstCheck) primaryENI(ctx context.Context, instance string) (string, 
 		return "", fmt.Errorf("finding the primary ENI of instance %s: %w", instance, err)
 	}
 	for _, n := range sets {
-		if n.InstanceId == instance || n.Attachment.InstanceId == instance {
+		if isPrimary(n) && (n.InstanceId == instance || n.Attachment.InstanceId == instance) {
 			return n.NetworkInterfaceId, nil
 		}
 	}
@@ -186,6 +186,9 @@ func (s *srcDstCheck) listVPC(f *flight) {
 	sets, err := s.api.ListNetworkInterfaces(ctx, req)
 	m := map[string]string{}
 	for _, n := range sets {
+		if !isPrimary(n) {
+			continue
+		}
 		inst := n.InstanceId
 		if inst == "" {
 			inst = n.Attachment.InstanceId
@@ -203,4 +206,11 @@ func (s *srcDstCheck) listVPC(f *flight) {
 	s.listing = nil
 	s.mu.Unlock()
 	close(f.done)
+}
+
+// isPrimary reports whether the listing says the ENI is a primary one. The
+// Type filter of the request is not relied on alone: modifying a secondary
+// (say, Terway pod) ENI would change an interface the CCM does not own.
+func isPrimary(n ecs.NetworkInterfaceSet) bool {
+	return n.Type == eniTypePrimary
 }

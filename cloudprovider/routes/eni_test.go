@@ -1,0 +1,58 @@
+package routes
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aliyun/alibaba-cloud-sdk-go/services/ecs"
+)
+
+// filterlessECS answers DescribeNetworkInterfaces with every ENI, whatever
+// the Type and InstanceId filters say (an answer the CCM must not trust
+// blindly), and records the ENIs whose attribute was modified.
+type filterlessECS struct {
+	mu       sync.Mutex
+	sets     []ecs.NetworkInterfaceSet
+	modified []string
+}
+
+func (f *filterlessECS) ListNetworkInterfaces(ctx context.Context, req *ecs.DescribeNetworkInterfacesRequest) ([]ecs.NetworkInterfaceSet, error) {
+	return f.sets, nil
+}
+
+func (f *filterlessECS) ModifyNetworkInterfaceAttribute(ctx context.Context, req *ecs.ModifyNetworkInterfaceAttributeRequest) (*ecs.ModifyNetworkInterfaceAttributeResponse, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.modified = append(f.modified, req.NetworkInterfaceId)
+	return &ecs.ModifyNetworkInterfaceAttributeResponse{}, nil
+}
+
+// TestSourceDestCheckOnlyPrimaryENI: only the instance's primary ENI is
+// modified, even when the listing also holds its secondary ENIs (Terway
+// pod ENIs, say) or other instances' ENIs.
+func TestSourceDestCheckOnlyPrimaryENI(t *testing.T) {
+	for _, name := range []string{"vpc listing", "per-instance lookup"} {
+		t.Run(name, func(t *testing.T) {
+			api := &filterlessECS{sets: []ecs.NetworkInterfaceSet{
+				{NetworkInterfaceId: "eni-primary", Type: "Primary", InstanceId: "i-node"},
+				{NetworkInterfaceId: "eni-secondary", Type: "Secondary", InstanceId: "i-node"},
+				{NetworkInterfaceId: "eni-trunk-member", Type: "Member", Attachment: ecs.Attachment{InstanceId: "i-node"}},
+				{NetworkInterfaceId: "eni-other", Type: "Primary", InstanceId: "i-other"},
+			}}
+			s := newSrcDstCheck(api, "vpc-test")
+			if name == "per-instance lookup" {
+				// The VPC listing knows no such instance: fall back.
+				s.enis, s.listedAt = map[string]string{}, time.Now()
+				api.sets = append(api.sets[:0:0], api.sets[1], api.sets[2], api.sets[0])
+			}
+			if err := s.ensure(context.Background(), "i-node"); err != nil {
+				t.Fatal(err)
+			}
+			if len(api.modified) != 1 || api.modified[0] != "eni-primary" {
+				t.Errorf("modified ENIs %v, want only eni-primary", api.modified)
+			}
+		})
+	}
+}
