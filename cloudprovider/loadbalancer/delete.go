@@ -3,6 +3,7 @@ package loadbalancer
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/slb"
 	v1 "k8s.io/api/core/v1"
@@ -30,6 +31,7 @@ import (
 // nothing of ours.
 func (r *Reconciler) EnsureLoadBalancerDeleted(ctx context.Context, _ string, svc *v1.Service) error {
 	defer r.LockService(serviceKey(svc))()
+	r.deleted.mark(svc.UID, time.Now())
 	st, err := r.find(ctx, svc, lenientLookup(svc))
 	if err != nil {
 		var re *ReuseError

@@ -73,6 +73,49 @@ type Reconciler struct {
 
 	// now is the clock certificate expiry is checked against.
 	now func() time.Time
+
+	// deleted holds the Services EnsureLoadBalancerDeleted ran for, so a
+	// backend-only sync decided on a stale view of the Service (it waited
+	// on the lock while the delete ran) does not put groups or members
+	// back on a reused CLB. EnsureLoadBalancer clears the mark.
+	deleted tombstones
+}
+
+// tombstoneTTL bounds how long a deleted Service is remembered: far
+// longer than any cache lag a stale backend sync comes from.
+const tombstoneTTL = time.Hour
+
+// tombstones is a set of Service UIDs with the time they were marked.
+type tombstones struct {
+	mu sync.Mutex
+	at map[types.UID]time.Time
+}
+
+func (t *tombstones) mark(uid types.UID, now time.Time) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.at == nil {
+		t.at = map[types.UID]time.Time{}
+	}
+	for u, at := range t.at {
+		if now.Sub(at) > tombstoneTTL {
+			delete(t.at, u)
+		}
+	}
+	t.at[uid] = now
+}
+
+func (t *tombstones) clear(uid types.UID) {
+	t.mu.Lock()
+	delete(t.at, uid)
+	t.mu.Unlock()
+}
+
+func (t *tombstones) has(uid types.UID, now time.Time) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	at, ok := t.at[uid]
+	return ok && now.Sub(at) <= tombstoneTTL
 }
 
 var _ cloudprovider.LoadBalancer = (*Reconciler)(nil)
@@ -132,6 +175,7 @@ func (r *Reconciler) GetLoadBalancer(ctx context.Context, _ string, svc *v1.Serv
 // Warning Event naming key and value and causes no cloud call.
 func (r *Reconciler) EnsureLoadBalancer(ctx context.Context, _ string, svc *v1.Service, nodes []*v1.Node) (*v1.LoadBalancerStatus, error) {
 	defer r.LockService(serviceKey(svc))()
+	r.deleted.clear(svc.UID)
 	spec, err := r.spec(svc)
 	if err != nil {
 		return nil, err
@@ -162,6 +206,10 @@ func (r *Reconciler) SyncBackends(ctx context.Context, svc *v1.Service, nodes []
 }
 
 func (r *Reconciler) syncBackends(ctx context.Context, svc *v1.Service, nodes []*v1.Node) error {
+	if r.deleted.has(svc.UID, time.Now()) {
+		klog.V(2).InfoS("Skipping a backend sync of a Service whose load balancer was deleted", "service", klog.KObj(svc))
+		return nil
+	}
 	spec, err := r.spec(svc)
 	if err != nil {
 		return err

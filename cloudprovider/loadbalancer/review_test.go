@@ -1,0 +1,60 @@
+package loadbalancer
+
+import (
+	"context"
+	"testing"
+
+	"github.com/alicloud-ccm/alicloud-ccm/emulator"
+)
+
+// A backend-only sync the endpoints controller decided on before the
+// Service was deleted runs after EnsureLoadBalancerDeleted (it waits on
+// the Service lock). On a reused CLB it must not put our vServer group or
+// our members in the user's group back: nothing would ever remove them.
+func TestStaleBackendSyncAfterDeleteWritesNothing(t *testing.T) {
+	for _, vgroupPort := range []string{"", "rsp-user:80"} {
+		t.Run("vgroup-port="+vgroupPort, func(t *testing.T) {
+			e := newEnv(t, envOpts{})
+			id, err := e.emu.SeedLoadBalancer(emulator.SeedLB{Name: "users-clb",
+				VServerGroups: []emulator.SeedVServerGroup{{VServerGroupID: "rsp-user", Name: "user-group",
+					Backends: []emulator.SeedBackend{{ServerID: "i-node0000", Port: 9999}}}},
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			a := anno("id", id)
+			if vgroupPort != "" {
+				a[annoPrefix+"vgroup-port"] = vgroupPort
+			}
+			svc := service("web", a)
+			e.ensure(svc)
+			if err := e.r.EnsureLoadBalancerDeleted(context.Background(), "k", svc); err != nil {
+				t.Fatal(err)
+			}
+			e.emu.ResetAudit()
+			if err := e.r.SyncBackends(context.Background(), svc, e.nodes); err != nil {
+				t.Fatal(err)
+			}
+			if err := e.r.UpdateLoadBalancer(context.Background(), "k", svc, e.nodes); err != nil {
+				t.Fatal(err)
+			}
+			if w := e.writes(); len(w) > 0 {
+				t.Errorf("backend syncs after the delete wrote %v", w)
+			}
+			m := e.groupMembers(id)
+			if len(m) != 1 || len(m["user-group"]) != 1 {
+				t.Errorf("groups after the stale sync = %v, want only the user's with its one member", m)
+			}
+			// The Service coming back (EnsureLoadBalancer) syncs again.
+			e.ensure(svc)
+			e.emu.ResetAudit()
+			e.nodes = e.nodes[:2]
+			if err := e.r.SyncBackends(context.Background(), svc, e.nodes); err != nil {
+				t.Fatal(err)
+			}
+			if len(e.writes()) == 0 {
+				t.Error("a node removal after the Service came back wrote nothing")
+			}
+		})
+	}
+}
