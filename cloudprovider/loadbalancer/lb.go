@@ -84,11 +84,19 @@ func (r *Reconciler) ensure(ctx context.Context, svc *v1.Service, spec *Spec, no
 	if err != nil {
 		return nil, err
 	}
-	aclID, staleACL, err := r.syncACL(ctx, svc, spec, listeners)
-	if err != nil {
-		return nil, err
-	}
 	manage := st.own != ownReused || spec.LB.ForceOverrideListeners
+	var aclID, staleACL string
+	if manage {
+		if aclID, staleACL, err = r.syncACL(ctx, svc, spec, listeners); err != nil {
+			return nil, err
+		}
+	} else if len(spec.SourceRanges) > 0 {
+		// No listener of ours to bind an ACL to: say so rather than
+		// create an ACL nothing uses.
+		r.events.Eventf(svc, v1.EventTypeWarning, ReasonAnnotationWarning,
+			"spec.loadBalancerSourceRanges is not applied: the listeners of reused CLB %s are not managed by this Service (annotation %s%s is not \"true\"); restrict access on the CLB's own listeners",
+			lbID, annoPrefix, annoOverride)
+	}
 	acts, err := r.planListeners(svc, spec, listeners, groups, aclID, staleACL, manage)
 	if err != nil {
 		var ce *ListenerConflictError

@@ -2,6 +2,7 @@ package loadbalancer
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/alicloud-ccm/alicloud-ccm/emulator"
@@ -56,5 +57,48 @@ func TestStaleBackendSyncAfterDeleteWritesNothing(t *testing.T) {
 				t.Error("a node removal after the Service came back wrote nothing")
 			}
 		})
+	}
+}
+
+// On a reused CLB without force-override-listeners no listener of ours
+// exists to bind an ACL to: source ranges cannot be applied. That must be
+// said (a Warning naming the field and the annotation), and no ACL may be
+// created that nothing uses.
+func TestSourceRangesOnReusedCLBWithoutOverride(t *testing.T) {
+	e := newEnv(t, envOpts{})
+	id, err := e.emu.SeedLoadBalancer(emulator.SeedLB{Name: "users-clb"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := service("web", anno("id", id))
+	svc.Spec.LoadBalancerSourceRanges = []string{"10.0.0.0/8"}
+	e.emu.ResetAudit()
+	e.ensure(svc)
+	for _, w := range e.writes() {
+		if strings.Contains(w, "AccessControlList") {
+			t.Errorf("an ACL nothing can use was written: %v", e.writes())
+			break
+		}
+	}
+	if !e.sawEventWith(ReasonAnnotationWarning, "spec.loadBalancerSourceRanges", annoOverride) {
+		t.Error("no Warning saying the source ranges are not applied")
+	}
+}
+
+// sawEventWith reports whether an event has the reason and every word.
+func (e *env) sawEventWith(reason string, words ...string) bool {
+	for {
+		select {
+		case ev := <-e.events.Events:
+			ok := strings.Contains(ev, reason)
+			for _, w := range words {
+				ok = ok && strings.Contains(ev, w)
+			}
+			if ok {
+				return true
+			}
+		default:
+			return false
+		}
 	}
 }
