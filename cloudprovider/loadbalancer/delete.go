@@ -36,6 +36,11 @@ func (r *Reconciler) EnsureLoadBalancerDeleted(ctx context.Context, _ string, sv
 	if err != nil {
 		var re *ReuseError
 		if errors.As(err, &re) {
+			if re.gone {
+				// The reused CLB was deleted by hand: our ACL, which only
+				// its listeners used, is left to delete.
+				return r.deleteOurACL(ctx, svc)
+			}
 			return nil // the id annotation names nothing we may touch
 		}
 		return err

@@ -66,6 +66,8 @@ type lbState struct {
 type ReuseError struct {
 	ID     string
 	Reason string
+	// gone: the CLB does not exist (rather than being refused).
+	gone bool
 }
 
 // Error names the CLB and the reason.
@@ -131,7 +133,7 @@ func (r *Reconciler) find(ctx context.Context, svc *v1.Service, l lookup) (*lbSt
 			}
 			return st, nil
 		}
-		return nil, &ReuseError{ID: l.reuseID, Reason: "no such CLB in this region"}
+		return nil, &ReuseError{ID: l.reuseID, Reason: "no such CLB in this region", gone: true}
 	}
 
 	req = slb.CreateDescribeLoadBalancersRequest()

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aliyun/alibaba-cloud-sdk-go/services/slb"
+
 	"github.com/alicloud-ccm/alicloud-ccm/emulator"
 )
 
@@ -100,5 +102,34 @@ func (e *env) sawEventWith(reason string, words ...string) bool {
 		default:
 			return false
 		}
+	}
+}
+
+// The user deletes the reused CLB by hand, then the Service: the CLB is
+// gone (the id annotation names nothing), but our source-ranges ACL is
+// still ours to delete; leaving it leaks an ACL (50 per region).
+func TestDeleteAfterReusedCLBVanishedDeletesOurACL(t *testing.T) {
+	e := newEnv(t, envOpts{})
+	id, err := e.emu.SeedLoadBalancer(emulator.SeedLB{Name: "users-clb"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := service("web", anno("id", id, annoOverride, "true"))
+	svc.Spec.LoadBalancerSourceRanges = []string{"10.0.0.0/8"}
+	e.ensure(svc)
+	acl, err := e.r.findACL(context.Background(), svc, "")
+	if err != nil || acl == nil {
+		t.Fatalf("our ACL: %v %v", acl, err)
+	}
+	del := slb.CreateDeleteLoadBalancerRequest()
+	del.LoadBalancerId = id
+	if _, err := e.slb.DeleteLoadBalancer(context.Background(), del); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.r.EnsureLoadBalancerDeleted(context.Background(), "k", svc); err != nil {
+		t.Fatal(err)
+	}
+	if acl, err := e.r.findACL(context.Background(), svc, ""); err != nil || acl != nil {
+		t.Errorf("our ACL left behind: %v %v", acl, err)
 	}
 }
