@@ -23,6 +23,7 @@ import (
 	"time"
 
 	v1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/types"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
@@ -110,8 +111,15 @@ func New(client kubernetes.Interface, nodes coreinformers.NodeInformer, resolver
 			workqueue.TypedRateLimitingQueueConfig[string]{Name: ControllerName}),
 	}
 	_, err := nodes.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
-		AddFunc:    c.enqueue,
-		UpdateFunc: func(_, obj interface{}) { c.enqueue(obj) },
+		AddFunc: c.enqueue,
+		UpdateFunc: func(old, obj interface{}) {
+			// Kubelet's status reports would otherwise re-run the lookup
+			// (and re-record its Warning) for an unmatched node every few
+			// seconds instead of every Recheck.
+			if relevantChange(old, obj) {
+				c.enqueue(obj)
+			}
+		},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("%s controller: watching nodes: %w", ControllerName, err)
@@ -130,6 +138,20 @@ func needsProviderID(node *v1.Node) bool {
 		}
 	}
 	return true
+}
+
+// relevantChange reports whether an update touched what the lookup uses:
+// the providerID, taints, labels or addresses.
+func relevantChange(oldObj, newObj interface{}) bool {
+	o, ok1 := oldObj.(*v1.Node)
+	n, ok2 := newObj.(*v1.Node)
+	if !ok1 || !ok2 {
+		return true
+	}
+	return o.Spec.ProviderID != n.Spec.ProviderID ||
+		!equality.Semantic.DeepEqual(o.Spec.Taints, n.Spec.Taints) ||
+		!equality.Semantic.DeepEqual(o.Labels, n.Labels) ||
+		!equality.Semantic.DeepEqual(o.Status.Addresses, n.Status.Addresses)
 }
 
 func (c *Controller) enqueue(obj interface{}) {
