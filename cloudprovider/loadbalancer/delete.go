@@ -164,11 +164,18 @@ func (r *Reconciler) leaveUserGroups(ctx context.Context, svc *v1.Service, gs *g
 	return nil
 }
 
-// deleteOurACL deletes the Service's source-ranges ACL if it exists.
+// deleteOurACL deletes the Service's source-ranges ACLs: every ACL whose
+// tags prove it is the Service's (normally one). A same-named ACL without
+// our tags is never deleted.
 func (r *Reconciler) deleteOurACL(ctx context.Context, svc *v1.Service) error {
-	acl, err := r.findACL(ctx, svc, "")
-	if err != nil || acl == nil {
+	ids, err := r.ourACLs(ctx, svc)
+	if err != nil {
 		return err
 	}
-	return r.deleteACL(ctx, acl.id)
+	for _, id := range ids {
+		if err := r.deleteACL(ctx, id); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -62,7 +62,7 @@ var serviceFields = []Annotation{
 		Doc:     "Same as the `ip` annotation (deprecated in Kubernetes; prefer the annotation). Both set to different addresses is an error.",
 		Differs: "The incumbent ignored this field."},
 	{Name: FieldLoadBalancerSourceRanges, Group: GroupService, Type: "CIDR list", Default: "no restriction", Mutability: Mutable,
-		Doc:     "Client address ranges allowed to reach the listeners: the CCM keeps a white-list ACL of its own with these entries and binds it to every listener; removing the field turns access control off. A listener has one ACL, so `acl-id` and `acl-status` together with this field are an error.",
+		Doc:     "Client address ranges allowed to reach the listeners: the CCM keeps a white-list ACL of its own with these entries and binds it to every listener; the ACL is the Service's only when its tags `alicloud-ccm/cluster-id` and `alicloud-ccm/service-uid` (written when it is created) say so, and an ACL that only has the expected name `k8s/0/<service>/<namespace>/<cluster>` is never changed or deleted: a Warning event names it and the CCM's ACL is named `k8s-acl/<service UID>/<cluster>` instead; removing the field turns access control off. A listener has one ACL, so `acl-id` and `acl-status` together with this field are an error.",
 		Differs: "The incumbent read it only for NLB."},
 	{Name: FieldExternalTrafficPolicy, Group: GroupService, Type: "`Cluster` \\| `Local`", Default: "`Cluster`", Mutability: Mutable,
 		Doc: "`Local`: only nodes running ready endpoints are backends, weighted by their pod count (use `scheduler: wrr`). Ignored with `backend-type: eni`."},
