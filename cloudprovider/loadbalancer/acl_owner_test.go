@@ -126,4 +126,3 @@ func TestACLLookupReadsEveryPage(t *testing.T) {
 		t.Errorf("our ACL %s left behind", ours[0])
 	}
 }
-
