@@ -25,6 +25,9 @@ import (
 //   - A reused CLB (id annotation) is never deleted: our listeners, our
 //     vServer groups, our members of the user's groups and our ACL are
 //     removed; everything else stays.
+//   - The id annotation names another CLB than the one we own by our tags
+//     (added after the fact; Ensure refuses it): our CLB is deleted as
+//     above and the annotated CLB is not touched.
 //
 // It works from the raw annotations so a Service whose annotations no
 // longer parse can still be cleaned up, and returns nil when there is
@@ -33,6 +36,13 @@ func (r *Reconciler) EnsureLoadBalancerDeleted(ctx context.Context, _ string, sv
 	defer r.LockService(serviceKey(svc))()
 	r.deleted.mark(svc.UID, time.Now())
 	st, err := r.find(ctx, svc, lenientLookup(svc))
+	var changed *CLBChangedError
+	if errors.As(err, &changed) {
+		// The id annotation was added or changed after the Service got its
+		// CLB: what we own (by our tags) is still ours to clean up, and
+		// the CLB the annotation names was never touched (Ensure refuses).
+		st, err = changed.ours, nil
+	}
 	if err != nil {
 		var re *ReuseError
 		if errors.As(err, &re) {

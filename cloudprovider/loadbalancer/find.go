@@ -75,6 +75,20 @@ func (e *ReuseError) Error() string {
 	return fmt.Sprintf("cannot reuse CLB %s (annotation %s%s): %s", e.ID, annoPrefix, annoID, e.Reason)
 }
 
+// CLBChangedError refuses an id annotation naming another CLB than the
+// one this Service already owns (by our tags). The owned CLB is kept in
+// the error: deletion must still clean it up, whatever the annotation says.
+type CLBChangedError struct {
+	ReuseID string
+	ours    *lbState
+}
+
+// Error names both CLBs and what to do.
+func (e *CLBChangedError) Error() string {
+	return fmt.Sprintf("annotation %s%s=%s names another CLB than the one this Service already has (%s); the CLB of a Service cannot be changed, create a new Service",
+		annoPrefix, annoID, e.ReuseID, e.ours.lb.LoadBalancerId)
+}
+
 // find locates the Service's CLB: by our ownership tag (the Service UID)
 // first, then by the id annotation, then by name; a name match counts only
 // when its tags prove it is this Service's (the incumbent's
@@ -107,8 +121,7 @@ func (r *Reconciler) find(ctx context.Context, svc *v1.Service, l lookup) (*lbSt
 		return nil, fmt.Errorf("several CLBs carry the ownership tag %s=%s: %s; delete the extra ones by hand", TagServiceUID, svc.UID, strings.Join(ids, ", "))
 	case len(ours) == 1:
 		if l.reuseID != "" && l.reuseID != ours[0].lb.LoadBalancerId {
-			return nil, fmt.Errorf("annotation %s%s=%s names another CLB than the one this Service already has (%s); the CLB of a Service cannot be changed, create a new Service",
-				annoPrefix, annoID, l.reuseID, ours[0].lb.LoadBalancerId)
+			return nil, &CLBChangedError{ReuseID: l.reuseID, ours: ours[0]}
 		}
 		return ours[0], nil
 	}
