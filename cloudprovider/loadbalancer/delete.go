@@ -25,6 +25,9 @@ import (
 //   - A reused CLB (id annotation) is never deleted: our listeners, our
 //     vServer groups, our members of the user's groups and our ACL are
 //     removed; everything else stays.
+//   - A reused CLB that is now refused (tagged by a CCM or a cluster
+//     after we reused it) is handled like a reused one: only what our
+//     descriptions and tags prove ours is removed.
 //   - The id annotation names another CLB than the one we own by our tags
 //     (added after the fact; Ensure refuses it): our CLB is deleted as
 //     above and the annotated CLB is not touched.
@@ -51,7 +54,18 @@ func (r *Reconciler) EnsureLoadBalancerDeleted(ctx context.Context, _ string, sv
 				// its listeners used, is left to delete.
 				return r.deleteOurACL(ctx, svc)
 			}
-			return nil // the id annotation names nothing we may touch
+			if re.refused != nil {
+				// Refused now (tagged after we reused it, say), but the
+				// listeners, groups and members proven ours by their
+				// descriptions, and our ACL, are still ours: remove those
+				// and nothing else; the CLB itself is not modified.
+				if err := r.cleanReused(ctx, svc, re.refused); err != nil {
+					return err
+				}
+				r.events.Eventf(svc, v1.EventTypeNormal, ReasonReusedCleaned,
+					"Removed this Service's listeners, vServer groups and backends from CLB %s, which may no longer be reused (%s); nothing else on it was changed", re.ID, re.Reason)
+			}
+			return r.deleteOurACL(ctx, svc)
 		}
 		return err
 	}

@@ -68,6 +68,10 @@ type ReuseError struct {
 	Reason string
 	// gone: the CLB does not exist (rather than being refused).
 	gone bool
+	// refused is the refused CLB (nil when gone). The delete path still
+	// removes our own listeners, groups and members from it: the CLB may
+	// have been tagged after we reused it.
+	refused *lbState
 }
 
 // Error names the CLB and the reason.
@@ -142,7 +146,7 @@ func (r *Reconciler) find(ctx context.Context, svc *v1.Service, l lookup) (*lbSt
 				return st, nil // the incumbent's CLB of this very Service
 			}
 			if why := reuseRefusal(st.tags); why != "" {
-				return nil, &ReuseError{ID: l.reuseID, Reason: why}
+				return nil, &ReuseError{ID: l.reuseID, Reason: why, refused: st}
 			}
 			return st, nil
 		}
