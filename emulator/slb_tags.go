@@ -226,11 +226,7 @@ func (s *slbState) resolveTargets(c *call, rtype string, ids []string) ([]tagTar
 // slbTagResources adds or overwrites tags on up to 20 resources; all-or-nothing.
 func slbTagResources(c *call) (any, error) {
 	s := c.e.slb
-	rtype, err := resourceTypeOf(c)
-	if err != nil {
-		return nil, err
-	}
-	ids, err := resourceIDs(c, true)
+	rtype, ids, err := tagRequestTarget(c, true)
 	if err != nil {
 		return nil, err
 	}
@@ -257,15 +253,25 @@ func slbTagResources(c *call) (any, error) {
 	return &slb.TagResourcesResponse{}, nil
 }
 
+// tagRequestTarget reads the ResourceType and ResourceId.N every tag action takes;
+// idsRequired is false for ListTagResources, which may filter by Tag.N only.
+func tagRequestTarget(c *call, idsRequired bool) (string, []string, error) {
+	rtype, err := resourceTypeOf(c)
+	if err != nil {
+		return "", nil, err
+	}
+	ids, err := resourceIDs(c, idsRequired)
+	if err != nil {
+		return "", nil, err
+	}
+	return rtype, ids, nil
+}
+
 // slbUntagResources removes the TagKey.N keys, or every tag when no key is
 // given ("All"; the doc: if TagKey.N is empty, all tags are removed).
 func slbUntagResources(c *call) (any, error) {
 	s := c.e.slb
-	rtype, err := resourceTypeOf(c)
-	if err != nil {
-		return nil, err
-	}
-	ids, err := resourceIDs(c, true)
+	rtype, ids, err := tagRequestTarget(c, true)
 	if err != nil {
 		return nil, err
 	}
@@ -301,11 +307,7 @@ func slbUntagResources(c *call) (any, error) {
 // Tag.N pairs, optionally restricted to ResourceId.N, paged by NextToken.
 func slbListTagResources(c *call) (any, error) {
 	s := c.e.slb
-	rtype, err := resourceTypeOf(c)
-	if err != nil {
-		return nil, err
-	}
-	ids, err := resourceIDs(c, false)
+	rtype, ids, err := tagRequestTarget(c, false)
 	if err != nil {
 		return nil, err
 	}
