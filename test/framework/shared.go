@@ -60,7 +60,7 @@ func Shared(t testing.TB) *ControlPlane {
 		}
 	})
 	if shared.missing != nil {
-		skipOrFail(t, shared.missing.Error())
+		SkipOrFail(t, shared.missing.Error())
 	}
 	if shared.err != nil {
 		t.Fatalf("control plane failed to start: %v", shared.err)
@@ -98,7 +98,7 @@ func Dedicated(t testing.TB) *ControlPlane {
 	t.Helper()
 	etcd, kas, err := Binaries()
 	if err != nil {
-		skipOrFail(t, err.Error())
+		SkipOrFail(t, err.Error())
 	}
 	cp, err := StartControlPlane(etcd, kas, shared.opts)
 	if err != nil {

@@ -60,9 +60,9 @@ func FreePort() (int, error) {
 // inCI reports whether missing test dependencies must fail instead of skip.
 func inCI() bool { return os.Getenv("CI") == "true" }
 
-// skipOrFail skips the test, or fails it when running in CI (CI=true), where
+// SkipOrFail skips the test, or fails it when running in CI (CI=true), where
 // a missing dependency must not silently turn the suite green.
-func skipOrFail(t testing.TB, msg string) {
+func SkipOrFail(t testing.TB, msg string) {
 	t.Helper()
 	if inCI() {
 		t.Fatal(msg + " (CI=true: a missing test dependency is an error)")
