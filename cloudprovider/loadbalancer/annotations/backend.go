@@ -16,9 +16,8 @@ func (p *parser) parseBackend() {
 	b.Type = BackendECS
 	switch {
 	case p.has(KeyBackendType):
-		if v := p.enum(KeyBackendType, false, string(BackendECS), string(BackendENI)); v != "" {
-			b.Type = BackendType(v)
-		}
+		// The official CCM's test is `== "eni"`: anything else is ecs.
+		b.Type = BackendType(p.fallback(KeyBackendType, string(BackendECS), string(BackendECS), string(BackendENI)))
 	case p.d.BackendType == BackendECS || p.d.BackendType == BackendENI:
 		b.Type = p.d.BackendType
 	case p.d.BackendType != "":
@@ -41,7 +40,7 @@ func (p *parser) parseBackend() {
 	}
 	// Validated here so a bad value fails the Service like any other; the
 	// endpoint backends read it with ParseDrain (registry_drain.go).
-	p.onOff(KeyDrainUnscheduledBackend)
+	p.onOffStrict(KeyDrainUnscheduledBackend)
 	b.VGroupPorts = p.vgroupPorts()
 	b.Weight = p.intRange(KeyWeight, 0, 100)
 	if b.Weight != nil && !p.has(KeyVGroupPort) {

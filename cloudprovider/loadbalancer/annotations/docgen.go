@@ -19,14 +19,20 @@ The legacy prefix ` + "`" + LegacyPrefix + "`" + ` is read too; when a key is se
 prefixes the new one wins and a warning event names the ignored one. The backend type is
 ` + "`" + string(KeyBackendType) + "`" + ` (no load balancer prefix).
 
-How values are checked:
+How values are checked (the rule for Services that come from the official CCM,
+kubernetes/cloud-provider-alibaba-cloud):
 
-- Every annotation is read and checked before anything is changed in the cloud. All invalid
-  values are reported together in one ` + "`SyncLoadBalancerFailed`" + ` event, each as
-  ` + "`annotation <key>=\"<value>\": <reason>`" + `; nothing is changed until they are fixed. An
-  invalid value never falls back to a default.
-- On/off switches take exactly ` + "`on`" + ` or ` + "`off`" + `. The incumbent CCM treated any
-  other value (` + "`On`" + `, ` + "`yes`" + `, ` + "`true`" + `) as off; here it is an error.
+- A value the official CCM rejects is an error here too. Every annotation is read and checked
+  before anything is changed in the cloud; all invalid values are reported together in one
+  ` + "`SyncLoadBalancerFailed`" + ` event, each as ` + "`annotation <key>=\"<value>\": <reason>`" + `, and
+  nothing is changed until they are fixed.
+- A value the official CCM accepts gives the same cloud result as there, plus a
+  ` + "`AnnotationWarning`" + ` event naming the key, the value and why it is probably not what was
+  meant. So on/off switches read every value other than ` + "`on`" + ` and ` + "`off`" + ` (` + "`On`" + `,
+  ` + "`yes`" + `, ` + "`true`" + `) as off, and enum values written in another case (` + "`Internet`" + `,
+  ` + "`RR`" + `) are read in their canonical case, each with a warning. Numbers out of range stay
+  errors.
+- The CCM refuses only what would harm resources it does not own.
 - An empty value is the same as no annotation.
 - Unknown keys with a load balancer prefix produce a warning event with the nearest known name
   ("did you mean health-check-flag?"). So do annotations that apply to no listener of the
@@ -64,7 +70,7 @@ func RenderMarkdown() []byte {
 			name := a.Name.Suffix()
 			desc := a.Doc
 			if a.Differs != "" {
-				desc += " *Differs from the incumbent CCM:* " + a.Differs
+				desc += " *Differs from the official CCM:* " + a.Differs
 			}
 			cells := []string{"`" + name + "`", a.Type, orDash(a.Default)}
 			if proto {

@@ -11,13 +11,15 @@ import (
 )
 
 // Parse reports every invalid annotation at once, each naming its key and
-// value; warnings flag typos.
+// value; warnings flag typos and values the official CCM reads in a way
+// that is probably not what was meant.
 func ExampleParse() {
 	svc := &v1.Service{
 		ObjectMeta: metav1.ObjectMeta{Name: "web", Annotations: map[string]string{
 			string(annotations.KeyAddressType):         "intranet",
 			string(annotations.KeyHealthCheckInterval): "60",
 			string(annotations.KeyDeleteProtection):    "yes",
+			string(annotations.KeyScheduler):           "bogus",
 			annotations.Prefix + "health-chek-flag":    "on",
 		}},
 		Spec: v1.ServiceSpec{Type: v1.ServiceTypeLoadBalancer, Ports: []v1.ServicePort{{Port: 80, Protocol: v1.ProtocolTCP}}},
@@ -29,13 +31,16 @@ func ExampleParse() {
 			fmt.Printf("%s=%q: %s\n", annotations.Name(ae.Key).Suffix(), ae.Value, ae.Reason)
 		}
 	}
-	fmt.Println(cfg.Warnings[0])
-	fmt.Println(cfg.LB.AddressType, cfg.Listeners[0].Protocol)
+	for _, w := range cfg.Warnings {
+		fmt.Println(w)
+	}
+	fmt.Println(cfg.LB.AddressType, cfg.Listeners[0].Protocol, cfg.LB.DeleteProtection)
 	// Output:
-	// delete-protection="yes": must be on or off (lower case)
+	// scheduler="bogus": must be one of rr, wrr, wlc, sch, tch
 	// health-check-interval="60": must be from 1 to 50
+	// annotation service.beta.kubernetes.io/alibaba-cloud-loadbalancer-delete-protection="yes" is read as off, as the official CCM does (it recognises only lower-case on); write on or off
 	// unknown annotation service.beta.kubernetes.io/alibaba-cloud-loadbalancer-health-chek-flag is ignored; did you mean health-check-flag?
-	// intranet tcp
+	// intranet tcp false
 }
 
 // ImmutableFields gives the engine what to compare with an existing CLB.

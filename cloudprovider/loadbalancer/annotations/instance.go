@@ -123,13 +123,11 @@ func (p *parser) parseInstance() {
 		lb.ModificationProtection = v
 	}
 	if val, key, ok := p.get(KeyPreserveLBOnDelete); ok {
-		switch val {
-		case "true", "on":
-			lb.PreserveOnDelete = true
-		default:
-			// The incumbent preserved on any non-empty value, so "false"
-			// meant "preserve". Refuse rather than guess either way.
-			p.fail(key, val, "must be true or on; to delete the load balancer with the Service remove the annotation")
+		// The official CCM preserves on any non-empty value, so `false`
+		// preserves too; keeping the CLB is also the safe side.
+		lb.PreserveOnDelete = true
+		if val != "true" && val != "on" {
+			p.warnf("annotation %s=%q preserves the load balancer, as the official CCM does for any value; remove the annotation to delete it with the Service", key, val)
 		}
 	}
 	if val, key, ok := p.get(KeyHostname); ok {

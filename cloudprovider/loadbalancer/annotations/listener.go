@@ -45,9 +45,7 @@ func (p *parser) parseListeners() {
 			PortName: sp.Name, Port: sp.Port, NodePort: sp.NodePort,
 			TargetPort: sp.TargetPort, ServiceProtocol: sp.Protocol,
 		}
-		if l.ServiceProtocol == "" {
-			l.ServiceProtocol = v1.ProtocolTCP // the API server defaults it
-		}
+		l.ServiceProtocol = serviceProtocol(sp)
 		switch l.ServiceProtocol {
 		case v1.ProtocolTCP:
 			l.Protocol = ProtocolTCP
@@ -172,10 +170,15 @@ func portRef(sp v1.ServicePort) string {
 	return fmt.Sprint(sp.Port)
 }
 
-// protocolPort parses `https:443,http:80`. Each entry must name a Service
-// port whose ServicePort protocol can carry it: http, https and tcp ride on
-// TCP, udp on UDP. An entry picks the matching ServicePort when one port is
-// used for both TCP and UDP.
+// protocolPort parses `https:443,http:80` as the official CCM reads it:
+// the listener protocol of a port comes from its entry whatever the
+// ServicePort protocol (`http:80` on a UDP ServicePort gives an http
+// listener), the first entry for a port wins, and entries for ports the
+// Service does not have are ignored. Each of those is a Warning here. An
+// entry that is not protocol:port or names another protocol is an error,
+// as it is there. Where one port is both a TCP and a UDP ServicePort, an
+// entry picks the ServicePort it fits (udp the UDP one, the others the TCP
+// one), so the two listeners stay distinct.
 func (p *parser) protocolPort() map[portKey]Protocol {
 	items, key, val, ok := p.list(KeyProtocolPort)
 	if !ok {
@@ -183,45 +186,69 @@ func (p *parser) protocolPort() map[portKey]Protocol {
 	}
 	has := map[portKey]bool{}
 	for _, sp := range p.svc.Spec.Ports {
-		proto := sp.Protocol
-		if proto == "" {
-			proto = v1.ProtocolTCP
-		}
-		has[portKey{sp.Port, proto}] = true
+		has[portKey{sp.Port, serviceProtocol(sp)}] = true
 	}
 	out := map[portKey]Protocol{}
 	for _, item := range items {
 		ps, ns, found := strings.Cut(item, ":")
 		proto := Protocol(strings.TrimSpace(ps))
-		port, portOK := parsePort(strings.TrimSpace(ns))
-		switch {
-		case !found || !portOK:
-			p.fail(key, val, "entry %q must be protocol:port with a port from 1 to 65535", item)
+		if !found {
+			p.fail(key, val, "entry %q must be protocol:port", item)
 			continue
-		case !slices.Contains([]Protocol{ProtocolTCP, ProtocolUDP, ProtocolHTTP, ProtocolHTTPS}, proto):
-			p.fail(key, val, "entry %q: protocol must be tcp, udp, http or https", item)
+		}
+		if !slices.Contains([]Protocol{ProtocolTCP, ProtocolUDP, ProtocolHTTP, ProtocolHTTPS}, proto) {
+			p.fail(key, val, "entry %q: protocol must be tcp, udp, http or https (lower case)", item)
+			continue
+		}
+		port, portOK := parsePort(strings.TrimSpace(ns))
+		if !portOK {
+			p.warnf("annotation %s=%q: entry %q is ignored: %q is not a port number, so it matches no port of the Service", key, val, item, strings.TrimSpace(ns))
 			continue
 		}
 		sp := portKey{port, v1.ProtocolTCP}
 		if proto == ProtocolUDP {
 			sp.proto = v1.ProtocolUDP
 		}
-		switch {
-		case !has[portKey{port, v1.ProtocolTCP}] && !has[portKey{port, v1.ProtocolUDP}]:
-			p.fail(key, val, "entry %q: %d is not a port of the Service (ports: %s)", item, port, portList(p.servicePorts()))
-		case !has[sp]:
-			p.fail(key, val, "entry %q: port %d is not a %s ServicePort, which a %s listener needs", item, port, sp.proto, proto)
-		case out[sp] != "":
-			p.fail(key, val, "port %d is listed twice", port)
-		default:
-			out[sp] = proto
+		if !has[sp] {
+			// The port exists only with the other ServicePort protocol
+			// (or not at all).
+			other := portKey{port, v1.ProtocolUDP}
+			if sp.proto == v1.ProtocolUDP {
+				other.proto = v1.ProtocolTCP
+			}
+			if !has[other] {
+				p.warnf("annotation %s=%q: entry %q is ignored: %d is not a port of the Service (ports: %s)", key, val, item, port, portList(p.servicePorts()))
+				continue
+			}
+			sp = other
 		}
+		if prev, dup := out[sp]; dup {
+			p.warnf("annotation %s=%q: entry %q is ignored: port %d is listed before as %s, and the first entry wins", key, val, item, port, prev)
+			continue
+		}
+		if (proto == ProtocolUDP) != (sp.proto == v1.ProtocolUDP) {
+			p.warnf("annotation %s=%q: entry %q gives a %s listener on port %d, whose ServicePort is %s: the listener will carry no traffic, as the NodePort serves %s only", key, val, item, proto, port, sp.proto, sp.proto)
+		}
+		out[sp] = proto
 	}
 	return out
 }
 
+// serviceProtocol is a ServicePort's protocol, TCP when unset (the API
+// server defaults it).
+func serviceProtocol(sp v1.ServicePort) v1.Protocol {
+	if sp.Protocol == "" {
+		return v1.ProtocolTCP
+	}
+	return sp.Protocol
+}
+
 // forwardPorts parses `80:443[,81:444]`: http listener port to https
-// listener port. Protocols are checked against the listeners built so far.
+// listener port, as the official CCM reads it: an entry for a port that is
+// not an http listener is ignored (a Warning here), the first entry for a
+// port wins. An entry that is not two port numbers is an error, and so is
+// a target that is not an https listener of the Service (the API refuses
+// to forward to it).
 func (p *parser) forwardPorts() map[int32]int32 {
 	items, key, val, ok := p.list(KeyForwardPort)
 	if !ok {
@@ -245,11 +272,11 @@ func (p *parser) forwardPorts() map[int32]int32 {
 		case !found || !fromOK || !toOK:
 			p.fail(key, val, "entry %q must be httpPort:httpsPort with ports from 1 to 65535", item)
 		case !slices.Contains(protoOf(from), ProtocolHTTP):
-			p.fail(key, val, "entry %q: port %d must be an http listener (see %s)", item, from, KeyProtocolPort)
+			p.warnf("annotation %s=%q: entry %q is ignored: port %d is not an http listener of the Service (see %s)", key, val, item, from, KeyProtocolPort)
+		case out[from] != 0:
+			p.warnf("annotation %s=%q: entry %q is ignored: port %d is listed before, and the first entry wins", key, val, item, from)
 		case !slices.Contains(protoOf(to), ProtocolHTTPS):
 			p.fail(key, val, "entry %q: port %d must be an https listener (see %s)", item, to, KeyProtocolPort)
-		case out[from] != 0:
-			p.fail(key, val, "port %d is listed twice", from)
 		default:
 			out[from] = to
 		}

@@ -289,8 +289,8 @@ func TestPrefixPrecedence(t *testing.T) {
 func TestAggregatedErrors(t *testing.T) {
 	svc := newService(ann(
 		string(KeyHealthCheckInterval), "0",
-		KeyDeleteProtection.Legacy(), "yes",
-		string(KeyBackendType), "pods",
+		KeyScheduler.Legacy(), "fastest",
+		string(KeyACLType), "allow",
 	), nil)
 	cfg, err := Parse(svc, Defaults{})
 	if cfg == nil || err == nil {
@@ -301,7 +301,7 @@ func TestAggregatedErrors(t *testing.T) {
 		t.Fatalf("got %d errors, want 3: %v", len(leaves), err)
 	}
 	for _, want := range []struct{ key, val string }{
-		{string(KeyHealthCheckInterval), "0"}, {KeyDeleteProtection.Legacy(), "yes"}, {string(KeyBackendType), "pods"},
+		{string(KeyHealthCheckInterval), "0"}, {KeyScheduler.Legacy(), "fastest"}, {string(KeyACLType), "allow"},
 	} {
 		if !hasError(err, want.key, want.val) {
 			t.Errorf("missing error for %s=%q in %v", want.key, want.val, err)
@@ -330,5 +330,65 @@ func TestAdditionalTagsRejectOurOwnershipTags(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), k) || !strings.Contains(err.Error(), string(KeyAdditionalResourceTags)) {
 			t.Errorf("tag %s: want an error naming the annotation and the key, got %v", k, err)
 		}
+	}
+}
+
+// TestProtocolPortAsOfficial: the listener protocol comes from
+// protocol-port whatever the ServicePort protocol, the first entry for a
+// port wins, entries for other ports are ignored; forward-port entries for
+// ports that are not http listeners are ignored. Each oddity is a Warning.
+func TestProtocolPortAsOfficial(t *testing.T) {
+	tcp2 := []v1.ServicePort{
+		{Name: "a", Port: 80, Protocol: v1.ProtocolTCP, NodePort: 30080},
+		{Name: "b", Port: 443, Protocol: v1.ProtocolTCP, NodePort: 30443},
+	}
+	udp80 := []v1.ServicePort{{Name: "u", Port: 80, Protocol: v1.ProtocolUDP, NodePort: 30080}}
+	tests := []struct {
+		name  string
+		ann   map[string]string
+		ports []v1.ServicePort
+		want  []Protocol
+		fwd   []int32
+		warns []string
+	}{
+		{name: "udp on a TCP port", ann: ann(string(KeyProtocolPort), "tcp:80,udp:443"), ports: tcp2,
+			want: []Protocol{ProtocolTCP, ProtocolUDP}, warns: []string{`"udp:443" gives a udp listener on port 443, whose ServicePort is TCP`}},
+		{name: "http on a UDP port", ann: ann(string(KeyProtocolPort), "http:80"), ports: udp80,
+			want: []Protocol{ProtocolHTTP}, warns: []string{"will carry no traffic"}},
+		{name: "unknown port ignored", ann: ann(string(KeyProtocolPort), "http:80,https:8443"), ports: tcp2,
+			want: []Protocol{ProtocolHTTP, ProtocolTCP}, warns: []string{`"https:8443" is ignored: 8443 is not a port`}},
+		{name: "first entry wins", ann: ann(string(KeyProtocolPort), "http:80,tcp:80"), ports: tcp2,
+			want: []Protocol{ProtocolHTTP, ProtocolTCP}, warns: []string{"the first entry wins"}},
+		{name: "forward entries for other ports ignored", ann: ann(string(KeyProtocolPort), "http:80,https:443", string(KeyCertID), "c-1",
+			string(KeyForwardPort), "80:443,81:444"), ports: tcp2,
+			want: []Protocol{ProtocolHTTP, ProtocolHTTPS}, fwd: []int32{443, 0}, warns: []string{`"81:444" is ignored: port 81 is not an http listener`}},
+		{name: "forward entry for a tcp port ignored", ann: ann(string(KeyProtocolPort), "https:443", string(KeyCertID), "c-1",
+			string(KeyForwardPort), "80:443"), ports: tcp2,
+			want: []Protocol{ProtocolTCP, ProtocolHTTPS}, fwd: []int32{0, 0}, warns: []string{"port 80 is not an http listener"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := mustParse(t, newService(tt.ann, tt.ports), Defaults{})
+			var got []Protocol
+			var fwd []int32
+			for _, l := range cfg.Listeners {
+				got = append(got, l.Protocol)
+				fwd = append(fwd, l.ForwardPort)
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("protocols = %v, want %v", got, tt.want)
+			}
+			if tt.fwd != nil && !slices.Equal(fwd, tt.fwd) {
+				t.Errorf("forward ports = %v, want %v", fwd, tt.fwd)
+			}
+			if len(cfg.Warnings) != len(tt.warns) {
+				t.Fatalf("warnings = %q, want %d", cfg.Warnings, len(tt.warns))
+			}
+			for i, w := range tt.warns {
+				if !strings.Contains(cfg.Warnings[i], w) {
+					t.Errorf("warning %q does not contain %q", cfg.Warnings[i], w)
+				}
+			}
+		})
 	}
 }

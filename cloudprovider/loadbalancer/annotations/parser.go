@@ -101,10 +101,29 @@ func (p *parser) str(n Name) string {
 	return val
 }
 
-// onOff parses an on/off flag. The incumbent CCM compared case-sensitively
-// with "on" and treated everything else as off; we reject everything else
-// instead, so `On` or `yes` is an error rather than a silent off.
+// onOff parses an on/off flag as the official CCM reads it: it compares
+// with lower-case `on` and treats every other value as off. So `On`, `yes`
+// or `true` is off here too (the same cloud result), with a Warning that
+// names the value, because off is rarely what such a value meant.
 func (p *parser) onOff(n Name) *bool {
+	val, key, ok := p.get(n)
+	if !ok {
+		return nil
+	}
+	switch val {
+	case "on":
+		return new(true)
+	case "off":
+		return new(false)
+	}
+	p.warnf("annotation %s=%q is read as off, as the official CCM does (it recognises only lower-case on); write on or off", key, val)
+	return new(false)
+}
+
+// onOffStrict parses an on/off flag the official CCM does not have: no
+// migrating Service depends on a lenient reading, so anything but `on` or
+// `off` is an error.
+func (p *parser) onOffStrict(n Name) *bool {
 	val, key, ok := p.get(n)
 	if !ok {
 		return nil
@@ -119,7 +138,9 @@ func (p *parser) onOff(n Name) *bool {
 	return nil
 }
 
-// trueFalse parses a true/false flag (force-override-listeners).
+// trueFalse parses a true/false flag (force-override-listeners). The
+// official CCM compares with `true`; any other value is false there and
+// here, with a Warning unless it is `false`.
 func (p *parser) trueFalse(n Name) bool {
 	val, key, ok := p.get(n)
 	if !ok {
@@ -131,7 +152,7 @@ func (p *parser) trueFalse(n Name) bool {
 	case "false":
 		return false
 	}
-	p.fail(key, val, "must be true or false")
+	p.warnf("annotation %s=%q is read as false, as the official CCM does (it recognises only lower-case true); write true or false", key, val)
 	return false
 }
 
@@ -153,15 +174,26 @@ func (p *parser) intRange(n Name, lo, hi int) *int {
 	return &v
 }
 
-// enum parses one of values, exactly, and returns it ("" when unset or
-// invalid). With fold, case is ignored and the canonical spelling returned.
+// enum parses one of values and returns it ("" when unset or invalid).
+// A value that differs only in case is read as the canonical spelling:
+// silently with fold (the official CCM ignores case there too), else with a
+// Warning. Any other value is an error.
 func (p *parser) enum(n Name, fold bool, values ...string) string {
 	val, key, ok := p.get(n)
 	if !ok {
 		return ""
 	}
 	for _, v := range values {
-		if v == val || (fold && strings.EqualFold(v, val)) {
+		if v == val {
+			return v
+		}
+	}
+	for _, v := range values {
+		if strings.EqualFold(v, val) {
+			if fold {
+				return v
+			}
+			p.warnf("annotation %s=%q is read as %q; write it in that case", key, val, v)
 			return v
 		}
 	}
@@ -171,6 +203,21 @@ func (p *parser) enum(n Name, fold bool, values ...string) string {
 		p.fail(key, val, "must be one of %s", strings.Join(values, ", "))
 	}
 	return ""
+}
+
+// fallback parses a value the official CCM compares with one spelling and
+// otherwise falls back to def (backend-type: only `eni` is eni). Any value
+// other than values gives def and a Warning, as the cloud result is def.
+func (p *parser) fallback(n Name, def string, values ...string) string {
+	val, key, ok := p.get(n)
+	if !ok {
+		return ""
+	}
+	if slices.Contains(values, val) {
+		return val
+	}
+	p.warnf("annotation %s=%q is read as %s, as the official CCM does (it recognises only %s)", key, val, def, strings.Join(values, ", "))
+	return def
 }
 
 // idPattern accepts Alibaba Cloud resource IDs (lb-..., vsw-..., rsp-...,

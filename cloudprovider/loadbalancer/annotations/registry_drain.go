@@ -26,7 +26,7 @@ var drainAnnotations = []Annotation{
 // otherwise.
 func ParseDrain(svc *v1.Service) (bool, error) {
 	p := newParser(svc, Defaults{})
-	v := p.onOff(KeyDrainUnscheduledBackend)
+	v := p.onOffStrict(KeyDrainUnscheduledBackend)
 	if err := errors.Join(p.errs...); err != nil {
 		return false, err
 	}

@@ -35,9 +35,9 @@ const httpCheck = "tcp (with `health-check-type: http`), http, https"
 
 var healthAnnotations = []Annotation{
 	{Name: KeyHealthCheckSwitch, Group: GroupHealth, Protocols: l4, Type: onOff, Default: "SLB default (`on`)", Mutability: Mutable,
-		Doc: "Health check of tcp and udp listeners.", Differs: onOffStrict},
+		Doc: "Health check of tcp and udp listeners.", Differs: onOffLenient},
 	{Name: KeyHealthCheckFlag, Group: GroupHealth, Protocols: l7, Type: onOff, Default: "`off` at creation", Mutability: Mutable,
-		Doc: "Health check of http and https listeners.", Differs: onOffStrict},
+		Doc: "Health check of http and https listeners.", Differs: onOffLenient},
 	{Name: KeyHealthCheckType, Group: GroupHealth, Protocols: "tcp", Type: "`tcp` \\| `http`", Default: "SLB default (`tcp`)", Mutability: Mutable,
 		Doc: "Whether tcp listeners check with a TCP connect or an HTTP request."},
 	{Name: KeyHealthCheckURI, Group: GroupHealth, Protocols: httpCheck, Type: "path starting with `/`, up to 80 characters", Default: "SLB default (`/`)", Mutability: Mutable,

@@ -54,33 +54,34 @@ const (
 )
 
 const (
-	onOff       = "`on` \\| `off`"
-	l4          = "tcp, udp"
-	l7          = "http, https"
-	httpsOnly   = "https"
-	onOffStrict = "Only `on` and `off` (lower case) are accepted; the incumbent treated any other value, e.g. `On` or `yes`, as off."
+	onOff     = "`on` \\| `off`"
+	l4        = "tcp, udp"
+	l7        = "http, https"
+	httpsOnly = "https"
+	// onOffLenient is the Differs text of the official CCM's on/off switches.
+	onOffLenient = "None in the result: any value other than `on` (e.g. `On`, `yes`) is off, as in the official CCM; values other than `on` and `off` also give a warning."
 )
 
 var listenerAnnotations = []Annotation{
 	{Name: KeyProtocolPort, Group: GroupListener, Type: "`proto:port[,proto:port...]`, proto `tcp` \\| `udp` \\| `http` \\| `https`", Default: "the ServicePort protocol", Mutability: RecreatesListener,
 		Doc:     "Listener protocol per Service `port`, e.g. `https:443,http:80`. Ports not listed get a `tcp` or `udp` listener from their ServicePort protocol. A protocol change deletes the listener and creates it again.",
-		Differs: "Every port must be a `port` of the Service; `http`, `https` and `tcp` need a TCP ServicePort and `udp` a UDP one; a port listed twice is an error."},
+		Differs: "Read as the official CCM reads it: the protocol comes from the entry whatever the ServicePort protocol, the first entry for a port wins, and entries for ports the Service does not have are ignored; each of these gives a warning (a `udp` listener on a TCP ServicePort, or a `tcp`/`http`/`https` one on a UDP ServicePort, carries no traffic). One difference: when a port is both a TCP and a UDP ServicePort, an entry applies to the ServicePort it fits (`udp` to the UDP one, the others to the TCP one); the official CCM applied it to both, giving two identical listeners the API refuses."},
 	{Name: KeyScheduler, Group: GroupListener, Type: "`rr` \\| `wrr` \\| `wlc` \\| `sch` \\| `tch`", Default: "`rr` at creation", Mutability: Mutable,
 		Doc:     "Scheduling algorithm: round robin, weighted round robin, weighted least connections, or (tcp/udp on high-performance specs) source-IP / four-tuple consistent hashing. `externalTrafficPolicy: Local` needs `wrr` to honour pod counts.",
-		Differs: "Unknown values are errors; `sch` and `tch` with an http or https listener are errors."},
+		Differs: "A value in another case (`RR`) is read in lower case with a warning. Unknown values, and `sch` or `tch` with an http or https listener, are errors (the official CCM passed them on and the API refused them)."},
 	{Name: KeyCertID, Group: GroupListener, Protocols: httpsOnly, Type: "server certificate ID", Default: "none (required for https)", Mutability: Mutable,
 		Doc: "SLB server certificate of every https listener. Before a listener is created with it or switched to it, the certificate is checked to exist and not to have expired; otherwise an `InvalidServerCertificate` Warning names the annotation and nothing is changed."},
 	{Name: KeyTLSCipherPolicy, Group: GroupListener, Protocols: httpsOnly, Type: "`tls_cipher_policy_1_0` \\| `tls_cipher_policy_1_1` \\| `tls_cipher_policy_1_2` \\| `tls_cipher_policy_1_2_strict` \\| `tls_cipher_policy_1_2_strict_with_1_3`", Default: "SLB default (`tls_cipher_policy_1_0`)", Mutability: Mutable,
 		Doc: "TLS security policy of https listeners."},
 	{Name: KeyHTTP2Enabled, Group: GroupListener, Protocols: httpsOnly, Type: onOff, Default: "SLB default (`on`)", Mutability: Mutable,
-		Doc: "HTTP/2 on https listeners.", Differs: onOffStrict},
+		Doc: "HTTP/2 on https listeners.", Differs: onOffLenient},
 	{Name: KeyDomainExtensions, Group: GroupListener, Protocols: httpsOnly, Type: "`domain:certId[,domain:certId...]`", Default: "none", Mutability: Mutable,
 		Doc: "Extra domain names served by every https listener, each with its own server certificate (SNI). Wildcards such as `*.example.com` are allowed. The CCM creates, re-points and deletes only the domains it added (it records them in tags `alicloud-ccm/sni-*` of the listener); a domain added in the console is left alone, with a Warning if the annotation names it too. Certificates are checked like `cert-id`. SLB allows 3 domains per listener by default."},
 	{Name: KeyForwardPort, Group: GroupListener, Protocols: "http", Type: "`httpPort:httpsPort[,...]`", Default: "none", Mutability: RecreatesListener,
 		Doc:     "Redirect an http listener to an https listener of the same Service, e.g. `80:443`. The redirecting listener has no backends; a change recreates it.",
-		Differs: "The first port must be an `http` listener and the second an `https` listener of the Service (the incumbent left this to the API)."},
+		Differs: "As in the official CCM, entries whose first port is not an `http` listener of the Service are ignored and the first entry for a port wins, each with a warning. The second port must be an `https` listener of the Service (the official CCM left this to the API, which refuses it)."},
 	{Name: KeyACLStatus, Group: GroupListener, Type: onOff, Default: "SLB default (`off`)", Mutability: Mutable,
-		Doc: "Access control on every listener.", Differs: "`on` needs `acl-id` and `acl-type` (the API requires them). " + onOffStrict},
+		Doc: "Access control on every listener.", Differs: "`on` needs `acl-id` and `acl-type` (the API requires them). " + onOffLenient},
 	{Name: KeyACLID, Group: GroupListener, Type: "ACL ID(s), comma-separated", Default: "none", Mutability: Mutable,
 		Doc: "Access control list(s) of every listener; compared as a set."},
 	{Name: KeyACLType, Group: GroupListener, Type: "`white` \\| `black`", Default: "none", Mutability: Mutable,
@@ -94,16 +95,16 @@ var listenerAnnotations = []Annotation{
 	{Name: KeyRequestTimeout, Group: GroupListener, Protocols: l7, Type: "integer 1–180 (s)", Default: "SLB default (60)", Mutability: Mutable,
 		Doc: "Request timeout of http and https listeners: a backend slower than this gets the client a 504."},
 	{Name: KeyConnectionDrain, Group: GroupListener, Protocols: l4, Type: onOff, Default: "SLB default (`off`)", Mutability: Mutable,
-		Doc: "Connection draining when a backend is removed or fails its health check.", Differs: onOffStrict},
+		Doc: "Connection draining when a backend is removed or fails its health check.", Differs: onOffLenient},
 	{Name: KeyConnectionDrainTimeout, Group: GroupListener, Protocols: l4, Type: "integer 10–900 (s)", Default: "none", Mutability: Mutable,
 		Doc:     "How long draining connections are kept; sent only with `connection-drain: on`.",
 		Differs: "Without `connection-drain: on` it is a warning."},
 	{Name: KeyProxyProtocol, Group: GroupListener, Protocols: l4, Type: onOff, Default: "SLB default (`off`)", Mutability: Mutable,
 		Doc:     "Proxy protocol v2 (client address to the backend) on tcp and udp listeners.",
-		Differs: "The incumbent treated every value except `on` as off; here only `on` and `off` are accepted."},
+		Differs: onOffLenient},
 	{Name: KeyStickySession, Group: GroupListener, Protocols: l7, Type: onOff, Default: "`off` at creation", Mutability: Mutable,
 		Doc:     "Session persistence of http and https listeners.",
-		Differs: "`on` needs `sticky-session-type`. " + onOffStrict},
+		Differs: "`on` needs `sticky-session-type`. " + onOffLenient},
 	{Name: KeyStickySessionType, Group: GroupListener, Protocols: l7, Type: "`insert` \\| `server`", Default: "none", Mutability: Mutable,
 		Doc: "`insert`: SLB sets a cookie (needs `cookie-timeout`); `server`: SLB follows the backend's cookie (needs `cookie`)."},
 	{Name: KeyCookieTimeout, Group: GroupListener, Protocols: l7, Type: "integer 1–86400 (s)", Default: "none", Mutability: Mutable,
@@ -111,9 +112,9 @@ var listenerAnnotations = []Annotation{
 	{Name: KeyCookie, Group: GroupListener, Protocols: l7, Type: "cookie name, 1–200 characters", Default: "none", Mutability: Mutable,
 		Doc: "Name of the backend's cookie (`sticky-session-type: server`)."},
 	{Name: KeyXForwardedForProto, Group: GroupListener, Protocols: l7, Type: onOff, Default: "SLB default (`off`)", Mutability: Mutable,
-		Doc: "Add `X-Forwarded-Proto` (the client's protocol).", Differs: onOffStrict},
+		Doc: "Add `X-Forwarded-Proto` (the client's protocol).", Differs: onOffLenient},
 	{Name: KeyXForwardedForSLBPort, Group: GroupListener, Protocols: l7, Type: onOff, Default: "SLB default (`off`)", Mutability: Mutable,
-		Doc: "Add `X-Forwarded-Port` (the listener port).", Differs: onOffStrict},
+		Doc: "Add `X-Forwarded-Port` (the listener port).", Differs: onOffLenient},
 	{Name: KeyXForwardedForClientSrcPort, Group: GroupListener, Protocols: l7, Type: onOff, Default: "SLB default (`off`)", Mutability: Mutable,
-		Doc: "Add `X-Forwarded-Client-srcport` (the client's source port).", Differs: onOffStrict},
+		Doc: "Add `X-Forwarded-Client-srcport` (the client's source port).", Differs: onOffLenient},
 }
