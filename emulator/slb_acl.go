@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/netip"
+	"slices"
 	"strings"
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/slb"
@@ -84,7 +85,7 @@ func (s *slbState) aclUsers(id string) []*listener {
 	var out []*listener
 	for _, lb := range s.order {
 		for _, l := range sortedListeners(lb) {
-			if l.attrs["AclId"] == id {
+			if slices.Contains(listenerACLs(l.attrs), id) {
 				out = append(out, l)
 			}
 		}

@@ -1,9 +1,17 @@
 package emulator
 
 // Parsing and validation of the BackendServers JSON parameter of the
-// vServer group actions (alibaba-api.md §1.4): a JSON string holding a list
-// of {ServerId, Weight, Type, ServerIp, Port, Description}; numbers may be
-// sent as JSON numbers or strings.
+// vServer group actions: a JSON string holding a list of {ServerId, Weight,
+// Type, ServerIp, Port, Description}; numbers may be sent as JSON numbers
+// or strings. Keys are matched in any letter case: the documentation spells
+// them ServerId, Weight, ..., but the official CCM has sent them in lower
+// camel case (serverId, serverIp, weight, port, type, description: the json
+// tags of BackendAttribute in
+// https://github.com/kubernetes/cloud-provider-alibaba-cloud/blob/master/pkg/model/load_balancer.go,
+// marshalled as BackendServers by pkg/controller/service/clbv1/vgroups.go)
+// to AddVServerGroupBackendServers, RemoveVServerGroupBackendServers,
+// SetVServerGroupAttribute and ModifyVServerGroupBackendServers in
+// production for years, so the cloud accepts them.
 
 import (
 	"encoding/json"
@@ -11,9 +19,11 @@ import (
 	"net/http"
 	"net/netip"
 	"strconv"
+	"strings"
 )
 
-// jsonField reads a string or number JSON value as a string.
+// jsonField reads a string or number JSON value as a string. k is the
+// lower-cased key (see foldKeys).
 func jsonField(m map[string]any, k string) string {
 	switch v := m[k].(type) {
 	case string:
@@ -43,6 +53,9 @@ func (s *slbState) parseBackends(c *call, param string, lb *clb, validate bool) 
 	if err := json.Unmarshal([]byte(raw), &items); err != nil {
 		return nil, errInvalid(param, raw)
 	}
+	for i, m := range items {
+		items[i] = foldKeys(m)
+	}
 	if len(items) > c.e.cfg.Limits.BackendsPerCall {
 		return nil, Errf(http.StatusBadRequest, "TooManyBackendServers", "The total number of input real servers exceeds max supported number: %d", c.e.cfg.Limits.BackendsPerCall)
 	}
@@ -50,21 +63,21 @@ func (s *slbState) parseBackends(c *call, param string, lb *clb, validate bool) 
 	seen := make(map[string]bool, len(items))
 	lbVPC := s.backendVPC(lb)
 	for _, m := range items {
-		b := &backend{ServerID: jsonField(m, "ServerId"), ServerIP: jsonField(m, "ServerIp"), Type: jsonField(m, "Type"),
-			Description: jsonField(m, "Description"), Weight: 100}
+		b := &backend{ServerID: jsonField(m, "serverid"), ServerIP: jsonField(m, "serverip"), Type: jsonField(m, "type"),
+			Description: jsonField(m, "description"), Weight: 100}
 		if b.ServerID == "" {
 			return nil, errMissing("ServerId")
 		}
 		if b.Type == "" {
 			b.Type = "ecs"
 		}
-		p := jsonField(m, "Port")
+		p := jsonField(m, "port")
 		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
 			return nil, errInvalid("Port", p)
 		} else {
 			b.Port = n
 		}
-		if w := jsonField(m, "Weight"); w != "" {
+		if w := jsonField(m, "weight"); w != "" {
 			n, err := strconv.Atoi(w)
 			if err != nil || n < 0 || n > 100 {
 				return nil, errInvalid("Weight", w)
@@ -91,6 +104,16 @@ func (s *slbState) parseBackends(c *call, param string, lb *clb, validate bool) 
 		out = append(out, b)
 	}
 	return out, nil
+}
+
+// foldKeys lower-cases the keys of one BackendServers entry, so that
+// ServerId, serverId and serverid are read alike.
+func foldKeys(m map[string]any) map[string]any {
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[strings.ToLower(k)] = v
+	}
+	return out
 }
 
 // backendVPC is the VPC a CLB's backends must live in: its own for VPC

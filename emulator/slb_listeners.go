@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"reflect"
 	"strconv"
+	"strings"
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/slb"
 )
@@ -159,7 +160,7 @@ func (s *slbState) checkListenerRefs(c *call, lb *clb, proto string, a map[strin
 			return errMissing("AclType")
 		}
 	}
-	if id := a["AclId"]; id != "" {
+	for _, id := range listenerACLs(a) {
 		if _, ok := s.acls[id]; !ok {
 			return errACLNotFound()
 		}
@@ -311,10 +312,30 @@ func slbDeleteLoadBalancerListener(c *call) (any, error) {
 
 // aclIDs renders AclIds.
 func aclIDs(l *listener) []string {
-	if id := l.attrs["AclId"]; id != "" {
-		return []string{id}
+	if ids := listenerACLs(l.attrs); ids != nil {
+		return ids
 	}
 	return []string{}
+}
+
+// listenerACLs splits a listener's AclId: one ACL ID or several separated
+// by commas. The documentation describes one ID, but the official CCM
+// passes its acl-id annotation through unchanged as AclId
+// (setGenericListenerValue in
+// https://github.com/kubernetes/cloud-provider-alibaba-cloud/blob/master/pkg/provider/alibaba/slb/listener.go)
+// and compares the listener's AclIds list with that comma list
+// (IsListenerACLIDsEqual), so the cloud binds every ACL of the list.
+func listenerACLs(a map[string]string) []string {
+	if a["AclId"] == "" {
+		return nil
+	}
+	var ids []string
+	for id := range strings.SplitSeq(a["AclId"], ",") {
+		if id = strings.TrimSpace(id); id != "" {
+			ids = append(ids, id)
+		}
+	}
+	return ids
 }
 
 // slbDescribeListener builds the DescribeLoadBalancer<Proto>ListenerAttribute handler.

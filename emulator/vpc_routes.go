@@ -421,9 +421,17 @@ func describeRouteEntryList(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if max < 1 || max > 100 {
-		// Documented range 1–100; larger values are unconfirmed (§6.7), refused here.
+	switch {
+	case max < 1:
 		return nil, errInvalid("MaxResult", c.str("MaxResult"))
+	case max > 100:
+		// Documented range 1–100, but the official CCM lists routes with
+		// MaxResult=500 (model.RouteMaxQueryRouteEntry, sent by
+		// listRouteBatch in
+		// https://github.com/kubernetes/cloud-provider-alibaba-cloud/blob/master/pkg/provider/alibaba/vpc/vpc.go)
+		// and works in production, following NextToken: the cloud
+		// accepts larger values and returns at most 100 per page.
+		max = 100
 	}
 	typ := c.str("RouteEntryType")
 	switch typ {
