@@ -107,7 +107,7 @@ func (s nodeStrategy) build(l *ListenerSpec, desc string) []backend {
 	if s.spec.DefaultWeight != nil {
 		w = *s.spec.DefaultWeight
 	}
-	if s.spec.Weight != nil && l.VGroupID != "" {
+	if s.spec.Weight != nil {
 		w = spreadWeight(*s.spec.Weight, len(s.nodes))
 	}
 	out := make([]backend, 0, len(s.nodes))

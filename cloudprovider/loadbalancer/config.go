@@ -72,7 +72,6 @@ func specFromConfig(svc *v1.Service, cfg *annotations.Config) (*Spec, error) {
 	s.Backend = BackendSpec{
 		Type:               string(b.Type),
 		DefaultWeight:      b.DefaultWeight,
-		Weight:             b.Weight,
 		IgnoreWeightUpdate: b.IgnoreWeightUpdate,
 		Labels:             b.NodeLabels,
 		RemoveUnscheduled:  b.RemoveUnscheduled,
@@ -80,6 +79,13 @@ func specFromConfig(svc *v1.Service, cfg *annotations.Config) (*Spec, error) {
 	}
 	if s.Backend.Local {
 		s.Backend.HealthCheckNodePort = int(svc.Spec.HealthCheckNodePort)
+	}
+	// weight is the Service's share of a reused CLB it shares through
+	// vgroup-port, as in the official CCM: it counts only there, and then
+	// for every group of the Service (the user's and our own for its other
+	// ports).
+	if lb.ReuseID != "" && len(b.VGroupPorts) > 0 {
+		s.Backend.Weight = b.Weight
 	}
 	listeners := cfg.Listeners
 	if len(listeners) == 0 {

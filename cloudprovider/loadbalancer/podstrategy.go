@@ -184,10 +184,7 @@ func (r *Reconciler) podMembers(ctx context.Context, svc *v1.Service, spec *Spec
 			continue
 		}
 		p := podbackends.Params{Policy: policy, DefaultWeight: weight, NodePort: l.NodePort, Nodes: cands,
-			Endpoints: podbackends.ForPort(svc, sp, slices, family)}
-		if l.VGroupID != "" {
-			p.TotalWeight = spec.Backend.Weight
-		}
+			Endpoints: podbackends.ForPort(svc, sp, slices, family), TotalWeight: spec.Backend.Weight}
 		ms := podbackends.Members(p)
 		byListener[l.key()] = ms
 		for _, m := range ms {

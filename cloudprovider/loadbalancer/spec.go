@@ -113,8 +113,9 @@ type BackendSpec struct {
 	Type string
 	// DefaultWeight is every backend's weight (default-weight); nil is 100.
 	DefaultWeight *int
-	// Weight, when set (weight annotation), is spread over the backends of a
-	// user's vServer group: max(1, W/count) each, 0 if W is 0.
+	// Weight, when set (weight annotation with id and vgroup-port), is
+	// spread over the backends of every group of the Service: max(1,
+	// W/count) each (by pod count with Local), 0 if W is 0.
 	Weight *int
 	// IgnoreWeightUpdate never sends weight-only changes.
 	IgnoreWeightUpdate bool

@@ -70,7 +70,7 @@ type Params struct {
 	// DefaultWeight is the weight of a Cluster or ENI member (default-weight
 	// annotation, else 100).
 	DefaultWeight int
-	// TotalWeight, when set (weight annotation on a user's vServer group),
+	// TotalWeight, when set (weight annotation with vgroup-port: every group of the Service),
 	// is spread over the members: evenly in Cluster and ENI, by endpoint
 	// count in Local, at least 1 each, all 0 when it is 0.
 	TotalWeight *int
