@@ -260,6 +260,7 @@ type DumpState struct {
 	EIPs         []EIP          `json:"eips"`
 	Certificates []Certificate  `json:"certificates"`
 	SLB          any            `json:"slb,omitempty"`
+	NLB          any            `json:"nlb,omitempty"`
 }
 
 // DumpRouteTab is a route table with its current entries (statuses as of the dump).
@@ -315,6 +316,7 @@ func (e *Emulator) Dump() DumpState {
 		d.Certificates = append(d.Certificates, *e.certs[id])
 	}
 	d.SLB = e.slb.dump()
+	d.NLB = e.nlbDump(now)
 	return d
 }
 

@@ -1,6 +1,7 @@
 // Package emulator is a wire-level emulator of the Alibaba Cloud OpenAPI
-// products a cloud-controller-manager uses: CLB/SLB (2014-05-15), VPC
-// (2016-04-28) and ECS (2014-05-26), plus the ECS instance metadata service.
+// products a cloud-controller-manager uses: CLB/SLB (2014-05-15), NLB
+// (2022-04-30), VPC (2016-04-28) and ECS (2014-05-26), plus the ECS instance
+// metadata service.
 // It speaks the RPC protocol the official Go SDK speaks (signed query/form
 // parameters, JSON answers), keeps all state in memory, and adds fault
 // injection, a pluggable clock and an audit log for tests.
@@ -23,6 +24,7 @@ const (
 	VersionSLB = "2014-05-15"
 	VersionVPC = "2016-04-28"
 	VersionECS = "2014-05-26"
+	VersionNLB = "2022-04-30"
 )
 
 // Clock gives the emulator its notion of "now". Tests plug a FakeClock to
@@ -85,6 +87,10 @@ type Config struct {
 	RouteEntryDelay time.Duration
 	// CLBBusyAfterWrite is how long a CLB stays busy after a write; 0 = never.
 	CLBBusyAfterWrite time.Duration
+	// NLBJobDuration is how long an NLB asynchronous job runs: the resource
+	// stays Provisioning/Configuring (and refuses other writes) until its
+	// job ends. 0 = jobs end at once.
+	NLBJobDuration time.Duration
 	// TimestampTolerance is the accepted skew between the request Timestamp
 	// and the emulator clock (default 15 minutes, as documented; negative
 	// disables the check, handy when a fake clock jumps hours ahead).
@@ -128,6 +134,7 @@ type Emulator struct {
 	certs       map[string]*Certificate
 	tokens      map[string]tokenRecord // ClientToken idempotency
 	slb         *slbState
+	nlb         *nlbState
 	serial      map[string]serialRule // version/action -> conflict rule
 	inflight    map[string]int        // serialisation key -> calls in progress
 
@@ -175,6 +182,7 @@ func New(cfg Config) *Emulator {
 		inflight:    map[string]int{},
 	}
 	e.slb = newSLBState()
+	e.nlb = newNLBState()
 	e.auth.init(cfg)
 	e.faults.set(cfg.Faults)
 	e.audit.init(cfg.AuditLimit)
@@ -182,6 +190,7 @@ func New(cfg Config) *Emulator {
 	registerVPC(e)
 	registerECS(e)
 	registerSLB(e)
+	registerNLB(e)
 	return e
 }
 

@@ -1,5 +1,5 @@
 // Command alicloud-emulator runs the Alibaba Cloud OpenAPI emulator (CLB,
-// VPC, ECS on one address), the ECS instance metadata service and the
+// NLB, VPC, ECS on one address), the ECS instance metadata service and the
 // control endpoint, until SIGINT or SIGTERM.
 package main
 
@@ -35,6 +35,7 @@ type options struct {
 	region, seed, faultProfile, latency   string
 	accessKeys                            []string
 	routeEntryDelay, clbBusy, credTTL     time.Duration
+	nlbJobDuration                        time.Duration
 	logAudit, fakeClock, tokenRequired    bool
 	metadataInstance                      string
 }
@@ -42,7 +43,7 @@ type options struct {
 func parseFlags(args []string) (*options, error) {
 	o := &options{}
 	fs := pflag.NewFlagSet("alicloud-emulator", pflag.ContinueOnError)
-	fs.StringVar(&o.listen, "listen", "127.0.0.1:9080", "address of the OpenAPI server (all of Slb 2014-05-15, Vpc 2016-04-28, Ecs 2014-05-26)")
+	fs.StringVar(&o.listen, "listen", "127.0.0.1:9080", "address of the OpenAPI server (all of Slb 2014-05-15, Nlb 2022-04-30, Vpc 2016-04-28, Ecs 2014-05-26)")
 	fs.StringVar(&o.metadataListen, "metadata-listen", "127.0.0.1:9081", "address of the ECS instance metadata service (stands in for http://100.100.100.200)")
 	fs.StringVar(&o.controlListen, "control-listen", "127.0.0.1:9082", "address of the control endpoint (/audit, /state, /seed, /faults, /clock/advance, ...)")
 	fs.StringVar(&o.region, "region", "cn-hangzhou", "emulated region ID")
@@ -52,6 +53,7 @@ func parseFlags(args []string) (*options, error) {
 	fs.StringVar(&o.faultProfile, "fault-profile", "", "JSON file with a fault profile (emulator.FaultProfile: latency, errors, throttle, outages); overrides --latency")
 	fs.DurationVar(&o.routeEntryDelay, "route-entry-delay", 0, "how long a new route entry stays Pending (and a deleted one Deleting)")
 	fs.DurationVar(&o.clbBusy, "clb-busy-after-write", 0, "how long a CLB stays busy after a write (0 = never busy)")
+	fs.DurationVar(&o.nlbJobDuration, "nlb-job-duration", time.Second, "how long an NLB asynchronous job runs; the resource is busy until it ends (0 = jobs end at once)")
 	fs.BoolVar(&o.logAudit, "log-audit", false, "print one JSON audit line per API call to stderr (AccessKeyId only, never secrets)")
 	fs.BoolVar(&o.fakeClock, "fake-clock", false, "run on a fake clock that only moves with POST /clock/advance (disables the request timestamp check)")
 	fs.StringVar(&o.metadataInstance, "metadata-instance", "", "instance the metadata service answers for (default: the first seeded instance)")
@@ -69,7 +71,7 @@ func parseFlags(args []string) (*options, error) {
 // buildConfig turns the options into an emulator.Config and a seed.
 func buildConfig(o *options) (emulator.Config, *emulator.SeedState, error) {
 	cfg := emulator.Config{
-		Region: o.region, RouteEntryDelay: o.routeEntryDelay, CLBBusyAfterWrite: o.clbBusy,
+		Region: o.region, RouteEntryDelay: o.routeEntryDelay, CLBBusyAfterWrite: o.clbBusy, NLBJobDuration: o.nlbJobDuration,
 		Metadata: emulator.MetadataConfig{InstanceID: o.metadataInstance, TokenRequired: o.tokenRequired, CredentialTTL: o.credTTL},
 	}
 	if len(o.accessKeys) > 0 {

@@ -24,7 +24,7 @@ func TestBuildConfig(t *testing.T) {
 		check   func(t *testing.T, cfg emulator.Config, seed *emulator.SeedState)
 	}{
 		{name: "defaults", args: nil, check: func(t *testing.T, cfg emulator.Config, seed *emulator.SeedState) {
-			if cfg.Region != "cn-hangzhou" || cfg.AccessKeys != nil || seed != nil {
+			if cfg.Region != "cn-hangzhou" || cfg.AccessKeys != nil || seed != nil || cfg.NLBJobDuration != time.Second {
 				t.Fatalf("%+v", cfg)
 			}
 		}},
@@ -47,6 +47,11 @@ func TestBuildConfig(t *testing.T) {
 			}
 			if err := emulator.New(cfg).Seed(*seed); err != nil {
 				t.Fatalf("sample seed does not load: %v", err)
+			}
+		}},
+		{name: "nlb job duration", args: []string{"--nlb-job-duration", "0"}, check: func(t *testing.T, cfg emulator.Config, _ *emulator.SeedState) {
+			if cfg.NLBJobDuration != 0 {
+				t.Fatalf("%+v", cfg)
 			}
 		}},
 		{name: "bad key", args: []string{"--access-key", "nosecret"}, wantErr: true},

@@ -1,0 +1,69 @@
+package emulator
+
+import "net/url"
+
+// registerNLB registers every NLB (Nlb, 2022-04-30) action. Every handler
+// first lets finished jobs take effect (sweep); writes also get ClientToken
+// idempotency and refuse to overlap in flight with another write to the
+// same resource (Conflict.Lock, the documented answer of every NLB write).
+func registerNLB(e *Emulator) {
+	reads := map[string]handler{
+		"GetLoadBalancerAttribute": nlbGetLoadBalancerAttribute,
+		"ListLoadBalancers":        nlbListLoadBalancers,
+		"GetJobStatus":             nlbGetJobStatus,
+		"ListAsynJobs":             nlbListAsynJobs,
+		"GetListenerAttribute":     nlbGetListenerAttribute,
+		"ListListeners":            nlbListListeners,
+		"ListServerGroups":         nlbListServerGroups,
+		"ListServerGroupServers":   nlbListServerGroupServers,
+		"ListTagResources":         nlbListTagResources,
+	}
+	writes := map[string]handler{
+		"CreateLoadBalancer":                  nlbCreateLoadBalancer,
+		"DeleteLoadBalancer":                  nlbDeleteLoadBalancer,
+		"UpdateLoadBalancerAttribute":         nlbUpdateLoadBalancerAttribute,
+		"UpdateLoadBalancerAddressTypeConfig": nlbUpdateLoadBalancerAddressTypeConfig,
+		"UpdateLoadBalancerZones":             nlbUpdateLoadBalancerZones,
+		"UpdateLoadBalancerProtection":        nlbUpdateLoadBalancerProtection,
+		"LoadBalancerJoinSecurityGroup":       nlbLoadBalancerJoinSecurityGroup,
+		"LoadBalancerLeaveSecurityGroup":      nlbLoadBalancerLeaveSecurityGroup,
+
+		"CreateListener":          nlbCreateListener,
+		"DeleteListener":          nlbDeleteListener,
+		"StartListener":           nlbStartListener,
+		"StopListener":            nlbStopListener,
+		"UpdateListenerAttribute": nlbUpdateListenerAttribute,
+
+		"CreateServerGroup":                 nlbCreateServerGroup,
+		"DeleteServerGroup":                 nlbDeleteServerGroup,
+		"UpdateServerGroupAttribute":        nlbUpdateServerGroupAttribute,
+		"AddServersToServerGroup":           nlbAddServersToServerGroup,
+		"RemoveServersFromServerGroup":      nlbRemoveServersFromServerGroup,
+		"UpdateServerGroupServersAttribute": nlbUpdateServerGroupServersAttribute,
+
+		"TagResources":   nlbTagResources,
+		"UntagResources": nlbUntagResources,
+	}
+	s := e.nlb
+	sweep := func(h handler) handler {
+		return func(c *call) (any, error) { s.sweep(c.Now); return h(c) }
+	}
+	for name, h := range reads {
+		e.register("Nlb", VersionNLB, name, sweep(h))
+	}
+	for name, h := range writes {
+		e.register("Nlb", VersionNLB, name, sweep(s.idempotent(h)))
+		e.registerSerial(VersionNLB, name, nlbWriteKey, errNLBConflictLock)
+	}
+}
+
+// nlbWriteKey is the resource a write locks while in flight: its server
+// group, listener or load balancer.
+func nlbWriteKey(_ *Emulator, p url.Values) string {
+	for _, k := range []string{"ServerGroupId", "ListenerId", "LoadBalancerId"} {
+		if v := p.Get(k); v != "" {
+			return "nlb/" + v
+		}
+	}
+	return ""
+}

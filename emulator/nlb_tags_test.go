@@ -1,0 +1,177 @@
+package emulator
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
+	"github.com/aliyun/alibaba-cloud-sdk-go/services/nlb"
+)
+
+// TestNLBTags covers TagResources, UntagResources and ListTagResources on
+// load balancers, listeners and server groups.
+func TestNLBTags(t *testing.T) {
+	_, c := nlbEnv(t)
+	lb := mustNLB(t, c, "web")
+	g := mustGroupNLB(t, c, "Instance", "TCP", false)
+	lr, err := c.CreateListener(tcpListenerReq(lb, g, 80))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tag := func(rtype string, ids []string, tags ...nlb.TagResourcesTag) error {
+		r := nlb.CreateTagResourcesRequest()
+		r.ResourceType, r.ResourceId, r.Tag = rtype, &ids, &tags
+		resp, err := c.TagResources(r)
+		if err == nil && resp.JobId == "" {
+			t.Fatal("TagResources answered no JobId")
+		}
+		return err
+	}
+	own := nlb.TagResourcesTag{Key: "kubernetes.do.not.delete", Value: "a1b2"}
+	for _, tc := range []struct {
+		rtype string
+		id    string
+	}{{"loadbalancer", lb}, {"listener", lr.ListenerId}, {"servergroup", g}} {
+		if err := tag(tc.rtype, []string{tc.id}, own, nlb.TagResourcesTag{Key: "team", Value: "web"}); err != nil {
+			t.Fatalf("%s: %v", tc.rtype, err)
+		}
+	}
+	wantErr(t, tag("loadbalancer", []string{"nlb-nope"}, own), "ResourceNotFound.loadBalancer", 404)
+	wantErr(t, tag("listener", []string{"lsn-nope@1"}, own), "ResourceNotFound.listener", 404)
+	wantErr(t, tag("bucket", []string{lb}, own), "IllegalParam.ResourceType", 400)
+	wantErr(t, tag("loadbalancer", nil, own), "MissingParam.ResourceId", 400)
+
+	l := nlb.CreateListTagResourcesRequest()
+	l.ResourceType = "servergroup"
+	l.Tag = &[]nlb.ListTagResourcesTag{{Key: "kubernetes.do.not.delete", Value: "a1b2"}}
+	resp, err := c.ListTagResources(l)
+	if err != nil || resp.TotalCount != 2 || resp.TagResources[0].ResourceId != g || resp.TagResources[0].ResourceType != "servergroup" {
+		t.Fatalf("ListTagResources: %+v %v", resp, err)
+	}
+	// The tags show in the resources' own answers too.
+	if got := getNLB(t, c, lb).Tags; len(got) != 2 {
+		t.Fatalf("NLB tags %+v", got)
+	}
+	ls := nlb.CreateListServerGroupsRequest()
+	ls.Tag = &[]nlb.ListServerGroupsTag{{Key: "team", Value: "web"}}
+	if sg, err := c.ListServerGroups(ls); err != nil || sg.TotalCount != 1 {
+		t.Fatalf("ListServerGroups by tag: %+v %v", sg, err)
+	}
+
+	u := nlb.CreateUntagResourcesRequest()
+	u.ResourceType, u.ResourceId, u.TagKey = "loadbalancer", &[]string{lb}, &[]string{"team"}
+	if _, err := c.UntagResources(u); err != nil {
+		t.Fatal(err)
+	}
+	u = nlb.CreateUntagResourcesRequest()
+	u.ResourceType, u.ResourceId, u.All = "listener", &[]string{lr.ListenerId}, requests.NewBoolean(true)
+	if _, err := c.UntagResources(u); err != nil {
+		t.Fatal(err)
+	}
+	u = nlb.CreateUntagResourcesRequest()
+	u.ResourceType, u.ResourceId = "servergroup", &[]string{g}
+	_, err = c.UntagResources(u)
+	wantErr(t, err, "MissingParam.TagKey", 400)
+	l = nlb.CreateListTagResourcesRequest()
+	l.ResourceType, l.ResourceId = "loadbalancer", &[]string{lb}
+	if resp, err := c.ListTagResources(l); err != nil || resp.TotalCount != 1 || resp.TagResources[0].TagKey != "kubernetes.do.not.delete" {
+		t.Fatalf("after untag: %+v %v", resp, err)
+	}
+	l = nlb.CreateListTagResourcesRequest()
+	l.ResourceType = "listener"
+	if resp, err := c.ListTagResources(l); err != nil || resp.TotalCount != 0 {
+		t.Fatalf("listener tags after All: %+v %v", resp, err)
+	}
+}
+
+// TestNLBSecurityGroups covers LoadBalancerJoinSecurityGroup and
+// LoadBalancerLeaveSecurityGroup, their job and their quota.
+func TestNLBSecurityGroups(t *testing.T) {
+	fc := NewFakeClock(time.Now())
+	_, c := nlbEnv(t, withJobs(fc, time.Second))
+	lb := mustNLB(t, c, "web")
+	fc.Advance(time.Second)
+	join := func(ids ...string) (*nlb.LoadBalancerJoinSecurityGroupResponse, error) {
+		r := nlb.CreateLoadBalancerJoinSecurityGroupRequest()
+		r.LoadBalancerId, r.SecurityGroupIds = lb, &ids
+		return c.LoadBalancerJoinSecurityGroup(r)
+	}
+	jr, err := join("sg-a", "sg-b")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = join("sg-c")
+	wantErr(t, err, "ResourceInConfiguring.loadbalancer", 400)
+	fc.Advance(time.Second)
+	if jobStatus(t, c, jr.JobId) != "Succeeded" {
+		t.Fatal("join job still running")
+	}
+	if got := getNLB(t, c, lb).SecurityGroupIds; strings.Join(got, ",") != "sg-a,sg-b" {
+		t.Fatalf("security groups %v", got)
+	}
+	_, err = join("sg-c", "sg-d", "sg-e")
+	wantErr(t, err, "QuotaExceeded.QuotaInsufficient", 400)
+	_, err = join("not-a-group")
+	wantErr(t, err, "ResourceNotFound.SecurityGroup", 404)
+	r := nlb.CreateLoadBalancerLeaveSecurityGroupRequest()
+	r.LoadBalancerId, r.SecurityGroupIds = lb, &[]string{"sg-a"}
+	if _, err := c.LoadBalancerLeaveSecurityGroup(r); err != nil {
+		t.Fatal(err)
+	}
+	fc.Advance(time.Second)
+	if got := getNLB(t, c, lb).SecurityGroupIds; strings.Join(got, ",") != "sg-b" {
+		t.Fatalf("security groups %v", got)
+	}
+}
+
+// TestNLBStateAuditAndFaults: NLB resources show in GET /state, calls in
+// the audit counters, and the fault profile applies to the Nlb product.
+func TestNLBStateAuditAndFaults(t *testing.T) {
+	e, c := nlbEnv(t)
+	lb := mustNLB(t, c, "web")
+	g := mustGroupNLB(t, c, "Instance", "TCP", false)
+	if _, err := c.CreateListener(tcpListenerReq(lb, g, 80)); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(e.ControlHandler())
+	defer srv.Close()
+	resp, err := http.Get(srv.URL + "/state")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	var st struct {
+		NLB struct {
+			LoadBalancers []struct {
+				LoadBalancer struct{ LoadBalancerId, LoadBalancerStatus string }
+				Listeners    []struct{ ListenerId, ServerGroupId string }
+			}
+			ServerGroups []struct {
+				ServerGroup struct{ ServerGroupId string }
+			}
+		}
+	}
+	if err := json.Unmarshal(body, &st); err != nil {
+		t.Fatal(err)
+	}
+	if len(st.NLB.LoadBalancers) != 1 || st.NLB.LoadBalancers[0].LoadBalancer.LoadBalancerId != lb ||
+		st.NLB.LoadBalancers[0].LoadBalancer.LoadBalancerStatus != "Active" || len(st.NLB.LoadBalancers[0].Listeners) != 1 ||
+		st.NLB.LoadBalancers[0].Listeners[0].ServerGroupId != g || len(st.NLB.ServerGroups) != 1 {
+		t.Fatalf("state: %s", body)
+	}
+	if n := e.CallCount("Nlb.CreateListener", "OK"); n != 1 {
+		t.Fatalf("audit: %d CreateListener", n)
+	}
+	e.SetFaults(FaultProfile{Errors: []ErrorRule{{Match: "Nlb.ListLoadBalancers", Code: "SystemBusy", Count: 1}}})
+	_, err = c.ListLoadBalancers(nlb.CreateListLoadBalancersRequest())
+	wantErr(t, err, "SystemBusy", 400)
+	if _, err := c.ListLoadBalancers(nlb.CreateListLoadBalancersRequest()); err != nil {
+		t.Fatal(err)
+	}
+}
