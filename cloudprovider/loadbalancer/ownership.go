@@ -174,11 +174,15 @@ func keyFor(svc *v1.Service, clusterID string, port int) ownerKey {
 	return ownerKey{Port: port, Service: svc.Name, Namespace: svc.Namespace, ClusterID: clusterID}
 }
 
-// ownershipTags are the tags put on a CLB we create or adopt.
+// ownershipTags are the tags put on a CLB we create or adopt. Our own tags
+// prove ownership to us; TagIncumbentOwner=<default name> is the official
+// CCM's ownership tag, so ACK's console, the official CCM's tooling and a
+// move back to the official CCM see the CLB as the Service's too.
 func ownershipTags(svc *v1.Service, clusterID string) map[string]string {
 	return map[string]string{
-		TagClusterID:  clusterID,
-		TagServiceUID: string(svc.UID),
-		TagService:    svc.Namespace + "/" + svc.Name,
+		TagClusterID:      clusterID,
+		TagServiceUID:     string(svc.UID),
+		TagService:        svc.Namespace + "/" + svc.Name,
+		TagIncumbentOwner: cloudprovider.DefaultLoadBalancerName(svc),
 	}
 }

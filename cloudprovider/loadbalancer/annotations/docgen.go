@@ -27,7 +27,7 @@ kubernetes/cloud-provider-alibaba-cloud):
   ` + "`SyncLoadBalancerFailed`" + ` event, each as ` + "`annotation <key>=\"<value>\": <reason>`" + `, and
   nothing is changed until they are fixed.
 - A value the official CCM accepts gives the same cloud result as there, plus a
-  ` + "`AnnotationWarning`" + ` event naming the key, the value and why it is probably not what was
+  ` + "`LoadBalancerAnnotationWarning`" + ` event naming the key, the value and why it is probably not what was
   meant. So on/off switches read every value other than ` + "`on`" + ` and ` + "`off`" + ` (` + "`On`" + `,
   ` + "`yes`" + `, ` + "`true`" + `) as off, and enum values written in another case (` + "`Internet`" + `,
   ` + "`RR`" + `) are read in their canonical case, each with a warning. Numbers out of range stay

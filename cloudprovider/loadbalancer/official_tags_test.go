@@ -1,0 +1,54 @@
+package loadbalancer
+
+import (
+	"context"
+	"strings"
+	"testing"
+)
+
+// TestCreatedCLBCarriesOfficialOwnerTag: a CLB we create also carries the
+// official CCM's ownership tag kubernetes.do.not.delete=<default name>, so
+// the official tools see it as the Service's; one we created before gets
+// it on the next sync.
+func TestCreatedCLBCarriesOfficialOwnerTag(t *testing.T) {
+	e := newEnv(t, envOpts{})
+	svc := service("web", nil)
+	e.ensure(svc)
+	lb := e.lbs()[0]
+	if got := tagMap(lb.Tags.Tag)[TagIncumbentOwner]; got != defaultName(svc) {
+		t.Fatalf("tag %s = %q, want %q (tags %v)", TagIncumbentOwner, got, defaultName(svc), lb.Tags.Tag)
+	}
+	// A CLB created before the tag existed: untag it, sync, tagged again.
+	if err := e.r.untag(context.Background(), lb.LoadBalancerId, []string{TagIncumbentOwner}); err != nil {
+		t.Fatal(err)
+	}
+	e.ensure(svc)
+	if got := tagMap(e.lbs()[0].Tags.Tag)[TagIncumbentOwner]; got != defaultName(svc) {
+		t.Fatalf("after resync: tag %s = %q", TagIncumbentOwner, got)
+	}
+}
+
+// TestIDAtCCMMadeCLBRefused: after a rename through the name annotation,
+// an id annotation on another Service pointing at that CCM-made CLB is
+// refused with an error naming the tag, as the official CCM refuses it,
+// and nothing is written.
+func TestIDAtCCMMadeCLBRefused(t *testing.T) {
+	e := newEnv(t, envOpts{})
+	owner := service("web", anno("name", "first"))
+	e.ensure(owner)
+	owner.Annotations[annoPrefix+"name"] = "renamed"
+	e.ensure(owner)
+	lb := e.lbs()[0]
+	if lb.LoadBalancerName != "renamed" {
+		t.Fatalf("name %q, want renamed", lb.LoadBalancerName)
+	}
+	e.emu.ResetAudit()
+	other := service("other", anno("id", lb.LoadBalancerId))
+	_, err := e.r.EnsureLoadBalancer(context.Background(), "k", other, e.nodes)
+	if err == nil || !strings.Contains(err.Error(), lb.LoadBalancerId) || !strings.Contains(err.Error(), "created by a cloud controller manager") {
+		t.Fatalf("err = %v, want a refusal naming %s", err, lb.LoadBalancerId)
+	}
+	if w := e.writes(); len(w) != 0 {
+		t.Errorf("writes for a refused id: %v", w)
+	}
+}
