@@ -44,6 +44,10 @@ type SeedState struct {
 	ENIs         []ENI            `json:"enis,omitempty"`
 	EIPs         []EIP            `json:"eips,omitempty"`
 	Certificates []Certificate    `json:"certificates,omitempty"`
+	// NLBServerGroups and NLBs are pre-existing NLB resources (someone
+	// else's, or ours from before a restart); see nlb_seed.go.
+	NLBServerGroups []SeedNLBServerGroup `json:"nlbServerGroups,omitempty"`
+	NLBs            []SeedNLB            `json:"nlbs,omitempty"`
 }
 
 // Seed loads resources; it checks references (a vSwitch's VPC, an
@@ -110,7 +114,7 @@ func (e *Emulator) Seed(s SeedState) error {
 		}
 		e.certs[cp.ServerCertificateID] = &cp
 	}
-	return nil
+	return e.seedNLB(s.NLBServerGroups, s.NLBs)
 }
 
 func contains(list []string, s string) bool {

@@ -1,6 +1,9 @@
 package emulator
 
-import "net/url"
+import (
+	"net/url"
+	"reflect"
+)
 
 // registerNLB registers every NLB (Nlb, 2022-04-30) action. Every handler
 // first lets finished jobs take effect (sweep); writes also get ClientToken
@@ -46,7 +49,12 @@ func registerNLB(e *Emulator) {
 	}
 	s := e.nlb
 	sweep := func(h handler) handler {
-		return func(c *call) (any, error) { s.sweep(c.Now); return h(c) }
+		return func(c *call) (any, error) {
+			s.sweep(c.Now)
+			out, err := h(c)
+			markSuccess(out)
+			return out, err
+		}
 	}
 	for name, h := range reads {
 		e.register("Nlb", VersionNLB, name, sweep(h))
@@ -66,4 +74,20 @@ func nlbWriteKey(_ *Emulator, p url.Values) string {
 		}
 	}
 	return ""
+}
+
+// markSuccess sets Success=true and HttpStatusCode=200 on the SDK answer
+// types that carry them, as a successful NLB answer does.
+func markSuccess(out any) {
+	v := reflect.ValueOf(out)
+	if v.Kind() != reflect.Pointer || v.IsNil() || v.Elem().Kind() != reflect.Struct {
+		return
+	}
+	v = v.Elem()
+	if f := v.FieldByName("Success"); f.IsValid() && f.Kind() == reflect.Bool && f.CanSet() {
+		f.SetBool(true)
+	}
+	if f := v.FieldByName("HttpStatusCode"); f.IsValid() && f.Kind() == reflect.Int && f.CanSet() {
+		f.SetInt(200)
+	}
 }

@@ -175,3 +175,36 @@ func TestNLBStateAuditAndFaults(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestNLBSeed loads someone else's NLB, listener and server group through
+// SeedState (as POST /seed does): they are idle at once, keep their IDs and
+// validate like API calls.
+func TestNLBSeed(t *testing.T) {
+	e, c := nlbEnv(t, withJobs(NewFakeClock(time.Now()), time.Minute))
+	w := 30
+	err := e.Seed(SeedState{
+		NLBServerGroups: []SeedNLBServerGroup{{ServerGroupID: "sgp-foreign", Name: "theirs", VpcID: testVPC,
+			Servers: []SeedNLBServer{{ServerID: testInst2, Type: "Ecs", Port: 30080, Weight: &w}}, Tags: []Tag{{Key: "owner", Value: "other"}}}},
+		NLBs: []SeedNLB{{LoadBalancerID: "nlb-foreign", Name: "theirs", VpcID: testVPC, DeletionProtection: true,
+			Zones:     []SeedNLBZone{{ZoneID: "cn-hangzhou-h", VSwitchID: testVSWH}, {ZoneID: "cn-hangzhou-i", VSwitchID: testVSWI, AllocationID: "eip-free1"}},
+			Listeners: []SeedNLBListener{{Protocol: "TCP", Port: 443, ServerGroupID: "sgp-foreign", Description: "theirs.443"}}}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := getNLB(t, c, "nlb-foreign")
+	if g.LoadBalancerStatus != "Active" || !g.DeletionProtectionConfig.Enabled || g.ZoneMappings[1].LoadBalancerAddresses[0].PublicIPv4Address != "47.1.1.1" {
+		t.Fatalf("seeded NLB: %+v", g)
+	}
+	lr, err := c.ListListeners(nlb.CreateListListenersRequest())
+	if err != nil || lr.TotalCount != 1 || lr.Listeners[0].ListenerStatus != "Running" || lr.Listeners[0].ServerGroupId != "sgp-foreign" {
+		t.Fatalf("seeded listener: %+v %v", lr, err)
+	}
+	if got := groupServers(t, c, "sgp-foreign"); len(got) != 1 || got[0].Weight != 30 {
+		t.Fatalf("seeded members: %+v", got)
+	}
+	err = e.Seed(SeedState{NLBs: []SeedNLB{{Name: "bad", VpcID: testVPC, Zones: []SeedNLBZone{{ZoneID: "cn-hangzhou-h", VSwitchID: testVSWH}}}}})
+	if err == nil || !strings.Contains(err.Error(), "InvalidZones") {
+		t.Fatalf("one-zone seed: %v", err)
+	}
+}
