@@ -54,6 +54,10 @@ func New(stopCh <-chan struct{}) (*cobra.Command, error) {
 		"Leave the source/destination check of the nodes' primary ENIs alone. By default the route "+
 			"controller turns it off on each node it routes a pod CIDR to, so the ECS instance accepts routed pod traffic.")
 
+	allowShortPeriods := fss.FlagSet("alicloud").Bool(shortPeriodsFlag, false,
+		"Accept controller periods below their production minimums (tests only).")
+	_ = fss.FlagSet("alicloud").MarkHidden(shortPeriodsFlag)
+
 	cmd := app.NewCloudControllerManagerCommand(opts, cloudInitializer, controllerInitializers(),
 		names.CCMControllerAliases(), fss, stopCh)
 	cmd.Use = "cloud-controller-manager"
@@ -65,6 +69,10 @@ func New(stopCh <-chan struct{}) (*cobra.Command, error) {
 		if f := c.Flags().Lookup("version"); f != nil && f.Value.String() != "false" {
 			fmt.Fprintln(c.OutOrStdout(), VersionString())
 			return nil
+		}
+		if err := validateFlags(opts, *allowShortPeriods); err != nil {
+			// Printed by cobra as "Error: ..."; the exit code is 1.
+			return fmt.Errorf("invalid flags:\n%w", err)
 		}
 		mapLegacyLock(opts)
 		if *plainHealth {

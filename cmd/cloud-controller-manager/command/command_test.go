@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"k8s.io/cloud-provider/options"
 )
@@ -140,5 +141,28 @@ func TestDualListener(t *testing.T) {
 				t.Errorf("GET %s = %d %q, want %d containing %q", tc.url, resp.StatusCode, body, tc.wantStatus, tc.wantBody)
 			}
 		})
+	}
+}
+
+// TestDefaultAndSeedFlagsValid checks validateFlags accepts the framework's
+// defaults and the deployment guide's command line.
+func TestDefaultAndSeedFlagsValid(t *testing.T) {
+	cmd, err := New(make(chan struct{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.ParseFlags([]string{"--leader-elect=true", "--route-reconciliation-period=3m", "--configure-cloud-routes=true"}); err != nil {
+		t.Fatal(err)
+	}
+	opts, err := options.NewCloudControllerManagerOptions()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := validateFlags(opts, false); err != nil {
+		t.Errorf("defaults rejected: %v", err)
+	}
+	opts.KubeCloudShared.RouteReconciliationPeriod.Duration = 3 * time.Minute
+	if err := validateFlags(opts, false); err != nil {
+		t.Errorf("seed flags rejected: %v", err)
 	}
 }
