@@ -200,6 +200,15 @@ func (e *Emulator) Region() string { return e.cfg.Region }
 // Now returns the emulator clock's time.
 func (e *Emulator) Now() time.Time { return e.clock.Now() }
 
+// SetLimits replaces the quotas and per-call limits; zero fields get their
+// DefaultLimits value. Existing resources are kept even when they exceed a
+// lowered quota, as a lowered quota does in Quota Center.
+func (e *Emulator) SetLimits(l Limits) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.cfg.Limits = withDefaultLimits(l)
+}
+
 // register adds an action handler for a product version.
 func (e *Emulator) register(product, version, action string, h handler) {
 	if e.handlers[version] == nil {

@@ -71,9 +71,15 @@ func lbBackendCount(lb *clb) int {
 //   - backends per CLB (slb_quota_backendservers_num, 200) and
 //   - vServer groups one server may join (slb_quota_backendserver_attached_num, 50).
 //
-// Neither quota has a documented error code (alibaba-api.md §6.5); we answer
-// BackendServerNumberOverLimit / BackendServerAttachedNumberOverLimit, named
-// after the documented ListenerNumberOverLimit family.
+// The API reference lists no error code for either quota. For backends per
+// CLB we answer what the cloud answers: InstanceBackendServerNumberOverLimit
+// (the code the official CCM handles) with the message ACK's Service
+// troubleshooting page quotes ("The backend server number has reached to the
+// quota limit of this load balancer",
+// https://www.alibabacloud.com/help/en/ack/ack-managed-and-ack-dedicated/support/service-troubleshooting).
+// For the per-server quota no code is published anywhere; we answer
+// BackendServerAttachedNumberOverLimit, after the documented
+// ListenerNumberOverLimit family.
 func (s *slbState) upsertBackends(c *call, lb *clb, g *vgroup, add []*backend) error {
 	idx := make(map[string]*backend, len(g.Backends))
 	for _, b := range g.Backends {
@@ -90,7 +96,7 @@ func (s *slbState) upsertBackends(c *call, lb *clb, g *vgroup, add []*backend) e
 		}
 	}
 	if lbBackendCount(lb)+newCount > c.e.cfg.Limits.BackendsPerLB {
-		return Errf(http.StatusBadRequest, "BackendServerNumberOverLimit", "The number of backend servers of the load balancer exceeds the quota %d.", c.e.cfg.Limits.BackendsPerLB)
+		return Errf(http.StatusBadRequest, "InstanceBackendServerNumberOverLimit", "The backend server number has reached to the quota limit of this load balancer.")
 	}
 	for id := range joins {
 		if len(s.serverGroups[id])+1 > c.e.cfg.Limits.GroupsPerServer {

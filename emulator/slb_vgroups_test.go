@@ -227,7 +227,7 @@ func TestSLBBackendQuotasAndCascade(t *testing.T) {
 	lb := mustLB(t, c, "q")
 	g1 := mustGroup(t, c, lb, []be{{"ServerId": testInst1, "Port": 80}, {"ServerId": testInst1, "Port": 81}})
 	err := addMembers(c, g1, be{"ServerId": testInst2, "Port": 80}, be{"ServerId": testInst3, "Port": 80})
-	wantErr(t, err, "BackendServerNumberOverLimit", 400)
+	wantErr(t, err, "InstanceBackendServerNumberOverLimit", 400)
 	// testInst1 is in g1; a second group is fine, a third is over the quota.
 	lb2 := mustLB(t, c, "q2")
 	mustGroup(t, c, lb2, []be{{"ServerId": testInst1, "Port": 80}})
