@@ -21,6 +21,7 @@ import (
 	"k8s.io/client-go/util/retry"
 
 	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/cloudapi"
+	"github.com/alicloud-ccm/alicloud-ccm/emulator"
 	"github.com/alicloud-ccm/alicloud-ccm/test/framework"
 )
 
@@ -53,11 +54,29 @@ type lbWorld struct {
 	root *testing.T
 }
 
-func newLBWorld(t *testing.T) *lbWorld {
+func newLBWorld(t *testing.T) *lbWorld { return newLBWorldWith(t, lbWorldOptions{}) }
+
+// lbWorldOptions change the world newLBWorldWith builds.
+type lbWorldOptions struct {
+	// extraNodes are ECS instances and Nodes beyond the emulator's three.
+	extraNodes int
+	// limits are the emulator's quotas; zero fields keep the defaults.
+	limits emulator.Limits
+	// global are cloud-config Global fields added to the emulator's.
+	global map[string]any
+}
+
+func newLBWorldWith(t *testing.T, o lbWorldOptions) *lbWorld {
 	t.Helper()
 	cp := framework.Dedicated(t)
 	emu := framework.StartEmulator(t)
-	w := &lbWorld{cp: cp, cs: cp.Client, emu: emu, cfg: framework.WriteCloudConfig(t, emu.CloudConfig()), root: t}
+	emu.AddInstances(t, o.extraNodes)
+	emu.Emulator.SetLimits(o.limits)
+	cfg := emu.CloudConfig()
+	for k, v := range o.global {
+		cfg["Global"][k] = v
+	}
+	w := &lbWorld{cp: cp, cs: cp.Client, emu: emu, cfg: framework.WriteCloudConfig(t, cfg), root: t}
 	clients, err := cloudapi.New(cloudapi.Options{
 		Region:      emu.Region,
 		Credentials: credentials.NewStaticAKCredentialsProvider(emu.AccessKeyID, emu.AccessKeySecret),
@@ -70,7 +89,8 @@ func newLBWorld(t *testing.T) *lbWorld {
 	}
 	w.api = clients.SLB
 	for i := range emu.Instances {
-		framework.CreateNode(t, w.cs, emu.Instances[i].InstanceName, framework.NodeOptions{ProviderID: emu.ProviderID(i), InternalIP: emu.Instances[i].PrivateIP})
+		framework.CreateNode(t, w.cs, emu.Instances[i].InstanceName, framework.NodeOptions{ProviderID: emu.ProviderID(i), InternalIP: emu.Instances[i].PrivateIP,
+			Labels: map[string]string{corev1.LabelTopologyZone: emu.Instances[i].ZoneID}})
 	}
 	w.startCCM(t)
 	return w

@@ -112,3 +112,21 @@ func (e *Emulator) CloudConfig() CloudConfig {
 		"metadataEndpoint": e.MetadataURL,
 	}}
 }
+
+// AddInstances seeds n more running ECS instances, alternating zones like
+// the first three, and appends them to Instances.
+func (e *Emulator) AddInstances(t testing.TB, n int) {
+	t.Helper()
+	for range n {
+		i := len(e.Instances)
+		in := emulator.Instance{
+			InstanceID: fmt.Sprintf("i-bp1e2e%014d", i), InstanceName: fmt.Sprintf("node-%d", i),
+			HostName: fmt.Sprintf("node-%d", i), ZoneID: e.Zones[i%2], VpcID: e.VpcID,
+			VSwitchID: e.VSwitches[i%2], PrivateIP: fmt.Sprintf("192.168.%d.%d", i%2, 10+i), Status: "Running",
+		}
+		if err := e.Emulator.AddInstance(in); err != nil {
+			t.Fatalf("adding instance %s: %v", in.InstanceID, err)
+		}
+	}
+	e.Instances = e.Emulator.Dump().Instances
+}
