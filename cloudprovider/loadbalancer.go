@@ -32,6 +32,11 @@ func newReconciler(c *Cloud) *loadbalancer.Reconciler {
 		VSwitchID:        defaultVSwitch,
 		ResourceGroupID:  g.ResourceGroupID,
 		DisablePublicSLB: g.DisablePublicSLB,
+		Quotas: loadbalancer.Quotas{
+			BackendsPerCLB:  g.QuotaBackendServersPerCLB,
+			ListenersPerCLB: g.QuotaListenersPerCLB,
+			GroupsPerServer: g.QuotaVServerGroupsPerInstance,
+		},
 		Defaults: annotations.Defaults{
 			BackendType:      annotations.BackendType(g.ServiceBackendType),
 			ResourceGroupID:  g.ResourceGroupID,

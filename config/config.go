@@ -85,6 +85,18 @@ type Global struct {
 	ServiceBackendType string `json:"serviceBackendType,omitempty" default:"ecs"`
 	// Forbid internet-facing load balancers; Services asking for one fail.
 	DisablePublicSLB bool `json:"disablePublicSLB,omitempty"`
+	// Backend servers per CLB: the Quota Center quota
+	// `slb_quota_backendservers_num`. Set it when the quota was raised. A
+	// Service with more eligible backends gets a stable, zone-balanced
+	// subset of them (and a Normal Event saying so).
+	QuotaBackendServersPerCLB int `json:"quotaBackendServersPerCLB,omitempty" default:"200"`
+	// Listeners per CLB: the Quota Center quota `slb_quota_listeners_num`.
+	// A Service with more ports gets a Warning Event and no CLB.
+	QuotaListenersPerCLB int `json:"quotaListenersPerCLB,omitempty" default:"50"`
+	// vServer groups one ECS instance may be a member of, over all CLBs: the
+	// Quota Center quota `slb_quota_backendserver_attached_num`. A Service
+	// whose groups would put nodes over it gets a Warning Event and no CLB.
+	QuotaVServerGroupsPerInstance int `json:"quotaVServerGroupsPerInstance,omitempty" default:"50"`
 	// Feature gates, `Name=true|false[,...]`. Known: IPv6DualStack,
 	// EndpointSlice, FilterServiceOnNodeChange, LoadBalancerTypeAnnotation;
 	// unknown names produce a warning.

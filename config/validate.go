@@ -104,6 +104,15 @@ func (c *CloudConfig) Validate() error {
 			bad(ep.name, ep.value, err.Error())
 		}
 	}
+	for _, q := range []struct {
+		name  string
+		value int
+	}{{"quotaBackendServersPerCLB", g.QuotaBackendServersPerCLB}, {"quotaListenersPerCLB", g.QuotaListenersPerCLB},
+		{"quotaVServerGroupsPerInstance", g.QuotaVServerGroupsPerInstance}} {
+		if q.value < 0 {
+			bad(q.name, strconv.Itoa(q.value), "want the quota, a number >= 1 (leave it out for the default)")
+		}
+	}
 	for _, k := range sortedKeys(g.APIQPS) {
 		if !validProduct(k) {
 			errs = append(errs, fmt.Errorf("Global.apiQPS: unknown product %q: want slb, vpc or ecs", k))

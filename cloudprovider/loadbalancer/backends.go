@@ -91,6 +91,17 @@ func eligibleNodes(nodes []*v1.Node, spec *BackendSpec) []nodeCandidate {
 // with EndpointSlices; today there is the node strategy.
 type backendStrategy interface {
 	build(l *ListenerSpec, desc string) []backend
+	// zone is a member's zone, for zone-balanced subsets (quota.go); ""
+	// when unknown.
+	zone(serverID string) string
+}
+
+// zoneOf is a node's zone label (the stable one, else the beta one).
+func zoneOf(n *v1.Node) string {
+	if z := n.Labels[v1.LabelTopologyZone]; z != "" {
+		return z
+	}
+	return n.Labels[v1.LabelFailureDomainBetaZone]
 }
 
 // nodeStrategy puts every eligible node on the listener's NodePort. It
@@ -100,6 +111,15 @@ type backendStrategy interface {
 type nodeStrategy struct {
 	nodes []nodeCandidate
 	spec  *BackendSpec
+}
+
+func (s nodeStrategy) zone(serverID string) string {
+	for _, n := range s.nodes {
+		if n.instanceID == serverID {
+			return zoneOf(n.node)
+		}
+	}
+	return ""
 }
 
 func (s nodeStrategy) build(l *ListenerSpec, desc string) []backend {

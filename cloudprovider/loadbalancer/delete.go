@@ -93,6 +93,7 @@ func (r *Reconciler) EnsureLoadBalancerDeleted(ctx context.Context, _ string, sv
 	if _, err := r.slb.DeleteLoadBalancer(ctx, req); err != nil && !isNotFound(err) {
 		return classifyErr("deleting CLB "+id, err)
 	}
+	r.attached.forgetLB(id)
 	klog.InfoS("Deleted CLB", "service", klog.KObj(svc), "loadBalancer", id)
 	r.events.Eventf(svc, v1.EventTypeNormal, ReasonDeleted, "Deleted CLB %s", id)
 	return r.deleteOurACL(ctx, svc)

@@ -30,14 +30,25 @@ func (r *Reconciler) ensure(ctx context.Context, svc *v1.Service, spec *Spec, no
 		}
 		return nil, err
 	}
+	if st == nil && !full {
+		return nil, nil // EnsureLoadBalancer creates it
+	}
+	// Members come from endpoints when the endpoints controller installed
+	// its source, else from the nodes (podstrategy.go).
+	strat, err := r.pickStrategy(ctx, svc, spec, nodes)
+	if err != nil {
+		return nil, err
+	}
 	created := false
 	switch {
-	case st == nil && !full:
-		return nil, nil // EnsureLoadBalancer creates it
 	case st == nil:
 		if len(svc.Status.LoadBalancer.Ingress) > 0 {
 			r.events.Eventf(svc, v1.EventTypeWarning, ReasonSyncFailed,
 				"No CLB carries this Service's ownership tag although the Service has an address; creating a new CLB (its address will differ)")
+		}
+		// A Service that cannot fit the quotas gets no CLB at all.
+		if err := r.fitNewLB(ctx, svc, spec, strat); err != nil {
+			return nil, err
 		}
 		if st, err = r.createLB(ctx, svc, spec); err != nil {
 			return nil, err
@@ -49,12 +60,18 @@ func (r *Reconciler) ensure(ctx context.Context, svc *v1.Service, spec *Spec, no
 		}
 	}
 	lbID := st.lb.LoadBalancerId
-
-	// Members come from endpoints when the endpoints controller installed
-	// its source, else from the nodes (podstrategy.go).
-	strat, err := r.pickStrategy(ctx, svc, spec, nodes)
-	if err != nil {
-		return nil, err
+	manage := st.own != ownReused || spec.LB.ForceOverrideListeners
+	var listeners []slb.ListenerInDescribeLoadBalancerListeners
+	if full {
+		// Read before the groups: listeners over the quota get no group.
+		if listeners, err = r.listListeners(ctx, lbID); err != nil {
+			return nil, err
+		}
+		if manage {
+			if spec, err = r.fitExistingListeners(svc, spec, listeners); err != nil {
+				return nil, err
+			}
+		}
 	}
 	gs, err := r.loadGroups(ctx, lbID)
 	if err != nil {
@@ -80,11 +97,6 @@ func (r *Reconciler) ensure(ctx context.Context, svc *v1.Service, spec *Spec, no
 		return nil, nil
 	}
 
-	listeners, err := r.listListeners(ctx, lbID)
-	if err != nil {
-		return nil, err
-	}
-	manage := st.own != ownReused || spec.LB.ForceOverrideListeners
 	var aclID, staleACL string
 	if manage {
 		if aclID, staleACL, err = r.syncACL(ctx, svc, spec, listeners); err != nil {

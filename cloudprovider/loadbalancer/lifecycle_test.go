@@ -397,7 +397,7 @@ func TestBatchingAndQuotaOrderingAgainstTheAPI(t *testing.T) {
 	lim.BackendsPerLB = 50
 	e := newEnv(t, envOpts{nodes: 60, limits: &lim})
 	svc := service("web", nil)
-	e.nodes, e.r.opts.BackendQuota = e.nodes[:45], 50
+	e.nodes, e.r.opts.Quotas.BackendsPerCLB = e.nodes[:45], 50
 	e.ensure(svc)
 	// 45 members: CreateVServerGroup carries 20, then 2 adds.
 	if n := e.emu.CallCount("AddVServerGroupBackendServers", "OK"); n != 2 {

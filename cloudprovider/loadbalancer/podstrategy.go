@@ -12,6 +12,7 @@ import (
 
 	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/loadbalancer/annotations"
 	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/loadbalancer/podbackends"
+	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/providerid"
 )
 
 // Event reasons of endpoint-driven backends (issue #6).
@@ -100,7 +101,11 @@ type podStrategy struct {
 	members map[listenerKey][]backend
 	partial map[listenerKey]bool
 	missing []string
+	// zones: instance ID -> zone of the candidate nodes.
+	zones map[string]string
 }
+
+func (s *podStrategy) zone(serverID string) string { return s.zones[serverID] }
 
 func (s *podStrategy) build(l *ListenerSpec, desc string) []backend {
 	ms := s.members[l.key()]
@@ -202,7 +207,14 @@ func (r *Reconciler) podMembers(ctx context.Context, svc *v1.Service, spec *Spec
 	if n, ok := src.(incompleteNotifier); ok && len(res.Missing) > 0 {
 		n.Incomplete(svc)
 	}
-	return r.toBackends(svc, byListener, res), nil
+	s := r.toBackends(svc, byListener, res)
+	s.zones = map[string]string{}
+	for _, n := range all {
+		if id, err := providerid.Parse(n.Spec.ProviderID); err == nil {
+			s.zones[id.InstanceID] = zoneOf(n)
+		}
+	}
+	return s, nil
 }
 
 // toBackends turns members into group members: nodes as ecs, pods with an

@@ -21,8 +21,6 @@ const (
 	// Add/Remove/SetVServerGroup* ("at most 20 backend servers in each
 	// call", alibaba-api.md §1.4; the incumbent's 40 exceeds it, §11.6).
 	DefaultBatchSize = 20
-	// DefaultBackendQuota is slb_quota_backendservers_num (200 per CLB).
-	DefaultBackendQuota = 200
 	// defaultWeight is a backend's weight without annotations.
 	defaultWeight = 100
 )
@@ -42,9 +40,9 @@ type Options struct {
 	DisablePublicSLB bool
 	// BatchSize bounds backends per vServer group call (DefaultBatchSize).
 	BatchSize int
-	// BackendQuota is the backends-per-CLB quota the planner orders adds
-	// and removes against (DefaultBackendQuota).
-	BackendQuota int
+	// Quotas are the CLB quotas plans are checked against (quota.go);
+	// zero fields get the documented defaults.
+	Quotas Quotas
 	// Defaults are the cloud-config values the annotation parser uses for
 	// unset annotations.
 	Defaults annotations.Defaults
@@ -64,6 +62,9 @@ type Reconciler struct {
 	locks  keyedLocks
 	// pods is the endpoint source of issue #6 (podstrategy.go).
 	pods podSourceHolder
+	// attached counts the vServer groups each backend server is in
+	// (quota_index.go).
+	attached attachIndex
 
 	// salts bumps the CreateLoadBalancer ClientToken of a Service whose
 	// token answered with a CLB that no longer exists (deleted by hand):
@@ -125,9 +126,7 @@ func New(slbAPI SLBAPI, vpcAPI VPCAPI, events record.EventRecorder, opts Options
 	if opts.BatchSize <= 0 || opts.BatchSize > DefaultBatchSize {
 		opts.BatchSize = DefaultBatchSize
 	}
-	if opts.BackendQuota <= 0 {
-		opts.BackendQuota = DefaultBackendQuota
-	}
+	opts.Quotas = opts.Quotas.withDefaults()
 	if opts.ClusterID == "" {
 		opts.ClusterID = "clusterid" // the incumbent's default (incumbent-ccm.md §1.5)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"sort"
 	"strconv"
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/slb"
@@ -53,10 +54,13 @@ func (r *Reconciler) loadGroups(ctx context.Context, lbID string) (*groupSet, er
 		return nil, classifyErr("listing vServer groups", err)
 	}
 	gs := &groupSet{}
+	ids := make([]string, 0, len(resp.VServerGroups.VServerGroup))
 	for _, g := range resp.VServerGroups.VServerGroup {
 		gs.groups = append(gs.groups, groupView{id: g.VServerGroupId, name: g.VServerGroupName, count: int(g.ServerCount)})
 		gs.total += int(g.ServerCount)
+		ids = append(ids, g.VServerGroupId)
 	}
+	r.attached.setLB(lbID, ids)
 	return gs, nil
 }
 
@@ -73,6 +77,7 @@ func (r *Reconciler) members(ctx context.Context, groupID string) ([]backend, er
 		out = append(out, backend{ServerID: b.ServerId, Type: orDefault(b.Type, BackendECS), ServerIP: b.ServerIp,
 			Port: b.Port, Weight: b.Weight, Description: b.Description})
 	}
+	r.attached.setMembers(groupID, out)
 	return out, nil
 }
 
@@ -85,16 +90,18 @@ type groupTarget struct {
 	// incomplete: some desired pods have no ENI yet, so the desired list
 	// is not the whole truth and no member may be removed.
 	incomplete bool
+	// group and actual: the existing group and its members (nil when the
+	// group is still to be created).
+	group  *groupView
+	actual []backend
 }
 
-// syncGroups makes sure every listener has its group with the right
-// members and returns the group ID per listener. New groups are created
-// with their first batch of members in the same call (CreateVServerGroup
-// takes up to 20), saving a call per group.
-func (r *Reconciler) syncGroups(ctx context.Context, svc *v1.Service, spec *Spec, lbID string, gs *groupSet, strat backendStrategy) (map[listenerKey]string, error) {
-	targets := map[string]*groupTarget{}
-	var order []string
-	byListener := map[listenerKey]string{}
+// groupTargets builds the groups the Service's listeners need, in
+// listener order, and each listener's group.
+func (r *Reconciler) groupTargets(svc *v1.Service, spec *Spec, strat backendStrategy) ([]*groupTarget, map[listenerKey]*groupTarget) {
+	byKey := map[string]*groupTarget{}
+	var targets []*groupTarget
+	byListener := map[listenerKey]*groupTarget{}
 	for i := range spec.Listeners {
 		l := &spec.Listeners[i]
 		name := keyFor(svc, r.opts.ClusterID, groupPort(svc, spec, l)).groupName()
@@ -102,43 +109,82 @@ func (r *Reconciler) syncGroups(ctx context.Context, svc *v1.Service, spec *Spec
 		if l.VGroupID != "" {
 			tkey = "user:" + l.VGroupID
 		}
-		byListener[l.key()] = tkey
-		if targets[tkey] != nil {
-			continue
+		t := byKey[tkey]
+		if t == nil {
+			t = &groupTarget{name: name, userID: l.VGroupID, desired: strat.build(l, name)}
+			if ps, ok := strat.(*podStrategy); ok {
+				t.incomplete = ps.incomplete(l)
+			}
+			byKey[tkey] = t
+			targets = append(targets, t)
 		}
-		targets[tkey] = &groupTarget{name: name, userID: l.VGroupID, desired: strat.build(l, name)}
-		if ps, ok := strat.(*podStrategy); ok {
-			targets[tkey].incomplete = ps.incomplete(l)
-		}
-		order = append(order, tkey)
+		byListener[l.key()] = t
 	}
-	ids := map[string]string{}
-	for _, tkey := range order {
-		t := targets[tkey]
-		id, err := r.syncGroup(ctx, svc, spec, lbID, gs, t)
+	return targets, byListener
+}
+
+// syncGroups makes sure every listener has its group with the right
+// members and returns the group ID per listener. Every existing group is
+// read before the first member write, so the quota plan (fitBackends)
+// sees the whole Service. New groups are created with their first batch
+// of members in the same call (CreateVServerGroup takes up to 20), saving
+// a call per group.
+func (r *Reconciler) syncGroups(ctx context.Context, svc *v1.Service, spec *Spec, lbID string, gs *groupSet, strat backendStrategy) (map[listenerKey]string, error) {
+	targets, byListener := r.groupTargets(svc, spec, strat)
+	for _, t := range targets {
+		g, err := r.resolveGroup(lbID, gs, t)
 		if err != nil {
 			return nil, err
 		}
-		ids[tkey] = id
+		if g == nil {
+			continue
+		}
+		t.group = g
+		if t.actual, err = r.members(ctx, g.id); err != nil {
+			return nil, err
+		}
+	}
+	if err := r.fitBackends(ctx, svc, targets, gs.total, strat, false); err != nil {
+		return nil, err
+	}
+	// Groups that shrink go first, so the ones that grow find room under
+	// the CLB's backend quota.
+	order := append([]*groupTarget(nil), targets...)
+	shrinks := func(t *groupTarget) bool { return len(t.desired) < len(t.actual) }
+	sort.SliceStable(order, func(i, j int) bool { return shrinks(order[i]) && !shrinks(order[j]) })
+	for _, t := range order {
+		if err := r.syncGroup(ctx, svc, spec, lbID, gs, t); err != nil {
+			return nil, err
+		}
 	}
 	out := make(map[listenerKey]string, len(byListener))
-	for lk, tkey := range byListener {
-		out[lk] = ids[tkey]
+	for lk, t := range byListener {
+		out[lk] = t.group.id
 	}
 	return out, nil
 }
 
-// syncGroup converges one group and returns its ID.
-func (r *Reconciler) syncGroup(ctx context.Context, svc *v1.Service, spec *Spec, lbID string, gs *groupSet, t *groupTarget) (string, error) {
-	var g *groupView
-	if t.userID != "" {
-		if g = gs.byID(t.userID); g == nil {
-			return "", fmt.Errorf("vServer group %s (annotation %svgroup-port) does not exist on CLB %s", t.userID, annoPrefix, lbID)
-		}
-		if managedByAnyCCM(g.name) {
-			return "", fmt.Errorf("vServer group %s (%s) was created by a cloud controller manager and cannot be reused by vgroup-port; name a group you created", g.id, g.name)
-		}
-	} else if g = gs.byName(t.name); g == nil {
+// resolveGroup finds a target's existing group: the user's group named by
+// vgroup-port (which must exist and not be a CCM's), or ours by name;
+// nil when ours is still to be created.
+func (r *Reconciler) resolveGroup(lbID string, gs *groupSet, t *groupTarget) (*groupView, error) {
+	if t.userID == "" {
+		return gs.byName(t.name), nil
+	}
+	g := gs.byID(t.userID)
+	if g == nil {
+		return nil, fmt.Errorf("vServer group %s (annotation %svgroup-port) does not exist on CLB %s", t.userID, annoPrefix, lbID)
+	}
+	if managedByAnyCCM(g.name) {
+		return nil, fmt.Errorf("vServer group %s (%s) was created by a cloud controller manager and cannot be reused by vgroup-port; name a group you created", g.id, g.name)
+	}
+	return g, nil
+}
+
+// syncGroup converges one group (creating ours when missing) and sets
+// t.group.
+func (r *Reconciler) syncGroup(ctx context.Context, svc *v1.Service, spec *Spec, lbID string, gs *groupSet, t *groupTarget) error {
+	if t.group == nil {
 		first := t.desired[:min(len(t.desired), r.opts.BatchSize)]
 		req := slb.CreateCreateVServerGroupRequest()
 		req.LoadBalancerId, req.VServerGroupName = lbID, t.name
@@ -147,24 +193,21 @@ func (r *Reconciler) syncGroup(ctx context.Context, svc *v1.Service, spec *Spec,
 		}
 		resp, err := r.slb.CreateVServerGroup(ctx, req)
 		if err != nil {
-			return "", classifyErr("creating vServer group "+t.name, err)
+			return classifyErr("creating vServer group "+t.name, err)
 		}
+		r.attached.created(lbID, resp.VServerGroupId, first)
 		gs.groups = append(gs.groups, groupView{id: resp.VServerGroupId, name: t.name, count: len(first)})
 		gs.total += len(first)
-		g = &gs.groups[len(gs.groups)-1]
+		t.group = &gs.groups[len(gs.groups)-1]
 		plan := backendPlan{add: t.desired[len(first):]}
-		return g.id, r.applyPlan(ctx, svc, gs, g, plan)
-	}
-	actual, err := r.members(ctx, g.id)
-	if err != nil {
-		return "", err
+		return r.applyPlan(ctx, svc, gs, t.group, plan)
 	}
 	owned := func(b backend) bool { return b.Description == t.name }
-	plan := diffBackends(t.desired, actual, owned, spec.Backend.IgnoreWeightUpdate)
+	plan := diffBackends(t.desired, t.actual, owned, spec.Backend.IgnoreWeightUpdate)
 	if t.incomplete {
 		plan.remove = nil
 	}
-	return g.id, r.applyPlan(ctx, svc, gs, g, plan)
+	return r.applyPlan(ctx, svc, gs, t.group, plan)
 }
 
 // applyPlan runs a group's diff in quota-aware order (orderPlan). If an
@@ -176,7 +219,7 @@ func (r *Reconciler) applyPlan(ctx context.Context, svc *v1.Service, gs *groupSe
 	}
 	klog.V(2).InfoS("Updating vServer group members", "service", klog.KObj(svc), "group", g.id,
 		"add", len(p.add), "remove", len(p.remove), "update", len(p.update))
-	steps := orderPlan(p, gs.total, r.opts.BackendQuota, r.opts.BatchSize)
+	steps := orderPlan(p, gs.total, r.opts.Quotas.BackendsPerCLB, r.opts.BatchSize)
 	for i := 0; i < len(steps); i++ {
 		s := steps[i]
 		err := r.runStep(ctx, g.id, s)
@@ -225,6 +268,13 @@ func (r *Reconciler) runStep(ctx context.Context, groupID string, s step) error 
 		req.VServerGroupId, req.BackendServers = groupID, backendsJSON(s.batch, false)
 		_, err = r.slb.SetVServerGroupAttribute(ctx, req)
 	}
+	if err == nil && s.op != "update" {
+		delta := 1
+		if s.op == "remove" {
+			delta = -1
+		}
+		r.attached.change(groupID, s.batch, delta)
+	}
 	return err
 }
 
@@ -259,5 +309,6 @@ func (r *Reconciler) deleteGroup(ctx context.Context, id string) error {
 	if err != nil && !isNotFound(err) {
 		return classifyErr("deleting vServer group "+id, err)
 	}
+	r.attached.dropGroup(id)
 	return nil
 }

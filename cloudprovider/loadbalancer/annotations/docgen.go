@@ -49,6 +49,22 @@ creation only*; *listener recreated*: the listener is deleted and created again 
 interruption on that port).
 
 Examples of every group are in [examples/services/](../examples/services/).
+
+Quotas: before the first cloud write for a Service the CCM checks its plan against the CLB
+quotas (defaults 200 backend servers and 50 listeners per CLB, 50 vServer groups per ECS
+instance; raised quotas are set in cloud-config, see [cloud-config.md](cloud-config.md)):
+
+- More eligible backends than the CLB's backend quota (shared over the Service's vServer
+  groups, after the members of others on a reused CLB): a stable, zone-balanced subset is
+  used and a Normal ` + "`SelectedBackendSubset`" + ` event says so. With
+  ` + "`externalTrafficPolicy: Cluster`" + ` any node forwards to any pod; with ` + "`Local`" + `, nodes
+  with endpoints are chosen first. ` + "`" + string(KeyBackendLabel) + "`" + ` picks the nodes yourself.
+- More ports than the listener quota, or vServer groups that would put a node over the
+  vServer groups per instance quota (counted over this cluster's CLBs): a Warning
+  ` + "`LoadBalancerQuotaExceeded`" + ` event naming the quota, and no CLB is created at all.
+- A Service that already has its CLB keeps getting its other changes: a new port gets its
+  listener while the listener quota allows, with the backends that fit; what does not fit is
+  named in a Warning ` + "`LoadBalancerQuotaExceeded`" + ` event.
 `
 
 // RenderMarkdown renders the registry as docs/annotations.md.
