@@ -252,15 +252,16 @@ type Limits struct {
 	EntriesPerACLCall         int `json:"entriesPerAclCall"`           // AddAccessControlListEntry: 50
 	DomainExtensionsPerListen int `json:"domainExtensionsPerListener"` // 3
 	// NLB (https://www.alibabacloud.com/help/en/slb/network-load-balancer/product-overview/restrictions-on-use).
-	NLBPerAccount          int `json:"nlbPerAccount"`          // nlb_quota_loadbalancers_num: 60
-	NLBListenersPerLB      int `json:"nlbListenersPerLB"`      // nlb_quota_loadbalancer_listeners_num: 50
-	NLBServersPerLB        int `json:"nlbServersPerLB"`        // nlb_quota_loadbalancer_noeci_servers_num: 400
-	NLBGroupsPerAccount    int `json:"nlbGroupsPerAccount"`    // server groups per region: 3000
-	NLBServersPerGroup     int `json:"nlbServersPerGroup"`     // ECS/ENI/IP servers per server group: 400
-	NLBGroupsPerServer     int `json:"nlbGroupsPerServer"`     // times one server may join server groups: 200
-	NLBListenersPerGroup   int `json:"nlbListenersPerGroup"`   // listeners one server group may serve: 50
-	NLBServersPerCall      int `json:"nlbServersPerCall"`      // AddServersToServerGroup & co.: 200 per call
-	NLBSecurityGroupsPerLB int `json:"nlbSecurityGroupsPerLB"` // security groups per NLB: 4
+	NLBPerAccount           int `json:"nlbPerAccount"`           // nlb_quota_loadbalancers_num: 60
+	NLBListenersPerLB       int `json:"nlbListenersPerLB"`       // nlb_quota_loadbalancer_listeners_num: 50
+	NLBServersPerLB         int `json:"nlbServersPerLB"`         // nlb_quota_loadbalancer_noeci_servers_num: 400
+	NLBGroupsPerAccount     int `json:"nlbGroupsPerAccount"`     // server groups per region: 3000
+	NLBServersPerGroup      int `json:"nlbServersPerGroup"`      // ECS/ENI/IP servers per server group: 400
+	NLBGroupsPerServer      int `json:"nlbGroupsPerServer"`      // times one server may join server groups: 200
+	NLBListenersPerGroup    int `json:"nlbListenersPerGroup"`    // listeners one server group may serve: 50
+	NLBServersPerCall       int `json:"nlbServersPerCall"`       // AddServersToServerGroup & co.: 200 per call
+	NLBSecurityGroupsPerLB  int `json:"nlbSecurityGroupsPerLB"`  // security groups per NLB: 4
+	NLBAdditionalCertsPerLB int `json:"nlbAdditionalCertsPerLB"` // nlb_quota_loadbalancer_certificates_num: 25
 	// VPC.
 	RouteEntriesPerTable int `json:"routeEntriesPerTable"` // vpc_quota_route_entrys_num: 200
 	RoutesPerBatchCall   int `json:"routesPerBatchCall"`   // CreateRouteEntries/DeleteRouteEntries: 50
@@ -277,8 +278,8 @@ func DefaultLimits() Limits {
 		EntriesPerACL: 300, EntriesPerACLCall: 50, DomainExtensionsPerListen: 3,
 		NLBPerAccount: 60, NLBListenersPerLB: 50, NLBServersPerLB: 400, NLBGroupsPerAccount: 3000,
 		NLBServersPerGroup: 400, NLBGroupsPerServer: 200, NLBListenersPerGroup: 50, NLBServersPerCall: 200,
-		NLBSecurityGroupsPerLB: 4,
-		RouteEntriesPerTable:   200, RoutesPerBatchCall: 50,
+		NLBSecurityGroupsPerLB: 4, NLBAdditionalCertsPerLB: 25,
+		RouteEntriesPerTable: 200, RoutesPerBatchCall: 50,
 		IDsPerDescribeInstances: 100, IDsPerDescribeENIs: 100,
 	}
 }

@@ -212,3 +212,65 @@ func TestNLBListenerRules(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestNLBListenerCertificates covers additional certificates on a TCPSSL
+// listener, ListListenerCertificates and DescribeZones.
+func TestNLBListenerCertificates(t *testing.T) {
+	_, c := nlbEnv(t, func(cfg *Config) { cfg.Limits.NLBAdditionalCertsPerLB = 2 })
+	lb := mustNLB(t, c, "web")
+	g := mustGroupNLB(t, c, "Instance", "TCP", false)
+	r := tcpListenerReq(lb, g, 443)
+	r.ListenerProtocol, r.CertificateIds, r.CaCertificateIds, r.CaEnabled = "TCPSSL", &[]string{"cert-default"}, &[]string{"ca-1"}, requests.NewBoolean(true)
+	lr, err := c.CreateListener(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, err := c.CreateListener(tcpListenerReq(lb, g, 80))
+	if err != nil {
+		t.Fatal(err)
+	}
+	assoc := func(listener string, ids ...string) error {
+		a := nlb.CreateAssociateAdditionalCertificatesWithListenerRequest()
+		a.ListenerId, a.AdditionalCertificateIds = listener, &ids
+		resp, err := c.AssociateAdditionalCertificatesWithListener(a)
+		if err == nil && resp.JobId == "" {
+			t.Fatal("no JobId")
+		}
+		return err
+	}
+	if err := assoc(lr.ListenerId, "cert-a", "cert-b"); err != nil {
+		t.Fatal(err)
+	}
+	wantErr(t, assoc(lr.ListenerId, "cert-a"), "ResourceAlreadyAssociated.Certificate", 400)
+	wantErr(t, assoc(lr.ListenerId, "cert-c"), "QuotaExceeded.QuotaInsufficient", 400)
+	wantErr(t, assoc(plain.ListenerId, "cert-c"), "IllegalParam.ListenerProtocol", 400)
+	list := func(certType string) *nlb.ListListenerCertificatesResponse {
+		l := nlb.CreateListListenerCertificatesRequest()
+		l.ListenerId, l.CertType = lr.ListenerId, certType
+		resp, err := c.ListListenerCertificates(l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp
+	}
+	if got := list(""); got.TotalCount != 4 || !got.Certificates[0].IsDefault || got.Certificates[1].IsDefault || got.Certificates[3].CertificateType != "Ca" {
+		t.Fatalf("certificates: %+v", got)
+	}
+	if got := list("Server"); strings.Join(got.CertificateIds, ",") != "cert-default,cert-a,cert-b" {
+		t.Fatalf("server certificates: %+v", got)
+	}
+	d := nlb.CreateDisassociateAdditionalCertificatesWithListenerRequest()
+	d.ListenerId, d.AdditionalCertificateIds = lr.ListenerId, &[]string{"cert-a"}
+	if _, err := c.DisassociateAdditionalCertificatesWithListener(d); err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.DisassociateAdditionalCertificatesWithListener(d)
+	wantErr(t, err, "ResourceNotFound.Certificate", 400)
+	if got := list("Server"); strings.Join(got.CertificateIds, ",") != "cert-default,cert-b" {
+		t.Fatalf("after disassociate: %+v", got)
+	}
+	z, err := c.DescribeZones(nlb.CreateDescribeZonesRequest())
+	if err != nil || len(z.Zones) != 2 || z.Zones[0].ZoneId != "cn-hangzhou-h" {
+		t.Fatalf("DescribeZones: %+v %v", z, err)
+	}
+}

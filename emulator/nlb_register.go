@@ -20,6 +20,8 @@ func registerNLB(e *Emulator) {
 		"ListServerGroups":         nlbListServerGroups,
 		"ListServerGroupServers":   nlbListServerGroupServers,
 		"ListTagResources":         nlbListTagResources,
+		"ListListenerCertificates": nlbListListenerCertificates,
+		"DescribeZones":            nlbDescribeZones,
 	}
 	writes := map[string]handler{
 		"CreateLoadBalancer":                  nlbCreateLoadBalancer,
@@ -36,6 +38,9 @@ func registerNLB(e *Emulator) {
 		"StartListener":           nlbStartListener,
 		"StopListener":            nlbStopListener,
 		"UpdateListenerAttribute": nlbUpdateListenerAttribute,
+
+		"AssociateAdditionalCertificatesWithListener":    nlbAssociateAdditionalCertificatesWithListener,
+		"DisassociateAdditionalCertificatesWithListener": nlbDisassociateAdditionalCertificatesWithListener,
 
 		"CreateServerGroup":                 nlbCreateServerGroup,
 		"DeleteServerGroup":                 nlbDeleteServerGroup,

@@ -56,6 +56,7 @@ type nlbListener struct {
 	AlpnEnabled                              bool
 	AlpnPolicy, SecurityPolicy               string
 	Certs, CaCerts                           []string
+	AddCerts                                 []string // additional server certificates
 	Stopped                                  bool
 	Tags                                     []Tag
 	seq                                      uint64
