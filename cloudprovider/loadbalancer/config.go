@@ -50,6 +50,17 @@ func specFromConfig(svc *v1.Service, cfg *annotations.Config) (*Spec, error) {
 		Hostname:  lb.Hostname,
 		EIPStatus: strings.EqualFold(lb.ExternalIPType, "eip"),
 	}
+	if lb.ReuseID != "" {
+		// A reused CLB is the user's: only what the user annotated is
+		// applied to it (as the official CCM applies it), never our
+		// defaults. The other instance attributes are empty when unset.
+		if !lb.DeleteProtectionSet {
+			s.LB.DeleteProtection = ""
+		}
+		if !lb.ModificationProtectionSet {
+			s.LB.ModificationProtection = ""
+		}
+	}
 	if lb.ResourceGroupIDSet {
 		s.LB.ResourceGroupID = lb.ResourceGroupID
 	}

@@ -54,7 +54,7 @@ func (r *Reconciler) ensure(ctx context.Context, svc *v1.Service, spec *Spec, no
 			return nil, err
 		}
 		created = true
-	case full && st.own != ownReused:
+	case full:
 		if err := r.syncInstance(ctx, svc, spec, st); err != nil {
 			return nil, err
 		}
@@ -144,11 +144,14 @@ func (r *Reconciler) ensure(ctx context.Context, svc *v1.Service, spec *Spec, no
 }
 
 // syncInstance checks the create-only fields and converges the mutable
-// attributes of our (or the adopted) CLB.
+// attributes of our (or the adopted) CLB; of a reused CLB, only the
+// attributes the user annotated (specFromConfig leaves the rest unset).
 func (r *Reconciler) syncInstance(ctx context.Context, svc *v1.Service, spec *Spec, st *lbState) error {
-	if err := checkImmutable(&spec.LB, &st.lb); err != nil {
-		r.events.Eventf(svc, v1.EventTypeWarning, ReasonImmutableField, "%v", err)
-		return err
+	if st.own != ownReused {
+		if err := checkImmutable(&spec.LB, &st.lb); err != nil {
+			r.events.Eventf(svc, v1.EventTypeWarning, ReasonImmutableField, "%v", err)
+			return err
+		}
 	}
 	writes, err := r.planLBAttrs(svc, &spec.LB, st)
 	if err != nil {

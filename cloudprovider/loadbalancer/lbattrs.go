@@ -62,7 +62,8 @@ func (r *Reconciler) planLBAttrs(svc *v1.Service, spec *LBSpec, st *lbState) ([]
 	lb := &st.lb
 	id := lb.LoadBalancerId
 	var w []lbWrite
-	if st.own == ownIncumbent || missingTags(st.tags, ownershipTags(svc, r.opts.ClusterID)) {
+	reused := st.own == ownReused
+	if !reused && (st.own == ownIncumbent || missingTags(st.tags, ownershipTags(svc, r.opts.ClusterID))) {
 		// Adoption of the incumbent's CLB: add our tags, keep everything
 		// else (address, listeners), so migrating users keep their IPs.
 		tags := ownershipTags(svc, r.opts.ClusterID)
@@ -121,6 +122,12 @@ func (r *Reconciler) planLBAttrs(svc *v1.Service, spec *LBSpec, st *lbState) ([]
 		}})
 	}
 	add, remove := planAdditionalTags(st.tags, spec.Tags)
+	if reused {
+		// The user's CLB gets the annotated tags, as with the official
+		// CCM, but no tag of ours (not even the list of keys we added),
+		// so nothing is ever untagged from it.
+		add, remove = diffTags(st.tags, spec.Tags), nil
+	}
 	if len(add) > 0 {
 		w = append(w, lbWrite{"add resource tags", func(ctx context.Context) error { return r.tag(ctx, id, add) }})
 	}

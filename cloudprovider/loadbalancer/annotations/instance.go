@@ -116,11 +116,11 @@ func (p *parser) parseInstance() {
 
 	lb.DeleteProtection = true
 	if v := p.onOff(KeyDeleteProtection); v != nil {
-		lb.DeleteProtection = *v
+		lb.DeleteProtection, lb.DeleteProtectionSet = *v, true
 	}
 	lb.ModificationProtection = ConsoleProtection
 	if v := p.enum(KeyModificationProtection, false, ConsoleProtection, NonProtection); v != "" {
-		lb.ModificationProtection = v
+		lb.ModificationProtection, lb.ModificationProtectionSet = v, true
 	}
 	if val, key, ok := p.get(KeyPreserveLBOnDelete); ok {
 		// The official CCM preserves on any non-empty value, so `false`

@@ -56,7 +56,7 @@ func TestParseInstanceValues(t *testing.T) {
 		MasterZoneID: "cn-hangzhou-h", SlaveZoneID: "cn-hangzhou-i", IPVersion: IPv4,
 		Name: "my-lb", ResourceGroupID: "rg-1", ResourceGroupIDSet: true,
 		AdditionalTags:         []Tag{{"env", "prod"}, {"k3", ""}, {"k4", ""}},
-		ModificationProtection: NonProtection, PreserveOnDelete: true,
+		ModificationProtection: NonProtection, ModificationProtectionSet: true, DeleteProtectionSet: true, PreserveOnDelete: true,
 		Hostname: "lb.example.com", ExternalIPType: "eip",
 	}
 	if !reflect.DeepEqual(got, want) {

@@ -190,9 +190,15 @@ type LoadBalancer struct {
 	AdditionalTags []Tag
 	// DeleteProtection is always set: delete-protection, default on.
 	DeleteProtection bool
+	// DeleteProtectionSet is true when delete-protection was written by
+	// the user (a reused load balancer gets only what the user wrote).
+	DeleteProtectionSet bool
 	// ModificationProtection is always set: ConsoleProtection (default) or
 	// NonProtection.
 	ModificationProtection string
+	// ModificationProtectionSet is true when modification-protection was
+	// written by the user.
+	ModificationProtectionSet bool
 	// PreserveOnDelete keeps a CCM-created load balancer when the Service
 	// goes away.
 	PreserveOnDelete bool
