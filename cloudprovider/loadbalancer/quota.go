@@ -187,7 +187,11 @@ func (r *Reconciler) fitAttached(ctx context.Context, svc *v1.Service, targets [
 		servers = append(servers, s)
 	}
 	sort.Strings(servers)
-	counts, err := r.attached.counts(ctx, r, servers)
+	need := make(map[string]int, len(joins))
+	for s, ts := range joins {
+		need[s] = len(ts)
+	}
+	counts, err := r.attached.counts(ctx, r, need)
 	if err != nil {
 		return err
 	}

@@ -138,9 +138,14 @@ func (x *attachIndex) count(servers []string) (map[string]int, map[string]bool) 
 	return out, holding
 }
 
-// counts returns how many groups each server is in, warming the index on
-// first use and re-reading the groups of servers at or over the quota.
-func (x *attachIndex) counts(ctx context.Context, r *Reconciler, servers []string) (map[string]int, error) {
+// counts returns how many groups each server of joins is in, warming the
+// index on first use and re-reading the groups of servers that the joins
+// (server -> groups to join) would put over the quota.
+func (x *attachIndex) counts(ctx context.Context, r *Reconciler, joins map[string]int) (map[string]int, error) {
+	servers := make([]string, 0, len(joins))
+	for s := range joins {
+		servers = append(servers, s)
+	}
 	x.mu.Lock()
 	warmed := x.warmed
 	x.mu.Unlock()
@@ -152,7 +157,7 @@ func (x *attachIndex) counts(ctx context.Context, r *Reconciler, servers []strin
 	out, _ := x.count(servers)
 	var full []string
 	for _, s := range servers {
-		if out[s] >= r.opts.Quotas.GroupsPerServer {
+		if out[s]+joins[s] > r.opts.Quotas.GroupsPerServer {
 			full = append(full, s)
 		}
 	}

@@ -8,6 +8,8 @@ import (
 	"sort"
 	"testing"
 
+	"github.com/aliyun/alibaba-cloud-sdk-go/services/slb"
+
 	"github.com/alicloud-ccm/alicloud-ccm/emulator"
 )
 
@@ -216,4 +218,32 @@ func TestQuotaWallWritesNothing(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestAttachIndexStaleEntryIsReread: a CLB deleted behind the CCM's back
+// leaves stale groups in the index; they are re-read before a Service is
+// refused, so it is not.
+func TestAttachIndexStaleEntryIsReread(t *testing.T) {
+	lim := emulator.DefaultLimits()
+	lim.GroupsPerServer = 3
+	e := newEnv(t, envOpts{nodes: 2, limits: &lim, options: func(o *Options) { o.Quotas.GroupsPerServer = 3 }})
+	two := []port{{"a", 80, 30080, ""}, {"b", 81, 30081, ""}}
+	first := service("first", nil, two...)
+	e.ensure(first)
+	ctx := context.Background()
+	lbs, err := e.slb.ListLoadBalancers(ctx, slb.CreateDescribeLoadBalancersRequest())
+	if err != nil || len(lbs) != 1 {
+		t.Fatalf("CLBs %v, %v", lbs, err)
+	}
+	prot := slb.CreateSetLoadBalancerDeleteProtectionRequest()
+	prot.LoadBalancerId, prot.DeleteProtection = lbs[0].LoadBalancerId, "off"
+	del := slb.CreateDeleteLoadBalancerRequest()
+	del.LoadBalancerId = lbs[0].LoadBalancerId
+	if _, err := e.slb.SetLoadBalancerDeleteProtection(ctx, prot); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.slb.DeleteLoadBalancer(ctx, del); err != nil {
+		t.Fatal(err)
+	}
+	e.ensure(service("second", nil, two...))
 }
