@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/alicloud-ccm/alicloud-ccm/internal/shorten"
 )
 
 // Products with endpoint and rate-limit settings (keys of apiQPS/apiBurst).
@@ -37,7 +39,7 @@ func (c *CloudConfig) Validate() error {
 	g := &c.Global
 	var errs []error
 	bad := func(name, value, want string) {
-		errs = append(errs, fmt.Errorf("Global.%s: invalid value %q: %s", name, value, want))
+		errs = append(errs, fmt.Errorf("Global.%s: invalid value %q: %s", name, shorten.Value(value), want))
 	}
 
 	if (g.AccessKeyID == "") != (g.AccessKeySecret == "") {
@@ -74,7 +76,7 @@ func (c *CloudConfig) Validate() error {
 		}
 	}
 	if _, err := splitIDs(g.RouteTableIDs, "vtb-"); err != nil {
-		errs = append(errs, fmt.Errorf("Global.routeTableIDs: invalid value %q: %w", g.RouteTableIDs, err))
+		errs = append(errs, fmt.Errorf("Global.routeTableIDs: invalid value %q: %w", shorten.Value(g.RouteTableIDs), err))
 	}
 	if !clusterIDRE.MatchString(g.ClusterID) {
 		bad("clusterID", g.ClusterID, "want 1-128 characters of letters, digits and ._:/@- (it becomes a tag value)")
@@ -94,7 +96,7 @@ func (c *CloudConfig) Validate() error {
 	oneOf("network", g.Network, "vpc", "public")
 	oneOf("metadataTokenMode", g.MetadataTokenMode, "preferred", "required", "disabled")
 	if _, err := parseFeatureGates(g.FeatureGates); err != nil {
-		errs = append(errs, fmt.Errorf("Global.featureGates: invalid value %q: %w", g.FeatureGates, err))
+		errs = append(errs, fmt.Errorf("Global.featureGates: invalid value %q: %w", shorten.Value(g.FeatureGates), err))
 	}
 	for _, ep := range []struct{ name, value, scheme string }{
 		{"slbEndpoint", g.SLBEndpoint, "https"}, {"vpcEndpoint", g.VPCEndpoint, "https"}, {"ecsEndpoint", g.ECSEndpoint, "https"},
@@ -159,11 +161,11 @@ func ParseVSwitches(s string) ([]ZoneVSwitch, error) {
 		}
 		switch {
 		case hasZone && !zoneRE.MatchString(zone):
-			return nil, fmt.Errorf("invalid value %q: entry %q: want zone:vsw-xxx with a zone ID such as cn-hangzhou-h", s, item)
+			return nil, fmt.Errorf("invalid value %q: entry %q: want zone:vsw-xxx with a zone ID such as cn-hangzhou-h", shorten.Value(s), shorten.Value(item))
 		case !validID(vsw, "vsw-"):
-			return nil, fmt.Errorf("invalid value %q: entry %q: want zone:vsw-xxx or vsw-xxx", s, item)
+			return nil, fmt.Errorf("invalid value %q: entry %q: want zone:vsw-xxx or vsw-xxx", shorten.Value(s), shorten.Value(item))
 		case seen[vsw]:
-			return nil, fmt.Errorf("invalid value %q: vSwitch %s listed twice", s, vsw)
+			return nil, fmt.Errorf("invalid value %q: vSwitch %s listed twice", shorten.Value(s), vsw)
 		}
 		seen[vsw] = true
 		out = append(out, ZoneVSwitch{Zone: zone, VSwitch: vsw})
@@ -180,7 +182,7 @@ func splitIDs(s, prefix string) ([]string, error) {
 	for _, id := range strings.Split(s, ",") {
 		id = strings.TrimSpace(id)
 		if !validID(id, prefix) {
-			return nil, fmt.Errorf("entry %q: want comma-separated IDs such as %sxxxxxxxx", id, prefix)
+			return nil, fmt.Errorf("entry %q: want comma-separated IDs such as %sxxxxxxxx", shorten.Value(id), prefix)
 		}
 		if seen[id] {
 			return nil, fmt.Errorf("%s listed twice", id)
@@ -200,7 +202,7 @@ func parseFeatureGates(s string) (map[string]bool, error) {
 		k, v, ok := strings.Cut(strings.TrimSpace(kv), "=")
 		b, err := strconv.ParseBool(strings.TrimSpace(v))
 		if !ok || strings.TrimSpace(k) == "" || err != nil {
-			return nil, fmt.Errorf("entry %q: want Name=true or Name=false", kv)
+			return nil, fmt.Errorf("entry %q: want Name=true or Name=false", shorten.Value(kv))
 		}
 		out[strings.TrimSpace(k)] = b
 	}

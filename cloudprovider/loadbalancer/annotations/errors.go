@@ -3,6 +3,8 @@ package annotations
 import (
 	"fmt"
 	"strings"
+
+	"github.com/alicloud-ccm/alicloud-ccm/internal/shorten"
 )
 
 // Error is one invalid annotation or Service field. Parse returns an
@@ -26,5 +28,10 @@ func (e *Error) Error() string {
 	if strings.HasPrefix(e.Key, "spec.") {
 		kind = "field"
 	}
-	return fmt.Sprintf("%s %s=%q: %s", kind, e.Key, e.Value, e.Reason)
+	// A value can be kilobytes (a pasted certificate); the Event names
+	// the key and shows enough of the value to recognise it.
+	return fmt.Sprintf("%s %s=%q: %s", kind, e.Key, shorten.Value(e.Value), shorten.To(e.Reason, maxReason))
 }
+
+// maxReason bounds the reason, which may quote an entry of the value.
+const maxReason = 2 * shorten.MaxValue
