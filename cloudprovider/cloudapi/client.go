@@ -47,6 +47,7 @@ type Client struct {
 	scheme         string // "HTTPS" or "HTTP"
 	retry          RetryPolicy
 	limiter        *limiter
+	denied         denials
 	readTimeout    time.Duration
 	connectTimeout time.Duration
 	newSDK         func() *pooledSDK
@@ -268,6 +269,9 @@ func (c *Client) Do(ctx context.Context, req requests.AcsRequest, resp responses
 		req.SetConnectTimeout(c.connectTimeout)
 	}
 	prod := metricProduct(c.product)
+	if err := c.denied.held(action, time.Now()); err != nil {
+		return err
+	}
 
 	var lastErr error
 	for attempt := 1; ; attempt++ {
@@ -281,6 +285,7 @@ func (c *Client) Do(ctx context.Context, req requests.AcsRequest, resp responses
 			return err
 		}
 		err := c.attempt(ctx, req, resp, action)
+		c.denied.observe(action, err, time.Now(), c.retry)
 		if err == nil {
 			return nil
 		}

@@ -30,7 +30,26 @@ func (e *APIError) Error() string {
 	if code == "" {
 		code = fmt.Sprintf("HTTP %d", e.HTTPStatus)
 	}
-	return fmt.Sprintf("%s %s: %s: %s (RequestId: %s)", e.Product, e.Action, code, e.Message, e.RequestID)
+	msg := fmt.Sprintf("%s %s: %s: %s (RequestId: %s)", e.Product, e.Action, code, e.Message, e.RequestID)
+	if h := hint(e); h != "" {
+		msg += "; " + h
+	}
+	return msg
+}
+
+// hint is what to fix for answers whose cause is on the caller's side; the
+// API's own message does not say.
+func hint(e *APIError) string {
+	switch {
+	case e.Code == "InvalidTimeStamp.Expired":
+		// Requests are signed with the local time; the gateway refuses a
+		// Timestamp more than 15 minutes off its own clock
+		// (https://www.alibabacloud.com/help/en/sdk/product-overview/rpc-mechanism).
+		return "the request timestamp is too far from the cloud's clock: check the clock of the node the CCM runs on (NTP)"
+	case isDenied(e):
+		return "the credentials' RAM policy does not allow " + e.Action + "; retrying does not help until it does"
+	}
+	return ""
 }
 
 // Is makes errors.Is(err, ErrNotFound) true for not-found codes.
