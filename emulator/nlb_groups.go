@@ -58,17 +58,14 @@ func (s *nlbState) applyGroupParams(c *call, g *nlbGroup) error {
 		}
 	}
 	if v := c.str("Scheduler"); v != "" {
-		// Wrr (default), Rr, Sch, Tch, Qch (QUIC ID hashing, UDP groups only).
-		switch v {
-		case "Wrr", "Rr", "Sch", "Tch":
-		case "Qch":
-			if g.Protocol != "UDP" {
-				return nlbIllegal("Scheduler")
-			}
-		default:
+		// Wrr (default), Wlc, rr, sch, tch, qch (QUIC ID hash, UDP groups
+		// only); the documented spellings mix cases, so any case is taken
+		// and the answers show the capitalised form.
+		canon := map[string]string{"wrr": "Wrr", "wlc": "Wlc", "rr": "Rr", "sch": "Sch", "tch": "Tch", "qch": "Qch"}[strings.ToLower(v)]
+		if canon == "" || canon == "Qch" && g.Protocol != "UDP" {
 			return nlbIllegal("Scheduler")
 		}
-		g.Scheduler = v
+		g.Scheduler = canon
 	}
 	if g.DrainEnabled, err = nlbBool(c, "ConnectionDrainEnabled", g.DrainEnabled); err != nil {
 		return err
@@ -91,7 +88,8 @@ func (s *nlbState) applyGroupParams(c *call, g *nlbGroup) error {
 // applyHealthCheck reads HealthCheckConfig.* (the SDK flattens the Struct
 // as HealthCheckConfig.HealthCheckType, ...): type TCP/HTTP/UDP, connect
 // port 0-65535 (0 = the server's port), thresholds 2-10, connect timeout
-// 1-300 s, interval 1-50 s, HTTP codes http_2xx..http_5xx, method GET/HEAD.
+// 1-300 s, interval 1-50 s (1-300 for UDP), HTTP codes http_2xx..http_5xx,
+// method GET/HEAD (CreateServerGroup HealthCheckConfig).
 func (s *nlbState) applyHealthCheck(c *call, hc *nlb.HealthCheck) error {
 	const p = "HealthCheckConfig."
 	var err error
@@ -113,19 +111,29 @@ func (s *nlbState) applyHealthCheck(c *call, hc *nlb.HealthCheck) error {
 		{"HealthyThreshold", &hc.HealthyThreshold, 2, 10},
 		{"UnhealthyThreshold", &hc.UnhealthyThreshold, 2, 10},
 		{"HealthCheckConnectTimeout", &hc.HealthCheckConnectTimeout, 1, 300},
-		{"HealthCheckInterval", &hc.HealthCheckInterval, 1, 50},
+		{"HealthCheckInterval", &hc.HealthCheckInterval, 1, 300}, // 1-50 unless UDP, checked below
 	}
 	for _, f := range ints {
 		if *f.dst, err = nlbInt(c, p+f.name, *f.dst, f.lo, f.hi); err != nil {
 			return nlbIllegal(f.name)
 		}
 	}
+	if hc.HealthCheckType != "UDP" && hc.HealthCheckInterval > 50 {
+		return nlbIllegal("HealthCheckInterval")
+	}
 	if c.has(p + "HealthCheckDomain") {
-		hc.HealthCheckDomain = c.str(p + "HealthCheckDomain")
+		// $SERVER_IP, or a domain of 1-80 letters, digits, hyphens and periods.
+		v := c.str(p + "HealthCheckDomain")
+		if v != "$SERVER_IP" && (v == "" || len(v) > 80 || strings.Trim(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.") != "") {
+			return Errf(http.StatusBadRequest, "IllegalParam.healthCheckDomain", "The parameter of healthCheckConfig.healthCheckDomain is illegal.")
+		}
+		hc.HealthCheckDomain = v
 	}
 	if v := c.str(p + "HealthCheckUrl"); v != "" {
-		if !strings.HasPrefix(v, "/") || len(v) > 80 {
-			return nlbIllegal("HealthCheckUrl")
+		// 1-80 characters of letters, digits and -/.%?#&, starting with "/".
+		// The documented code is spelled IlleagalParam.healthCheckUrl.
+		if !strings.HasPrefix(v, "/") || len(v) > 80 || strings.Trim(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-/.%?#&") != "" {
+			return Errf(http.StatusBadRequest, "IlleagalParam.healthCheckUrl", "The parameter of healthCheckUrl in healthCheckConfig is illegal.")
 		}
 		hc.HealthCheckUrl = v
 	}
@@ -146,15 +154,28 @@ func (s *nlbState) applyHealthCheck(c *call, hc *nlb.HealthCheck) error {
 	return nil
 }
 
+// checkAnyPortHealthCheck: an all-port group's members have port 0, so its
+// health check needs a port of its own
+// (IllegalParam.AnyPortServerGroupConflictWithHealthCheckConfig).
+func checkAnyPortHealthCheck(g *nlbGroup) error {
+	if g.AnyPort && g.HC.HealthCheckEnabled && g.HC.HealthCheckConnectPort == 0 {
+		return nlbIllegal("AnyPortServerGroupConflictWithHealthCheckConfig")
+	}
+	return nil
+}
+
 // nlbCreateServerGroup: Instance (ECS, ENI, ECI members) or Ip type, TCP,
-// UDP or TCP_UDP, in one VPC; Creating until its job ends, then Available
+// UDP or TCP_UDP, in one VPC, preserving client IPs unless told not to;
+// Creating until its job ends, then Available
 // (api-nlb-2022-04-30-createservergroup).
 func nlbCreateServerGroup(c *call) (any, error) {
 	s := c.e.nlb
 	g := &nlbGroup{Type: orDefault(c.str("ServerGroupType"), "Instance"), Protocol: orDefault(c.str("Protocol"), "TCP"),
 		Scheduler: "Wrr", ResourceGroup: orDefault(c.str("ResourceGroupId"), "rg-default"), DrainTimeout: 10,
+		PreserveClientIP: true, // documented default
 		HC: nlb.HealthCheck{HealthCheckEnabled: true, HealthCheckType: "TCP", HealthyThreshold: 2, UnhealthyThreshold: 2,
-			HealthCheckConnectTimeout: 5, HealthCheckInterval: 10, HealthCheckHttpCode: []string{"http_2xx"}, HttpCheckMethod: "GET"}}
+			HealthCheckConnectTimeout: 5, HealthCheckInterval: 5, HealthCheckDomain: "$SERVER_IP",
+			HealthCheckHttpCode: []string{"http_2xx"}, HttpCheckMethod: "GET"}}
 	if _, err := nlbRequired(c, "ServerGroupName"); err != nil {
 		return nil, err
 	}
@@ -183,6 +204,9 @@ func nlbCreateServerGroup(c *call) (any, error) {
 		return nil, err
 	}
 	if err := s.applyGroupParams(c, g); err != nil {
+		return nil, err
+	}
+	if err := checkAnyPortHealthCheck(g); err != nil {
 		return nil, err
 	}
 	g.Tags = c.tags("Tag")
@@ -234,6 +258,9 @@ func nlbUpdateServerGroupAttribute(c *call) (any, error) {
 	next := *g
 	next.HC.HealthCheckHttpCode = append([]string(nil), g.HC.HealthCheckHttpCode...)
 	if err := s.applyGroupParams(c, &next); err != nil {
+		return nil, err
+	}
+	if err := checkAnyPortHealthCheck(&next); err != nil {
 		return nil, err
 	}
 	if next.PreserveClientIP {

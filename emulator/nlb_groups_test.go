@@ -15,7 +15,7 @@ func TestNLBServerGroupAttributes(t *testing.T) {
 	fc := NewFakeClock(time.Now())
 	_, c := nlbEnv(t, withJobs(fc, 3*time.Second))
 	r := nlb.CreateCreateServerGroupRequest()
-	r.ServerGroupName, r.VpcId, r.Scheduler = "k8s.53.UDP.dns", testVPC, "Qch"
+	r.ServerGroupName, r.VpcId, r.Scheduler = "k8s.53.UDP.dns", testVPC, "qch"
 	r.Protocol, r.ConnectionDrainEnabled, r.ConnectionDrainTimeout = "UDP", requests.NewBoolean(true), requests.NewInteger(30)
 	r.HealthCheckConfig = nlb.CreateServerGroupHealthCheckConfig{HealthCheckType: "HTTP", HealthCheckUrl: "/healthz",
 		HealthCheckHttpCode: &[]string{"http_2xx", "http_3xx"}, HealthCheckInterval: "5", HealthyThreshold: "3"}
@@ -34,7 +34,7 @@ func TestNLBServerGroupAttributes(t *testing.T) {
 		return lr.ServerGroups[0]
 	}
 	g := list()
-	if g.ServerGroupStatus != "Creating" || g.Scheduler != "Qch" || g.ServerGroupType != "Instance" || !g.ConnectionDrainEnabled ||
+	if g.ServerGroupStatus != "Creating" || g.Scheduler != "Qch" || !g.PreserveClientIpEnabled || g.HealthCheck.HealthCheckDomain != "$SERVER_IP" || g.ServerGroupType != "Instance" || !g.ConnectionDrainEnabled ||
 		g.ConnectionDrainTimeout != 30 || g.HealthCheck.HealthCheckType != "HTTP" || g.HealthCheck.HealthCheckUrl != "/healthz" ||
 		len(g.HealthCheck.HealthCheckHttpCode) != 2 || g.HealthCheck.HealthCheckInterval != 5 || g.HealthCheck.HealthyThreshold != 3 ||
 		g.HealthCheck.UnhealthyThreshold != 2 || !g.HealthCheck.HealthCheckEnabled || len(g.Tags) != 1 {
@@ -46,12 +46,12 @@ func TestNLBServerGroupAttributes(t *testing.T) {
 	wantErr(t, err, "IncorrectStatus.serverGroup", 400)
 	fc.Advance(3 * time.Second)
 	u = nlb.CreateUpdateServerGroupAttributeRequest()
-	u.ServerGroupId, u.Scheduler, u.PreserveClientIpEnabled = resp.ServerGroupId, "Rr", requests.NewBoolean(true)
+	u.ServerGroupId, u.Scheduler, u.PreserveClientIpEnabled = resp.ServerGroupId, "rr", requests.NewBoolean(false)
 	u.HealthCheckConfig = nlb.UpdateServerGroupAttributeHealthCheckConfig{HealthCheckEnabled: "false"}
 	if _, err := c.UpdateServerGroupAttribute(u); err != nil {
 		t.Fatal(err)
 	}
-	if g := list(); g.ServerGroupStatus != "Configuring" || g.Scheduler != "Rr" || !g.PreserveClientIpEnabled ||
+	if g := list(); g.ServerGroupStatus != "Configuring" || g.Scheduler != "Rr" || g.PreserveClientIpEnabled ||
 		g.HealthCheck.HealthCheckEnabled || g.HealthCheck.HealthCheckUrl != "/healthz" {
 		t.Fatalf("after update: %+v", g)
 	}
@@ -67,6 +67,11 @@ func TestNLBServerGroupAttributes(t *testing.T) {
 		{"bad interval", func(r *nlb.CreateServerGroupRequest) {
 			r.HealthCheckConfig = nlb.CreateServerGroupHealthCheckConfig{HealthCheckInterval: "99"}
 		}, "IllegalParam.HealthCheckInterval"},
+		{"bad url", func(r *nlb.CreateServerGroupRequest) {
+			r.HealthCheckConfig = nlb.CreateServerGroupHealthCheckConfig{HealthCheckType: "HTTP", HealthCheckUrl: "healthz"}
+		}, "IlleagalParam.healthCheckUrl"},
+		{"all ports without a health check port", func(r *nlb.CreateServerGroupRequest) { r.AnyPortEnabled = requests.NewBoolean(true) },
+			"IllegalParam.AnyPortServerGroupConflictWithHealthCheckConfig"},
 		{"dry run", func(r *nlb.CreateServerGroupRequest) { r.DryRun = requests.NewBoolean(true) }, "DryRunOperation"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -118,6 +118,22 @@ func mustGroupNLB(t testing.TB, c *nlb.Client, typ, proto string, anyPort bool) 
 	r := nlb.CreateCreateServerGroupRequest()
 	r.ServerGroupName, r.ServerGroupType, r.Protocol, r.VpcId = "k8s.80.TCP.svc", typ, proto, testVPC
 	r.AnyPortEnabled = requests.NewBoolean(anyPort)
+	if anyPort {
+		r.HealthCheckConfig.HealthCheckConnectPort = "80" // members have port 0
+	}
+	resp, err := c.CreateServerGroup(r)
+	if err != nil {
+		t.Fatalf("CreateServerGroup: %v", err)
+	}
+	return resp.ServerGroupId
+}
+
+// mustSSLGroup creates a TCP Instance group that does not preserve client
+// IPs, the kind a TCPSSL listener takes.
+func mustSSLGroup(t testing.TB, c *nlb.Client) string {
+	t.Helper()
+	r := nlb.CreateCreateServerGroupRequest()
+	r.ServerGroupName, r.VpcId, r.PreserveClientIpEnabled = "k8s.443.TCPSSL.svc", testVPC, requests.NewBoolean(false)
 	resp, err := c.CreateServerGroup(r)
 	if err != nil {
 		t.Fatalf("CreateServerGroup: %v", err)

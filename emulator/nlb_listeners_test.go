@@ -117,12 +117,7 @@ func TestNLBListenerRules(t *testing.T) {
 	udp := mustGroupNLB(t, c, "Instance", "UDP", false)
 	both := mustGroupNLB(t, c, "Instance", "TCP_UDP", false)
 	anyPort := mustGroupNLB(t, c, "Ip", "TCP", true)
-	keep := nlb.CreateCreateServerGroupRequest()
-	keep.ServerGroupName, keep.VpcId, keep.PreserveClientIpEnabled = "keep-ip", testVPC, requests.NewBoolean(true)
-	kr, err := c.CreateServerGroup(keep)
-	if err != nil {
-		t.Fatal(err)
-	}
+	sslGroup := mustSSLGroup(t, c)
 	if _, err := c.CreateListener(tcpListenerReq(lb, tcp, 443)); err != nil {
 		t.Fatal(err)
 	}
@@ -159,7 +154,7 @@ func TestNLBListenerRules(t *testing.T) {
 		{"tcp listener on a udp group", tcpListenerReq(lb, udp, 80), "Mismatch.Protocol", 400},
 		{"tcpssl without a certificate", ssl(8443, tcp), "MissingParam.Certificate", 400},
 		{"tcpssl with two certificates", ssl(8443, tcp, "cert-1", "cert-2"), "IllegalParamSize.certificateIds", 400},
-		{"tcpssl on a client-ip group", ssl(8443, kr.ServerGroupId, "cert-1"), "IllegalParam.PreserveClientIpSwitch", 400},
+		{"tcpssl on a client-ip group", ssl(8443, tcp, "cert-1"), "IllegalParam.PreserveClientIpSwitch", 400},
 		{"no server group", tcpListenerReq(lb, "", 80), "MissingParam.ServerGroupId", 400},
 		{"unknown server group", tcpListenerReq(lb, "sgp-nope", 80), "ResourceNotFound.serverGroup", 404},
 		{"range on a one-port group", rangeReq(1000, 2000, tcp), "IllegalParam.AnyPortListenerConflictWithNonAnyPortServerGroup", 400},
@@ -178,7 +173,7 @@ func TestNLBListenerRules(t *testing.T) {
 	if err != nil || !strings.HasSuffix(rr.ListenerId, "@1000-2000") {
 		t.Fatalf("port range listener: %+v %v", rr, err)
 	}
-	sr, err := c.CreateListener(ssl(8443, tcp, "cert-1"))
+	sr, err := c.CreateListener(ssl(8443, sslGroup, "cert-1"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -218,7 +213,7 @@ func TestNLBListenerRules(t *testing.T) {
 func TestNLBListenerCertificates(t *testing.T) {
 	_, c := nlbEnv(t, func(cfg *Config) { cfg.Limits.NLBAdditionalCertsPerLB = 2 })
 	lb := mustNLB(t, c, "web")
-	g := mustGroupNLB(t, c, "Instance", "TCP", false)
+	g := mustSSLGroup(t, c)
 	r := tcpListenerReq(lb, g, 443)
 	r.ListenerProtocol, r.CertificateIds, r.CaCertificateIds, r.CaEnabled = "TCPSSL", &[]string{"cert-default"}, &[]string{"ca-1"}, requests.NewBoolean(true)
 	lr, err := c.CreateListener(r)

@@ -56,7 +56,8 @@ type SeedNLBServerGroup struct {
 	Protocol         string          `json:"protocol,omitempty"` // TCP (default) | UDP | TCP_UDP
 	VpcID            string          `json:"vpcId"`
 	AnyPort          bool            `json:"anyPortEnabled,omitempty"`
-	PreserveClientIP bool            `json:"preserveClientIpEnabled,omitempty"`
+	PreserveClientIP *bool           `json:"preserveClientIpEnabled,omitempty"` // default true, as the API
+	HealthCheckPort  int             `json:"healthCheckConnectPort,omitempty"`  // required with anyPortEnabled
 	Servers          []SeedNLBServer `json:"servers,omitempty"`
 	Tags             []Tag           `json:"tags,omitempty"`
 }
@@ -91,7 +92,10 @@ func (e *Emulator) seedNLB(groups []SeedNLBServerGroup, lbs []SeedNLB) error {
 	for _, sg := range groups {
 		p := url.Values{"ServerGroupName": {sg.Name}, "VpcId": {sg.VpcID}, "ServerGroupType": {orDefault(sg.Type, "Instance")},
 			"Protocol": {orDefault(sg.Protocol, "TCP")}, "AnyPortEnabled": {strconv.FormatBool(sg.AnyPort)},
-			"PreserveClientIpEnabled": {strconv.FormatBool(sg.PreserveClientIP)}}
+			"HealthCheckConfig.HealthCheckConnectPort": {strconv.Itoa(sg.HealthCheckPort)}}
+		if sg.PreserveClientIP != nil {
+			p.Set("PreserveClientIpEnabled", strconv.FormatBool(*sg.PreserveClientIP))
+		}
 		setTags(p, "Tag", sg.Tags)
 		if sg.ServerGroupID != "" && s.groups[sg.ServerGroupID] != nil {
 			return fmt.Errorf("seed NLB server group %s: already exists", sg.ServerGroupID)
