@@ -104,7 +104,8 @@ func (p *parser) vgroupPorts() map[int32]string {
 		return nil
 	}
 	if !p.has(KeyID) {
-		p.fail(key, val, "needs %s: user-created vServer groups exist only in a reused load balancer", KeyID)
+		// The official CCM reads vgroup-port only with id.
+		p.warnIgnored(KeyVGroupPort, "it applies only with "+string(KeyID)+": user-created vServer groups exist only in a reused load balancer")
 		return nil
 	}
 	ports := p.servicePorts()
@@ -121,10 +122,12 @@ func (p *parser) vgroupPorts() map[int32]string {
 		switch {
 		case !idPattern.MatchString(id) || !portOK:
 			p.fail(key, val, "entry %q must be vgroupId:port with a port from 1 to 65535", item)
+		// As the official CCM: entries for other ports are ignored, the
+		// first entry for a port wins.
 		case !slices.Contains(ports, port):
-			p.fail(key, val, "entry %q: %d is not a port of the Service (ports: %s)", item, port, portList(ports))
+			p.warnf("annotation %s=%q: entry %q is ignored: %d is not a port of the Service (ports: %s)", key, val, item, port, portList(ports))
 		case out[port] != "":
-			p.fail(key, val, "port %d is listed twice", port)
+			p.warnf("annotation %s=%q: entry %q is ignored: port %d is listed before, and the first entry wins", key, val, item, port)
 		default:
 			out[port] = id
 		}

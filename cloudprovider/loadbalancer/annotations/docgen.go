@@ -67,10 +67,44 @@ instance; raised quotas are set in cloud-config, see [cloud-config.md](cloud-con
   named in a Warning ` + "`LoadBalancerQuotaExceeded`" + ` event.
 `
 
+// docMigrating opens the "Migrating from the official CCM" section; the
+// per-annotation differences after it come from the registry's Differs.
+const docMigrating = `
+## Migrating from the official CCM
+
+Services written for the official CCM (kubernetes/cloud-provider-alibaba-cloud) keep their
+annotations. The rule:
+
+- a value the official CCM rejects is an error naming the key and the value, and nothing is
+  written;
+- a value the official CCM accepts gives the same cloud result (listeners, vServer groups,
+  weights, attributes), plus a ` + "`LoadBalancerAnnotationWarning`" + ` event naming the key, the
+  value and why it is probably not what was meant;
+- the CCM refuses only what would harm resources it does not own.
+
+CLBs the official CCM created for a Service (tag ` + "`kubernetes.do.not.delete=<default name>`" + `)
+are adopted with their address and listeners. CLBs this CCM creates carry that tag too and the
+official listener and vServer group names (` + "`k8s/<port>/<service>/<namespace>/<cluster id>`" + `),
+so the official tools and a move back see them as the cluster's; this CCM's own tags
+(` + "`alicloud-ccm/*`" + `) remain its proof of ownership.
+
+Differences that remain, each with its reason:
+
+- Values the official CCM passed to the API unchecked and the API refused (unknown enum values,
+  numbers out of range, missing companions such as ` + "`acl-id`" + ` with ` + "`acl-status: on`" + `)
+  are errors before any write, naming the key, instead of a failed API call.
+- vServer group names longer than 80 characters (the API's limit) are shortened with a hash of
+  namespace/name; the official CCM's create would fail.
+- An id annotation pointing at a CLB a CCM created (carrying ` + "`kubernetes.do.not.delete`" + `,
+  ` + "`ack.aliyun.com`" + ` or this CCM's tags) is refused with an error naming the tag, as the
+  official CCM refuses it.
+`
+
 // RenderMarkdown renders the registry as docs/annotations.md.
 func RenderMarkdown() []byte {
 	var b bytes.Buffer
 	b.WriteString(docIntro)
+
 	for _, g := range Groups {
 		fmt.Fprintf(&b, "\n## %s\n\n", g)
 		proto := g == GroupListener || g == GroupHealth
@@ -97,6 +131,13 @@ func RenderMarkdown() []byte {
 			}
 			cells = append(cells, string(a.Mutability), desc)
 			fmt.Fprintf(&b, "| %s |\n", strings.Join(cells, " | "))
+		}
+	}
+	b.WriteString(docMigrating)
+	b.WriteString("\nPer annotation:\n\n")
+	for _, a := range registry {
+		if a.Differs != "" {
+			fmt.Fprintf(&b, "- `%s`: %s\n", a.Name.Suffix(), a.Differs)
 		}
 	}
 	return b.Bytes()

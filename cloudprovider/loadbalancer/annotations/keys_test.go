@@ -131,7 +131,7 @@ var keyCases = []keyCase{
 	{name: KeyBackendLabel, good: []string{"a=b", "a=b,example.com/c=d", "pool="}, bad: []string{"a", "a=b c", "a=b,a=c"}},
 	{name: KeyRemoveUnscheduledBackend, good: []string{"on", "off"}, warn: []string{"true"}},
 	{name: KeyDrainUnscheduledBackend, good: []string{"on", "off"}, bad: []string{"On", "true"}},
-	{name: KeyVGroupPort, setup: map[Name]string{KeyID: "lb-1"}, good: []string{"rsp-1:80"}, bad: []string{"rsp-1:81", "rsp-1", "rsp-1:80,rsp-2:80"}},
+	{name: KeyVGroupPort, setup: map[Name]string{KeyID: "lb-1"}, good: []string{"rsp-1:80"}, warn: []string{"rsp-1:81", "rsp-1:80,rsp-2:80"}, bad: []string{"rsp-1", "rsp 1:80"}},
 	{name: KeyWeight, setup: map[Name]string{KeyID: "lb-1", KeyVGroupPort: "rsp-1:80"}, good: []string{"0", "100"}, bad: []string{"-1", "101"}},
 	{name: KeyDefaultWeight, good: []string{"0", "100"}, bad: []string{"101", "x"}},
 	{name: KeyIgnoreWeightUpdate, good: []string{"on", "off"}, warn: []string{"On"}},

@@ -30,7 +30,7 @@ var backendAnnotations = []Annotation{
 		Doc: "Remove cordoned (`spec.unschedulable`) nodes from the backends.", Differs: onOffLenient},
 	{Name: KeyVGroupPort, Group: GroupBackend, Type: "`vgroupId:port[,vgroupId:port...]`", Default: "the CCM creates its own vServer groups", Mutability: Mutable,
 		Doc:     "With `id`: attach the backends of Service `port` to a vServer group created by the user in the reused CLB, e.g. to share one CLB between Services. Groups created by a CCM are refused. Removing it (or naming another group) takes this Service's backends out of the group again; the user's own members stay.",
-		Differs: "Without `id` it is an error (the official CCM ignored it); every port must be a `port` of the Service."},
+		Differs: "None in the result: without `id` it is ignored, entries for ports the Service does not have are ignored and the first entry for a port wins, as in the official CCM, each with a warning."},
 	{Name: KeyWeight, Group: GroupBackend, Type: "integer 0–100", Default: "per-backend weights", Mutability: Mutable,
 		Doc:     "With `vgroup-port`: the total weight of this Service's backends in the shared vServer group, spread evenly (Local policy: by pod count), at least 1 each; `0` sets every backend to 0.",
 		Differs: "Without `vgroup-port` it is a warning (it has no effect)."},

@@ -25,8 +25,6 @@ func TestCrossFieldErrors(t *testing.T) {
 	}{
 		{name: "https needs cert-id", ann: ann(string(KeyProtocolPort), "https:443"), ports: web,
 			key: string(KeyProtocolPort), val: "https:443", reasons: "needs annotation " + string(KeyCertID)},
-		{name: "vgroup-port needs id", ann: ann(string(KeyVGroupPort), "rsp-1:80"),
-			key: string(KeyVGroupPort), val: "rsp-1:80", reasons: "needs " + string(KeyID)},
 		{name: "sch with an http listener", ann: ann(string(KeyScheduler), "sch", string(KeyProtocolPort), "http:80"),
 			key: string(KeyScheduler), val: "sch", reasons: "not available for the http listener"},
 		{name: "acl on without id", ann: ann(string(KeyACLStatus), "on", string(KeyACLType), "white"),
@@ -100,6 +98,7 @@ func TestWarnings(t *testing.T) {
 		{name: "l4 on http", ann: ann(string(KeyProxyProtocol), "on", string(KeyProtocolPort), "http:80"), want: "applies to tcp or udp listeners"},
 		{name: "http check on udp", ann: ann(string(KeyHealthCheckURI), "/x"), ports: udp53, want: "applies to tcp, http or https listeners"},
 		{name: "weight without vgroup-port", ann: ann(string(KeyWeight), "50"), want: "applies only with " + string(KeyVGroupPort)},
+		{name: "vgroup-port without id", ann: ann(string(KeyVGroupPort), "rsp-1:80"), want: "applies only with " + string(KeyID)},
 		{name: "force-override without id", ann: ann(string(KeyForceOverrideListeners), "true"), want: "applies only with " + string(KeyID)},
 		{name: "drain timeout without drain", ann: ann(string(KeyConnectionDrainTimeout), "30"), want: "applies only with " + string(KeyConnectionDrain)},
 		{name: "charge type on intranet", ann: ann(string(KeyChargeType), "paybytraffic", string(KeyAddressType), "intranet"), want: "internet load balancers only"},
