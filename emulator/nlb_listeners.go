@@ -97,10 +97,12 @@ func (s *nlbState) applyListenerParams(c *call, l *nlbListener, lb *nlbLB) error
 		}
 		l.Description = c.str("ListenerDescription")
 	}
-	// IdleTimeout: TCP/TCPSSL 10-900 (default 900), UDP 10-20 (default 20).
+	// IdleTimeout: TCP/TCPSSL 10-900 (default 900), UDP 10-90 (default 90)
+	// per the CreateListener page; the older UpdateListenerAttribute page
+	// still says 10-20, and the cloud accepts the wider range.
 	lo, hi := 10, 900
 	if l.Protocol == "UDP" {
-		hi = 20
+		hi = 90
 	}
 	if l.IdleTimeout == 0 {
 		l.IdleTimeout = hi
@@ -261,13 +263,19 @@ func nlbCreateListener(c *call) (any, error) {
 		return nil, err
 	}
 	if l.Port == 0 {
-		// All-port listener: StartPort and EndPort, 1-65535, start <= end.
+		// All-port listener: StartPort and EndPort, 1-65535, end above start;
+		// one per NLB (DuplicatedParam.listener).
 		l.StartPort, err = c.integer("StartPort", 0)
 		if err == nil {
 			l.EndPort, err = c.integer("EndPort", 0)
 		}
-		if err != nil || l.StartPort < 1 || l.EndPort > 65535 || l.StartPort > l.EndPort {
+		if err != nil || l.StartPort < 1 || l.EndPort > 65535 || l.StartPort >= l.EndPort {
 			return nil, Errf(http.StatusBadRequest, "IllegalParam.Port", "The param of Port is illegal.")
+		}
+		for _, o := range s.lbListeners(lb.ID) {
+			if o.Port == 0 {
+				return nil, Errf(http.StatusBadRequest, "DuplicatedParam.listener", "The param of any port listener is duplicated.")
+			}
 		}
 	}
 	lo, hi := l.span()

@@ -173,6 +173,8 @@ func TestNLBListenerRules(t *testing.T) {
 	if err != nil || !strings.HasSuffix(rr.ListenerId, "@1000-2000") {
 		t.Fatalf("port range listener: %+v %v", rr, err)
 	}
+	_, err = c.CreateListener(rangeReq(3000, 4000, anyPort))
+	wantErr(t, err, "DuplicatedParam.listener", 400)
 	sr, err := c.CreateListener(ssl(8443, sslGroup, "cert-1"))
 	if err != nil {
 		t.Fatal(err)
