@@ -4,8 +4,9 @@ package main
 
 import (
 	"os"
+	"os/signal"
+	"syscall"
 
-	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/component-base/cli"
 	_ "k8s.io/component-base/logs/json/register"          // optional JSON log format
 	_ "k8s.io/component-base/metrics/prometheus/clientgo" // client-go metrics on /metrics
@@ -15,10 +16,26 @@ import (
 )
 
 func main() {
-	cmd, err := command.New(wait.NeverStop)
+	cmd, err := command.New(stopOnSignal())
 	if err != nil {
 		os.Stderr.WriteString(err.Error() + "\n")
 		os.Exit(1)
 	}
 	os.Exit(cli.Run(cmd))
+}
+
+// stopOnSignal returns a channel closed on the first SIGTERM or SIGINT, so
+// the command stops and hands its leader Lease over (a pod's shutdown, a
+// DaemonSet rolling update); a second signal exits at once.
+func stopOnSignal() <-chan struct{} {
+	stop := make(chan struct{})
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
+	go func() {
+		<-sigs
+		close(stop)
+		<-sigs
+		os.Exit(1)
+	}()
+	return stop
 }

@@ -112,16 +112,19 @@ func TestSeedCommandLine(t *testing.T) {
 	}
 }
 
-// TestLeaderFailover runs two replicas: exactly one leads, and when it is
-// SIGKILLed (no lease release) the other takes over once the lease expires,
-// within the lease duration plus a few (jittered) retry periods.
+// TestLeaderFailover runs two replicas: exactly one leads. SIGTERM (a pod's
+// shutdown in a DaemonSet rolling update) makes the leader release its
+// Lease, so the standby takes over at its next retry, in under 2 s; after a
+// SIGKILL (no release) a standby takes over once the lease expires, within
+// the lease duration plus a few (jittered) retry periods. Both takeover
+// times are printed.
 func TestLeaderFailover(t *testing.T) {
 	t.Parallel()
 	cp := framework.Dedicated(t) // the CCM acts on every Node of its cluster
 	const (
 		leaseDuration = 4 * time.Second
 		renewDeadline = 3 * time.Second
-		retryPeriod   = 1 * time.Second
+		retryPeriod   = 500 * time.Millisecond
 	)
 	leaseName := framework.UniqueName("ccm-failover")
 	cloudConfig, _ := writeSeedCloudConfig(t)
@@ -131,16 +134,69 @@ func TestLeaderFailover(t *testing.T) {
 		"--leader-elect-renew-deadline="+renewDeadline.String(),
 		"--leader-elect-retry-period="+retryPeriod.String(),
 	)
-	replicas := []*framework.CCMProcess{framework.StartCCM(t, cp, args...), framework.StartCCM(t, cp, args...)}
-	for _, r := range replicas {
+	start := func() *framework.CCMProcess {
+		r := framework.StartCCM(t, cp, args...)
 		r.WaitHealthy(t, startTimeout)
+		return r
+	}
+	replicas := []*framework.CCMProcess{start(), start()}
+	leader, follower := waitOneLeader(t, cp, leaseName, replicas)
+	// The follower must stay a follower while the leader renews.
+	time.Sleep(2 * leaseDuration)
+	if isLeader(cp, follower, leaseName) {
+		t.Fatalf("both replicas lead %s", leaseName)
 	}
 
-	var leader, follower *framework.CCMProcess
+	// SIGTERM: the leader hands over.
+	before := mustLease(t, cp, leaseName)
+	stopped := make(chan error, 1)
+	go func() { stopped <- leader.Stop(10 * time.Second) }()
+	termTakeover := waitNewHolder(t, cp, leaseName, *before.Spec.HolderIdentity, 4*leaseDuration)
+	if err := <-stopped; err != nil {
+		t.Errorf("the leader did not stop on SIGTERM: %v", err)
+	} else if err := leader.ExitError(); err != nil {
+		t.Errorf("the leader exited with %v after SIGTERM, want a clean exit", err)
+	}
+	checkTransition(t, before, mustLease(t, cp, leaseName))
+	t.Logf("takeover %s after SIGTERM (Lease released; retry period %s)", termTakeover.Round(time.Millisecond), retryPeriod)
+	if termTakeover > 2*time.Second {
+		t.Errorf("takeover after SIGTERM took %s, want < 2s", termTakeover)
+	}
+
+	// SIGKILL: a new standby takes over from the killed leader when the
+	// lease expires.
+	leader = follower
+	replicas = []*framework.CCMProcess{leader, start()}
+	if l, _ := waitOneLeader(t, cp, leaseName, replicas); l != leader {
+		t.Fatalf("leadership moved to the new replica without a failover")
+	}
+	time.Sleep(2 * leaseDuration)
+	before = mustLease(t, cp, leaseName)
+	leader.Kill()
+	killTakeover := waitNewHolder(t, cp, leaseName, *before.Spec.HolderIdentity, 4*leaseDuration)
+	checkTransition(t, before, mustLease(t, cp, leaseName))
+	t.Logf("takeover %s after SIGKILL (lease duration %s, retry period %s)", killTakeover.Round(time.Millisecond), leaseDuration, retryPeriod)
+	// The standby sees the lease expire leaseDuration after it last saw a
+	// renewal (up to 1.2 retry periods late), then acquires on its next
+	// retry (jittered up to 1.2 retry periods); allow 1 s for a busy machine.
+	if max := leaseDuration + 3*retryPeriod + time.Second; killTakeover > max {
+		t.Errorf("takeover after SIGKILL took %s, want <= %s", killTakeover, max)
+	}
+	fmt.Printf("leader handover: %s after SIGTERM, %s after SIGKILL (lease %s, renew %s, retry %s)\n",
+		termTakeover.Round(time.Millisecond), killTakeover.Round(time.Millisecond), leaseDuration, renewDeadline, retryPeriod)
+}
+
+// waitOneLeader waits until exactly one of replicas leads leaseName (by its
+// leader_election_master_status metric) and returns it and another replica.
+func waitOneLeader(t *testing.T, cp *framework.ControlPlane, leaseName string, replicas []*framework.CCMProcess) (leader, follower *framework.CCMProcess) {
+	t.Helper()
 	framework.WaitFor(t, startTimeout, "exactly one replica to lead "+leaseName, func() (bool, error) {
 		leader, follower = nil, nil
 		var leaders []*framework.CCMProcess
 		for _, r := range replicas {
+			if r.Exited() {
+				t.Fatalf("replica exited: %v\n%s", r.ExitError(), r.Tail(40))
+			}
 			if isLeader(cp, r, leaseName) {
 				leaders = append(leaders, r)
 			} else {
@@ -153,37 +209,37 @@ func TestLeaderFailover(t *testing.T) {
 		leader = leaders[0]
 		return true, nil
 	})
-	before, err := getLease(t, cp.Client, leaseName)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The follower must stay a follower while the leader renews.
-	time.Sleep(2 * leaseDuration)
-	if isLeader(cp, follower, leaseName) {
-		t.Fatalf("both replicas lead %s", leaseName)
-	}
+	return leader, follower
+}
 
-	leader.Kill()
-	killed := time.Now()
-	framework.WaitFor(t, 4*leaseDuration, "the follower to take over "+leaseName, func() (bool, error) {
-		if follower.Exited() {
-			t.Fatalf("follower exited: %v", follower.ExitError())
+// waitNewHolder polls the Lease until a holder other than old (and not the
+// empty released holder) has it, and returns how long that took.
+func waitNewHolder(t *testing.T, cp *framework.ControlPlane, leaseName, old string, timeout time.Duration) time.Duration {
+	t.Helper()
+	start := time.Now()
+	for time.Since(start) < timeout {
+		l, err := getLease(t, cp.Client, leaseName)
+		if err == nil && l.Spec.HolderIdentity != nil && *l.Spec.HolderIdentity != "" && *l.Spec.HolderIdentity != old {
+			return time.Since(start)
 		}
-		return isLeader(cp, follower, leaseName), nil
-	})
-	takeover := time.Since(killed)
-	t.Logf("takeover %s after SIGKILL (lease duration %s, retry period %s)", takeover.Round(time.Millisecond), leaseDuration, retryPeriod)
-	// The follower sees the lease expire leaseDuration after it last saw a
-	// renewal (up to one retry period late), then acquires on its next
-	// retry (jittered up to 1.2 retry periods); allow 2 s for the metric
-	// poll and a busy machine.
-	if max := leaseDuration + 3*retryPeriod + 2*time.Second; takeover > max {
-		t.Errorf("takeover took %s, want <= %s", takeover, max)
+		time.Sleep(20 * time.Millisecond)
 	}
-	after, err := getLease(t, cp.Client, leaseName)
+	t.Fatalf("no replica took over %s from %s within %s", leaseName, old, timeout)
+	return 0
+}
+
+func mustLease(t *testing.T, cp *framework.ControlPlane, name string) *coordinationv1.Lease {
+	t.Helper()
+	l, err := getLease(t, cp.Client, name)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return l
+}
+
+// checkTransition checks after took the Lease over from before.
+func checkTransition(t *testing.T, before, after *coordinationv1.Lease) {
+	t.Helper()
 	if *after.Spec.HolderIdentity == *before.Spec.HolderIdentity {
 		t.Errorf("lease holder unchanged (%s) after failover", *after.Spec.HolderIdentity)
 	}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"strconv"
+	"time"
 
 	"github.com/spf13/cobra"
 	"k8s.io/client-go/tools/leaderelection/resourcelock"
@@ -29,6 +30,10 @@ import (
 var legacyLockTypes = map[string]bool{
 	"endpoints": true, "configmaps": true, "endpointsleases": true, "configmapsleases": true,
 }
+
+// handoverTimeout bounds the Lease release on shutdown; Kubernetes allows a
+// pod 30 s between SIGTERM and SIGKILL by default.
+const handoverTimeout = 5 * time.Second
 
 // skipDisableSourceDestCheck is --skip-disable-source-dest-check; a package
 // variable because the framework calls cloudInitializer without our flags.
@@ -58,7 +63,12 @@ func New(stopCh <-chan struct{}) (*cobra.Command, error) {
 		"Accept controller periods below their production minimums (tests only).")
 	_ = fss.FlagSet("alicloud").MarkHidden(shortPeriodsFlag)
 
-	cmd := app.NewCloudControllerManagerCommand(opts, cloudInitializer, controllerInitializers(),
+	handover := &leaseHandover{}
+	initCloud := func(cfg *cloudcontrollerconfig.CompletedConfig) cloudprovider.Interface {
+		handover.watch(cfg) // before app.Run builds the leader-election lock from cfg
+		return cloudInitializer(cfg)
+	}
+	cmd := app.NewCloudControllerManagerCommand(opts, initCloud, controllerInitializers(),
 		names.CCMControllerAliases(), fss, stopCh)
 	cmd.Use = "cloud-controller-manager"
 	cmd.AddCommand(newNodeInitorCommand())
@@ -80,7 +90,11 @@ func New(stopCh <-chan struct{}) (*cobra.Command, error) {
 				return err
 			}
 		}
-		return frameworkRun(c, args)
+		err := frameworkRun(c, args)
+		// app.Run returns once stopCh is closed (SIGTERM): hand the
+		// Lease over before the process exits.
+		handover.releaseOnShutdown(handoverTimeout)
+		return err
 	}
 	return cmd, nil
 }
