@@ -7,6 +7,14 @@ BIN_DIR ?= bin
 IMAGE ?= ghcr.io/alicloud-ccm/cloud-controller-manager
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo v0.0.0-dev)
 COMMIT ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+# Image timestamps: the commit time, so that a rebuild is bit-for-bit identical.
+SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
+PLATFORMS ?= linux/amd64 linux/arm64
+IMAGE_DIR ?= $(BIN_DIR)/image
+DIST_DIR ?= dist
+CHART_DIR := charts/alicloud-ccm
+# Helm wants SemVer without the "v"; an untagged build is a pre-release.
+CHART_VERSION ?= $(shell v='$(patsubst v%,%,$(VERSION))'; [[ $$v =~ ^[0-9]+\.[0-9]+\.[0-9]+ ]] && echo "$$v" || echo "0.0.0-dev.$(COMMIT)")
 PKG := github.com/alicloud-ccm/alicloud-ccm
 LDFLAGS := -s -w \
 	-X $(PKG)/cmd/cloud-controller-manager/command.gitVersion=$(VERSION) \
@@ -15,7 +23,7 @@ LDFLAGS := -s -w \
 export ALICLOUD_CCM_CACHE ?= $(HOME)/.cache/alicloud-ccm
 TEST_TIMEOUT ?= 30m
 
-.PHONY: all build test unit integration lint fmt vet image demo bench docs test-binaries clean
+.PHONY: all build test unit integration lint fmt vet image docker-image manifests chart release-artifacts demo bench docs test-binaries clean
 
 all: build
 
@@ -44,6 +52,7 @@ fmt:
 
 vet:
 	$(GO) vet ./...
+	$(GO) -C hack/image vet ./...
 
 ## docs: regenerate generated reference docs
 docs:
@@ -57,13 +66,47 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchtime 5x ./cloudprovider/instances/
 	$(GO) test -run '^$$' -bench CLBServices -benchtime 1x ./cloudprovider/loadbalancer/
 
-## image: the container image (needs a Docker daemon)
+## image: the multi-platform OCI image, without Docker (hack/image), into $(IMAGE_DIR)
 image:
-	docker build --build-arg VERSION=$(VERSION) --build-arg COMMIT=$(COMMIT) -t $(IMAGE):$(VERSION) .
+	@for p in $(PLATFORMS); do \
+	  echo "building $$p"; \
+	  CGO_ENABLED=0 GOOS=$${p%/*} GOARCH=$${p#*/} $(GO) build -trimpath -ldflags "$(LDFLAGS)" \
+	    -o $(BIN_DIR)/$${p%/*}-$${p#*/}/cloud-controller-manager ./cmd/cloud-controller-manager || exit 1; \
+	done
+	$(GO) -C hack/image run . -ref $(IMAGE):$(VERSION) -version $(VERSION) -commit $(COMMIT) \
+	  -created $(SOURCE_DATE_EPOCH) -out $(abspath $(IMAGE_DIR)) \
+	  $(foreach p,$(PLATFORMS),-binary $(p)=$(abspath $(BIN_DIR))/$(subst /,-,$(p))/cloud-controller-manager)
+
+## manifests: render examples/deploy/ccm.yaml from the chart (make test fails when it is stale)
+manifests:
+	hack/test-binaries.sh helm
+	source "$(ALICLOUD_CCM_CACHE)/bin/env.sh" && UPDATE_MANIFESTS=1 $(GO) test -count=1 ./test/chart/ -run TestManifestIsFresh
+
+## chart: package the Helm chart into $(DIST_DIR), versioned $(CHART_VERSION) / $(VERSION)
+chart:
+	hack/test-binaries.sh helm
+	mkdir -p $(DIST_DIR)
+	source "$(ALICLOUD_CCM_CACHE)/bin/env.sh" && "$$HELM_BIN" lint --strict $(CHART_DIR) && \
+	  "$$HELM_BIN" package $(CHART_DIR) --version $(CHART_VERSION) --app-version $(VERSION) -d $(DIST_DIR)
+
+## release-artifacts: everything a release attaches, into $(DIST_DIR): image archives, chart, manifest, SBOM, SHA256SUMS
+release-artifacts: chart
+	$(MAKE) image IMAGE_DIR=$(DIST_DIR)/image
+	mv $(DIST_DIR)/image/*.tar $(DIST_DIR)/image/*.spdx.json $(DIST_DIR)/
+	rm -rf $(DIST_DIR)/image
+	source "$(ALICLOUD_CCM_CACHE)/bin/env.sh" && "$$HELM_BIN" template alicloud-ccm $(DIST_DIR)/alicloud-ccm-$(CHART_VERSION).tgz \
+	  --namespace kube-system --set image.repository=$(IMAGE) --set image.tag=$(VERSION) > $(DIST_DIR)/alicloud-ccm.yaml
+	cd $(DIST_DIR) && rm -f SHA256SUMS && sha256sum * > SHA256SUMS
+	@ls -l $(DIST_DIR)
+
+## docker-image: the same image with a Docker daemon (Dockerfile)
+docker-image:
+	docker build --build-arg VERSION=$(VERSION) --build-arg COMMIT=$(COMMIT) \
+	  --build-arg CREATED=$(shell date -u -d @$(SOURCE_DATE_EPOCH) +%Y-%m-%dT%H:%M:%SZ) -t $(IMAGE):$(VERSION) .
 
 ## demo: a local control plane, the emulator and the CCM, with an example Service
 demo:
 	hack/demo.sh
 
 clean:
-	rm -rf $(BIN_DIR)
+	rm -rf $(BIN_DIR) $(DIST_DIR)
