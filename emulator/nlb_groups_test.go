@@ -202,3 +202,44 @@ func TestNLBConflictLock(t *testing.T) {
 	}
 	wantErr(t, errs[1], "Conflict.Lock", 400)
 }
+
+// TestNLBMemberQuotas covers the servers-per-NLB, memberships-per-server
+// and listeners-per-group quotas, from both directions (adding members to
+// a group behind an NLB, and putting a full group behind an NLB).
+func TestNLBMemberQuotas(t *testing.T) {
+	_, c := nlbEnv(t, func(cfg *Config) {
+		cfg.Limits.NLBServersPerLB, cfg.Limits.NLBGroupsPerServer, cfg.Limits.NLBListenersPerGroup = 2, 3, 2
+	})
+	lb := mustNLB(t, c, "web")
+	ip := func(addr string) nlb.AddServersToServerGroupServers {
+		return nlb.AddServersToServerGroupServers{ServerId: addr, ServerType: "Ip", Port: "80"}
+	}
+	a, b := mustGroupNLB(t, c, "Ip", "TCP", false), mustGroupNLB(t, c, "Ip", "TCP", false)
+	if _, err := c.CreateListener(tcpListenerReq(lb, a, 80)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := addServers(c, a, ip("10.0.0.1"), ip("10.0.0.2")); err != nil {
+		t.Fatal(err)
+	}
+	_, err := addServers(c, a, ip("10.0.0.3"))
+	wantErr(t, err, "QuotaExceeded.QuotaInsufficient", 400) // 3 servers behind the NLB
+	if _, err := addServers(c, b, ip("10.0.0.3")); err != nil {
+		t.Fatalf("a group behind no NLB: %v", err)
+	}
+	_, err = c.CreateListener(tcpListenerReq(lb, b, 81))
+	wantErr(t, err, "QuotaExceeded.QuotaInsufficient", 400) // b brings a third server
+	if _, err := c.CreateListener(tcpListenerReq(lb, a, 82)); err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.CreateListener(tcpListenerReq(lb, a, 83))
+	wantErr(t, err, "QuotaExceeded.QuotaInsufficient", 400) // a serves 2 listeners already
+	third := mustGroupNLB(t, c, "Ip", "TCP", false)
+	if _, err := addServers(c, third, ip("10.0.0.1")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := addServers(c, b, ip("10.0.0.1")); err != nil {
+		t.Fatal(err)
+	}
+	_, err = addServers(c, mustGroupNLB(t, c, "Ip", "TCP", false), ip("10.0.0.1"))
+	wantErr(t, err, "QuotaExceeded.QuotaInsufficient", 400) // 10.0.0.1 is in 3 groups
+}

@@ -194,8 +194,9 @@ func (s *nlbState) applyTLSParams(c *call, l *nlbListener) error {
 // VPC (Mismatch.VpcId), a compatible protocol (Mismatch.Protocol: TCP takes
 // TCP or TCP_UDP groups, UDP takes UDP or TCP_UDP, TCPSSL takes TCP groups
 // without client IP preservation), all-port listeners with all-port groups,
-// and at most NLBListenersPerGroup listeners per group (CreateListener
-// error table, ServerGroupId note).
+// at most NLBListenersPerGroup listeners per group, and at most
+// NLBServersPerLB distinct members behind the NLB (CreateListener error
+// table, ServerGroupId note).
 func (s *nlbState) checkListenerGroup(c *call, l *nlbListener, lb *nlbLB, gid string) error {
 	g, ok := s.groups[gid]
 	if !ok || !g.deleteAt.IsZero() {
@@ -220,7 +221,7 @@ func (s *nlbState) checkListenerGroup(c *call, l *nlbListener, lb *nlbLB, gid st
 	if n, max := len(s.groupListeners(gid, l.ID)), c.e.cfg.Limits.NLBListenersPerGroup; n >= max {
 		return nlbQuota("nlb_quota_servergroup_attached_num", n, max)
 	}
-	return nil
+	return s.checkLBServers(c, lb.ID, g.Servers)
 }
 
 // groupListeners lists the listeners a server group serves, except skip.

@@ -171,21 +171,30 @@ func (s *nlbState) checkServerQuotas(c *call, g *nlbGroup, add []*nlbServer) err
 		}
 	}
 	for _, lbID := range s.groupInfo(c, g).RelatedLoadBalancerIds {
-		keys := map[string]bool{}
-		for _, l := range s.lbListeners(lbID) {
-			if o := s.groups[l.GroupID]; o != nil {
-				for _, m := range o.Servers {
-					keys[m.ID+"|"+m.IP] = true
-				}
+		if err := s.checkLBServers(c, lbID, add); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkLBServers enforces the servers-per-NLB quota (distinct members of
+// the groups its listeners use) with add joining them.
+func (s *nlbState) checkLBServers(c *call, lbID string, add []*nlbServer) error {
+	keys := map[string]bool{}
+	for _, l := range s.lbListeners(lbID) {
+		if o := s.groups[l.GroupID]; o != nil {
+			for _, m := range o.Servers {
+				keys[m.ID+"|"+m.IP] = true
 			}
 		}
-		before := len(keys)
-		for _, sv := range add {
-			keys[sv.ID+"|"+sv.IP] = true
-		}
-		if len(keys) > lim.NLBServersPerLB {
-			return nlbQuota("nlb_quota_loadbalancer_noeci_servers_num", before, lim.NLBServersPerLB)
-		}
+	}
+	before := len(keys)
+	for _, sv := range add {
+		keys[sv.ID+"|"+sv.IP] = true
+	}
+	if max := c.e.cfg.Limits.NLBServersPerLB; len(keys) > max {
+		return nlbQuota("nlb_quota_loadbalancer_noeci_servers_num", before, max)
 	}
 	return nil
 }
