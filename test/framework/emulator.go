@@ -117,8 +117,8 @@ func (e *Emulator) CloudConfig() CloudConfig {
 // the first three, and appends them to Instances.
 func (e *Emulator) AddInstances(t testing.TB, n int) {
 	t.Helper()
-	for range n {
-		i := len(e.Instances)
+	for k := range n {
+		i := len(e.Instances) + k
 		in := emulator.Instance{
 			InstanceID: fmt.Sprintf("i-bp1e2e%014d", i), InstanceName: fmt.Sprintf("node-%d", i),
 			HostName: fmt.Sprintf("node-%d", i), ZoneID: e.Zones[i%2], VpcID: e.VpcID,
