@@ -127,6 +127,7 @@ type Emulator struct {
 	vswitches   map[string]*VSwitch
 	routeTables map[string]*routeTable
 	instances   map[string]*Instance
+	ramHidden   map[string]RAMVisibility // see ecs_ram.go
 	instOrder   []string
 	enis        map[string]*ENI
 	eniOrder    []string

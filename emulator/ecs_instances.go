@@ -140,7 +140,7 @@ func describeInstances(c *call) (any, error) {
 	}
 	var all []*Instance
 	for _, in := range c.e.instanceList() {
-		if idsSet && !contains(ids, in.InstanceID) {
+		if idsSet && !contains(ids, in.InstanceID) || c.e.hiddenByRAM(in.InstanceID, idsSet) {
 			continue
 		}
 		if l, ok := ipFilters["PrivateIpAddresses"]; ok && !contains(l, in.PrivateIP) {

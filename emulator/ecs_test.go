@@ -229,3 +229,41 @@ func TestNetworkInterfaces(t *testing.T) {
 		wantErr(t, err, "InvalidOperation.PrimaryEniOnlySupportModifyNameAndDesc", 404)
 	})
 }
+
+// TestRAMVisibility: a RAM policy leaves instances out of DescribeInstances
+// answers, by ID filter or altogether, without an error.
+func TestRAMVisibility(t *testing.T) {
+	e, c := newTestEmulator(t)
+	seedBasic(t, e)
+	list := func(ids ...string) []string {
+		t.Helper()
+		req := ecs.CreateDescribeInstancesRequest()
+		if len(ids) > 0 {
+			req.InstanceIds = jsonArray(ids...)
+		}
+		resp, err := c.ECS.DescribeInstances(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, in := range resp.Instances.Instance {
+			out = append(out, in.InstanceId)
+		}
+		return out
+	}
+	e.SetRAMVisibility(RAMHiddenFromIDFilter, testInst1)
+	if got := list(testInst1, testInst2); contains(got, testInst1) || !contains(got, testInst2) {
+		t.Errorf("by ID with %s hidden from ID filters: %v", testInst1, got)
+	}
+	if got := list(); !contains(got, testInst1) {
+		t.Errorf("unfiltered listing: %v, want %s in it", got, testInst1)
+	}
+	e.SetRAMVisibility(RAMHiddenFromAll, testInst1)
+	if got := list(); contains(got, testInst1) {
+		t.Errorf("unfiltered listing with %s hidden from all: %v", testInst1, got)
+	}
+	e.SetRAMVisibility(RAMVisible, testInst1)
+	if got := list(testInst1); !contains(got, testInst1) {
+		t.Errorf("by ID after the policy went: %v", got)
+	}
+}

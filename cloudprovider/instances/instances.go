@@ -9,10 +9,15 @@
 //
 // The framework's node lifecycle controller deletes a NotReady node when
 // InstanceExists returns false. This package returns false only when ECS
-// positively says the instance is gone: a successful DescribeInstances that
-// does not contain the ID (and, if the answer is wholly empty, a check that
-// the caller can see instances at all, since a RAM identity without
-// permission gets an empty list), or InvalidInstanceId.NotFound. Virtual
+// positively says the instance is gone: an answer that would contain the
+// instance if it existed does not. An ID-filtered DescribeInstances that
+// leaves the ID out is not such an answer on its own, since DescribeInstances
+// silently leaves out instances the caller's RAM policy does not grant (and
+// a policy may grant only some): the ID must also be missing from a
+// complete, non-empty listing of the VPC's instances made after the
+// filtered call (only when an ID is missing; concurrent batches share one).
+// InvalidInstanceId.NotFound for the
+// single ID is gone too. Virtual
 // (ECI) nodes, nodes of other providers or regions, nodes with no ECS
 // instance (data-centre nodes), and every throttled, failed or denied call
 // count as existing.

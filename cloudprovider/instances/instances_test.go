@@ -4,7 +4,9 @@ import (
 	"context"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	v1 "k8s.io/api/core/v1"
 	"k8s.io/client-go/tools/record"
@@ -237,6 +239,51 @@ func TestInstanceExistsSafety(t *testing.T) {
 			got, err := tc.w.provider(t, nil).InstanceExists(context.Background(), tc.node)
 			if err != nil || got != tc.want {
 				t.Errorf("InstanceExists = %v, %v; want %v", got, err, tc.want)
+			}
+		})
+	}
+}
+
+// TestInstanceExistsRAMHidden: an instance a RAM policy hides from
+// ID-filtered calls exists (the VPC listing shows it); a gone one in the
+// same batch is still gone. Hidden from every answer, nothing can tell it
+// from gone: that is the documented limit.
+func TestInstanceExistsRAMHidden(t *testing.T) {
+	w := startWorld(t, 0)
+	tests := []struct {
+		name string
+		vis  emulator.RAMVisibility
+		want map[string]bool
+	}{
+		{"hidden from ID filters", emulator.RAMHiddenFromIDFilter, map[string]bool{instRunning: true, instEIP: true, instGone: false}},
+		{"hidden from every answer", emulator.RAMHiddenFromAll, map[string]bool{instRunning: false, instEIP: true, instGone: false}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			w.emu.SetRAMVisibility(tc.vis, instRunning)
+			defer w.emu.SetRAMVisibility(emulator.RAMVisible, instRunning)
+			p := w.provider(t, func(o *Options) { o.BatchWindow = 50 * time.Millisecond })
+			got := map[string]bool{}
+			var mu sync.Mutex
+			var wg sync.WaitGroup
+			for id := range tc.want {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					ok, err := p.InstanceExists(context.Background(), node("n-"+id, withProviderID(pid(id))))
+					if err != nil {
+						t.Error(err)
+					}
+					mu.Lock()
+					got[id] = ok
+					mu.Unlock()
+				}()
+			}
+			wg.Wait()
+			for id, want := range tc.want {
+				if got[id] != want {
+					t.Errorf("InstanceExists(%s) = %v, want %v", id, got[id], want)
+				}
 			}
 		})
 	}

@@ -26,9 +26,6 @@ const codeInstanceNotFound = "InvalidInstanceId.NotFound"
 // of at most 100, alibaba-api.md §3).
 const maxIPsPerCall = 100
 
-// probeMaxResults is the smallest page DescribeInstances serves ("<10 ⇒ 10").
-const probeMaxResults = 10
-
 // verdict is what one DescribeInstances answer says about one instance ID.
 type verdict int
 
@@ -68,10 +65,10 @@ type lookup struct {
 	byIP map[string]ipAnswer
 	// fetching holds the IDs of calls in flight, which topUp leaves out.
 	fetching map[string]int
-	probe    struct {
-		ok bool
-		at time.Time
-	}
+	// listing is the last complete VPC-wide listing (see vpcListing);
+	// listMu makes concurrent callers share one.
+	listing vpcInstances
+	listMu  sync.Mutex
 }
 
 func newLookup(api ecsAPI, opts *Options) *lookup {
@@ -181,6 +178,7 @@ func (l *lookup) describeIDs(ctx context.Context, ids []string) (map[string]idAn
 		return nil, fmt.Errorf("encoding instance IDs: %w", err)
 	}
 	req.InstanceIds = string(js)
+	asked := l.opts.Clock.Now()
 	got, err := l.list(ctx, req)
 	if err != nil {
 		if cloudapi.Code(err) == codeInstanceNotFound {
@@ -194,16 +192,23 @@ func (l *lookup) describeIDs(ctx context.Context, ids []string) (map[string]idAn
 	for i := range got {
 		out[got[i].InstanceId] = idAnswer{verdict: present, inst: &got[i], at: now}
 	}
-	// DescribeInstances answers "an empty list" to a RAM identity without
-	// permission (alibaba-api.md §3), so a wholly empty answer only proves
-	// the IDs are gone if the caller can see instances at all.
-	missing := unknown
-	if len(got) > 0 || l.canSeeInstances(ctx) {
-		missing = gone
-	}
+	var missing []string
 	for _, id := range ids {
 		if _, ok := out[id]; !ok {
-			out[id] = idAnswer{verdict: missing, at: now}
+			missing = append(missing, id)
+		}
+	}
+	if len(missing) > 0 {
+		// An ID-filtered answer without an instance does not prove it gone:
+		// DescribeInstances leaves out what the caller's RAM policy does not
+		// grant, without an error, and a policy may grant some instances
+		// only (see the DescribeInstances page:
+		// https://www.alibabacloud.com/help/en/ecs/developer-reference/api-ecs-2014-05-26-describeinstances).
+		// So the missing IDs are checked against a
+		// VPC-wide listing, an answer that would contain them if they
+		// existed: gone only if it does not.
+		for id, a := range l.confirm(ctx, missing, asked) {
+			out[id] = a
 		}
 	}
 	l.mu.Lock()
@@ -241,33 +246,73 @@ func (l *lookup) splitNotFound(ctx context.Context, ids []string, cause error) (
 	return out, nil
 }
 
-// canSeeInstances reports whether DescribeInstances returns anything at all
-// in the VPC: one call of the smallest page, cached for the TTL. An error
-// or an empty answer means "cannot tell".
-func (l *lookup) canSeeInstances(ctx context.Context) bool {
+// confirm answers IDs an ID-filtered call (made at asked) left out from
+// a VPC-wide listing made after it: present if the listing has the
+// instance (a RAM policy hid it from the filtered call), gone if a
+// complete, non-empty listing does not, unknown if the listing failed or is
+// empty (a RAM identity without permission gets an empty list).
+func (l *lookup) confirm(ctx context.Context, ids []string, asked time.Time) map[string]idAnswer {
+	vpc, err := l.vpcListing(ctx, asked)
+	out := make(map[string]idAnswer, len(ids))
+	for _, id := range ids {
+		switch inst, ok := vpc.byID[id]; {
+		case err != nil || len(vpc.byID) == 0:
+			out[id] = idAnswer{verdict: unknown}
+		case ok:
+			klog.V(2).InfoS("DescribeInstances by ID left out an instance the VPC listing shows (RAM policy?); it exists",
+				"instance", id, "vpc", l.opts.VpcID)
+			out[id] = idAnswer{verdict: present, inst: inst, at: vpc.at}
+		default:
+			out[id] = idAnswer{verdict: gone, at: vpc.at}
+		}
+	}
+	return out
+}
+
+// vpcInstances is one complete listing of the VPC's instances.
+type vpcInstances struct {
+	byID map[string]*ecs.Instance
+	at   time.Time // when the listing started
+}
+
+// vpcListing lists every instance of the VPC (DescribeInstances VpcId, 100
+// per page). A listing started no earlier than notBefore is reused:
+// concurrent batches that missed IDs share one, but an older one could
+// still show an instance released since, which would keep a gone node for
+// a whole cache period. It is needed only when an ID seems gone, which is
+// rare (a node's instance released, or a hiding RAM policy, whose instances
+// then sit in the answer cache for CacheTTL). A failed or empty listing is
+// not kept.
+func (l *lookup) vpcListing(ctx context.Context, notBefore time.Time) (vpcInstances, error) {
+	l.listMu.Lock()
+	defer l.listMu.Unlock()
 	l.mu.Lock()
-	ok, at := l.probe.ok, l.probe.at
+	cur := l.listing
 	l.mu.Unlock()
-	if !at.IsZero() && l.fresh(at) {
-		return ok
+	if !cur.at.IsZero() && !cur.at.Before(notBefore) {
+		return cur, nil
 	}
 	req := ecs.CreateDescribeInstancesRequest()
 	req.VpcId = l.opts.VpcID
-	req.MaxResults = requests.NewInteger(probeMaxResults)
-	resp, err := l.api.DescribeInstances(ctx, req)
+	start := l.opts.Clock.Now()
+	got, err := l.list(ctx, req)
 	if err != nil {
-		klog.ErrorS(err, "DescribeInstances visibility check failed; missing instances count as existing")
-		return false
+		klog.ErrorS(err, "Listing the VPC's instances failed; instances left out of ID-filtered answers count as existing", "vpc", l.opts.VpcID)
+		return vpcInstances{}, err
 	}
-	ok = len(resp.Instances.Instance) > 0
-	if !ok {
+	cur = vpcInstances{byID: make(map[string]*ecs.Instance, len(got)), at: start}
+	for i := range got {
+		cur.byID[got[i].InstanceId] = &got[i]
+	}
+	if len(got) == 0 {
 		klog.InfoS("DescribeInstances returns no instance in the VPC: missing instances count as existing "+
 			"(a RAM identity without ecs:DescribeInstances gets an empty list)", "vpc", l.opts.VpcID)
+		return cur, nil
 	}
 	l.mu.Lock()
-	l.probe.ok, l.probe.at = ok, l.opts.Clock.Now()
+	l.listing = cur
 	l.mu.Unlock()
-	return ok
+	return cur, nil
 }
 
 // fetchIPs is the IP batcher's call: one DescribeInstances with VpcId and up

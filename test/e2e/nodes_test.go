@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -35,7 +36,18 @@ var nodeInstances = map[string]emulator.Instance{
 	"backfill": {InstanceID: "i-bp1e2enodebackfill00", PrivateIP: "192.168.1.52", InstanceType: "ecs.c7.large"},
 	"gone":     {InstanceID: "i-bp1e2enodegone000000", PrivateIP: "192.168.0.53"},
 	"outage":   {InstanceID: "i-bp1e2enodeoutage0000", PrivateIP: "192.168.1.54"},
+	"ramgone":  {InstanceID: "i-bp1e2enoderamgone000", PrivateIP: "192.168.0.55"},
 }
+
+// ramHidden are instances a RAM policy hides from ID-filtered
+// DescribeInstances calls (as many NotReady nodes as were lost in the field).
+var ramHidden = func() []emulator.Instance {
+	var out []emulator.Instance
+	for i := range 6 {
+		out = append(out, emulator.Instance{InstanceID: fmt.Sprintf("i-bp1e2enoderam%08d", i), PrivateIP: fmt.Sprintf("192.168.%d.%d", i%2, 60+i)})
+	}
+	return out
+}()
 
 // TestNodes runs the node scenarios against the real CCM binary. It starts
 // its own etcd and kube-apiserver: the lifecycle controller deletes NotReady
@@ -47,18 +59,28 @@ func TestNodes(t *testing.T) {
 	t.Run("initialises a tainted node", w.testInit)
 	t.Run("back-fills the providerID of a running node", w.testBackfill)
 	t.Run("lifecycle deletes only nodes whose instance ECS says is gone", w.testLifecycle)
+	t.Run("instances a RAM policy hides from ID-filtered calls are not gone", w.testRAMHidden)
 }
 
 func startNodeWorld(t *testing.T) *nodeWorld {
 	cp := framework.Dedicated(t)
 	emu := framework.StartEmulator(t)
-	for i, key := range []string{"init", "backfill", "gone", "outage"} {
+	for _, key := range []string{"init", "backfill", "gone", "outage", "ramgone"} {
 		in := nodeInstances[key]
-		in.ZoneID, in.VSwitchID, in.VpcID = emu.Zones[i%2], emu.VSwitches[i%2], emu.VpcID
+		in.VpcID = emu.VpcID
+		in.VSwitchID, in.ZoneID = vswitchOf(emu, in.PrivateIP)
 		if err := emu.Emulator.AddInstance(in); err != nil {
 			t.Fatal(err)
 		}
 		nodeInstances[key] = in
+	}
+	for i, in := range ramHidden {
+		in.VpcID = emu.VpcID
+		in.VSwitchID, in.ZoneID = vswitchOf(emu, in.PrivateIP)
+		if err := emu.Emulator.AddInstance(in); err != nil {
+			t.Fatal(err)
+		}
+		ramHidden[i] = in
 	}
 	cloudConfig := framework.WriteCloudConfig(t, emu.CloudConfig())
 	ccm := framework.StartCCM(t, cp,
@@ -241,6 +263,72 @@ func (w *nodeWorld) testLifecycle(t *testing.T) {
 	// node deleted, which shows the outage was what kept it.
 	w.emu.Emulator.SetFaults(emulator.FaultProfile{})
 	w.waitDeleted(t, outageNode)
+}
+
+// vswitchOf returns the seeded vSwitch (and zone) whose CIDR 192.168.<i>.0/24 holds ip.
+func vswitchOf(emu *framework.Emulator, ip string) (vswitch, zone string) {
+	i := 0
+	if strings.HasPrefix(ip, "192.168.1.") {
+		i = 1
+	}
+	return emu.VSwitches[i], emu.Zones[i]
+}
+
+// testRAMHidden: a RAM policy that grants ecs:DescribeInstances on only some
+// instance resources makes ID-filtered calls come back without the others,
+// as if they were gone, while a VPC-wide listing still shows them. Their
+// NotReady nodes must stay; a node whose instance really is gone still goes.
+func (w *nodeWorld) testRAMHidden(t *testing.T) {
+	var ids []string
+	for _, in := range ramHidden {
+		ids = append(ids, in.InstanceID)
+	}
+	w.emu.Emulator.SetRAMVisibility(emulator.RAMHiddenFromIDFilter, ids...)
+	t.Cleanup(func() { w.emu.Emulator.SetRAMVisibility(emulator.RAMVisible, ids...) })
+	gone := nodeInstances["ramgone"]
+	if err := w.emu.Emulator.DeleteInstance(gone.InstanceID); err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for i, in := range ramHidden {
+		name := framework.UniqueName(fmt.Sprintf("e2e-ram%d", i))
+		names = append(names, name)
+		w.createNode(t, name, nodeSpec{notReady: true, providerID: w.region + "." + in.InstanceID, internalIP: in.PrivateIP})
+	}
+	goneNode := framework.UniqueName("e2e-ramgone")
+	w.createNode(t, goneNode, nodeSpec{notReady: true, providerID: w.region + "." + gone.InstanceID, internalIP: gone.PrivateIP})
+	asked := func() int {
+		n := 0
+		for _, a := range w.emu.Emulator.Audit() {
+			if a.Action == "DescribeInstances" && a.Code == "OK" && strings.Contains(a.Params["InstanceIds"], ids[0]) {
+				n++
+			}
+		}
+		return n
+	}
+	framework.WaitFor(t, nodeTimeout, "the CCM to ask ECS about the hidden instances", func() (bool, error) {
+		return asked() > 0, nil
+	})
+	// The really gone one is deleted: the comparison still lets "gone" through.
+	w.waitDeleted(t, goneNode)
+	// Let the lifecycle controller (1 s period) look a few more times.
+	time.Sleep(5 * time.Second)
+	lost := 0
+	for _, n := range names {
+		if _, err := w.getNode(t, n); err != nil {
+			t.Errorf("node %s: %v; an instance only hidden from ID-filtered calls is not gone", n, err)
+			lost++
+		}
+	}
+	t.Logf("%d of %d NotReady nodes with RAM-hidden instances deleted; %d ID-filtered DescribeInstances calls named them",
+		lost, len(names), asked())
+	for _, n := range names {
+		w.deleteNodeQuietly(n)
+	}
+}
+
+func (w *nodeWorld) deleteNodeQuietly(name string) {
+	_ = w.cs.CoreV1().Nodes().Delete(context.Background(), name, metav1.DeleteOptions{})
 }
 
 func hasTaint(node *corev1.Node, key string) bool {
