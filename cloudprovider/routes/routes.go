@@ -10,8 +10,11 @@
 // gets its own entry's outcome once the entry is Available (or gone).
 //
 // Ownership: the CCM manages only custom, single-next-hop Instance entries
-// whose destination lies inside --cluster-cidr. Nothing else in a route
-// table is ever listed to the framework, changed or deleted.
+// whose destination lies inside --cluster-cidr, and among those only the
+// ones whose description carries this cluster's owner marker, plus unmarked
+// entries that are exactly a node's pod CIDR route (see ListRoutes).
+// Nothing else in a route table is ever listed to the framework, changed or
+// deleted.
 package routes
 
 import (
@@ -20,7 +23,6 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -154,13 +156,23 @@ func (r *Routes) ready() error {
 }
 
 // ListRoutes reports the routes the CCM owns (see the package doc), with
-// the node each points at. A route whose instance is no node's gets an
-// empty TargetNode, so the framework deletes it: that is how routes of
-// nodes deleted while the CCM was down are collected. Such an orphan is
-// reported only if its description carries this cluster's owner marker
-// (see writer.entryDescription): another cluster sharing the route table,
-// whose pod CIDRs lie inside --cluster-cidr, points its routes at instances
-// that are no node of ours, and those must not be deleted.
+// the node each points at. The framework deletes every reported route that
+// is not exactly a node's pod CIDR, so only two kinds are reported:
+//
+//   - entries with this cluster's owner marker in their description (see
+//     writer.entryDescription), whatever they point at: a route whose
+//     instance is no node's gets an empty TargetNode, so the framework
+//     deletes it; that is how routes of nodes deleted while the CCM was
+//     down are collected;
+//   - unmarked entries that are exactly a node's pod CIDR to that node's
+//     instance: the desired state, written by the official CCM (it sets no
+//     description) or by hand, adopted as the node's route.
+//
+// Everything else is foreign and left out, so never deleted: unmarked
+// entries to any other CIDR, even one pointing at a node's instance (an
+// operator's extra route through a node, say), and entries with another
+// cluster's marker, which share the table and may lie inside
+// --cluster-cidr.
 func (r *Routes) ListRoutes(ctx context.Context, clusterName string) ([]*cloudprovider.Route, error) {
 	if err := r.ready(); err != nil {
 		return nil, err
@@ -185,8 +197,7 @@ func (r *Routes) ListRoutes(ctx context.Context, clusterName string) ([]*cloudpr
 		instance string
 	}
 	coverage := map[key]int{}
-	marked := map[key]bool{}
-	marker := ownerMarker(r.cfg.ClusterID)
+	owners := map[key]map[owner]bool{}
 	var order []key
 	for _, t := range tables {
 		entries, err := listCustom(ctx, r.cfg.VPC, t)
@@ -200,22 +211,26 @@ func (r *Routes) ListRoutes(ctx context.Context, clusterName string) ([]*cloudpr
 			k := key{e.Dst, e.Instance}
 			if coverage[k] == 0 {
 				order = append(order, k)
+				owners[k] = map[owner]bool{}
 			}
 			coverage[k]++
-			if strings.Contains(e.Desc, marker) {
-				marked[k] = true
-			}
+			owners[k][ownerOf(e.Desc, r.cfg.ClusterID)] = true
 		}
 	}
 	var out []*cloudprovider.Route
 	for _, k := range order {
 		node := nodeFor(byInstance[k.instance], k.dst)
-		if node == nil && !marked[k] {
-			klog.V(4).InfoS("Leaving a route to an instance of no node: this cluster did not write it",
-				"destination", k.dst.String(), "instance", k.instance)
+		exact := node != nil && hasPodCIDR(node, k.dst)
+		switch {
+		case owners[k][ours]:
+		case exact && !owners[k][otherCluster]:
+			klog.V(4).InfoS("Adopting an unmarked route that is exactly the node's pod CIDR route",
+				"node", node.Name, "destination", k.dst.String(), "instance", k.instance)
+		default:
+			klog.V(4).InfoS("Leaving a route this cluster did not write", "destination", k.dst.String(), "instance", k.instance)
 			continue
 		}
-		if node != nil && hasPodCIDR(node, k.dst) {
+		if exact {
 			// A live node's route missing from some tables, or whose
 			// source/destination check is still to do, is left out: the
 			// framework then calls CreateRoute, which fills the gaps and

@@ -162,19 +162,24 @@ func TestListRoutesOwnership(t *testing.T) {
 		"10.10.0.0/24":    instanceID(0),        // outside the cluster CIDR
 		"172.16.0.0/12":   instanceID(0),        // wider than the cluster CIDR
 		"172.16.200.0/24": "vpn-foreign0000000", // inside, VPN next hop
+		"172.16.98.0/24":  instanceID(0),        // a node's instance, not its pod CIDR, unmarked
 	}
 	e.seedEntry(t, e.system, podCIDR(0), "Instance", instanceID(0))
 	e.seedEntry(t, e.system, podCIDR(1), "Instance", instanceID(1))
 	e.seedOwnedEntry(t, e.system, podCIDR(2), instanceID(2), "test-cluster")
-	e.seedEntry(t, e.system, "172.16.99.0/24", "Instance", instanceID(0)) // node 0, stale CIDR
+	e.seedOwnedEntry(t, e.system, "172.16.99.0/24", instanceID(0), "test-cluster") // node 0, stale CIDR, ours
+	e.seedEntry(t, e.system, "172.16.98.0/24", "Instance", instanceID(0))          // node 0, unmarked: foreign
 	for dst, hop := range foreign {
 		typ := "Instance"
 		if strings.HasPrefix(hop, "vpn-") {
 			typ = "VpnGateway"
 		}
-		e.seedEntry(t, e.system, dst, typ, hop)
+		if dst != "172.16.98.0/24" {
+			e.seedEntry(t, e.system, dst, typ, hop)
+		}
 	}
-	r := e.newRoutes(t)
+	// The ENIs' checks are TestSourceDestCheck's business.
+	r := e.newRoutes(t, func(c *Config) { c.SkipDisableSourceDestCheck = true })
 	got, err := r.ListRoutes(testCtx(t), "kubernetes")
 	if err != nil {
 		t.Fatal(err)
@@ -451,7 +456,7 @@ func TestListRoutesLeavesOtherClustersOrphans(t *testing.T) {
 	e.seedOwnedEntry(t, e.system, podCIDR(2), instanceID(2), "other-cluster")     // another cluster's CCM
 	e.seedOwnedEntry(t, e.system, podCIDR(4), instanceID(2), "test-cluster-long") // another cluster, prefix of ours
 	e.seedEntry(t, e.system, podCIDR(3), "Instance", instanceID(3))               // added by hand
-	r := e.newRoutes(t)
+	r := e.newRoutes(t, func(c *Config) { c.SkipDisableSourceDestCheck = true })
 	got, err := r.ListRoutes(testCtx(t), "kubernetes")
 	if err != nil {
 		t.Fatal(err)

@@ -289,8 +289,11 @@ func (w *writer) prepare(ops []*op, listing []entry) (send, wait []*op) {
 			}
 		case opDelete:
 			switch {
-			case !found || !w.owned(e) || e.Instance != o.instance:
-				o.finish(nil) // nothing of ours to delete
+			case !found || !w.owned(e) || e.Instance != o.instance || ownerOf(e.Desc, w.clusterID) == otherCluster:
+				// Nothing of ours to delete. An unmarked entry is deleted only
+				// because ListRoutes reported it: it was adopted as exactly a
+				// node's pod CIDR route (see Routes.ListRoutes).
+				o.finish(nil)
 			case e.Status == statusDeleting || sending[o.dst]:
 				o.entryID = e.ID
 				wait = append(wait, o)
@@ -421,10 +424,38 @@ func (w *writer) entryDescription(o *op) string {
 	return truncate(prefix+node+", "+marker, 256)
 }
 
+// markerPrefix starts every owner marker, whatever the cluster.
+const markerPrefix = "managed by alicloud-ccm (cluster "
+
 // ownerMarker is the part of an entry's description that names the cluster
 // whose CCM wrote it.
 func ownerMarker(clusterID string) string {
-	return "managed by alicloud-ccm (cluster " + clusterID + ")"
+	return markerPrefix + clusterID + ")"
+}
+
+// owner says who wrote a route entry, as its description tells.
+type owner int
+
+const (
+	// unmarked: no alicloud-ccm marker (the official CCM writes no
+	// description; routes added by hand or by other tools).
+	unmarked owner = iota
+	// ours: this cluster's marker.
+	ours
+	// otherCluster: the marker of another cluster's alicloud-ccm.
+	otherCluster
+)
+
+// ownerOf reads the entry's description.
+func ownerOf(desc, clusterID string) owner {
+	switch {
+	case strings.Contains(desc, ownerMarker(clusterID)):
+		return ours
+	case strings.Contains(desc, markerPrefix):
+		return otherCluster
+	default:
+		return unmarked
+	}
 }
 
 func truncate(s string, n int) string {

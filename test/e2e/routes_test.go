@@ -295,3 +295,97 @@ func checkForeignRoutes(t *testing.T, emu *framework.Emulator) {
 		}
 	}
 }
+
+// TestRoutesForeignStay: inside --cluster-cidr, next hop a node's instance,
+// but not written by this cluster: a route without this cluster's marker
+// stays, whatever its CIDR, and so does another cluster's; an unmarked route
+// that is exactly a node's pod CIDR and instance (the official CCM writes
+// routes without a description) is adopted as that node's route; only a
+// route with this cluster's marker that no node wants is deleted.
+func TestRoutesForeignStay(t *testing.T) {
+	t.Parallel()
+	cp := framework.Dedicated(t)
+	grantNodeReader(t, cp.Client)
+	const n = 6
+	w := newRouteWorld(t, n)
+	emu := w.emu
+	const (
+		other = "Pod CIDR route of node x, managed by alicloud-ccm (cluster other-cluster)"
+		ours  = "Pod CIDR route of node old, managed by alicloud-ccm (cluster clusterid)"
+	)
+	foreign := []emulator.SeedRouteEntry{
+		{DestinationCidrBlock: "172.16.240.0/24", NextHopID: w.instances[0]},                               // unmarked, not node 0's pod CIDR
+		{DestinationCidrBlock: "172.16.241.0/24", NextHopID: w.instances[1], Description: other},           // another cluster's
+		{DestinationCidrBlock: routePodCIDR(2), NextHopID: w.instances[2]},                                 // the official CCM's: adopted
+		{DestinationCidrBlock: routePodCIDR(3), NextHopID: w.instances[3], Description: other},             // another cluster's, same as ours would be
+		{DestinationCidrBlock: "172.16.243.0/24", NextHopID: w.instances[5], Description: "added by hand"}, // unmarked
+	}
+	stale := emulator.SeedRouteEntry{DestinationCidrBlock: "172.16.242.0/24", NextHopID: w.instances[4], Description: ours}
+	seed := emulator.SeedState{RouteEntries: append(append([]emulator.SeedRouteEntry{}, foreign...), stale)}
+	for i := range seed.RouteEntries {
+		seed.RouteEntries[i].RouteTableID = emu.RouteTableID
+	}
+	if err := emu.Emulator.Seed(seed); err != nil {
+		t.Fatal(err)
+	}
+	for i, id := range w.instances {
+		createRouteNode(t, cp.Client, w.nodeName(i), emu.Region+"."+id, nil, routePodCIDR(i))
+	}
+	emu.Emulator.ResetAudit()
+	cloudConfig := framework.WriteCloudConfig(t, emu.CloudConfig())
+	ccm := framework.StartCCM(t, cp, routeArgs(cloudConfig)...)
+	ccm.WaitHealthy(t, startTimeout)
+
+	framework.WaitFor(t, routeTimeout, "every node's route Available and this cluster's stale route gone", func() (bool, error) {
+		got := tableEntries(emu)
+		for i, id := range w.instances {
+			if e, ok := got[routePodCIDR(i)]; !ok || e.NextHopID != id || e.Status != "Available" {
+				return false, fmt.Errorf("route %s: %+v (present %v)", routePodCIDR(i), e, ok)
+			}
+		}
+		if _, ok := got[stale.DestinationCidrBlock]; ok {
+			return false, fmt.Errorf("stale route %s of this cluster still present", stale.DestinationCidrBlock)
+		}
+		return true, nil
+	})
+	waitNetworkAvailable(t, cp.Client, w, n)
+	// A few more reconciles (2 s period): nothing foreign may go.
+	time.Sleep(6 * time.Second)
+	got := tableEntries(emu)
+	for _, f := range foreign {
+		e, ok := got[f.DestinationCidrBlock]
+		if !ok || e.NextHopID != f.NextHopID {
+			t.Errorf("route %s -> %s (%q) was not left alone: %+v (present %v)", f.DestinationCidrBlock, f.NextHopID, f.Description, e, ok)
+		}
+	}
+	if d := emu.Emulator.CallCount("DeleteRouteEntries", "OK"); d != 1 {
+		t.Errorf("DeleteRouteEntries calls = %d, want 1 (the stale route of this cluster)", d)
+	}
+	checkNoConflicts(t, emu)
+}
+
+// waitNetworkAvailable waits for NetworkUnavailable=False on the first n nodes.
+func waitNetworkAvailable(t *testing.T, cs kubernetes.Interface, w *routeWorld, n int) {
+	t.Helper()
+	framework.WaitFor(t, routeTimeout, "NetworkUnavailable=False on the nodes", func() (bool, error) {
+		for i := range n {
+			node, err := cs.CoreV1().Nodes().Get(framework.Ctx(t), w.nodeName(i), metav1.GetOptions{})
+			if err != nil {
+				return false, err
+			}
+			if c := networkCondition(node); c == nil || c.Status != corev1.ConditionFalse {
+				return false, fmt.Errorf("node %s: NetworkUnavailable %+v", node.Name, c)
+			}
+		}
+		return true, nil
+	})
+}
+
+func networkCondition(n *corev1.Node) *corev1.NodeCondition {
+	for i, c := range n.Status.Conditions {
+		if c.Type == corev1.NodeNetworkUnavailable {
+			return &n.Status.Conditions[i]
+		}
+	}
+	return nil
+}
