@@ -194,6 +194,19 @@ func (e *Emulator) SetInstanceStatus(id, status string) error {
 	return nil
 }
 
+// SetSourceDestCheck turns an ENI's source/destination check on or off, as
+// a user does in the console or with ModifyNetworkInterfaceAttribute.
+func (e *Emulator) SetSourceDestCheck(eniID string, on bool) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	n, ok := e.enis[eniID]
+	if !ok {
+		return fmt.Errorf("set source/destination check: ENI %q not found", eniID)
+	}
+	n.SourceDestCheck = on
+	return nil
+}
+
 // DeleteInstance releases an instance: it disappears from every listing,
 // with its primary ENI; secondary ENIs are detached and its EIPs freed.
 func (e *Emulator) DeleteInstance(id string) error {

@@ -3,42 +3,65 @@ package routes
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/ecs"
-)
+	"k8s.io/klog/v2"
 
-// eniListingTTL is how long one VPC-wide listing of primary ENIs answers
-// lookups. Primary ENIs live as long as their instance, so a short TTL only
-// matters for instances created after the listing (they fall back to a
-// per-instance lookup anyway).
-const eniListingTTL = time.Minute
+	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/cloudapi"
+)
 
 // eniTypePrimary is the Type filter of DescribeNetworkInterfaces.
 const eniTypePrimary = "Primary"
 
-// srcDstCheck turns off the source/destination check of nodes' primary
-// ENIs, once per instance per process. An ECS instance drops packets whose
-// destination is not one of its own addresses unless the check is off on
-// the ENI; the pod CIDR route makes the instance the next hop for pod
-// addresses, so the check must be off for routed pod traffic (from ECI pods
-// on a VNode, say) to arrive. SourceDestCheck is a ModifyNetworkInterfaceAttribute
-// parameter, allowed on primary ENIs
+// eniRecheckMin is the least time between two reads of the ENIs' state: the
+// framework may run several route reconciles in a row (one per node
+// event, at most one per 10 s), and one read serves them all.
+const eniRecheckMin = time.Second
+
+// eniMissingTTL is how long an instance the VPC-wide listing did not show
+// is left out of further listings: an instance of another VPC, or one
+// already released whose node is still to be deleted, would otherwise cost
+// a whole listing every reconcile. CreateRoute still looks it up alone.
+const eniMissingTTL = 5 * time.Minute
+
+// eniIDsPerCall is DescribeNetworkInterfaces' NetworkInterfaceId.N limit
+// (1-100,
+// https://www.alibabacloud.com/help/en/ecs/developer-reference/api-ecs-2014-05-26-describenetworkinterfaces).
+const eniIDsPerCall = 100
+
+// srcDstCheck keeps the source/destination check of routed nodes' primary
+// ENIs off. An ECS instance drops packets whose destination is not one of
+// its own addresses unless the check is off on the ENI; the pod CIDR route
+// makes the instance the next hop for pod addresses, so the check must be
+// off for routed pod traffic (from ECI pods on a VNode, say) to arrive.
+// SourceDestCheck is a ModifyNetworkInterfaceAttribute parameter, allowed
+// on primary ENIs
 // (https://www.alibabacloud.com/help/en/ecs/developer-reference/api-ecs-2014-05-26-modifynetworkinterfaceattribute).
+//
+// The check is converged state, read from the cloud on every route
+// reconcile (refresh), not remembered: a crash or a leader change between
+// a route write and the ENI write, or someone turning the check back on,
+// is found at the next reconcile, whose ListRoutes then leaves the node's
+// route out so the framework calls CreateRoute, which turns it off.
 type srcDstCheck struct {
-	api   ecsAPI
-	vpcID string
+	api     ecsAPI
+	vpcID   string
+	recheck time.Duration // least time between refreshes (eniRecheckMin)
 
 	mu       sync.Mutex
-	disabled map[string]bool    // instances done in this process
-	inflight map[string]*flight // per instance
-	enis     map[string]string  // instance -> primary ENI, from the last VPC listing
-	listedAt time.Time          // of enis
-	listing  *flight            // the VPC listing in progress
-	failed   map[string]error   // last failure per instance, until it succeeds
+	eniOf    map[string]string    // instance -> primary ENI: fixed for the instance's life
+	checkOn  map[string]bool      // instance -> SourceDestCheck, as last read or written
+	readAt   time.Time            // of the last refresh
+	inflight map[string]*flight   // per instance, in ensure
+	failed   map[string]error     // last failure per instance, until it succeeds
+	missing  map[string]time.Time // instance -> when a VPC listing lacked it
+
+	refreshMu sync.Mutex // one refresh at a time
 
 	modifies, lookups atomic.Int64
 }
@@ -50,24 +73,135 @@ type flight struct {
 }
 
 func newSrcDstCheck(api ecsAPI, vpcID string) *srcDstCheck {
-	return &srcDstCheck{api: api, vpcID: vpcID, disabled: map[string]bool{}, inflight: map[string]*flight{},
-		failed: map[string]error{}}
+	return &srcDstCheck{api: api, vpcID: vpcID, recheck: eniRecheckMin, eniOf: map[string]string{}, checkOn: map[string]bool{},
+		inflight: map[string]*flight{}, failed: map[string]error{}, missing: map[string]time.Time{}}
 }
 
-// pending reports whether the instance's check failed and is still to do;
-// ListRoutes hides such an instance's routes so the framework calls
-// CreateRoute again, which retries.
+// pending reports whether the instance's check is known to be on (or
+// failed to go off): ListRoutes then hides the instance's routes so the
+// framework calls CreateRoute, which turns it off.
 func (s *srcDstCheck) pending(instance string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.failed[instance] != nil
+	return s.checkOn[instance] || s.failed[instance] != nil
 }
 
-// ensure turns the check off for the instance unless this process did so
-// already. Concurrent calls for one instance share the work.
+// refresh reads the check of the instances' primary ENIs from the cloud:
+// one DescribeNetworkInterfaces per 100 instances whose primary ENI is
+// known, plus, for instances seen for the first time, one VPC-wide listing
+// of primary ENIs (500 per page) that finds their ENIs and state at once.
+// A failed read keeps what is known (the next reconcile reads again); it
+// never hides a route on a guess.
+func (s *srcDstCheck) refresh(ctx context.Context, instances []string) {
+	s.refreshMu.Lock()
+	defer s.refreshMu.Unlock()
+	s.mu.Lock()
+	if time.Since(s.readAt) < s.recheck {
+		s.mu.Unlock()
+		return
+	}
+	var known, unknown []string
+	for _, in := range instances {
+		if eni := s.eniOf[in]; eni != "" {
+			known = append(known, eni)
+		} else if at, ok := s.missing[in]; !ok || time.Since(at) >= eniMissingTTL {
+			unknown = append(unknown, in)
+		}
+	}
+	s.mu.Unlock()
+
+	listed := map[string]bool{}
+	if len(unknown) > 0 {
+		req := ecs.CreateDescribeNetworkInterfacesRequest()
+		req.VpcId = s.vpcID
+		req.Type = eniTypePrimary
+		s.lookups.Add(1)
+		sets, err := s.api.ListNetworkInterfaces(ctx, req)
+		if err != nil {
+			klog.ErrorS(err, "Cannot read the nodes' primary ENIs; their source/destination check is read again at the next route reconcile",
+				"vpc", s.vpcID)
+			return
+		}
+		for _, id := range s.record(sets) {
+			listed[id] = true
+		}
+		s.mu.Lock()
+		for _, in := range unknown {
+			if s.eniOf[in] == "" {
+				s.missing[in] = time.Now()
+			} else {
+				delete(s.missing, in)
+			}
+		}
+		s.mu.Unlock()
+	}
+	var ask []string
+	for _, eni := range known {
+		if !listed[eni] {
+			ask = append(ask, eni)
+		}
+	}
+	for len(ask) > 0 {
+		batch := ask[:min(eniIDsPerCall, len(ask))]
+		ask = ask[len(batch):]
+		req := ecs.CreateDescribeNetworkInterfacesRequest()
+		ids := slices.Clone(batch)
+		req.NetworkInterfaceId = &ids
+		s.lookups.Add(1)
+		sets, err := s.api.ListNetworkInterfaces(ctx, req)
+		if err != nil {
+			klog.ErrorS(err, "Cannot read the nodes' primary ENIs; their source/destination check is read again at the next route reconcile",
+				"enis", len(batch))
+			return
+		}
+		got := map[string]bool{}
+		for _, id := range s.record(sets) {
+			got[id] = true
+		}
+		// An ENI the answer lacks is gone with its instance (or was never
+		// the primary one): forget it, the next need looks it up again.
+		s.mu.Lock()
+		for in, eni := range s.eniOf {
+			if slices.Contains(batch, eni) && !got[eni] {
+				delete(s.eniOf, in)
+				delete(s.checkOn, in)
+			}
+		}
+		s.mu.Unlock()
+	}
+	s.mu.Lock()
+	s.readAt = time.Now()
+	s.mu.Unlock()
+}
+
+// record stores what a DescribeNetworkInterfaces answer says about primary
+// ENIs and returns their IDs. The SourceDestCheck field is trusted: where
+// the feature exists the API reports it, and where it does not (it is
+// available in some regions only) there is no check to turn off.
+func (s *srcDstCheck) record(sets []ecs.NetworkInterfaceSet) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var ids []string
+	for _, n := range sets {
+		inst := n.InstanceId
+		if inst == "" {
+			inst = n.Attachment.InstanceId
+		}
+		if !isPrimary(n) || inst == "" {
+			continue
+		}
+		s.eniOf[inst] = n.NetworkInterfaceId
+		s.checkOn[inst] = n.SourceDestCheck
+		ids = append(ids, n.NetworkInterfaceId)
+	}
+	return ids
+}
+
+// ensure turns the check off for the instance unless the last read (or
+// write) says it is off. Concurrent calls for one instance share the work.
 func (s *srcDstCheck) ensure(ctx context.Context, instance string) error {
 	s.mu.Lock()
-	if s.disabled[instance] {
+	if on, known := s.checkOn[instance]; known && !on && s.failed[instance] == nil {
 		s.mu.Unlock()
 		return nil
 	}
@@ -89,7 +223,7 @@ func (s *srcDstCheck) ensure(ctx context.Context, instance string) error {
 	s.mu.Lock()
 	delete(s.inflight, instance)
 	if f.err == nil {
-		s.disabled[instance] = true
+		s.checkOn[instance] = false
 		delete(s.failed, instance)
 	} else {
 		s.failed[instance] = f.err
@@ -99,34 +233,47 @@ func (s *srcDstCheck) ensure(ctx context.Context, instance string) error {
 	return f.err
 }
 
-// disable finds the instance's primary ENI and turns its check off. The
-// ENI's reported SourceDestCheck is not trusted to skip the call: an answer
-// without the field would read as "already off".
+// disable finds the instance's primary ENI and turns its check off, unless
+// the lookup shows it off already.
 func (s *srcDstCheck) disable(ctx context.Context, instance string) error {
-	eni, err := s.primaryENI(ctx, instance)
+	eni, on, err := s.primaryENI(ctx, instance)
 	if err != nil {
 		return err
+	}
+	if !on {
+		return nil
 	}
 	req := ecs.CreateModifyNetworkInterfaceAttributeRequest()
 	req.NetworkInterfaceId = eni
 	req.SourceDestCheck = requests.NewBoolean(false)
 	s.modifies.Add(1)
 	if _, err := s.api.ModifyNetworkInterfaceAttribute(ctx, req); err != nil {
+		if cloudapi.IsNotFound(err) {
+			s.forget(instance)
+		}
 		return fmt.Errorf("turning off the source/destination check of ENI %s of instance %s: %w", eni, instance, err)
 	}
+	klog.V(2).InfoS("Turned off the source/destination check", "instance", instance, "eni", eni)
 	return nil
 }
 
-// primaryENI looks the instance up in a VPC-wide listing of primary ENIs,
-// shared by all concurrent callers (one listing serves a whole batch of new
-// routes), and falls back to a lookup of the one instance.
-func (s *srcDstCheck) primaryENI(ctx context.Context, instance string) (string, error) {
-	if id, ok, err := s.fromListing(ctx); err == nil {
-		if eni := id[instance]; eni != "" {
-			return eni, nil
-		}
-	} else if ok {
-		return "", err
+// forget drops what is known about the instance's ENI.
+func (s *srcDstCheck) forget(instance string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.eniOf, instance)
+	delete(s.checkOn, instance)
+}
+
+// primaryENI returns the instance's primary ENI and whether its check is
+// on: from the last read when the check is known to be on (it is about to
+// be turned off), else from a lookup of the one instance, which is fresh.
+func (s *srcDstCheck) primaryENI(ctx context.Context, instance string) (eni string, on bool, err error) {
+	s.mu.Lock()
+	eni, on = s.eniOf[instance], s.checkOn[instance]
+	s.mu.Unlock()
+	if eni != "" && on {
+		return eni, true, nil
 	}
 	req := ecs.CreateDescribeNetworkInterfacesRequest()
 	req.InstanceId = instance
@@ -134,78 +281,15 @@ func (s *srcDstCheck) primaryENI(ctx context.Context, instance string) (string, 
 	s.lookups.Add(1)
 	sets, err := s.api.ListNetworkInterfaces(ctx, req)
 	if err != nil {
-		return "", fmt.Errorf("finding the primary ENI of instance %s: %w", instance, err)
+		return "", false, fmt.Errorf("finding the primary ENI of instance %s: %w", instance, err)
 	}
 	for _, n := range sets {
 		if isPrimary(n) && (n.InstanceId == instance || n.Attachment.InstanceId == instance) {
-			return n.NetworkInterfaceId, nil
+			s.record([]ecs.NetworkInterfaceSet{n})
+			return n.NetworkInterfaceId, n.SourceDestCheck, nil
 		}
 	}
-	return "", fmt.Errorf("instance %s has no primary ENI (DescribeNetworkInterfaces InstanceId=%s Type=Primary found none)", instance, instance)
-}
-
-// fromListing returns the instance -> primary ENI map, listing the VPC's
-// primary ENIs when the map is older than eniListingTTL. ok reports that
-// the error is the caller's own context ending (no point in a fallback).
-func (s *srcDstCheck) fromListing(ctx context.Context) (map[string]string, bool, error) {
-	s.mu.Lock()
-	if s.enis != nil && time.Since(s.listedAt) < eniListingTTL {
-		m := s.enis
-		s.mu.Unlock()
-		return m, false, nil
-	}
-	f := s.listing
-	if f == nil {
-		f = &flight{done: make(chan struct{})}
-		s.listing = f
-		go s.listVPC(f)
-	}
-	s.mu.Unlock()
-	select {
-	case <-f.done:
-	case <-ctx.Done():
-		return nil, true, ctx.Err()
-	}
-	if f.err != nil {
-		return nil, false, f.err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.enis, false, nil
-}
-
-// listVPC lists the VPC's primary ENIs; it runs detached from any one
-// caller so a caller leaving does not fail the others.
-func (s *srcDstCheck) listVPC(f *flight) {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	req := ecs.CreateDescribeNetworkInterfacesRequest()
-	req.VpcId = s.vpcID
-	req.Type = eniTypePrimary
-	s.lookups.Add(1)
-	sets, err := s.api.ListNetworkInterfaces(ctx, req)
-	m := map[string]string{}
-	for _, n := range sets {
-		if !isPrimary(n) {
-			continue
-		}
-		inst := n.InstanceId
-		if inst == "" {
-			inst = n.Attachment.InstanceId
-		}
-		if inst != "" {
-			m[inst] = n.NetworkInterfaceId
-		}
-	}
-	s.mu.Lock()
-	if err == nil {
-		s.enis, s.listedAt = m, time.Now()
-	} else {
-		f.err = fmt.Errorf("listing primary ENIs of VPC %s: %w", s.vpcID, err)
-	}
-	s.listing = nil
-	s.mu.Unlock()
-	close(f.done)
+	return "", false, fmt.Errorf("instance %s has no primary ENI (DescribeNetworkInterfaces InstanceId=%s Type=Primary found none)", instance, instance)
 }
 
 // isPrimary reports whether the listing says the ENI is a primary one. The

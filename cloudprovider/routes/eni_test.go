@@ -4,7 +4,6 @@ import (
 	"context"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/ecs"
 )
@@ -36,22 +35,26 @@ func TestSourceDestCheckOnlyPrimaryENI(t *testing.T) {
 	for _, name := range []string{"vpc listing", "per-instance lookup"} {
 		t.Run(name, func(t *testing.T) {
 			api := &filterlessECS{sets: []ecs.NetworkInterfaceSet{
-				{NetworkInterfaceId: "eni-primary", Type: "Primary", InstanceId: "i-node"},
-				{NetworkInterfaceId: "eni-secondary", Type: "Secondary", InstanceId: "i-node"},
-				{NetworkInterfaceId: "eni-trunk-member", Type: "Member", Attachment: ecs.Attachment{InstanceId: "i-node"}},
-				{NetworkInterfaceId: "eni-other", Type: "Primary", InstanceId: "i-other"},
+				{NetworkInterfaceId: "eni-secondary", Type: "Secondary", InstanceId: "i-node", SourceDestCheck: true},
+				{NetworkInterfaceId: "eni-trunk-member", Type: "Member", Attachment: ecs.Attachment{InstanceId: "i-node"}, SourceDestCheck: true},
+				{NetworkInterfaceId: "eni-primary", Type: "Primary", InstanceId: "i-node", SourceDestCheck: true},
+				{NetworkInterfaceId: "eni-other", Type: "Primary", InstanceId: "i-other", SourceDestCheck: true},
 			}}
 			s := newSrcDstCheck(api, "vpc-test")
-			if name == "per-instance lookup" {
-				// The VPC listing knows no such instance: fall back.
-				s.enis, s.listedAt = map[string]string{}, time.Now()
-				api.sets = append(api.sets[:0:0], api.sets[1], api.sets[2], api.sets[0])
+			if name == "vpc listing" {
+				s.refresh(context.Background(), []string{"i-node"})
+				if !s.pending("i-node") {
+					t.Error("the check read as on is not pending")
+				}
 			}
 			if err := s.ensure(context.Background(), "i-node"); err != nil {
 				t.Fatal(err)
 			}
 			if len(api.modified) != 1 || api.modified[0] != "eni-primary" {
 				t.Errorf("modified ENIs %v, want only eni-primary", api.modified)
+			}
+			if s.pending("i-node") {
+				t.Error("still pending after the check went off")
 			}
 		})
 	}

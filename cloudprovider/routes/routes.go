@@ -183,14 +183,24 @@ func (r *Routes) ListRoutes(ctx context.Context, clusterName string) ([]*cloudpr
 		return nil, fmt.Errorf("listing routes: reading nodes: %w", err)
 	}
 	byInstance := map[string][]*v1.Node{}
+	var routed []string // instances of nodes that want a route
 	for _, n := range nodes {
 		if id, err := providerid.Parse(n.Spec.ProviderID); err == nil {
 			byInstance[id.InstanceID] = append(byInstance[id.InstanceID], n)
+			if n.Labels[virtualKubeletLabel] != virtualKubeletValue && (n.Spec.PodCIDR != "" || len(n.Spec.PodCIDRs) > 0) {
+				routed = append(routed, id.InstanceID)
+			}
 		}
 	}
 	tables, _, err := r.info.get(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("listing routes: %w", err)
+	}
+	if r.srcDst != nil {
+		// Every reconcile reads the nodes' source/destination checks:
+		// a node whose check is on is left out below, so the framework
+		// calls CreateRoute, which turns it off.
+		r.srcDst.refresh(ctx, routed)
 	}
 	type key struct {
 		dst      netip.Prefix

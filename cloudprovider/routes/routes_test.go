@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -368,23 +369,26 @@ func TestRestartRemovesOrphans(t *testing.T) {
 	}
 }
 
-// TestSourceDestCheck: the check is turned off once per instance, with one
-// ENI listing for a whole batch; the flag skips it.
+// TestSourceDestCheck: the check is read on every reconcile (ListRoutes)
+// in one DescribeNetworkInterfaces per 100 instances, turned off where it is
+// on, and a check turned back on later is found and turned off again; the
+// flag skips it all.
 func TestSourceDestCheck(t *testing.T) {
 	for _, skip := range []bool{false, true} {
 		t.Run(fmt.Sprintf("skip %v", skip), func(t *testing.T) {
-			e := newEnv(t, envOptions{instances: 6})
+			const n = 150
+			e := newEnv(t, envOptions{instances: n})
 			r := e.newRoutes(t, func(c *Config) { c.SkipDisableSourceDestCheck = skip })
+			if !skip {
+				r.srcDst.recheck = 0
+			}
 			var nodes []*v1.Node
-			for i := range 6 {
-				// Two pod CIDRs per node: two CreateRoute calls per instance.
-				nodes = append(nodes, e.addNode(i, podCIDR(2*i), podCIDR(2*i+1)))
+			// Two pod CIDRs on node 0: two CreateRoute calls for its instance.
+			nodes = append(nodes, e.addNode(0, podCIDR(0), podCIDR(n)))
+			for i := 1; i < n; i++ {
+				nodes = append(nodes, e.addNode(i, podCIDR(i)))
 			}
 			if errs := createAll(testCtx(t), r, nodes); len(errs) > 0 {
-				t.Fatal(firstErr(errs))
-			}
-			// Again, as after a route deletion: still once per process.
-			if errs := createAll(testCtx(t), r, nodes[:2]); len(errs) > 0 {
 				t.Fatal(firstErr(errs))
 			}
 			modifies := e.emu.CallCount("ModifyNetworkInterfaceAttribute", "OK")
@@ -395,13 +399,43 @@ func TestSourceDestCheck(t *testing.T) {
 				}
 				return
 			}
-			if modifies != 6 || lists != 1 {
-				t.Errorf("ModifyNetworkInterfaceAttribute %d times, DescribeNetworkInterfaces %d times; want 6 and 1", modifies, lists)
+			// First reconcile: one VPC-wide listing finds every ENI and its state.
+			if modifies != n || lists != 1 {
+				t.Errorf("first reconcile: ModifyNetworkInterfaceAttribute %d times, DescribeNetworkInterfaces %d times; want %d and 1", modifies, lists, n)
 			}
-			for _, n := range e.emu.Dump().ENIs {
-				if n.SourceDestCheck {
-					t.Errorf("ENI %s of %s still checks source/destination", n.NetworkInterfaceID, n.InstanceID)
+			for _, eni := range e.emu.Dump().ENIs {
+				if eni.SourceDestCheck {
+					t.Errorf("ENI %s of %s still checks source/destination", eni.NetworkInterfaceID, eni.InstanceID)
 				}
+			}
+			// Later reconciles read the state by ENI ID, 100 per call, and
+			// modify nothing that is off.
+			e.emu.ResetAudit()
+			routes, err := r.ListRoutes(testCtx(t), "kubernetes")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, want := e.emu.CallCount("DescribeNetworkInterfaces", "OK"), (n+99)/100; got != want || len(routes) != n+1 {
+				t.Errorf("steady reconcile: %d DescribeNetworkInterfaces calls for %d instances, want %d; %d routes listed, want %d",
+					got, n, want, len(routes), n+1)
+			}
+			// Someone turns one check back on: the next reconcile leaves
+			// that node's route out, and CreateRoute turns the check off.
+			if err := e.emu.SetSourceDestCheck(e.enis[7], true); err != nil {
+				t.Fatal(err)
+			}
+			routes, err = r.ListRoutes(testCtx(t), "kubernetes")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(routes) != n || slices.ContainsFunc(routes, func(rt *cloudprovider.Route) bool { return rt.TargetNode == "node-7" }) {
+				t.Errorf("with node-7's check on, ListRoutes = %d routes (node-7's among them?), want node-7's left out", len(routes))
+			}
+			if errs := createAll(testCtx(t), r, nodes[7:8]); len(errs) > 0 {
+				t.Fatal(firstErr(errs))
+			}
+			if got := e.emu.CallCount("ModifyNetworkInterfaceAttribute", "OK"); got != 1 {
+				t.Errorf("ModifyNetworkInterfaceAttribute %d times after one check was turned on, want 1", got)
 			}
 		})
 	}

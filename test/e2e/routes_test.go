@@ -55,10 +55,47 @@ func newRouteWorld(t *testing.T, n int) *routeWorld {
 	if err := emu.Emulator.Seed(seed); err != nil {
 		t.Fatal(err)
 	}
-	// A little latency keeps calls in flight, so overlapping writes would
-	// show up as TaskConflict.
-	emu.Emulator.SetFaults(emulator.FaultProfile{Latency: map[string]emulator.LatencySpec{"*": {Fixed: emulator.Duration(20 * time.Millisecond)}}})
+	// The nodes' primary ENIs check source and destination, as the ECS
+	// console recommends: the CCM must turn that off.
+	for _, n := range w.primaryENIs() {
+		if err := emu.Emulator.SetSourceDestCheck(n.NetworkInterfaceID, true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	emu.Emulator.SetFaults(routeFaults())
 	return w
+}
+
+// routeFaults adds a little latency, which keeps calls in flight, so
+// overlapping writes would show up as TaskConflict.
+func routeFaults(errs ...emulator.ErrorRule) emulator.FaultProfile {
+	return emulator.FaultProfile{Latency: map[string]emulator.LatencySpec{"*": {Fixed: emulator.Duration(20 * time.Millisecond)}}, Errors: errs}
+}
+
+// primaryENIs returns the primary ENIs of the world's node instances, in node order.
+func (w *routeWorld) primaryENIs() []emulator.ENI {
+	byInstance := map[string]emulator.ENI{}
+	for _, n := range w.emu.Emulator.Dump().ENIs {
+		if n.Type == "Primary" {
+			byInstance[n.InstanceID] = n
+		}
+	}
+	out := make([]emulator.ENI, len(w.instances))
+	for i, id := range w.instances {
+		out[i] = byInstance[id]
+	}
+	return out
+}
+
+// checksOn returns the nodes whose primary ENI still checks source/destination.
+func (w *routeWorld) checksOn() []string {
+	var on []string
+	for i, n := range w.primaryENIs() {
+		if n.SourceDestCheck || n.NetworkInterfaceID == "" {
+			on = append(on, w.nodeName(i))
+		}
+	}
+	return on
 }
 
 func (w *routeWorld) nodeName(i int) string { return fmt.Sprintf("%s-%d", w.prefix, i) }
@@ -388,4 +425,85 @@ func networkCondition(n *corev1.Node) *corev1.NodeCondition {
 		}
 	}
 	return nil
+}
+
+// TestRoutesSourceDestCheckConverges: the ENI's source/destination check is
+// state read from the cloud, not a memory. A CCM that dies after writing
+// the routes but before turning the checks off (here: every
+// ModifyNetworkInterfaceAttribute refused, then SIGKILL once the routes are
+// Available) leaves the checks on; the next leader must find and fix them
+// although every route exists. A check turned back on by hand later is
+// turned off again within a reconcile or two.
+func TestRoutesSourceDestCheckConverges(t *testing.T) {
+	t.Parallel()
+	cp := framework.Dedicated(t)
+	grantNodeReader(t, cp.Client)
+	const n = 3
+	w := newRouteWorld(t, n)
+	emu := w.emu
+	for i, id := range w.instances {
+		createRouteNode(t, cp.Client, w.nodeName(i), emu.Region+"."+id, nil, routePodCIDR(i))
+	}
+	emu.Emulator.SetFaults(routeFaults(emulator.ErrorRule{Match: "Ecs.ModifyNetworkInterfaceAttribute", Code: "Forbidden.RAM", HTTPStatus: 403}))
+	cloudConfig := framework.WriteCloudConfig(t, emu.CloudConfig())
+	ccm := framework.StartCCM(t, cp, routeArgs(cloudConfig)...)
+	ccm.WaitHealthy(t, startTimeout)
+	framework.WaitFor(t, routeTimeout, "the routes Available and the ENI writes attempted", func() (bool, error) {
+		got := tableEntries(emu)
+		for i := range w.instances {
+			if e, ok := got[routePodCIDR(i)]; !ok || e.Status != "Available" {
+				return false, fmt.Errorf("route %s: %+v (present %v)", routePodCIDR(i), e, ok)
+			}
+		}
+		if f := emu.Emulator.CallCount("ModifyNetworkInterfaceAttribute", "Forbidden.RAM"); f < n {
+			return false, fmt.Errorf("%d refused ModifyNetworkInterfaceAttribute calls", f)
+		}
+		return true, nil
+	})
+	ccm.Kill()
+	if on := w.checksOn(); len(on) != n {
+		t.Fatalf("checks on after the crash: %v, want all %d nodes", on, n)
+	}
+
+	// The next leader (its own lease: no wait for the dead one's to expire).
+	emu.Emulator.SetFaults(routeFaults())
+	emu.Emulator.ResetAudit()
+	ccm2 := framework.StartCCM(t, cp, routeArgs(cloudConfig)...)
+	ccm2.WaitHealthy(t, startTimeout)
+	start := time.Now()
+	framework.WaitFor(t, 30*time.Second, "the restarted CCM to turn the checks off", func() (bool, error) {
+		if on := w.checksOn(); len(on) > 0 {
+			return false, fmt.Errorf("checks still on for %v", on)
+		}
+		return true, nil
+	})
+	t.Logf("checks off %s after the restarted CCM was healthy", time.Since(start).Round(time.Millisecond))
+	waitNetworkAvailable(t, cp.Client, w, n)
+	if c := emu.Emulator.CallCount("CreateRouteEntries", ""); c != 0 {
+		t.Errorf("the restarted CCM made %d CreateRouteEntries calls, want 0 (every route existed)", c)
+	}
+
+	// Quiet reconciles: one DescribeNetworkInterfaces per reconcile for up
+	// to 100 nodes (one DescribeRouteEntryList per reconcile and table).
+	emu.Emulator.ResetAudit()
+	time.Sleep(7 * time.Second)
+	enis, lists := emu.Emulator.CallCount("DescribeNetworkInterfaces", ""), emu.Emulator.CallCount("DescribeRouteEntryList", "")
+	t.Logf("steady state, %d nodes: %d DescribeNetworkInterfaces and %d DescribeRouteEntryList calls in 7 s (2 s period)", n, enis, lists)
+	if lists == 0 || enis > lists {
+		t.Errorf("%d DescribeNetworkInterfaces calls for %d route reconciles (DescribeRouteEntryList), want at most one per reconcile", enis, lists)
+	}
+	if m := emu.Emulator.CallCount("ModifyNetworkInterfaceAttribute", ""); m != 0 {
+		t.Errorf("%d ModifyNetworkInterfaceAttribute calls with every check off, want 0", m)
+	}
+
+	// Someone turns a check back on.
+	if err := emu.Emulator.SetSourceDestCheck(w.primaryENIs()[1].NetworkInterfaceID, true); err != nil {
+		t.Fatal(err)
+	}
+	framework.WaitFor(t, 30*time.Second, "the check turned back on to go off again", func() (bool, error) {
+		if on := w.checksOn(); len(on) > 0 {
+			return false, fmt.Errorf("checks still on for %v", on)
+		}
+		return true, nil
+	})
 }
