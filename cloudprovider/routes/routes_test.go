@@ -42,6 +42,10 @@ func TestCreateRouteBatching(t *testing.T) {
 				if tc.customTables > 0 {
 					c.RouteTableIDs = tables
 				}
+				// 200 concurrent ENI writes would only compete with the
+				// batch gathering for 2 busy cores (TestSourceDestCheck
+				// covers them).
+				c.SkipDisableSourceDestCheck = true
 			})
 			var nodes []*v1.Node
 			for i := range tc.nodes {
