@@ -255,7 +255,7 @@ func (c *Client) Do(ctx context.Context, req requests.AcsRequest, resp responses
 	if !strings.EqualFold(product, c.product) {
 		return fmt.Errorf("cloudapi: %s request %s sent to the %s client", product, action, c.product)
 	}
-	idempotent := isReadAction(action)
+	idempotent := isRepeatSafe(action)
 	if ensureClientToken(req) {
 		idempotent = true
 	}

@@ -44,7 +44,10 @@
 // HTTP 5xx and transport errors. Requests with a ClientToken field get a fresh
 // token when the caller left it empty, before the first attempt, so every
 // retry carries the same token and the server deduplicates them; such requests
-// are retried like reads. All other writes are retried only on errors that
+// are retried like reads, and so are writes whose repetition cannot create a
+// second object or undo anything (Set*, Modify*, Start*, Stop*, Delete*,
+// Remove*, tagging, listener creation and member additions, which the API
+// keeps unique; see isRepeatSafe). All other writes are retried only on errors that
 // prove the request was not executed (throttling, busy/conflict codes, a used
 // signature nonce), never on transport errors or 5xx, because the first
 // attempt may have taken effect.

@@ -93,6 +93,36 @@ func hasAnyPrefix(s string, prefixes []string) bool {
 	return false
 }
 
+// repeatSafePrefixes and repeatSafeActions are writes whose repetition
+// cannot add a second object or undo anything: they set an attribute to a
+// given value (Set*, Modify*), move a listener to a given state (Start*,
+// Stop*), remove by ID (Delete*, Remove*, Untag*), tag (Tag*), or create
+// what the API keeps unique (a listener per CLB port, a member per server
+// and port of a group). If a first attempt took effect before its 5xx or
+// transport error, the retry gets the answer of the state it finds
+// (NotFound, already exists, not stopped), which the caller handles as it
+// would on its next sync, so such writes are retried like reads.
+// CreateLoadBalancer (a ClientToken request) is retried anyway; creates
+// without a unique key (CreateVServerGroup, CreateAccessControlList) are
+// not.
+var repeatSafePrefixes = []string{"Set", "Modify", "Start", "Stop", "Delete", "Remove", "Untag", "Tag"}
+
+var repeatSafeActions = map[string]bool{
+	"CreateLoadBalancerTCPListener":   true,
+	"CreateLoadBalancerUDPListener":   true,
+	"CreateLoadBalancerHTTPListener":  true,
+	"CreateLoadBalancerHTTPSListener": true,
+	"AddVServerGroupBackendServers":   true,
+	"AddBackendServers":               true,
+	"AddAccessControlListEntry":       true,
+}
+
+// isRepeatSafe reports whether action may be retried after an error that
+// does not prove it was not executed.
+func isRepeatSafe(action string) bool {
+	return isReadAction(action) || repeatSafeActions[action] || hasAnyPrefix(action, repeatSafePrefixes)
+}
+
 // isReadAction reports whether an action only reads state.
 func isReadAction(action string) bool {
 	return strings.HasPrefix(action, "Describe") || strings.HasPrefix(action, "List")

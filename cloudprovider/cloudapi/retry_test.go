@@ -41,6 +41,12 @@ func TestRetries(t *testing.T) {
 		_, err := c.SLB.SetLoadBalancerName(ctx, req)
 		return err
 	}
+	groupCreate := func(ctx context.Context, c *Clients) error {
+		req := slb.CreateCreateVServerGroupRequest()
+		req.LoadBalancerId, req.VServerGroupName = "lb-1", "g"
+		_, err := c.SLB.CreateVServerGroup(ctx, req)
+		return err
+	}
 	routeDelete := func(ctx context.Context, c *Clients) error {
 		req := vpc.CreateDeleteRouteEntryRequest()
 		req.RouteEntryId = "rte-1"
@@ -60,9 +66,13 @@ func TestRetries(t *testing.T) {
 		{"read: 5xx retried until attempts exhausted", "DescribeLoadBalancers", slbRead, []reply{unavailable}, 4, "ServiceUnavailable"},
 		{"read: dropped connection retried", "DescribeLoadBalancers", slbRead, []reply{dropped, success}, 2, ""},
 		{"read: validation error not retried", "DescribeLoadBalancers", slbRead, []reply{invalid}, 1, "InvalidParameter.Bandwidth"},
-		{"write: 5xx not retried", "SetLoadBalancerName", slbWrite, []reply{internal, success}, 1, "InternalError"},
-		{"write: 503 not retried", "SetLoadBalancerName", slbWrite, []reply{unavailable, success}, 1, "ServiceUnavailable"},
-		{"write: dropped connection not retried", "SetLoadBalancerName", slbWrite, []reply{dropped, success}, 1, "transport"},
+		{"create without unique key: 5xx not retried", "CreateVServerGroup", groupCreate, []reply{internal, success}, 1, "InternalError"},
+		{"create without unique key: 503 not retried", "CreateVServerGroup", groupCreate, []reply{unavailable, success}, 1, "ServiceUnavailable"},
+		{"create without unique key: dropped connection not retried", "CreateVServerGroup", groupCreate, []reply{dropped, success}, 1, "transport"},
+		{"repeat-safe write: 5xx retried", "SetLoadBalancerName", slbWrite, []reply{internal, success}, 2, ""},
+		{"repeat-safe write: 503 retried", "SetLoadBalancerName", slbWrite, []reply{unavailable, success}, 2, ""},
+		{"repeat-safe write: dropped connection retried", "SetLoadBalancerName", slbWrite, []reply{dropped, success}, 2, ""},
+		{"delete: 503 retried", "DeleteRouteEntry", routeDelete, []reply{unavailable, success}, 2, ""},
 		{"write: throttling retried", "SetLoadBalancerName", slbWrite, []reply{throttled, success}, 2, ""},
 		{"write: CLB busy code retried", "SetLoadBalancerName", slbWrite, []reply{busy, busy, success}, 3, ""},
 		{"write: VPC TaskConflict retried", "DeleteRouteEntry", routeDelete, []reply{conflict, success}, 2, ""},
@@ -238,6 +248,19 @@ func TestRetryDecision(t *testing.T) {
 				t.Fatalf("retryDecision = (%q, %v), want (%q, %v)", reason, retry, tt.wantReason, tt.wantRetry)
 			}
 		})
+	}
+}
+
+func TestRepeatSafe(t *testing.T) {
+	for action, want := range map[string]bool{
+		"DescribeLoadBalancers": true, "SetLoadBalancerTCPListenerAttribute": true, "StartLoadBalancerListener": true,
+		"DeleteLoadBalancer": true, "RemoveVServerGroupBackendServers": true, "TagResources": true,
+		"CreateLoadBalancerTCPListener": true, "AddVServerGroupBackendServers": true,
+		"CreateVServerGroup": false, "CreateAccessControlList": false, "CreateRouteEntry": false, "CreateLoadBalancer": false,
+	} {
+		if got := isRepeatSafe(action); got != want {
+			t.Errorf("isRepeatSafe(%s) = %v, want %v", action, got, want)
+		}
 	}
 }
 
