@@ -152,6 +152,9 @@ func (r *Reconciler) syncInstance(ctx context.Context, svc *v1.Service, spec *Sp
 			r.events.Eventf(svc, v1.EventTypeWarning, ReasonImmutableField, "%v", err)
 			return err
 		}
+		for _, w := range createOnlyWarnings(&spec.LB, &st.lb) {
+			r.events.Event(svc, v1.EventTypeWarning, ReasonAnnotationWarning, w)
+		}
 	}
 	writes, err := r.planLBAttrs(svc, &spec.LB, st)
 	if err != nil {

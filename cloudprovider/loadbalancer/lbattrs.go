@@ -38,7 +38,6 @@ func checkImmutable(spec *LBSpec, lb *slb.LoadBalancer) error {
 		{"slave-zoneid", spec.SlaveZoneID, lb.SlaveZoneId, true},
 		{"ip-version", spec.IPVersion, lb.AddressIPVersion, lb.AddressIPVersion != ""},
 		{"resource-group-id", spec.ResourceGroupID, lb.ResourceGroupId, lb.ResourceGroupId != ""},
-		{"vswitch-id", spec.VSwitchID, lb.VSwitchId, intranet},
 		{"network-type", spec.NetworkType, lb.NetworkType, intranet},
 		{"ip", spec.Address, lb.Address, intranet},
 	}
@@ -48,6 +47,18 @@ func checkImmutable(spec *LBSpec, lb *slb.LoadBalancer) error {
 		}
 	}
 	return nil
+}
+
+// createOnlyWarnings names create-only annotations that differ from an
+// existing CLB but that the official CCM ignores after creation (it never
+// compares vswitch-id): the same result here, with a Warning instead of
+// the error checkImmutable gives for the fields it compared.
+func createOnlyWarnings(spec *LBSpec, lb *slb.LoadBalancer) []string {
+	if lb.AddressType != "intranet" || spec.VSwitchID == "" || strings.EqualFold(spec.VSwitchID, lb.VSwitchId) {
+		return nil
+	}
+	return []string{fmt.Sprintf("annotation %svswitch-id=%q is ignored: CLB %s is in vSwitch %s and a CLB cannot move (as with the official CCM, the annotation counts at creation only); recreate the Service to change it",
+		annoPrefix, spec.VSwitchID, lb.LoadBalancerId, lb.VSwitchId)}
 }
 
 // lbWrite is one planned instance write.

@@ -52,3 +52,22 @@ func TestIDAtCCMMadeCLBRefused(t *testing.T) {
 		t.Errorf("writes for a refused id: %v", w)
 	}
 }
+
+// TestVSwitchChangeWarns: the official CCM reads vswitch-id at creation
+// only, so a later change leaves the CLB where it is: the same here, with
+// a Warning instead of a failed sync, and the other changes still apply.
+func TestVSwitchChangeWarns(t *testing.T) {
+	e := newEnv(t, envOpts{})
+	svc := service("web", anno("address-type", "intranet", "vswitch-id", testVSwitch))
+	e.ensure(svc)
+	svc.Annotations[annoPrefix+"vswitch-id"] = "vsw-elsewhere"
+	svc.Annotations[annoPrefix+"name"] = "renamed"
+	e.ensure(svc)
+	lb := e.lbs()[0]
+	if lb.VSwitchId != testVSwitch || lb.LoadBalancerName != "renamed" {
+		t.Errorf("vSwitch %s name %s: want %s kept and the rename applied", lb.VSwitchId, lb.LoadBalancerName, testVSwitch)
+	}
+	if !e.sawEvent(ReasonAnnotationWarning) {
+		t.Error("no warning for the ignored vswitch-id change")
+	}
+}

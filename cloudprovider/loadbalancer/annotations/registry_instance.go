@@ -49,9 +49,9 @@ const (
 var instanceAnnotations = []Annotation{
 	{Name: KeyAddressType, Group: GroupInstance, Type: "`internet` \\| `intranet`", Default: "`internet`", Mutability: Immutable,
 		Doc: "Whether the CLB faces the Internet or only the VPC. With cloud-config `disablePublicSLB: true`, `internet` (also by default) is an error."},
-	{Name: KeyVSwitchID, Group: GroupInstance, Type: "vSwitch ID", Default: "one of cloud-config `vswitchid`", Mutability: Immutable,
+	{Name: KeyVSwitchID, Group: GroupInstance, Type: "vSwitch ID", Default: "one of cloud-config `vswitchid`", Mutability: CreateOnly,
 		Doc:     "vSwitch of an intranet CLB in a VPC. When unset, a vSwitch from cloud-config `vswitchid` (or the CCM's own instance) is used; if it has no free address another one is tried.",
-		Differs: "The official CCM applied it at creation only and ignored later changes; here a change is reported as an error. Setting it on an `internet` CLB is a warning, with `network-type: classic` an error."},
+		Differs: "As in the official CCM it counts at creation only: a later change leaves the CLB in its vSwitch, with a warning. Setting it on an `internet` CLB is a warning, with `network-type: classic` an error (the API refuses it)."},
 	{Name: KeyNetworkType, Group: GroupInstance, Type: "`classic` \\| `vpc`", Default: "`vpc` for intranet", Mutability: Immutable,
 		Doc: "Network of an intranet CLB. `classic` creates it outside the VPC (no vSwitch)."},
 	{Name: KeyIP, Group: GroupInstance, Type: "IP address", Default: "assigned by SLB", Mutability: Immutable,
