@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -208,10 +209,13 @@ func (w *lbWorld) runExample(t *testing.T, file string, ex lbExample) {
 					return err
 				}
 			} else {
+				// Any protocol: protocol-port may give a ServicePort a
+				// listener of another protocol.
 				for _, p := range svc.Spec.Ports {
-					proto := strings.ToLower(string(p.Protocol))
-					if s.listenerAttrs(i, int(p.Port), proto) == nil && s.listenerAttrs(i, int(p.Port), "http") == nil && s.listenerAttrs(i, int(p.Port), "https") == nil {
-						return fmt.Errorf("no listener for port %d/%s", p.Port, proto)
+					if !slices.ContainsFunc([]string{"tcp", "udp", "http", "https"}, func(proto string) bool {
+						return s.listenerAttrs(i, int(p.Port), proto) != nil
+					}) {
+						return fmt.Errorf("no listener for port %d", p.Port)
 					}
 				}
 			}

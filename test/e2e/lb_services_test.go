@@ -21,6 +21,10 @@ import (
 //     even when delete-protected, reused CLB kept with the foreign
 //     listener and group untouched, preserved CLB handed over); reuse
 //     without force-override-listeners creates no listener;
+//   - every testdata/official-style file (a Service written for the
+//     official CCM) converges to the CLB the official CCM gives it, with a
+//     Warning for each value that is probably not what was meant, and
+//     converges again after an edit;
 //   - an invalid annotation gets an Event and no write call;
 //   - a CCM killed right after CreateLoadBalancer leaves exactly one CLB;
 //   - a type change away from LoadBalancer deletes the protected CLB;
@@ -30,6 +34,7 @@ func TestLBServices(t *testing.T) {
 	w := newLBWorld(t)
 	w.seedExamples(t)
 	t.Run("examples", func(t *testing.T) { testLBExamples(t, w) })
+	t.Run("official-style Services migrate", func(t *testing.T) { testLBOfficialStyle(t, w) })
 	t.Run("invalid annotation writes nothing", func(t *testing.T) { testLBInvalid(t, w) })
 	t.Run("crash after create leaves one CLB", func(t *testing.T) { testLBCrash(t, w) })
 	t.Run("type change deletes the CLB", func(t *testing.T) { testLBTypeChange(t, w) })
