@@ -36,7 +36,9 @@ const (
 //   - a Service with more ports than the listener quota gets a Warning
 //     naming the quota and causes no write at all;
 //   - a Service whose groups would push nodes over the vServer groups per
-//     instance quota gets a Warning naming it and causes no write at all.
+//     instance quota gets a Warning naming it and causes no write at all;
+//   - a Service with a CLB that gets one port too many keeps getting its
+//     other changes; the port that does not fit is named in a Warning.
 func TestLBQuotas(t *testing.T) {
 	w := newLBWorldWith(t, lbWorldOptions{
 		extraNodes: quotaNodes - 3,
@@ -50,6 +52,7 @@ func TestLBQuotas(t *testing.T) {
 	t.Run("backend subset", func(t *testing.T) { testQuotaBackendSubset(t, w) })
 	t.Run("listener quota writes nothing", func(t *testing.T) { testQuotaListeners(t, w) })
 	t.Run("group quota writes nothing", func(t *testing.T) { testQuotaGroups(t, w) })
+	t.Run("existing Service over the listener quota keeps other changes", func(t *testing.T) { testQuotaListenersExisting(t, w) })
 }
 
 // ports returns n TCP ports 80, 81, ...
@@ -206,4 +209,33 @@ func testQuotaGroups(t *testing.T, w *lbWorld) {
 	}
 	w.deleteAndWait(t, "default", "groups-b")
 	w.deleteAndWait(t, "default", a.Name)
+}
+
+func testQuotaListenersExisting(t *testing.T, w *lbWorld) {
+	svc := framework.CreateLoadBalancerService(t, w.cs, "default", "grow", framework.ServiceOptions{Ports: ports(quotaListeners)})
+	svc = w.waitIngress(t, "default", svc.Name)
+	w.updateService(t, "default", svc.Name, func(s *corev1.Service) {
+		s.Spec.Ports = ports(quotaListeners + 1)
+		setAnnotations("scheduler", "rr")(s)
+	})
+	ev := w.waitEvent(t, "default", svc.Name, "LoadBalancerQuotaExceeded")
+	if !strings.Contains(ev.Message, "slb_quota_listeners_num") || !strings.Contains(ev.Message, fmt.Sprintf("%d/tcp", 80+quotaListeners)) {
+		t.Errorf("event %q does not name the quota and the port left out", ev.Message)
+	}
+	w.waitState(t, "the scheduler change applied to the listeners that fit", func(s *clbState) error {
+		i := s.lbIndex("", svc)
+		if i < 0 {
+			return fmt.Errorf("no CLB")
+		}
+		for p := 80; p < 80+quotaListeners; p++ {
+			if err := s.wantListener(i, p, "tcp", map[string]string{"Scheduler": "rr", "Status": "running"}); err != nil {
+				return err
+			}
+		}
+		if n := len(s.LBs[i].Listeners); n != quotaListeners {
+			return fmt.Errorf("%d listeners, want %d", n, quotaListeners)
+		}
+		return nil
+	})
+	w.deleteAndWait(t, "default", svc.Name)
 }
