@@ -289,8 +289,17 @@ func TestRoutes(t *testing.T) {
 		_, ok := tableEntries(emu)[routePodCIDR(1)]
 		return !ok, nil
 	})
-	// Let a few reconciles pass: nothing else may change.
+	// Let a few reconciles pass: nothing else may change, and each reads
+	// the nodes' ENI checks with one DescribeNetworkInterfaces (up to 100
+	// nodes) next to its one DescribeRouteEntryList.
+	enisBefore, listsBefore := emu.Emulator.CallCount("DescribeNetworkInterfaces", ""), emu.Emulator.CallCount("DescribeRouteEntryList", "")
 	time.Sleep(5 * time.Second)
+	enis := emu.Emulator.CallCount("DescribeNetworkInterfaces", "") - enisBefore
+	lists := emu.Emulator.CallCount("DescribeRouteEntryList", "") - listsBefore
+	t.Logf("steady state, %d nodes: %d DescribeNetworkInterfaces and %d DescribeRouteEntryList calls in 5 s (2 s period)", routeNodes-2, enis, lists)
+	if lists == 0 || enis > lists {
+		t.Errorf("%d DescribeNetworkInterfaces calls for %d route reconciles, want at most one per reconcile", enis, lists)
+	}
 	got := tableEntries(emu)
 	for i := 2; i < routeNodes; i++ {
 		if _, ok := got[routePodCIDR(i)]; !ok {
