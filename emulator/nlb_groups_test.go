@@ -190,10 +190,11 @@ func TestNLBConflictLock(t *testing.T) {
 	errs := make([]error, 2)
 	for i := range errs {
 		wg.Add(1)
+		ci := nlbClient(t, c.Domain)
 		go func(i int) {
 			defer wg.Done()
 			time.Sleep(time.Duration(i) * 100 * time.Millisecond)
-			_, errs[i] = addServers(c, g, nlb.AddServersToServerGroupServers{ServerId: testInst1, ServerType: "Ecs", Port: itoa(100 + i)})
+			_, errs[i] = addServers(ci, g, nlb.AddServersToServerGroupServers{ServerId: testInst1, ServerType: "Ecs", Port: itoa(100 + i)})
 		}(i)
 	}
 	wg.Wait()

@@ -21,13 +21,20 @@ func nlbEnv(t testing.TB, opts ...func(*Config)) (*Emulator, *nlb.Client) {
 		{AllocationID: "eip-free2", IPAddress: "47.1.1.2"}}}); err != nil {
 		t.Fatal(err)
 	}
+	return e, nlbClient(t, tc.Host)
+}
+
+// nlbClient is a real NLB SDK client for host. One client must not be used
+// from several goroutines at once (the SDK sets its timeouts per call).
+func nlbClient(t testing.TB, host string) *nlb.Client {
+	t.Helper()
 	c, err := nlb.NewClientWithOptions("cn-hangzhou", sdk.NewConfig().WithScheme("HTTP"),
 		credentials.NewAccessKeyCredential(testAK, testSecret))
 	if err != nil {
 		t.Fatalf("nlb client: %v", err)
 	}
-	c.Domain = tc.Host
-	return e, c
+	c.Domain = host
+	return c
 }
 
 // withJobs sets the NLB job duration and a fake clock starting now.

@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -270,4 +271,36 @@ func hasEIPBound(eips []EIP, id, to string) bool {
 		}
 	}
 	return false
+}
+
+// TestNLBClientTokenConcurrentReplays: retries with one ClientToken racing
+// each other all get the first answer, and exactly one NLB exists.
+func TestNLBClientTokenConcurrentReplays(t *testing.T) {
+	_, c := nlbEnv(t)
+	ids := make([]string, 8)
+	errs := make([]error, len(ids))
+	var wg sync.WaitGroup
+	for i := range ids {
+		wg.Add(1)
+		ci := nlbClient(t, c.Domain)
+		go func(i int) {
+			defer wg.Done()
+			r := newNLBReq("web")
+			r.ClientToken = "crash-retry"
+			resp, err := ci.CreateLoadBalancer(r)
+			if err == nil {
+				ids[i] = resp.LoadbalancerId
+			}
+			errs[i] = err
+		}(i)
+	}
+	wg.Wait()
+	for i := range ids {
+		if errs[i] != nil || ids[i] != ids[0] {
+			t.Fatalf("replay %d: %s %v (first %s)", i, ids[i], errs[i], ids[0])
+		}
+	}
+	if resp, err := c.ListLoadBalancers(nlb.CreateListLoadBalancersRequest()); err != nil || resp.TotalCount != 1 {
+		t.Fatalf("NLBs: %+v %v", resp, err)
+	}
 }

@@ -11,6 +11,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"net/http"
+	"reflect"
 	"sort"
 	"strconv"
 	"time"
@@ -366,14 +367,27 @@ func (s *nlbState) idempotent(h handler) handler {
 			if rec.params != params {
 				return nil, Errf(http.StatusBadRequest, "IdempotenceSignatureMismatch", "The idempotence token of request is same with the prev one, but the signature is different.")
 			}
-			return rec.resp, nil
+			return shallowCopy(rec.resp), nil
 		}
 		out, err := h(c)
 		if err == nil {
-			s.tokens[key] = nlbToken{params: params, resp: out}
+			// Keep a private copy: the core sets RequestId on the answer it
+			// sends after releasing the state lock.
+			s.tokens[key] = nlbToken{params: params, resp: shallowCopy(out)}
 		}
 		return out, err
 	}
+}
+
+// shallowCopy returns a copy of the struct a pointer answer points to.
+func shallowCopy(v any) any {
+	rv := reflect.ValueOf(v)
+	if rv.Kind() != reflect.Pointer || rv.IsNil() {
+		return v
+	}
+	cp := reflect.New(rv.Elem().Type())
+	cp.Elem().Set(rv.Elem())
+	return cp.Interface()
 }
 
 // page applies MaxResults (1-100, default 20) and NextToken (the next
