@@ -38,7 +38,7 @@ func newParser(svc *v1.Service, d Defaults) *parser {
 // get returns the trimmed value of an annotation and the key it was found
 // under. The current prefix wins over the legacy one; when both are set to
 // different values a warning says which one is used. An empty value counts
-// as unset, as it did for the incumbent CCM.
+// as unset, as it is for the official CCM.
 func (p *parser) get(n Name) (val, key string, ok bool) {
 	if s, done := p.seen[n]; done {
 		return s.val, s.key, true

@@ -84,7 +84,7 @@ type Annotation struct {
 	// Doc is the description (Markdown, one paragraph).
 	Doc string
 	// Differs says where this CCM is stricter than or differs from the
-	// incumbent CCM; empty when it behaves the same.
+	// official CCM (kubernetes/cloud-provider-alibaba-cloud); empty when it behaves the same.
 	Differs string
 }
 

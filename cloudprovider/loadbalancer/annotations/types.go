@@ -96,7 +96,7 @@ const (
 )
 
 // TrafficPolicy is how backends are chosen, derived from the backend type
-// and spec.externalTrafficPolicy as the incumbent CCM does.
+// and spec.externalTrafficPolicy as the official CCM does.
 type TrafficPolicy string
 
 // Traffic policies.
