@@ -30,8 +30,11 @@ import (
 // CLBs) are not counted: for them the API's quota answer still stops the
 // write and is reported as a QuotaError.
 type attachIndex struct {
-	mu     sync.Mutex
-	warmed bool
+	// warming serialises the one-time fill, so concurrent reconciles at
+	// start-up do not each list the cluster's CLBs.
+	warming sync.Mutex
+	mu      sync.Mutex
+	warmed  bool
 	// groups: group ID -> server ID -> entries (one per port or IP).
 	groups map[string]map[string]int
 	// lbGroups: CLB ID -> its group IDs, from the last listing.
@@ -180,6 +183,14 @@ func (x *attachIndex) counts(ctx context.Context, r *Reconciler, joins map[strin
 
 // warmAttachIndex fills the index from the cloud once (see attachIndex).
 func (r *Reconciler) warmAttachIndex(ctx context.Context) error {
+	r.attached.warming.Lock()
+	defer r.attached.warming.Unlock()
+	r.attached.mu.Lock()
+	warmed := r.attached.warmed
+	r.attached.mu.Unlock()
+	if warmed {
+		return nil
+	}
 	tagFilter, _ := json.Marshal([]map[string]string{{"TagKey": TagClusterID, "TagValue": r.opts.ClusterID}})
 	req := slb.CreateDescribeLoadBalancersRequest()
 	req.Tags = string(tagFilter)
