@@ -3,6 +3,7 @@ package loadbalancer
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"sort"
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
@@ -24,15 +25,30 @@ const (
 // ownership is proven by the ACL's tags (aclOwned), never by the name. An
 // ACL named by the acl-id annotation is the user's and is never changed.
 func (r *Reconciler) aclName(svc *v1.Service) string {
-	return keyFor(svc, r.opts.ClusterID, 0).groupName()
+	return aclSafeName(keyFor(svc, r.opts.ClusterID, 0).groupName())
 }
 
 // aclAltName is the name our ACL is created with when aclName is taken by
 // an ACL that is not ours: derived from the Service UID, so it is stable
 // across restarts and does not collide with another Service's.
 func (r *Reconciler) aclAltName(svc *v1.Service) string {
-	n := "k8s-acl/" + string(svc.UID) + "/" + r.opts.ClusterID
-	return n[:min(len(n), maxGroupNameLen)]
+	return aclSafeName("k8s-acl/" + string(svc.UID) + "/" + r.opts.ClusterID)
+}
+
+// aclSafeName fits a name to AclName's rules (CreateAccessControlList
+// page: 1-80 characters, letters, digits, ".", "-", "/" and "_"): other
+// characters (the "~" of shortened keys, ":" or "@" of a cluster ID)
+// become "_". Only humans read the name, so nothing needs to parse it.
+func aclSafeName(n string) string {
+	b := []byte(n[:min(len(n), maxGroupNameLen)])
+	for i, c := range b {
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '.', c == '-', c == '/', c == '_':
+		default:
+			b[i] = '_'
+		}
+	}
+	return string(b)
 }
 
 // aclTags are the ownership tags written on our ACL at creation. They are
@@ -43,9 +59,11 @@ func (r *Reconciler) aclTags(svc *v1.Service) []slb.CreateAccessControlListTag {
 	return []slb.CreateAccessControlListTag{{Key: TagClusterID, Value: r.opts.ClusterID}, {Key: TagServiceUID, Value: string(svc.UID)}}
 }
 
-// aclOwned reports whether an ACL's tags prove it is svc's in this cluster.
+// aclOwned reports whether an ACL's tags prove it is svc's in this
+// cluster: its Service UID tag is svc's and its cluster tag one of ours
+// (the legacy default included: the UID tag proves it).
 func (r *Reconciler) aclOwned(tags map[string]string, svc *v1.Service) bool {
-	return tags[TagClusterID] == r.opts.ClusterID && tags[TagServiceUID] == string(svc.UID)
+	return tags[TagServiceUID] == string(svc.UID) && slices.Contains(r.ids(true), tags[TagClusterID])
 }
 
 // aclState is our source-ranges ACL, if it exists.
@@ -82,12 +100,13 @@ func (r *Reconciler) findACL(ctx context.Context, svc *v1.Service, hint string) 
 // ourACLs lists the IDs of the ACLs whose tags prove they are svc's,
 // oldest first, reading every page. The Tag filter is checked again on
 // the answer: ownership must not rest on the server-side filter alone.
+// It filters by the Service UID only, so ACLs written under a legacy
+// cluster ID are found too (aclOwned checks the cluster tag).
 func (r *Reconciler) ourACLs(ctx context.Context, svc *v1.Service) ([]string, error) {
 	var ids []string
 	for page := 1; page <= maxACLPages; page++ {
 		req := slb.CreateDescribeAccessControlListsRequest()
-		req.Tag = &[]slb.DescribeAccessControlListsTag{
-			{Key: TagClusterID, Value: r.opts.ClusterID}, {Key: TagServiceUID, Value: string(svc.UID)}}
+		req.Tag = &[]slb.DescribeAccessControlListsTag{{Key: TagServiceUID, Value: string(svc.UID)}}
 		req.PageNumber, req.PageSize = requests.NewInteger(page), requests.NewInteger(aclPageSize)
 		resp, err := r.slb.DescribeAccessControlLists(ctx, req)
 		if err != nil {

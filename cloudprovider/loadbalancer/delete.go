@@ -28,6 +28,8 @@ import (
 //   - A reused CLB that is now refused (tagged by a CCM or a cluster
 //     after we reused it) is handled like a reused one: only what our
 //     descriptions and tags prove ours is removed.
+//   - Several CLBs carry our tags (Ensure refuses to pick one): each is
+//     deleted as our CLB, so the Service can still go.
 //   - The id annotation names another CLB than the one we own by our tags
 //     (added after the fact; Ensure refuses it): our CLB is deleted as
 //     above and the annotated CLB is not touched.
@@ -40,6 +42,16 @@ func (r *Reconciler) EnsureLoadBalancerDeleted(ctx context.Context, _ string, sv
 	r.deleted.mark(svc.UID, time.Now())
 	st, err := r.find(ctx, svc, lenientLookup(svc))
 	var changed *CLBChangedError
+	var dup *DuplicateError
+	if errors.As(err, &dup) {
+		// Every one of them is ours by its tags: delete them all.
+		for _, st := range dup.ours {
+			if err := r.deleteOwn(ctx, svc, st); err != nil {
+				return err
+			}
+		}
+		return r.deleteOurACL(ctx, svc)
+	}
 	if errors.As(err, &changed) {
 		// The id annotation was added or changed after the Service got its
 		// CLB: what we own (by our tags) is still ours to clean up, and
@@ -72,17 +84,26 @@ func (r *Reconciler) EnsureLoadBalancerDeleted(ctx context.Context, _ string, sv
 	if st == nil {
 		return r.deleteOurACL(ctx, svc)
 	}
-	id := st.lb.LoadBalancerId
-	switch {
-	case st.own == ownReused:
+	if st.own == ownReused {
 		if err := r.cleanReused(ctx, svc, st); err != nil {
 			return err
 		}
-		r.events.Eventf(svc, v1.EventTypeNormal, ReasonReusedCleaned, "Removed this Service's listeners, vServer groups and backends from reused CLB %s; the CLB is kept", id)
+		r.events.Eventf(svc, v1.EventTypeNormal, ReasonReusedCleaned, "Removed this Service's listeners, vServer groups and backends from reused CLB %s; the CLB is kept", st.lb.LoadBalancerId)
 		return r.deleteOurACL(ctx, svc)
-	case boolish(orDefault(rawAnnotation(svc, annoPreserve), "off")) != "off":
+	}
+	if boolish(orDefault(rawAnnotation(svc, annoPreserve), "off")) != "off" {
 		return r.preserve(ctx, svc, st)
 	}
+	if err := r.deleteOwn(ctx, svc, st); err != nil {
+		return err
+	}
+	return r.deleteOurACL(ctx, svc)
+}
+
+// deleteOwn deletes our (or the adopted) CLB with its listeners and
+// groups, turning delete protection off first.
+func (r *Reconciler) deleteOwn(ctx context.Context, svc *v1.Service, st *lbState) error {
+	id := st.lb.LoadBalancerId
 	if st.lb.DeleteProtection == "on" {
 		if err := r.setDeleteProtection(ctx, id, "off"); err != nil && !isNotFound(err) {
 			return classifyErr("CLB "+id+": turning delete protection off", err)
@@ -96,7 +117,7 @@ func (r *Reconciler) EnsureLoadBalancerDeleted(ctx context.Context, _ string, sv
 	r.attached.forgetLB(id)
 	klog.InfoS("Deleted CLB", "service", klog.KObj(svc), "loadBalancer", id)
 	r.events.Eventf(svc, v1.EventTypeNormal, ReasonDeleted, "Deleted CLB %s", id)
-	return r.deleteOurACL(ctx, svc)
+	return nil
 }
 
 // preserve hands our CLB over to the user (preserve-lb-on-delete).

@@ -303,7 +303,7 @@ func TestClassify(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := classify(tc.tags, "lb-1", svc, "c", tc.reuseID); got != tc.want {
+			if got := classify(tc.tags, "lb-1", svc, []string{"c"}, tc.reuseID); got != tc.want {
 				t.Errorf("classify = %v, want %v", got, tc.want)
 			}
 			if got := reuseRefusal(tc.tags) != ""; got != tc.refuse {

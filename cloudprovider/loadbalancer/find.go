@@ -93,6 +93,23 @@ func (e *CLBChangedError) Error() string {
 		annoPrefix, annoID, e.ReuseID, e.ours.lb.LoadBalancerId)
 }
 
+// DuplicateError reports several CLBs carrying this Service's ownership
+// tags. Reconciles stop (which one serves is for a human to decide), but
+// deletion removes them all: every one is proven ours by its tags.
+type DuplicateError struct {
+	UID  string
+	ours []*lbState
+}
+
+// Error names the CLBs and what to do.
+func (e *DuplicateError) Error() string {
+	ids := make([]string, len(e.ours))
+	for i, o := range e.ours {
+		ids[i] = o.lb.LoadBalancerId
+	}
+	return fmt.Sprintf("several CLBs carry the ownership tag %s=%s: %s; delete the extra ones by hand", TagServiceUID, e.UID, strings.Join(ids, ", "))
+}
+
 // find locates the Service's CLB: by our ownership tag (the Service UID)
 // first, then by the id annotation, then by name; a name match counts only
 // when its tags prove it is this Service's (the incumbent's
@@ -118,11 +135,7 @@ func (r *Reconciler) find(ctx context.Context, svc *v1.Service, l lookup) (*lbSt
 	}
 	switch {
 	case len(ours) > 1:
-		ids := make([]string, len(ours))
-		for i, o := range ours {
-			ids[i] = o.lb.LoadBalancerId
-		}
-		return nil, fmt.Errorf("several CLBs carry the ownership tag %s=%s: %s; delete the extra ones by hand", TagServiceUID, svc.UID, strings.Join(ids, ", "))
+		return nil, &DuplicateError{UID: string(svc.UID), ours: ours}
 	case len(ours) == 1:
 		if l.reuseID != "" && l.reuseID != ours[0].lb.LoadBalancerId {
 			return nil, &CLBChangedError{ReuseID: l.reuseID, ours: ours[0]}
@@ -175,5 +188,5 @@ func (r *Reconciler) find(ctx context.Context, svc *v1.Service, l lookup) (*lbSt
 
 func (r *Reconciler) state(lb slb.LoadBalancer, svc *v1.Service, reuseID string) *lbState {
 	tags := tagMap(lb.Tags.Tag)
-	return &lbState{lb: lb, tags: tags, own: classify(tags, lb.LoadBalancerId, svc, r.opts.ClusterID, reuseID)}
+	return &lbState{lb: lb, tags: tags, own: classify(tags, lb.LoadBalancerId, svc, r.ids(true), reuseID)}
 }

@@ -60,12 +60,19 @@ func (r *Reconciler) ensure(ctx context.Context, svc *v1.Service, spec *Spec, no
 		}
 	}
 	lbID := st.lb.LoadBalancerId
+	// Our tags prove the whole CLB is this Service's: what this cluster
+	// wrote on it under a legacy cluster ID is still ours, and is kept as
+	// it is (an upgrade writes nothing).
+	tagged := st.own == ownOurs || st.own == ownIncumbent
 	manage := st.own != ownReused || spec.LB.ForceOverrideListeners
 	var listeners []slb.ListenerInDescribeLoadBalancerListeners
 	if full {
 		// Read before the groups: listeners over the quota get no group.
 		if listeners, err = r.listListeners(ctx, lbID); err != nil {
 			return nil, err
+		}
+		if tagged {
+			r.recogniseLegacyListeners(svc, listeners)
 		}
 		if manage {
 			if spec, err = r.fitExistingListeners(svc, spec, listeners); err != nil {
@@ -74,6 +81,9 @@ func (r *Reconciler) ensure(ctx context.Context, svc *v1.Service, spec *Spec, no
 		}
 	}
 	gs, err := r.loadGroups(ctx, lbID)
+	if err == nil && tagged {
+		gs.legacy = r.legacy
+	}
 	if err != nil {
 		if created && isNotFound(err) {
 			// The ClientToken answered with a CLB that no longer exists
@@ -128,7 +138,7 @@ func (r *Reconciler) ensure(ctx context.Context, svc *v1.Service, spec *Spec, no
 			return nil, err
 		}
 	}
-	r.cleanupGroups(ctx, svc, gs, groups)
+	r.cleanupGroups(ctx, svc, gs, groups, r.ids(tagged))
 	if st.own == ownReused {
 		// vgroup-port removed or pointed elsewhere: our members must leave
 		// the user's groups no longer named.
@@ -212,19 +222,56 @@ func (r *Reconciler) syncACL(ctx context.Context, svc *v1.Service, spec *Spec, l
 }
 
 // cleanupGroups deletes our groups no listener of the Service needs any
-// more (a NodePort change, a removed port). Failures are logged only: the
-// next reconcile retries, and the group does no harm meanwhile.
-func (r *Reconciler) cleanupGroups(ctx context.Context, svc *v1.Service, gs *groupSet, used map[listenerKey]string) {
+// more (a NodePort change, a removed port). ids are the cluster IDs whose
+// groups are ours on this CLB. Failures are logged only: the next
+// reconcile retries, and the group does no harm meanwhile.
+func (r *Reconciler) cleanupGroups(ctx context.Context, svc *v1.Service, gs *groupSet, used map[listenerKey]string, ids []string) {
 	keep := map[string]bool{}
 	for _, id := range used {
 		keep[id] = true
 	}
 	for _, g := range gs.groups {
-		if keep[g.id] || !ownedBy(g.name, svc, r.opts.ClusterID) {
+		if keep[g.id] || !ownedBy(g.name, svc, ids...) {
 			continue
 		}
 		if err := r.deleteGroup(ctx, g.id); err != nil {
 			klog.ErrorS(err, "Deleting an unused vServer group", "service", klog.KObj(svc), "group", g.id)
 		}
 	}
+}
+
+// recogniseLegacyListeners makes the listeners this Service got under a
+// legacy cluster ID (Reconciler.SetClusterID) read as ours, on a CLB our
+// tags prove is this Service's, by giving them our current description in
+// the listing. The listing then plans them like any listener of ours; the
+// description in the cloud keeps the legacy key, which stays recognised.
+func (r *Reconciler) recogniseLegacyListeners(svc *v1.Service, listeners []slb.ListenerInDescribeLoadBalancerListeners) {
+	if len(r.legacy) == 0 {
+		return
+	}
+	for i := range listeners {
+		l := &listeners[i]
+		if !ownedBy(l.Description, svc, r.opts.ClusterID) && ownedBy(l.Description, svc, r.legacy...) {
+			l.Description = keyFor(svc, r.opts.ClusterID, l.ListenerPort).listenerDescription()
+		}
+	}
+}
+
+// groupName is the name of the Service's vServer group for a port: under
+// our cluster ID, or the group of that port named under a legacy ID when
+// our tags prove the CLB ours (gs.legacy) and no group has our name. Its
+// members carry the same legacy name as description, so the group and its
+// members stay as they are: no second set of members on an upgrade, which
+// the per-CLB backend quota might not hold.
+func (r *Reconciler) groupName(gs *groupSet, svc *v1.Service, port int) string {
+	name := keyFor(svc, r.opts.ClusterID, port).groupName()
+	if gs == nil || len(gs.legacy) == 0 || gs.byName(name) != nil {
+		return name
+	}
+	for _, id := range gs.legacy {
+		if old := keyFor(svc, id, port).groupName(); gs.byName(old) != nil {
+			return old
+		}
+	}
+	return name
 }

@@ -60,7 +60,7 @@ func (r *Reconciler) desiredAttrs(svc *v1.Service, spec *Spec, l *ListenerSpec, 
 	for k, v := range l.Attrs {
 		a[k] = v
 	}
-	a["Description"] = keyFor(svc, r.opts.ClusterID, l.Port).String()
+	a["Description"] = keyFor(svc, r.opts.ClusterID, l.Port).listenerDescription()
 	if l.ForwardPort > 0 {
 		a["ListenerForward"] = "on"
 		a["ForwardPort"] = strconv.Itoa(l.ForwardPort)

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -69,10 +70,13 @@ func tagMap(tags []slb.Tag) map[string]string {
 }
 
 // classify decides whose CLB this is, from its tags alone (never from its
-// name). reuseID is the id annotation's value.
-func classify(tags map[string]string, lbID string, svc *v1.Service, clusterID, reuseID string) ownership {
+// name). ids are the cluster IDs this CCM answers to (Reconciler.ids: its
+// own and, for its own tagged objects, the legacy default); the CLB is
+// ours only when its cluster tag is exactly one of them and its Service
+// UID tag is svc's. reuseID is the id annotation's value.
+func classify(tags map[string]string, lbID string, svc *v1.Service, ids []string, reuseID string) ownership {
 	if uid, ok := tags[TagServiceUID]; ok {
-		if uid == string(svc.UID) && tags[TagClusterID] == clusterID {
+		if uid == string(svc.UID) && slices.Contains(ids, tags[TagClusterID]) {
 			return ownOurs
 		}
 		return ownForeign
@@ -116,13 +120,20 @@ type ownerKey struct {
 // (CreateVServerGroup page: 1-80 characters).
 const maxGroupNameLen = 80
 
+// maxListenerDescLen is a listener Description's limit
+// (CreateLoadBalancerTCPListener page: 1-256 characters).
+const maxListenerDescLen = 256
+
 func (k ownerKey) String() string {
 	return fmt.Sprintf("k8s/%d/%s/%s/%s", k.Port, k.Service, k.Namespace, k.ClusterID)
 }
 
 // groupName renders the key within maxGroupNameLen: a long Service name is
 // shortened to a prefix plus a hash of namespace/name, which stays unique
-// and is recomputed identically by ownedBy.
+// and is recomputed identically by ownedBy; then the namespace is dropped;
+// a cluster ID still too long (Global.clusterID may have 128 characters)
+// is replaced by a hash of it. Keys that fit are never changed, so the
+// names of existing groups stay recognised.
 func (k ownerKey) groupName() string {
 	s := k.String()
 	if len(s) <= maxGroupNameLen {
@@ -133,12 +144,40 @@ func (k ownerKey) groupName() string {
 	if len(short.String()) > maxGroupNameLen {
 		short.Namespace = ""
 	}
+	if len(short.String()) > maxGroupNameLen {
+		short.ClusterID = hashedClusterID(k.ClusterID)
+		short.Namespace = k.Namespace
+		if len(short.String()) > maxGroupNameLen {
+			short.Namespace = ""
+		}
+	}
 	return short.String()
 }
 
-// parseOwnerKey reads a description written by ownerKey.String.
+// hashedClusterID stands for a cluster ID too long for an 80-character
+// name: "~" and 16 hex digits of its SHA-256 ("~" never starts a valid
+// Global.clusterID, so it cannot be mistaken for one).
+func hashedClusterID(id string) string {
+	sum := sha256.Sum256([]byte(id))
+	return "~" + hex.EncodeToString(sum[:])[:16]
+}
+
+// listenerDescription renders the key as a listener Description: in full
+// when it fits maxListenerDescLen, else as groupName (long names with a
+// 128-character cluster ID). ownedBy accepts both forms.
+func (k ownerKey) listenerDescription() string {
+	if s := k.String(); len(s) <= maxListenerDescLen {
+		return s
+	}
+	return k.groupName()
+}
+
+// parseOwnerKey reads a description written by ownerKey.String. Service
+// names and namespaces cannot contain "/" (they are DNS labels), so
+// everything after the fourth "/" is the cluster ID, which may contain
+// "/" (Global.clusterID allows it).
 func parseOwnerKey(s string) (ownerKey, bool) {
-	p := strings.Split(s, "/")
+	p := strings.SplitN(s, "/", 5)
 	if len(p) != 5 || p[0] != "k8s" {
 		return ownerKey{}, false
 	}
@@ -150,15 +189,22 @@ func parseOwnerKey(s string) (ownerKey, bool) {
 }
 
 // ownedBy reports whether a description proves the object belongs to svc
-// in this cluster: it must equal the key we would write for its port (in
-// full, or shortened as vServer group names and backend descriptions are).
-func ownedBy(desc string, svc *v1.Service, clusterID string) bool {
+// in one of the clusters ids: it must equal the key we would write for its
+// port (in full, or shortened as vServer group names and backend
+// descriptions are). Callers pass the exact owner: this cluster's ID, plus
+// the legacy default only where our tags prove the CLB is ours.
+func ownedBy(desc string, svc *v1.Service, ids ...string) bool {
 	k, ok := parseOwnerKey(desc)
 	if !ok {
 		return false
 	}
-	want := keyFor(svc, clusterID, k.Port)
-	return desc == want.String() || desc == want.groupName()
+	for _, id := range ids {
+		want := keyFor(svc, id, k.Port)
+		if desc == want.String() || desc == want.groupName() {
+			return true
+		}
+	}
+	return false
 }
 
 // managedByAnyCCM reports whether a description looks like any CCM's key

@@ -320,7 +320,7 @@ func (r *Reconciler) fitNewLB(ctx context.Context, svc *v1.Service, spec *Spec, 
 	if _, err := r.fitListeners(svc, spec, nil, 0, true); err != nil {
 		return err
 	}
-	targets, _ := r.groupTargets(svc, spec, strat)
+	targets, _ := r.groupTargets(svc, spec, nil, strat)
 	for _, t := range targets {
 		if t.userID != "" {
 			return nil // a user's group lives on a reused CLB, which exists

@@ -2,7 +2,9 @@ package loadbalancer
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -75,6 +77,10 @@ type Reconciler struct {
 	// now is the clock certificate expiry is checked against.
 	now func() time.Time
 
+	// legacy are cluster IDs this cluster wrote under before (the old
+	// default, see SetClusterID), accepted on objects our tags prove ours.
+	legacy []string
+
 	// deleted holds the Services EnsureLoadBalancerDeleted ran for, so a
 	// backend-only sync decided on a stale view of the Service (it waited
 	// on the lock while the delete ran) does not put groups or members
@@ -128,13 +134,39 @@ func New(slbAPI SLBAPI, vpcAPI VPCAPI, events record.EventRecorder, opts Options
 	}
 	opts.Quotas = opts.Quotas.withDefaults()
 	if opts.ClusterID == "" {
-		opts.ClusterID = "clusterid" // the incumbent's default (incumbent-ccm.md §1.5)
+		opts.ClusterID = LegacyClusterID // the official CCM's default
 	}
 	r := &Reconciler{slb: slbAPI, vpc: vpcAPI, events: events, opts: opts, salts: map[types.UID]int{}, now: time.Now}
 	if r.opts.Parse == nil {
 		r.opts.Parse = r.parseAnnotations
 	}
 	return r
+}
+
+// LegacyClusterID is the cluster ID every cluster wrote when
+// Global.clusterID was unset, before each cluster got an identity of its
+// own: two clusters sharing a CLB could not tell their objects apart.
+const LegacyClusterID = "clusterid"
+
+// SetClusterID sets the identity written into new ownership tags and
+// descriptions, and the legacy IDs still recognised on objects whose tags
+// prove they are this Service's (our CLB by its Service UID tag, our ACL).
+// Descriptions on a CLB others may share (a reused one) must match id
+// exactly: there a legacy ID cannot tell this cluster from another. It
+// must be called before the first reconcile (cloud provider Initialize).
+func (r *Reconciler) SetClusterID(id string, legacy ...string) {
+	r.opts.ClusterID = id
+	r.legacy = slices.DeleteFunc(slices.Clone(legacy), func(l string) bool { return l == id })
+}
+
+// ids are the cluster IDs whose objects are ours: this cluster's, plus the
+// legacy ones when tagged is true (the object's tags, or its CLB's, prove
+// it is this Service's).
+func (r *Reconciler) ids(tagged bool) []string {
+	if !tagged {
+		return []string{r.opts.ClusterID}
+	}
+	return append([]string{r.opts.ClusterID}, r.legacy...)
 }
 
 // LockService takes the per-Service lock (key "<namespace>/<name>") and
@@ -153,20 +185,44 @@ func (r *Reconciler) GetLoadBalancerName(_ context.Context, _ string, svc *v1.Se
 	return cloudprovider.DefaultLoadBalancerName(svc)
 }
 
-// GetLoadBalancer reports whether the Service has a CLB (ours, adopted or
-// reused) and its status. The framework calls it before
-// EnsureLoadBalancerDeleted and skips the delete when it says false, so a
-// reused CLB counts as existing: our listeners and groups on it need
-// cleaning.
+// GetLoadBalancer reports whether the Service has anything of ours in the
+// cloud, and its CLB's status. The framework's service controller calls it
+// before EnsureLoadBalancerDeleted and skips the delete when it says false
+// (then removes the finalizer); an error keeps the Service Terminating and
+// is retried. So it answers true whenever the delete has work to do, and
+// errors only when the cloud could not be read:
+//
+//   - our, the adopted or a reused CLB: our listeners and groups on it
+//     need cleaning; several CLBs with our tags: all are deleted;
+//   - the id annotation names a CLB that is gone or that may not be reused
+//     (refused): EnsureLoadBalancerDeleted removes what is ours on it, if
+//     anything, and our ACL; the refusal is not an error here, or the
+//     Service could never be deleted;
+//   - no CLB but our source-ranges ACL (the CLB was deleted by hand, or we
+//     crashed between DeleteLoadBalancer and the ACL's delete): the ACL
+//     must still go, or it leaks and eats the per-region ACL quota.
 func (r *Reconciler) GetLoadBalancer(ctx context.Context, _ string, svc *v1.Service) (*v1.LoadBalancerStatus, bool, error) {
 	lb, err := r.find(ctx, svc, lenientLookup(svc))
+	var changed *CLBChangedError
+	var refused *ReuseError
+	var dup *DuplicateError
+	switch {
+	case errors.As(err, &dup):
+		return lbStatusFromAddress(dup.ours[0].lb.Address, svc), true, nil
+	case errors.As(err, &changed):
+		return lbStatusFromAddress(changed.ours.lb.Address, svc), true, nil
+	case errors.As(err, &refused):
+		return nil, true, nil
+	case err != nil:
+		return nil, false, err
+	case lb != nil:
+		return lbStatusFromAddress(lb.lb.Address, svc), true, nil
+	}
+	acls, err := r.ourACLs(ctx, svc)
 	if err != nil {
 		return nil, false, err
 	}
-	if lb == nil {
-		return nil, false, nil
-	}
-	return lbStatusFromAddress(lb.lb.Address, svc), true, nil
+	return nil, len(acls) > 0, nil
 }
 
 // EnsureLoadBalancer creates or converges the Service's CLB and returns its

@@ -24,6 +24,9 @@ type groupSet struct {
 	// total is the number of members on the CLB, which the backends quota
 	// (slb_quota_backendservers_num) counts.
 	total int
+	// legacy are the cluster IDs whose group names are also ours on this
+	// CLB (Reconciler.groupName); empty unless our tags prove it ours.
+	legacy []string
 }
 
 func (g *groupSet) byName(name string) *groupView {
@@ -97,14 +100,15 @@ type groupTarget struct {
 }
 
 // groupTargets builds the groups the Service's listeners need, in
-// listener order, and each listener's group.
-func (r *Reconciler) groupTargets(svc *v1.Service, spec *Spec, strat backendStrategy) ([]*groupTarget, map[listenerKey]*groupTarget) {
+// listener order, and each listener's group. gs is the CLB's groups (nil
+// before the CLB exists).
+func (r *Reconciler) groupTargets(svc *v1.Service, spec *Spec, gs *groupSet, strat backendStrategy) ([]*groupTarget, map[listenerKey]*groupTarget) {
 	byKey := map[string]*groupTarget{}
 	var targets []*groupTarget
 	byListener := map[listenerKey]*groupTarget{}
 	for i := range spec.Listeners {
 		l := &spec.Listeners[i]
-		name := keyFor(svc, r.opts.ClusterID, groupPort(svc, spec, l)).groupName()
+		name := r.groupName(gs, svc, groupPort(svc, spec, l))
 		tkey := name
 		if l.VGroupID != "" {
 			tkey = "user:" + l.VGroupID
@@ -130,7 +134,7 @@ func (r *Reconciler) groupTargets(svc *v1.Service, spec *Spec, strat backendStra
 // of members in the same call (CreateVServerGroup takes up to 20), saving
 // a call per group.
 func (r *Reconciler) syncGroups(ctx context.Context, svc *v1.Service, spec *Spec, lbID string, gs *groupSet, strat backendStrategy) (map[listenerKey]string, error) {
-	targets, byListener := r.groupTargets(svc, spec, strat)
+	targets, byListener := r.groupTargets(svc, spec, gs, strat)
 	for _, t := range targets {
 		g, err := r.resolveGroup(lbID, gs, t)
 		if err != nil {

@@ -52,6 +52,9 @@ type lbWorld struct {
 	api *cloudapi.SLB
 	// root is the top-level test: CCMs started by subtests must outlive them.
 	root *testing.T
+	// keyID is the AccessKey of this world's CCM when it is not the
+	// emulator's default (two clusters on one emulator).
+	keyID string
 }
 
 func newLBWorld(t *testing.T) *lbWorld { return newLBWorldWith(t, lbWorldOptions{}) }
