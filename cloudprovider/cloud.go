@@ -148,14 +148,17 @@ func logWarnings(warns config.Warnings) {
 }
 
 // Initialize is called by the framework with its client builder before any
-// controller starts. It checks, in the background, that the configured VPC
-// is reachable with these credentials, so a wrong region, VPC or key shows up
+// controller starts. It resolves the cluster identity the load balancers'
+// ownership marks use (identity.go; it blocks until the API server
+// answers), and checks, in the background, that the configured VPC is
+// reachable with these credentials, so a wrong region, VPC or key shows up
 // in the log at start-up rather than at the first Service.
 func (c *Cloud) Initialize(builder cloudprovider.ControllerClientBuilder, stop <-chan struct{}) {
 	if builder != nil {
 		c.events.start(builder, stop)
 		c.nodes.start(builder, stop)
 	}
+	c.resolveClusterID(builder, stop)
 	go c.preflight(stop)
 }
 
@@ -221,6 +224,7 @@ func (c *Cloud) Routes() (cloudprovider.Routes, bool) { return c.routes, c.route
 // ProviderName returns "alicloud".
 func (c *Cloud) ProviderName() string { return ProviderName }
 
-// HasClusterID reports true: Global.clusterID always has a value (default
-// "clusterid", as the incumbent), and ownership tags use it.
+// HasClusterID reports true: the cluster always has an identity for the
+// ownership tags (Global.clusterID, else the kube-system namespace UID,
+// resolved in Initialize).
 func (c *Cloud) HasClusterID() bool { return true }

@@ -3,6 +3,7 @@ package cloudprovider
 import (
 	cloudprovider "k8s.io/cloud-provider"
 
+	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/loadbalancer"
 	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/routes"
 )
 
@@ -14,11 +15,22 @@ func newRoutes(c *Cloud) (cloudprovider.Routes, error) {
 		VPC:                        c.clients.VPC,
 		ECS:                        c.clients.ECS,
 		VpcID:                      c.cfg.Global.VpcID,
-		ClusterID:                  c.cfg.Global.ClusterID,
+		ClusterID:                  routesClusterID(c.cfg.Global.ClusterID),
 		RouteTableIDs:              c.cfg.Global.RouteTables(),
 		ClusterCIDR:                c.opts.ClusterCIDR,
 		SkipDisableSourceDestCheck: c.opts.SkipDisableSourceDestCheck,
 		Nodes:                      c.nodes,
 		Events:                     c.events,
 	})
+}
+
+// routesClusterID is the cluster ID of the route markers: Global.clusterID,
+// else the old default. Unlike the load balancers' (identity.go), the
+// route markers do not yet derive an identity of their own: the routes
+// written under the old default must stay recognised first.
+func routesClusterID(configured string) string {
+	if configured != "" {
+		return configured
+	}
+	return loadbalancer.LegacyClusterID
 }

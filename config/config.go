@@ -67,10 +67,19 @@ type Global struct {
 	// Zone ID, e.g. `cn-hangzhou-h`; must be in region. Default: the zone of the
 	// ECS instance the CCM runs on.
 	ZoneID string `json:"zoneid,omitempty"`
-	// Cluster ID written into ownership tags and names of the cloud resources
-	// the CCM creates. Keep it stable: changing it orphans existing load
-	// balancers. The default matches the incumbent CCM's.
-	ClusterID string `json:"clusterID,omitempty" default:"clusterid"`
+	// Identity of the cluster in the ownership tags and descriptions of the
+	// cloud resources the CCM creates (1-128 letters, digits and ._:/@-).
+	// Unset: load balancers use the UID of the cluster's `kube-system`
+	// namespace (read at start; needs `get` on it, else the old default
+	// `clusterid` with an error in the log), so two clusters sharing a CLB
+	// (`id` annotation) never take each other's listeners, vServer groups or
+	// backends; route descriptions keep `clusterid`. What an earlier version
+	// wrote under `clusterid` stays recognised where tags prove it ours (a
+	// Service's own CLB and ACL), not on a reused CLB: to upgrade one cluster
+	// whose Services reuse CLBs, set `clusterid`. Set it also for clusters
+	// cloned from one etcd snapshot (same UID). Keep it stable: changing it
+	// orphans existing load balancers.
+	ClusterID string `json:"clusterID,omitempty"`
 	// ECS tag key that marks the cluster's instances.
 	KubernetesClusterTag string `json:"kubernetesClusterTag,omitempty" default:"ack.aliyun.com"`
 	// Comma-separated route table IDs (`vtb-...`) the route controller writes

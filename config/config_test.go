@@ -99,7 +99,7 @@ func TestReadFormats(t *testing.T) {
 			}
 			// Defaults.
 			g := cfg.Global
-			if g.ClusterID != "clusterid" || g.Network != "vpc" || g.ServiceBackendType != "ecs" || g.MetadataEndpoint != metadata.DefaultEndpoint ||
+			if g.ClusterID != "" || g.Network != "vpc" || g.ServiceBackendType != "ecs" || g.MetadataEndpoint != metadata.DefaultEndpoint ||
 				g.MetadataTokenMode != "preferred" || g.KubernetesClusterTag != "ack.aliyun.com" {
 				t.Fatalf("defaults not applied: %s", cfg)
 			}

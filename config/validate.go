@@ -78,7 +78,7 @@ func (c *CloudConfig) Validate() error {
 	if _, err := splitIDs(g.RouteTableIDs, "vtb-"); err != nil {
 		errs = append(errs, fmt.Errorf("Global.routeTableIDs: invalid value %q: %w", shorten.Value(g.RouteTableIDs), err))
 	}
-	if !clusterIDRE.MatchString(g.ClusterID) {
+	if g.ClusterID != "" && !clusterIDRE.MatchString(g.ClusterID) {
 		bad("clusterID", g.ClusterID, "want 1-128 characters of letters, digits and ._:/@- (it becomes a tag value)")
 	}
 	if !tagKeyRE.MatchString(g.KubernetesClusterTag) {
