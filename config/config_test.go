@@ -57,7 +57,10 @@ func TestMain(m *testing.M) {
 			code = 1
 		}
 	}
-	if !strings.Contains(out, "Filled cloud-config from the ECS metadata service") || !strings.Contains(out, "config dump") {
+	// The canary lines come from particular tests: a -run filter (make docs
+	// runs one test) may skip them, so the check only holds for a full run.
+	fullRun := flag.Lookup("test.run") == nil || flag.Lookup("test.run").Value.String() == ""
+	if fullRun && (!strings.Contains(out, "Filled cloud-config from the ECS metadata service") || !strings.Contains(out, "config dump")) {
 		fmt.Fprintf(os.Stderr, "FAIL: log capture is not working:\n%s\n", out)
 		code = 1
 	}
