@@ -48,6 +48,7 @@ type Client struct {
 	retry          RetryPolicy
 	limiter        *limiter
 	denied         denials
+	pacer          *pacer
 	readTimeout    time.Duration
 	connectTimeout time.Duration
 	newSDK         func() *pooledSDK
@@ -163,6 +164,7 @@ func newClient(product string, opts Options, po ProductOptions, provider credent
 		scheme:         scheme,
 		retry:          retry.withDefaults(),
 		limiter:        newLimiter(product, po.RateLimit.withDefaults(product)),
+		pacer:          newPacer(po.RateLimit.withDefaults(product)),
 		readTimeout:    opts.ReadTimeout,
 		connectTimeout: opts.ConnectTimeout,
 	}
@@ -284,9 +286,13 @@ func (c *Client) Do(ctx context.Context, req requests.AcsRequest, resp responses
 			}
 			return err
 		}
+		if err := c.pacer.wait(ctx, action); err != nil {
+			return c.ctxError(action, err, lastErr)
+		}
 		err := c.attempt(ctx, req, resp, action)
 		c.denied.observe(action, err, time.Now(), c.retry)
 		if err == nil {
+			c.pacer.succeeded(action)
 			return nil
 		}
 		if ctx.Err() != nil {
@@ -296,6 +302,7 @@ func (c *Client) Do(ctx context.Context, req requests.AcsRequest, resp responses
 		reason, retry := retryDecision(err, idempotent)
 		if reason == RetryReasonThrottled {
 			throttledTotal.WithLabelValues(prod, action, ThrottleSourceServer).Inc()
+			c.pacer.throttled(action, time.Now())
 		}
 		if !retry || attempt >= c.retry.MaxAttempts {
 			return err

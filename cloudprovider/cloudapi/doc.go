@@ -9,7 +9,8 @@
 // Every call goes through one path, [Client.Do], which adds what the SDK
 // lacks: context cancellation (the SDK's DoAction takes no context), HTTPS by
 // default (the SDK defaults to plain HTTP), a client-side token-bucket rate
-// limit per product, retries with exponential backoff and full jitter where a
+// limit per product (and per action, halved after the server throttles it
+// and raised again step by step while it succeeds), retries with exponential backoff and full jitter where a
 // retry is safe, typed errors ([APIError], [ErrNotFound]) that never carry
 // credentials or signed URLs, and Prometheus metrics registered in the
 // component-base legacy registry (so they show on the CCM's /metrics).
