@@ -23,7 +23,7 @@ LDFLAGS := -s -w \
 export ALICLOUD_CCM_CACHE ?= $(HOME)/.cache/alicloud-ccm
 TEST_TIMEOUT ?= 30m
 
-.PHONY: all build test unit integration lint fmt vet image docker-image manifests chart release-artifacts demo bench docs test-binaries clean
+.PHONY: all build test unit integration lint fmt vet image docker-image manifests chart release-artifacts demo bench bench-e2e docs test-binaries clean
 
 all: build
 
@@ -65,6 +65,18 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 20m ./cloudprovider/routes/
 	$(GO) test -run '^$$' -bench . -benchtime 5x ./cloudprovider/instances/
 	$(GO) test -run '^$$' -bench CLBServices -benchtime 1x ./cloudprovider/loadbalancer/
+
+## bench-e2e: the CCM binary at scale on etcd + kube-apiserver + emulator (test/bench: S1-S4), full size;
+## smaller: make bench-e2e BENCH_SERVICES=20 BENCH_NODES=10 BENCH_ROUTE_NODES=50. Run it in a
+## loopback-only network namespace (unshare -n) on a shared machine.
+BENCH_SERVICES ?= 500
+BENCH_NODES ?= 50
+BENCH_ROUTE_NODES ?= 500
+BENCH_E2E_TIMEOUT ?= 90m
+bench-e2e: test-binaries
+	source "$(ALICLOUD_CCM_CACHE)/bin/env.sh" && \
+	  BENCH_SERVICES=$(BENCH_SERVICES) BENCH_NODES=$(BENCH_NODES) BENCH_ROUTE_NODES=$(BENCH_ROUTE_NODES) \
+	  $(GO) test -count=1 -run '^$$' -bench E2E -benchtime 1x -timeout $(BENCH_E2E_TIMEOUT) ./test/bench/
 
 ## image: the multi-platform OCI image, without Docker (hack/image), into $(IMAGE_DIR)
 image:
