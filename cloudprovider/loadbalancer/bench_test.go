@@ -2,15 +2,21 @@ package loadbalancer
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"os"
 	"sort"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/auth/credentials"
+	"github.com/aliyun/alibaba-cloud-sdk-go/services/slb"
 	v1 "k8s.io/api/core/v1"
+	"k8s.io/cloud-provider/api"
 
+	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/cloudapi"
 	"github.com/alicloud-ccm/alicloud-ccm/emulator"
 )
 
@@ -156,6 +162,227 @@ func byAction(entries []emulator.AuditEntry) string {
 	var s strings.Builder
 	for _, k := range keys {
 		fmt.Fprintf(&s, "\n      %-36s %d", k, m[k])
+	}
+	return s.String()
+}
+
+// BenchmarkCLBFaultStorm creates 50 two-port Services on 20 nodes twice,
+// driving the Reconciler in-process as the framework's service controller
+// would (5 workers; a failed sync is retried after the api.RetryError's
+// delay, else with exponential backoff), with the client layer's production
+// retry policy and rate limits: once fault-free, once with 20% of the calls
+// failing (SystemBusy, ServiceUnavailable, InternalError, Throttling.User,
+// 5% each, injected before the call takes effect) and a 5 calls/s bucket per
+// action. It prints the convergence time and the calls of both runs, checks
+// for duplicates (a Service with more than one CLB, a CLB with more
+// listeners or groups than ports) and, after deleting every Service, for
+// leaks (any CLB, group or ACL left).
+func BenchmarkCLBFaultStorm(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		free := runStorm(b, false)
+		storm := runStorm(b, true)
+		ratio := float64(storm.calls) / float64(free.calls)
+		var out strings.Builder
+		fmt.Fprintf(&out, "\nCLB fault storm (%d Services x 2 ports, %d nodes, %d workers; framework retry delays x%.2f)\n",
+			stormServices, stormNodes, stormWorkers, stormDelayScale)
+		for _, r := range []stormResult{free, storm} {
+			fmt.Fprintf(&out, "  %-10s converged in %v after %d syncs (%d failed): %d calls (%d failed answers); %d duplicates; delete: %d calls, %d leaks\n",
+				r.name, r.elapsed.Round(time.Millisecond), r.syncs, r.failedSyncs, r.calls, r.failedCalls, r.duplicates, r.deleteCalls, r.leaks)
+		}
+		fmt.Fprintf(&out, "  calls ratio storm/fault-free: %.2f (target <= 1.50)\n", ratio)
+		fmt.Fprintf(&out, "  storm calls by action (all answers / failed):%s\n", byActionFailed(storm.audit))
+		b.Log(out.String())
+		fmt.Print(out.String())
+		if storm.duplicates+free.duplicates > 0 {
+			b.Errorf("%d duplicates", storm.duplicates+free.duplicates)
+		}
+		if storm.leaks+free.leaks > 0 {
+			b.Errorf("%d leaks after delete", storm.leaks+free.leaks)
+		}
+		b.ReportMetric(ratio, "calls-ratio")
+		b.ReportMetric(storm.elapsed.Seconds(), "s-storm")
+	}
+}
+
+const (
+	stormServices = 50
+	stormNodes    = 20
+	stormWorkers  = 5
+	// stormDelayScale shrinks the framework's retry delays (5 s doubling
+	// to 300 s, or the api.RetryError's delay) so the bench takes a minute,
+	// not an hour; the client layer's own backoff is unscaled.
+	stormDelayScale = 0.1
+)
+
+type stormResult struct {
+	name                           string
+	elapsed                        time.Duration
+	syncs, failedSyncs             int
+	calls, failedCalls             int
+	duplicates, leaks, deleteCalls int
+	audit                          []emulator.AuditEntry
+}
+
+func runStorm(b *testing.B, faults bool) stormResult {
+	lim := emulator.DefaultLimits()
+	lim.LoadBalancersPerAccount = stormServices + 10
+	lim.GroupsPerServer = 2*stormServices + 10
+	e := newEnv(b, envOpts{nodes: stormNodes, limits: &lim})
+	// The production client layer: default retry policy and rate limits.
+	clients, err := cloudapi.New(cloudapi.Options{
+		Region:      testRegion,
+		Credentials: credentials.NewStaticAKCredentialsProvider("testid", "testsecret"),
+		SLB:         cloudapi.ProductOptions{Endpoint: e.srv.APIURL},
+		VPC:         cloudapi.ProductOptions{Endpoint: e.srv.APIURL},
+		ECS:         cloudapi.ProductOptions{Endpoint: e.srv.APIURL},
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	e.r = New(clients.SLB, clients.VPC, e.events, e.r.opts)
+	svcs := make([]*v1.Service, stormServices)
+	for s := range svcs {
+		svcs[s] = service(fmt.Sprintf("svc-%03d", s), nil,
+			port{"http", 80, int32(30000 + 2*s), v1.ProtocolTCP}, port{"https", 443, int32(30001 + 2*s), v1.ProtocolTCP})
+	}
+	res := stormResult{name: "fault-free"}
+	profile := emulator.FaultProfile{}
+	if faults {
+		res.name = "storm"
+		const rate = 0.0543 // 4 rules in turn: 1-(1-0.0543)^4 = 20% of calls
+		profile = emulator.FaultProfile{Seed: 7,
+			Errors: []emulator.ErrorRule{
+				{Match: "*", Code: "SystemBusy", Rate: rate},
+				{Match: "*", Code: "ServiceUnavailable", Rate: rate},
+				{Match: "*", Code: "InternalError", Rate: rate},
+				{Match: "*", Code: "Throttling.User", Rate: rate},
+			},
+			Throttle: map[string]emulator.ThrottleSpec{"*": {Rate: 5}},
+		}
+	}
+	e.emu.ResetAudit()
+	e.emu.SetFaults(profile)
+	start := time.Now()
+	res.syncs, res.failedSyncs = converge(b, svcs, func(svc *v1.Service) error {
+		st, err := e.r.EnsureLoadBalancer(context.Background(), "k", svc, e.nodes)
+		if err == nil && (st == nil || len(st.Ingress) == 0 || st.Ingress[0].IP == "") {
+			err = fmt.Errorf("%s: no ingress IP", svc.Name)
+		}
+		return err
+	})
+	res.elapsed = time.Since(start)
+	res.audit = e.emu.Audit()
+	fmt.Fprintf(os.Stderr, "%s: converged in %v, %d calls\n", res.name, res.elapsed, len(res.audit))
+	res.calls = len(res.audit)
+	for _, a := range res.audit {
+		if a.Code != "OK" {
+			res.failedCalls++
+		}
+	}
+
+	e.emu.SetFaults(emulator.FaultProfile{})
+	lbs := e.lbs()
+	names := map[string]int{}
+	for _, lb := range lbs {
+		names[lb.LoadBalancerName]++
+		if n := len(e.listeners(lb.LoadBalancerId)); n > 2 {
+			res.duplicates += n - 2
+		}
+		gs, err := e.r.loadGroups(context.Background(), lb.LoadBalancerId)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if n := len(gs.groups); n > 2 {
+			res.duplicates += n - 2
+		}
+	}
+	for _, n := range names {
+		res.duplicates += n - 1
+	}
+	if len(lbs) != stormServices {
+		b.Errorf("%s: %d CLBs for %d Services", res.name, len(lbs), stormServices)
+	}
+
+	e.emu.SetFaults(profile)
+	e.emu.ResetAudit()
+	converge(b, svcs, func(svc *v1.Service) error {
+		return e.r.EnsureLoadBalancerDeleted(context.Background(), "k", svc)
+	})
+	res.deleteCalls = len(e.emu.Audit())
+	fmt.Fprintf(os.Stderr, "%s: deleted after %v, %d calls\n", res.name, time.Since(start), res.deleteCalls)
+	e.emu.SetFaults(emulator.FaultProfile{})
+	res.leaks = len(e.lbs())
+	acls, err := e.slb.DescribeAccessControlLists(context.Background(), slb.CreateDescribeAccessControlListsRequest())
+	if err != nil {
+		b.Fatal(err)
+	}
+	res.leaks += len(acls.Acls.Acl)
+	return res
+}
+
+// converge runs f for every Service with stormWorkers workers until it
+// succeeds, requeueing a failure as the framework's service controller does:
+// after the api.RetryError's delay, else after 5 s doubling per failure of
+// that Service (both scaled by stormDelayScale). It returns the syncs made
+// and how many failed.
+func converge(b *testing.B, svcs []*v1.Service, f func(*v1.Service) error) (syncs, failed int) {
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, stormWorkers)
+	deadline := time.Now().Add(15 * time.Minute)
+	for _, svc := range svcs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			delay := 5 * time.Second
+			for {
+				sem <- struct{}{}
+				err := f(svc)
+				<-sem
+				mu.Lock()
+				syncs++
+				if err != nil {
+					failed++
+				}
+				mu.Unlock()
+				if err == nil {
+					return
+				}
+				if time.Now().After(deadline) {
+					b.Errorf("%s did not converge: %v", svc.Name, err)
+					return
+				}
+				wait := delay
+				var re *api.RetryError
+				if errors.As(err, &re) {
+					wait = re.RetryAfter()
+				} else {
+					delay = min(2*delay, 300*time.Second)
+				}
+				time.Sleep(time.Duration(float64(wait) * stormDelayScale))
+			}
+		}()
+	}
+	wg.Wait()
+	return syncs, failed
+}
+
+func byActionFailed(entries []emulator.AuditEntry) string {
+	all, bad := map[string]int{}, map[string]int{}
+	for _, a := range entries {
+		all[a.Action]++
+		if a.Code != "OK" {
+			bad[a.Action]++
+		}
+	}
+	keys := make([]string, 0, len(all))
+	for k := range all {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var s strings.Builder
+	for _, k := range keys {
+		fmt.Fprintf(&s, "\n      %-36s %4d / %d", k, all[k], bad[k])
 	}
 	return s.String()
 }
