@@ -44,7 +44,7 @@ func BenchmarkCLBServices(b *testing.B) {
 		lim.GroupsPerServer = 2*services + 10
 		e := newEnv(b, envOpts{nodes: nodes + 1, limits: &lim, cfg: func(c *emulator.Config) {
 			c.Faults = emulator.FaultProfile{Latency: map[string]emulator.LatencySpec{"*": {Fixed: emulator.Duration(latency)}}}
-		}})
+		}, options: func(o *Options) { o.Quotas.GroupsPerServer = lim.GroupsPerServer }})
 		all := e.nodes
 		e.nodes = all[:nodes]
 		svcs := make([]*v1.Service, services)
@@ -239,7 +239,9 @@ func runStorm(b *testing.B, faults bool) stormResult {
 	if err != nil {
 		b.Fatal(err)
 	}
-	e.r = New(clients.SLB, clients.VPC, e.events, e.r.opts)
+	opts := e.r.opts
+	opts.Quotas.GroupsPerServer = lim.GroupsPerServer // raised in cloud-config as the emulator's
+	e.r = New(clients.SLB, clients.VPC, e.events, opts)
 	svcs := make([]*v1.Service, stormServices)
 	for s := range svcs {
 		svcs[s] = service(fmt.Sprintf("svc-%03d", s), nil,
