@@ -21,6 +21,8 @@ LDFLAGS := -s -w \
 	-X $(PKG)/cmd/cloud-controller-manager/command.gitCommit=$(COMMIT)
 # Where hack/test-binaries.sh keeps etcd and kube-apiserver (outside the tree).
 export ALICLOUD_CCM_CACHE ?= $(HOME)/.cache/alicloud-ccm
+# helm v4, built by hack/test-binaries.sh (make manifests, chart, release-artifacts).
+HELM ?= $(ALICLOUD_CCM_CACHE)/bin/helm
 TEST_TIMEOUT ?= 30m
 
 .PHONY: all build test unit integration lint fmt vet image docker-image manifests chart release-artifacts demo bench bench-e2e docs test-binaries clean
@@ -93,21 +95,21 @@ image:
 ## manifests: render examples/deploy/ccm.yaml from the chart (make test fails when it is stale)
 manifests:
 	hack/test-binaries.sh helm
-	source "$(ALICLOUD_CCM_CACHE)/bin/env.sh" && UPDATE_MANIFESTS=1 $(GO) test -count=1 ./test/chart/ -run TestManifestIsFresh
+	HELM_BIN=$(HELM) UPDATE_MANIFESTS=1 $(GO) test -count=1 ./test/chart/ -run TestManifestIsFresh
 
 ## chart: package the Helm chart into $(DIST_DIR), versioned $(CHART_VERSION) / $(VERSION)
 chart:
 	hack/test-binaries.sh helm
 	mkdir -p $(DIST_DIR)
-	source "$(ALICLOUD_CCM_CACHE)/bin/env.sh" && "$$HELM_BIN" lint --strict $(CHART_DIR) && \
-	  "$$HELM_BIN" package $(CHART_DIR) --version $(CHART_VERSION) --app-version $(VERSION) -d $(DIST_DIR)
+	$(HELM) lint --strict $(CHART_DIR) && \
+	  $(HELM) package $(CHART_DIR) --version $(CHART_VERSION) --app-version $(VERSION) -d $(DIST_DIR)
 
 ## release-artifacts: everything a release attaches, into $(DIST_DIR): image archives, chart, manifest, SBOM, SHA256SUMS
 release-artifacts: chart
 	$(MAKE) image IMAGE_DIR=$(DIST_DIR)/image
 	mv $(DIST_DIR)/image/*.tar $(DIST_DIR)/image/*.spdx.json $(DIST_DIR)/
 	rm -rf $(DIST_DIR)/image
-	source "$(ALICLOUD_CCM_CACHE)/bin/env.sh" && "$$HELM_BIN" template alicloud-ccm $(DIST_DIR)/alicloud-ccm-$(CHART_VERSION).tgz \
+	$(HELM) template alicloud-ccm $(DIST_DIR)/alicloud-ccm-$(CHART_VERSION).tgz \
 	  --namespace kube-system --set image.repository=$(IMAGE) --set image.tag=$(VERSION) > $(DIST_DIR)/alicloud-ccm.yaml
 	cd $(DIST_DIR) && rm -f SHA256SUMS && sha256sum * > SHA256SUMS
 	@ls -l $(DIST_DIR)
