@@ -124,7 +124,9 @@ func TestLeaderFailover(t *testing.T) {
 	const (
 		leaseDuration = 4 * time.Second
 		renewDeadline = 3 * time.Second
-		retryPeriod   = 500 * time.Millisecond
+		// The binary's default (--leader-elect-retry-period is not passed):
+		// the SIGTERM figure is what a DaemonSet rolling update sees.
+		retryPeriod = 700 * time.Millisecond
 	)
 	leaseName := framework.UniqueName("ccm-failover")
 	cloudConfig, _ := writeSeedCloudConfig(t)
@@ -132,7 +134,6 @@ func TestLeaderFailover(t *testing.T) {
 		"--leader-elect-resource-name="+leaseName,
 		"--leader-elect-lease-duration="+leaseDuration.String(),
 		"--leader-elect-renew-deadline="+renewDeadline.String(),
-		"--leader-elect-retry-period="+retryPeriod.String(),
 	)
 	start := func() *framework.CCMProcess {
 		r := framework.StartCCM(t, cp, args...)

@@ -35,6 +35,15 @@ var legacyLockTypes = map[string]bool{
 // pod 30 s between SIGTERM and SIGKILL by default.
 const handoverTimeout = 5 * time.Second
 
+// defaultLeaderElectRetryPeriod replaces the framework's 2 s default. A
+// standby polls the Lease once per jittered retry period (up to 2.2 of them,
+// client-go's jitter factor is 1.2), so after the leader releases the Lease on
+// SIGTERM it takes over within 1.54 s instead of up to 4.4 s: a DaemonSet
+// rolling update leaves no Service or route unreconciled for long. The cost is
+// that the leader renews the Lease every 0.7 s instead of every 2 s, one small
+// write to the kube-apiserver.
+const defaultLeaderElectRetryPeriod = 700 * time.Millisecond
+
 // skipDisableSourceDestCheck is --skip-disable-source-dest-check; a package
 // variable because the framework calls cloudInitializer without our flags.
 var skipDisableSourceDestCheck bool
@@ -47,6 +56,9 @@ func New(stopCh <-chan struct{}) (*cobra.Command, error) {
 		return nil, fmt.Errorf("initialising options: %w", err)
 	}
 	opts.KubeCloudShared.CloudProvider.Name = alicloud.ProviderName
+	// Set before the framework binds its flags, so this is the flag's default
+	// and an explicit --leader-elect-retry-period still wins.
+	opts.Generic.LeaderElection.RetryPeriod.Duration = defaultLeaderElectRetryPeriod
 
 	fss := cliflag.NamedFlagSets{}
 	health := fss.FlagSet("alicloud health")

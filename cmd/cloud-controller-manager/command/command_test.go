@@ -166,3 +166,27 @@ func TestDefaultAndSeedFlagsValid(t *testing.T) {
 		t.Errorf("seed flags rejected: %v", err)
 	}
 }
+
+// TestLeaderElectRetryPeriodDefault: a standby must notice a released Lease
+// in under 2 s with the deployment guide's flags, and an explicit flag wins.
+func TestLeaderElectRetryPeriodDefault(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{nil, "700ms"},
+		{[]string{"--leader-elect-retry-period=2s"}, "2s"},
+	}
+	for _, tc := range tests {
+		cmd, err := New(make(chan struct{}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.ParseFlags(tc.args); err != nil {
+			t.Fatal(err)
+		}
+		if got := cmd.Flags().Lookup("leader-elect-retry-period").Value.String(); got != tc.want {
+			t.Errorf("args %v: retry period %s, want %s", tc.args, got, tc.want)
+		}
+	}
+}
