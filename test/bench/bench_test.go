@@ -93,6 +93,7 @@ func s1(b *testing.B, s sizes, w *world) row {
 		b.Fatal(err)
 	}
 	created := time.Since(start)
+	lastReport := time.Now()
 	err := framework.Poll(s.timeout, fmt.Sprintf("%d Services with an ingress IP", s.services), func() (bool, error) {
 		if w.ccm.Exited() {
 			b.Fatalf("the CCM exited: %v\n%s", w.ccm.ExitError(), w.ccm.Tail(40))
@@ -100,6 +101,12 @@ func s1(b *testing.B, s sizes, w *world) row {
 		n, err := w.withIngress(ctx)
 		if err == nil && n < s.services {
 			err = fmt.Errorf("%d of %d", n, s.services)
+		}
+		// Progress on long runs, with the last failure the CCM reported
+		// (a quota it refuses to pass, say) so a stuck run shows why.
+		if time.Since(lastReport) > 30*time.Second {
+			lastReport = time.Now()
+			fmt.Printf("S1: %v after %s%s\n", err, time.Since(start).Round(time.Second), w.lastFailure(ctx))
 		}
 		return err == nil, err
 	})

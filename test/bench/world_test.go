@@ -146,7 +146,12 @@ func newWorld(b *testing.B, s sizes, n int) *world {
 	}
 	w.instances = seed.Instances
 	emu.Emulator.SetFaults(s.faults())
-	w.cfg = framework.WriteCloudConfig(b, emu.CloudConfig())
+	// The raised quotas, told to the CCM as a user who raised them in Quota
+	// Center does (it checks them before writing).
+	cfg := emu.CloudConfig()
+	cfg["Global"]["quotaVServerGroupsPerInstance"] = lim.GroupsPerServer
+	cfg["Global"]["quotaBackendServersPerCLB"] = lim.BackendsPerLB
+	w.cfg = framework.WriteCloudConfig(b, cfg)
 	return w
 }
 
@@ -276,6 +281,26 @@ func (w *world) withIngress(ctx context.Context) (int, error) {
 		}
 	}
 	return n, nil
+}
+
+// lastFailure returns the newest SyncLoadBalancerFailed Event's message
+// (shortened), or "".
+func (w *world) lastFailure(ctx context.Context) string {
+	l, err := w.cs.CoreV1().Events("default").List(ctx, metav1.ListOptions{FieldSelector: "reason=SyncLoadBalancerFailed"})
+	if err != nil || len(l.Items) == 0 {
+		return ""
+	}
+	last := l.Items[0]
+	for _, e := range l.Items {
+		if e.LastTimestamp.After(last.LastTimestamp.Time) {
+			last = e
+		}
+	}
+	msg := last.Message
+	if len(msg) > 300 {
+		msg = msg[:300] + "..."
+	}
+	return fmt.Sprintf("; last failure (%s): %s", last.InvolvedObject.Name, msg)
 }
 
 // totalCalls is the number of API calls the emulator has answered.
