@@ -38,9 +38,11 @@ type Cloud struct {
 	// nodes reads Node objects from an informer started in Initialize.
 	nodes *nodeIndex
 
-	lb        cloudprovider.LoadBalancer
-	routes    cloudprovider.Routes
-	instances cloudprovider.InstancesV2
+	lb cloudprovider.LoadBalancer
+	// finalizers removes the official CCM's Service finalizer (migration).
+	finalizers finalizerClient
+	routes     cloudprovider.Routes
+	instances  cloudprovider.InstancesV2
 }
 
 var _ cloudprovider.Interface = (*Cloud)(nil)
@@ -157,6 +159,9 @@ func (c *Cloud) Initialize(builder cloudprovider.ControllerClientBuilder, stop <
 	if builder != nil {
 		c.events.start(builder, stop)
 		c.nodes.start(builder, stop)
+		if client, err := builder.Client(providerClientName); err == nil {
+			c.finalizers.set(client)
+		}
 	}
 	c.resolveClusterID(builder, stop)
 	go c.preflight(stop)
@@ -202,7 +207,12 @@ func (c *Cloud) preflight(stop <-chan struct{}) {
 }
 
 // LoadBalancer returns the CLB implementation.
-func (c *Cloud) LoadBalancer() (cloudprovider.LoadBalancer, bool) { return c.lb, c.lb != nil }
+func (c *Cloud) LoadBalancer() (cloudprovider.LoadBalancer, bool) {
+	if c.lb == nil {
+		return nil, false
+	}
+	return &migratingLB{LoadBalancer: c.lb, fin: &c.finalizers}, true
+}
 
 // Instances returns nil: the provider implements InstancesV2 only.
 func (c *Cloud) Instances() (cloudprovider.Instances, bool) { return nil, false }
