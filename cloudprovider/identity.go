@@ -10,6 +10,7 @@ import (
 	"k8s.io/klog/v2"
 
 	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/loadbalancer"
+	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/routes"
 )
 
 // identityNamespace is the namespace whose UID identifies the cluster when
@@ -48,6 +49,9 @@ func (c *Cloud) resolveClusterID(builder cloudprovider.ControllerClientBuilder, 
 		switch {
 		case err == nil && ns.UID != "":
 			r.SetClusterID(string(ns.UID), loadbalancer.LegacyClusterID)
+			if rt, ok := c.routes.(*routes.Routes); ok {
+				rt.SetClusterID(string(ns.UID), loadbalancer.LegacyClusterID)
+			}
 			klog.InfoS("Cluster identity for ownership tags and descriptions", "clusterID", ns.UID, "source", "UID of namespace "+identityNamespace)
 			return
 		case apierrors.IsForbidden(err):

@@ -24,10 +24,9 @@ func newRoutes(c *Cloud) (cloudprovider.Routes, error) {
 	})
 }
 
-// routesClusterID is the cluster ID of the route markers: Global.clusterID,
-// else the old default. Unlike the load balancers' (identity.go), the
-// route markers do not yet derive an identity of their own: the routes
-// written under the old default must stay recognised first.
+// routesClusterID is the cluster ID of the route markers until Initialize
+// resolves the identity (identity.go): Global.clusterID, else the old
+// default, which stays in use only if the identity cannot be read.
 func routesClusterID(configured string) string {
 	if configured != "" {
 		return configured

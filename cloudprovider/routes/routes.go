@@ -87,6 +87,12 @@ type Config struct {
 	VpcID string
 	// ClusterID goes into the description of the entries the CCM writes.
 	ClusterID string
+	// LegacyClusterID is a cluster ID that other clusters may share (the old
+	// default, "clusterid", when the cloud-config sets none): entries with
+	// its marker prove nothing about who wrote them, so they count as
+	// unmarked (adopted only when exactly a node's pod CIDR route, never
+	// collected as orphans).
+	LegacyClusterID string
 	// RouteTableIDs are Global.routeTableIDs; empty means discover the VPC's
 	// only route table.
 	RouteTableIDs []string
@@ -134,11 +140,22 @@ func New(cfg Config) (*Routes, error) {
 	r := &Routes{cfg: cfg, clusters: clusters,
 		info: &vpcInfo{api: cfg.VPC, vpcID: cfg.VpcID, configured: cfg.RouteTableIDs, now: time.Now}}
 	r.writer = &writer{api: cfg.VPC, owned: func(e entry) bool { return e.owned(clusters) },
-		tuning: cfg.Tuning.withDefaults(), clusterID: cfg.ClusterID}
+		tuning: cfg.Tuning.withDefaults(), clusterID: cfg.ClusterID, legacyClusterID: cfg.LegacyClusterID}
 	if !cfg.SkipDisableSourceDestCheck {
 		r.srcDst = newSrcDstCheck(cfg.ECS, cfg.VpcID)
 	}
 	return r, nil
+}
+
+// SetClusterID sets the cluster identity of the markers, with the legacy ID
+// whose markers count as unmarked. It is called once, from the provider's
+// Initialize, before any controller calls the Routes methods.
+func (r *Routes) SetClusterID(id, legacy string) {
+	if legacy == id {
+		legacy = ""
+	}
+	r.cfg.ClusterID, r.cfg.LegacyClusterID = id, legacy
+	r.writer.clusterID, r.writer.legacyClusterID = id, legacy
 }
 
 // Stats returns the batch writer's counters.
@@ -224,7 +241,7 @@ func (r *Routes) ListRoutes(ctx context.Context, clusterName string) ([]*cloudpr
 				owners[k] = map[owner]bool{}
 			}
 			coverage[k]++
-			owners[k][ownerOf(e.Desc, r.cfg.ClusterID)] = true
+			owners[k][ownerOf(e.Desc, r.cfg.ClusterID, r.cfg.LegacyClusterID)] = true
 		}
 	}
 	var out []*cloudprovider.Route

@@ -519,3 +519,24 @@ func TestEntryDescriptionKeepsOwnerMarker(t *testing.T) {
 		t.Errorf("description %q (%d chars) lacks the owner marker or is too long", d, len(d))
 	}
 }
+
+// TestOwnerOfLegacyMarker: a marker of the shared old default proves
+// nothing, so it reads as unmarked; this cluster's marker is ours even when
+// it is the legacy ID itself (configured explicitly).
+func TestOwnerOfLegacyMarker(t *testing.T) {
+	tests := []struct {
+		desc, cluster, legacy string
+		want                  owner
+	}{
+		{"x, " + ownerMarker("uid-a"), "uid-a", "clusterid", ours},
+		{"x, " + ownerMarker("clusterid"), "uid-a", "clusterid", unmarked},
+		{"x, " + ownerMarker("uid-b"), "uid-a", "clusterid", otherCluster},
+		{"x, " + ownerMarker("clusterid"), "clusterid", "", ours},
+		{"added by hand", "uid-a", "clusterid", unmarked},
+	}
+	for _, tc := range tests {
+		if got := ownerOf(tc.desc, tc.cluster, tc.legacy); got != tc.want {
+			t.Errorf("ownerOf(%q, %q, %q) = %v, want %v", tc.desc, tc.cluster, tc.legacy, got, tc.want)
+		}
+	}
+}

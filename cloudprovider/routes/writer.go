@@ -104,6 +104,8 @@ type writer struct {
 	owned     func(entry) bool
 	tuning    Tuning
 	clusterID string
+	// legacyClusterID's markers count as unmarked (Config.LegacyClusterID).
+	legacyClusterID string
 
 	mu      sync.Mutex
 	queue   []*op
@@ -289,7 +291,7 @@ func (w *writer) prepare(ops []*op, listing []entry) (send, wait []*op) {
 			}
 		case opDelete:
 			switch {
-			case !found || !w.owned(e) || e.Instance != o.instance || ownerOf(e.Desc, w.clusterID) == otherCluster:
+			case !found || !w.owned(e) || e.Instance != o.instance || ownerOf(e.Desc, w.clusterID, w.legacyClusterID) == otherCluster:
 				// Nothing of ours to delete. An unmarked entry is deleted only
 				// because ListRoutes reported it: it was adopted as exactly a
 				// node's pod CIDR route (see Routes.ListRoutes).
@@ -446,11 +448,15 @@ const (
 	otherCluster
 )
 
-// ownerOf reads the entry's description.
-func ownerOf(desc, clusterID string) owner {
+// ownerOf reads the entry's description. The legacy ID's marker (when
+// set) may have been written by any cluster that used it, so it proves
+// nothing: such an entry counts as unmarked.
+func ownerOf(desc, clusterID, legacy string) owner {
 	switch {
 	case strings.Contains(desc, ownerMarker(clusterID)):
 		return ours
+	case legacy != "" && strings.Contains(desc, ownerMarker(legacy)):
+		return unmarked
 	case strings.Contains(desc, markerPrefix):
 		return otherCluster
 	default:

@@ -144,6 +144,8 @@ func grantNodeReader(t *testing.T, cs kubernetes.Interface) {
 	role := &rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: "e2e-routes-provider-identity"}, Rules: []rbacv1.PolicyRule{
 		{APIGroups: []string{""}, Resources: []string{"events"}, Verbs: []string{"create", "patch", "update"}},
 		{APIGroups: []string{""}, Resources: []string{"nodes"}, Verbs: []string{"get", "list", "watch"}},
+		// The cluster identity in the route markers (kube-system's UID).
+		{APIGroups: []string{""}, Resources: []string{"namespaces"}, ResourceNames: []string{"kube-system"}, Verbs: []string{"get"}},
 	}}
 	binding := &rbacv1.ClusterRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: role.Name},
 		RoleRef: rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "ClusterRole", Name: role.Name},
@@ -199,10 +201,11 @@ func TestRoutes(t *testing.T) {
 	seed := emulator.SeedState{RouteEntries: append([]emulator.SeedRouteEntry{}, foreignRoutes...)}
 	seed.RouteEntries[0].NextHopID = emu.Instances[0].InstanceID
 	seed.RouteEntries[2].NextHopID = w.orphanIns
-	// The orphan: this cluster's CCM (Global.clusterID defaults to
-	// "clusterid") wrote it for a node deleted while no CCM ran.
+	// The orphan: this cluster's CCM (no Global.clusterID: the identity is
+	// the kube-system namespace's UID) wrote it for a node deleted while no
+	// CCM ran.
 	seed.RouteEntries = append(seed.RouteEntries, emulator.SeedRouteEntry{DestinationCidrBlock: "172.16.251.0/24", NextHopID: w.orphanIns,
-		Description: "Pod CIDR route of node gone, managed by alicloud-ccm (cluster clusterid)"})
+		Description: "Pod CIDR route of node gone, " + clusterMarker(t, cp)})
 	for i := range seed.RouteEntries {
 		seed.RouteEntries[i].RouteTableID = emu.RouteTableID
 	}
@@ -355,16 +358,18 @@ func TestRoutesForeignStay(t *testing.T) {
 	const n = 6
 	w := newRouteWorld(t, n)
 	emu := w.emu
-	const (
-		other = "Pod CIDR route of node x, managed by alicloud-ccm (cluster other-cluster)"
-		ours  = "Pod CIDR route of node old, managed by alicloud-ccm (cluster clusterid)"
-	)
+	const other = "Pod CIDR route of node x, managed by alicloud-ccm (cluster other-cluster)"
+	// legacy: written under the old default cluster ID, which every cluster
+	// without Global.clusterID used, so it proves nothing about who wrote it.
+	const legacy = "Pod CIDR route of node y, managed by alicloud-ccm (cluster clusterid)"
+	ours := "Pod CIDR route of node old, " + clusterMarker(t, cp)
 	foreign := []emulator.SeedRouteEntry{
 		{DestinationCidrBlock: "172.16.240.0/24", NextHopID: w.instances[0]},                               // unmarked, not node 0's pod CIDR
 		{DestinationCidrBlock: "172.16.241.0/24", NextHopID: w.instances[1], Description: other},           // another cluster's
 		{DestinationCidrBlock: routePodCIDR(2), NextHopID: w.instances[2]},                                 // the official CCM's: adopted
 		{DestinationCidrBlock: routePodCIDR(3), NextHopID: w.instances[3], Description: other},             // another cluster's, same as ours would be
 		{DestinationCidrBlock: "172.16.243.0/24", NextHopID: w.instances[5], Description: "added by hand"}, // unmarked
+		{DestinationCidrBlock: "172.16.244.0/24", NextHopID: w.instances[5], Description: legacy},          // old default: another cluster's?
 	}
 	stale := emulator.SeedRouteEntry{DestinationCidrBlock: "172.16.242.0/24", NextHopID: w.instances[4], Description: ours}
 	seed := emulator.SeedState{RouteEntries: append(append([]emulator.SeedRouteEntry{}, foreign...), stale)}
@@ -515,4 +520,16 @@ func TestRoutesSourceDestCheckConverges(t *testing.T) {
 		}
 		return true, nil
 	})
+}
+
+// clusterMarker is the owner marker in the descriptions of the routes the
+// cluster's CCM writes when the cloud-config sets no clusterID: the
+// kube-system namespace's UID names the cluster.
+func clusterMarker(t *testing.T, cp *framework.ControlPlane) string {
+	t.Helper()
+	ns, err := cp.Client.CoreV1().Namespaces().Get(context.Background(), "kube-system", metav1.GetOptions{})
+	if err != nil {
+		t.Fatalf("reading the kube-system namespace: %v", err)
+	}
+	return "managed by alicloud-ccm (cluster " + string(ns.UID) + ")"
 }
