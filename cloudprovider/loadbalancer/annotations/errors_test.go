@@ -38,3 +38,21 @@ func TestLongValueShortenedInError(t *testing.T) {
 		})
 	}
 }
+
+// TestLongValueShortenedInWarning: a value the official CCM accepts leniently
+// becomes a Warning Event; the value it echoes is shortened like an error's.
+func TestLongValueShortenedInWarning(t *testing.T) {
+	svc := newService(ann(string(KeyHealthCheckSwitch), strings.Repeat("Y", 10000)), nil)
+	cfg, err := Parse(svc, Defaults{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg.Warnings) == 0 {
+		t.Fatal("no warning")
+	}
+	for _, w := range cfg.Warnings {
+		if len(w) > 1000 || !strings.Contains(w, "more bytes)") {
+			t.Errorf("warning is %d bytes, want the value shortened: %.300q", len(w), w)
+		}
+	}
+}

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	v1 "k8s.io/api/core/v1"
+
+	"github.com/alicloud-ccm/alicloud-ccm/internal/shorten"
 )
 
 // parser holds the state of one Parse call.
@@ -85,6 +87,13 @@ func (p *parser) failName(n Name, format string, args ...any) {
 
 // warnf records a non-fatal finding.
 func (p *parser) warnf(format string, args ...any) {
+	// Warnings become Events: every string argument (an annotation value,
+	// most often) is shortened here, as errors shorten theirs.
+	for i, a := range args {
+		if str, ok := a.(string); ok {
+			args[i] = shorten.Value(str)
+		}
+	}
 	p.cfg.Warnings = append(p.cfg.Warnings, fmt.Sprintf(format, args...))
 }
 
@@ -105,25 +114,16 @@ func (p *parser) str(n Name) string {
 // with lower-case `on` and treats every other value as off. So `On`, `yes`
 // or `true` is off here too (the same cloud result), with a Warning that
 // names the value, because off is rarely what such a value meant.
-func (p *parser) onOff(n Name) *bool {
-	val, key, ok := p.get(n)
-	if !ok {
-		return nil
-	}
-	switch val {
-	case "on":
-		return new(true)
-	case "off":
-		return new(false)
-	}
-	p.warnf("annotation %s=%q is read as off, as the official CCM does (it recognises only lower-case on); write on or off", key, val)
-	return new(false)
-}
+func (p *parser) onOff(n Name) *bool { return p.onOffValue(n, false) }
 
 // onOffStrict parses an on/off flag the official CCM does not have: no
 // migrating Service depends on a lenient reading, so anything but `on` or
 // `off` is an error.
-func (p *parser) onOffStrict(n Name) *bool {
+func (p *parser) onOffStrict(n Name) *bool { return p.onOffValue(n, true) }
+
+// onOffValue reads on/off; any other value is an error when strict, else
+// off with a Warning.
+func (p *parser) onOffValue(n Name, strict bool) *bool {
 	val, key, ok := p.get(n)
 	if !ok {
 		return nil
@@ -134,8 +134,12 @@ func (p *parser) onOffStrict(n Name) *bool {
 	case "off":
 		return new(false)
 	}
-	p.fail(key, val, "must be on or off (lower case)")
-	return nil
+	if strict {
+		p.fail(key, val, "must be on or off (lower case)")
+		return nil
+	}
+	p.warnf("annotation %s=%q is read as off, as the official CCM does (it recognises only lower-case on); write on or off", key, val)
+	return new(false)
 }
 
 // trueFalse parses a true/false flag (force-override-listeners). The
