@@ -90,7 +90,7 @@ func (e *Emulator) Seed(s SeedState) error {
 				cp.Status = "InUse"
 			}
 		}
-		e.eips[cp.AllocationID] = &cp
+		e.vpc.eips[cp.AllocationID] = &cp
 	}
 	for _, in := range s.Instances {
 		if err := e.addInstance(in); err != nil {
@@ -112,7 +112,7 @@ func (e *Emulator) Seed(s SeedState) error {
 		if cp.ServerCertificateID == "" {
 			return fmt.Errorf("seed certificate %q: serverCertificateId is required", c.ServerCertificateName)
 		}
-		e.certs[cp.ServerCertificateID] = &cp
+		e.slb.serverCerts[cp.ServerCertificateID] = &cp
 	}
 	return e.seedNLB(s.NLBServerGroups, s.NLBs)
 }
@@ -136,7 +136,7 @@ func (e *Emulator) seedVPC(v VPC) error {
 	if v.VRouterID == "" {
 		v.VRouterID = e.nextID("vrt-")
 	}
-	old, exists := e.vpcs[v.VpcID]
+	old, exists := e.vpc.vpcs[v.VpcID]
 	if exists {
 		v.RouteTables = old.RouteTables
 	} else {
@@ -151,15 +151,15 @@ func (e *Emulator) seedVPC(v VPC) error {
 			sysID = e.nextID("vtb-")
 		}
 		sys := &routeTable{ID: sysID, VpcID: v.VpcID, RouterID: v.VRouterID, Type: "System", created: e.clock.Now()}
-		e.routeTables[sys.ID] = sys
+		e.vpc.routeTables[sys.ID] = sys
 		v.RouteTables = []string{sys.ID}
 	}
-	e.vpcs[v.VpcID] = &v
+	e.vpc.vpcs[v.VpcID] = &v
 	return nil
 }
 
 func (e *Emulator) seedVSwitch(v VSwitch) error {
-	vpc, ok := e.vpcs[v.VpcID]
+	vpc, ok := e.vpc.vpcs[v.VpcID]
 	if !ok {
 		return fmt.Errorf("unknown vpc %q", v.VpcID)
 	}
@@ -177,7 +177,7 @@ func (e *Emulator) seedVSwitch(v VSwitch) error {
 		e.zones = append(e.zones, v.ZoneID)
 	}
 	if v.RouteTableID != "" {
-		t, ok := e.routeTables[v.RouteTableID]
+		t, ok := e.vpc.routeTables[v.RouteTableID]
 		if !ok || t.VpcID != v.VpcID {
 			return fmt.Errorf("route table %q not in vpc %s", v.RouteTableID, v.VpcID)
 		}
@@ -185,12 +185,12 @@ func (e *Emulator) seedVSwitch(v VSwitch) error {
 			t.VSwitches = append(t.VSwitches, v.VSwitchID)
 		}
 	}
-	e.vswitches[v.VSwitchID] = &v
+	e.vpc.vswitches[v.VSwitchID] = &v
 	return nil
 }
 
 func (e *Emulator) seedRouteTable(s SeedRouteTable) error {
-	vpc, ok := e.vpcs[s.VpcID]
+	vpc, ok := e.vpc.vpcs[s.VpcID]
 	if !ok {
 		return fmt.Errorf("unknown vpc %q", s.VpcID)
 	}
@@ -201,14 +201,14 @@ func (e *Emulator) seedRouteTable(s SeedRouteTable) error {
 		s.Type = "Custom"
 	}
 	t := &routeTable{ID: s.RouteTableID, VpcID: s.VpcID, RouterID: vpc.VRouterID, Type: s.Type, Name: s.Name, created: e.clock.Now()}
-	if old, ok := e.routeTables[s.RouteTableID]; ok {
+	if old, ok := e.vpc.routeTables[s.RouteTableID]; ok {
 		t.entries = old.entries
 	} else {
 		vpc.RouteTables = append(vpc.RouteTables, t.ID)
 	}
-	e.routeTables[t.ID] = t
+	e.vpc.routeTables[t.ID] = t
 	for _, id := range s.VSwitchIDs {
-		vs, ok := e.vswitches[id]
+		vs, ok := e.vpc.vswitches[id]
 		if !ok || vs.VpcID != s.VpcID {
 			return fmt.Errorf("vswitch %q not in vpc %s", id, s.VpcID)
 		}
@@ -221,13 +221,13 @@ func (e *Emulator) seedRouteTable(s SeedRouteTable) error {
 func (e *Emulator) seedRouteEntry(s SeedRouteEntry) error {
 	id := s.RouteTableID
 	if id == "" {
-		vpc, ok := e.vpcs[s.VpcID]
+		vpc, ok := e.vpc.vpcs[s.VpcID]
 		if !ok {
 			return fmt.Errorf("unknown vpc %q and no routeTableId", s.VpcID)
 		}
 		id = vpc.RouteTables[0]
 	}
-	t, ok := e.routeTables[id]
+	t, ok := e.vpc.routeTables[id]
 	if !ok {
 		return fmt.Errorf("unknown route table %q", id)
 	}
@@ -293,14 +293,14 @@ func (e *Emulator) Dump() DumpState {
 	defer e.mu.Unlock()
 	now := e.clock.Now()
 	d := DumpState{Time: now, Region: e.cfg.Region, Zones: append([]string(nil), e.zones...)}
-	for _, id := range sortedKeys(e.vpcs) {
-		d.VPCs = append(d.VPCs, *e.vpcs[id])
+	for _, id := range sortedKeys(e.vpc.vpcs) {
+		d.VPCs = append(d.VPCs, *e.vpc.vpcs[id])
 	}
-	for _, id := range sortedKeys(e.vswitches) {
-		d.VSwitches = append(d.VSwitches, *e.vswitches[id])
+	for _, id := range sortedKeys(e.vpc.vswitches) {
+		d.VSwitches = append(d.VSwitches, *e.vpc.vswitches[id])
 	}
-	for _, id := range sortedKeys(e.routeTables) {
-		t := e.routeTables[id]
+	for _, id := range sortedKeys(e.vpc.routeTables) {
+		t := e.vpc.routeTables[id]
 		dt := DumpRouteTab{RouteTableID: t.ID, VpcID: t.VpcID, Type: t.Type, VSwitchIDs: t.VSwitches}
 		for _, re := range e.tableEntries(t, now) {
 			dt.Entries = append(dt.Entries, DumpRouteEntr{re.ID, re.Dst, re.kind(), re.status(now), re.NextHopType, re.NextHopID, re.Name})
@@ -313,11 +313,11 @@ func (e *Emulator) Dump() DumpState {
 	for _, n := range e.eniList() {
 		d.ENIs = append(d.ENIs, *n)
 	}
-	for _, id := range sortedKeys(e.eips) {
-		d.EIPs = append(d.EIPs, *e.eips[id])
+	for _, id := range sortedKeys(e.vpc.eips) {
+		d.EIPs = append(d.EIPs, *e.vpc.eips[id])
 	}
-	for _, id := range sortedKeys(e.certs) {
-		d.Certificates = append(d.Certificates, *e.certs[id])
+	for _, id := range sortedKeys(e.slb.serverCerts) {
+		d.Certificates = append(d.Certificates, *e.slb.serverCerts[id])
 	}
 	d.SLB = e.slb.dump()
 	d.NLB = e.nlbDump(now)

@@ -122,22 +122,14 @@ type Emulator struct {
 	idSeq    uint64
 	reqSeq   uint64
 
-	zones       []string
-	vpcs        map[string]*VPC
-	vswitches   map[string]*VSwitch
-	routeTables map[string]*routeTable
-	instances   map[string]*Instance
-	ramHidden   map[string]RAMVisibility // see ecs_ram.go
-	instOrder   []string
-	enis        map[string]*ENI
-	eniOrder    []string
-	eips        map[string]*EIP
-	certs       map[string]*Certificate
-	tokens      map[string]tokenRecord // ClientToken idempotency
-	slb         *slbState
-	nlb         *nlbState
-	serial      map[string]serialRule // version/action -> conflict rule
-	inflight    map[string]int        // serialisation key -> calls in progress
+	zones    []string
+	tokens   map[string]tokenRecord // ClientToken idempotency (CLB and VPC creates)
+	vpc      *vpcState
+	ecs      *ecsState
+	slb      *slbState
+	nlb      *nlbState
+	serial   map[string]serialRule // version/action -> conflict rule
+	inflight map[string]int        // serialisation key -> calls in progress
 
 	auth   authState
 	faults faultState
@@ -167,23 +159,18 @@ func New(cfg Config) *Emulator {
 		cfg.AuditLimit = 100000
 	}
 	e := &Emulator{
-		cfg:         cfg,
-		clock:       cfg.Clock,
-		handlers:    map[string]map[string]handler{},
-		products:    map[string]string{},
-		vpcs:        map[string]*VPC{},
-		vswitches:   map[string]*VSwitch{},
-		routeTables: map[string]*routeTable{},
-		instances:   map[string]*Instance{},
-		enis:        map[string]*ENI{},
-		eips:        map[string]*EIP{},
-		certs:       map[string]*Certificate{},
-		tokens:      map[string]tokenRecord{},
-		serial:      map[string]serialRule{},
-		inflight:    map[string]int{},
+		cfg:      cfg,
+		clock:    cfg.Clock,
+		handlers: map[string]map[string]handler{},
+		products: map[string]string{},
+		tokens:   map[string]tokenRecord{},
+		vpc:      newVPCState(),
+		ecs:      newECSState(),
+		slb:      newSLBState(),
+		nlb:      newNLBState(),
+		serial:   map[string]serialRule{},
+		inflight: map[string]int{},
 	}
-	e.slb = newSLBState()
-	e.nlb = newNLBState()
 	e.auth.init(cfg)
 	e.faults.set(cfg.Faults)
 	e.audit.init(cfg.AuditLimit)

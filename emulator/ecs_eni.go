@@ -9,7 +9,7 @@ import (
 // Status, Tag.N; MaxResults 10–500 (clamped) + NextToken, or deprecated
 // PageNumber/PageSize (1–1000, default 10)
 // (https://www.alibabacloud.com/help/en/ecs/developer-reference/api-ecs-2014-05-26-describenetworkinterfaces).
-func describeNetworkInterfaces(c *call) (any, error) {
+func ecsDescribeNetworkInterfaces(c *call) (any, error) {
 	lim := c.e.cfg.Limits.IDsPerDescribeENIs
 	ids, ips := c.list("NetworkInterfaceId"), c.list("PrivateIpAddress")
 	if len(ids) > lim || len(ips) > lim {
@@ -104,7 +104,7 @@ func (e *Emulator) eniView(n *ENI, c *call) ecs.NetworkInterfaceSet {
 // 404 (SourceDestCheck is allowed: it is the per-ENI switch for instances
 // acting as route next hops, and the page documents it without that
 // restriction) (https://www.alibabacloud.com/help/en/ecs/developer-reference/api-ecs-2014-05-26-modifynetworkinterfaceattribute).
-func modifyNetworkInterfaceAttribute(c *call) (any, error) {
+func ecsModifyNetworkInterfaceAttribute(c *call) (any, error) {
 	id := c.str("NetworkInterfaceId")
 	if id == "" {
 		return nil, Errf(400, "MissingParameter", `The input parameter "NetworkInterfaceId" that is mandatory for processing this request is not supplied.`)

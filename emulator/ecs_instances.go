@@ -10,12 +10,6 @@ import (
 
 const ecsDescribeInstancesDoc = "https://www.alibabacloud.com/help/en/ecs/developer-reference/api-ecs-2014-05-26-describeinstances"
 
-func registerECS(e *Emulator) {
-	e.register("Ecs", VersionECS, "DescribeInstances", describeInstances)
-	e.register("Ecs", VersionECS, "DescribeNetworkInterfaces", describeNetworkInterfaces)
-	e.register("Ecs", VersionECS, "ModifyNetworkInterfaceAttribute", modifyNetworkInterfaceAttribute)
-}
-
 // jsonList reads a JSON-array parameter ("[\"i-1\",\"i-2\"]") with a size
 // limit; present reports whether it was sent at all (an empty array is a
 // valid filter that matches nothing, per DescribeInstances).
@@ -113,7 +107,7 @@ func (c *call) tokenPage(ids []string, lo, hi int) (from, to int, next string, e
 // EipAddresses JSON arrays ≤100, VpcId, VSwitchId, ZoneId, InstanceName
 // (* wildcard), Status, Tag.N; MaxResults+NextToken or deprecated
 // PageNumber/PageSize (max 100, default 10) (see ecsDescribeInstancesDoc).
-func describeInstances(c *call) (any, error) {
+func ecsDescribeInstances(c *call) (any, error) {
 	lim := c.e.cfg.Limits.IDsPerDescribeInstances
 	ids, idsSet, err := c.jsonList("InstanceIds", lim)
 	if err != nil {

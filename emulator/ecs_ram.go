@@ -32,14 +32,14 @@ const (
 func (e *Emulator) SetRAMVisibility(v RAMVisibility, instanceIDs ...string) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.ramHidden == nil {
-		e.ramHidden = map[string]RAMVisibility{}
+	if e.ecs.ramHidden == nil {
+		e.ecs.ramHidden = map[string]RAMVisibility{}
 	}
 	for _, id := range instanceIDs {
 		if v == RAMVisible {
-			delete(e.ramHidden, id)
+			delete(e.ecs.ramHidden, id)
 		} else {
-			e.ramHidden[id] = v
+			e.ecs.ramHidden[id] = v
 		}
 	}
 }
@@ -47,7 +47,7 @@ func (e *Emulator) SetRAMVisibility(v RAMVisibility, instanceIDs ...string) {
 // hiddenByRAM reports whether a DescribeInstances answer leaves the instance
 // out; byID is whether the call filters by InstanceIds. The caller holds e.mu.
 func (e *Emulator) hiddenByRAM(id string, byID bool) bool {
-	switch e.ramHidden[id] {
+	switch e.ecs.ramHidden[id] {
 	case RAMHiddenFromAll:
 		return true
 	case RAMHiddenFromIDFilter:

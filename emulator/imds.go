@@ -8,7 +8,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -17,108 +16,51 @@ import (
 // plain-text items under /latest/meta-data/, directories ending in "/", the
 // hardened (token) mode with PUT /latest/api/token, and RAM role credentials.
 
-// MetadataConfig configures the instance metadata service.
-type MetadataConfig struct {
-	// TokenRequired enables hardened-only mode (HttpTokens=required): a GET
-	// without a token is refused with 403.
-	TokenRequired bool `json:"tokenRequired,omitempty"`
-	// CredentialTTL is the lifetime of issued RAM role credentials (default
-	// 6h, the documented example). Short values let clients test refresh.
-	CredentialTTL time.Duration `json:"credentialTtl,omitempty"`
-	// InstanceID is the instance asking (default: the first seeded instance).
-	InstanceID string `json:"instanceId,omitempty"`
-	// OwnerAccountID is returned for owner-account-id (default 1234567890123456).
-	OwnerAccountID string `json:"ownerAccountId,omitempty"`
-}
-
-type metaToken struct {
-	instance string
-	expires  time.Time
-}
-
-type metaState struct {
-	mu     sync.Mutex
-	cfg    MetadataConfig
-	seq    uint64
-	tokens map[string]metaToken
-	creds  map[string]STSCredential // role -> current credential
-	issued map[string]time.Time     // role -> LastUpdated
-}
-
-func (m *metaState) init(cfg MetadataConfig) {
-	if cfg.CredentialTTL <= 0 {
-		cfg.CredentialTTL = 6 * time.Hour
-	}
-	if cfg.OwnerAccountID == "" {
-		cfg.OwnerAccountID = "1234567890123456"
-	}
-	m.cfg = cfg
-	m.tokens = map[string]metaToken{}
-	m.creds = map[string]STSCredential{}
-	m.issued = map[string]time.Time{}
-}
-
-// SetMetadataInstance selects which instance the metadata service answers for.
-func (e *Emulator) SetMetadataInstance(id string) {
-	e.meta.mu.Lock()
-	e.meta.cfg.InstanceID = id
-	e.meta.mu.Unlock()
-}
-
-// SetMetadataTokenRequired switches hardened-only mode on or off.
-func (e *Emulator) SetMetadataTokenRequired(required bool) {
-	e.meta.mu.Lock()
-	e.meta.cfg.TokenRequired = required
-	e.meta.mu.Unlock()
-}
-
-// SetMetadataCredentialTTL changes the lifetime of newly issued credentials.
-func (e *Emulator) SetMetadataCredentialTTL(d time.Duration) {
-	e.meta.mu.Lock()
-	e.meta.cfg.CredentialTTL = d
-	e.meta.mu.Unlock()
-}
-
-// MetadataHandler returns the metadata service's http.Handler (serve it on
-// its own address; clients use it in place of http://100.100.100.200).
-func (e *Emulator) MetadataHandler() http.Handler { return http.HandlerFunc(e.serveMetadata) }
-
+// maxTokenTTL is the longest token lifetime PUT /latest/api/token grants
+// (21600 s, the documented maximum of X-aliyun-ecs-metadata-token-ttl-seconds).
 const maxTokenTTL = 21600
 
-func (e *Emulator) serveMetadata(w http.ResponseWriter, r *http.Request) {
+// imdsText writes a plain-text answer, as the metadata service does.
+func imdsText(w http.ResponseWriter, status int, body string) {
+	w.Header().Set("Content-Type", "text/plain")
+	w.WriteHeader(status)
+	_, _ = w.Write([]byte(body))
+}
+
+// imdsToken issues a hardened-mode token (PUT /latest/api/token).
+func imdsToken(e *Emulator, w http.ResponseWriter, r *http.Request) {
 	now := e.clock.Now()
-	text := func(status int, body string) {
-		w.Header().Set("Content-Type", "text/plain")
-		w.WriteHeader(status)
-		_, _ = w.Write([]byte(body))
-	}
 	m := &e.meta
-	if r.URL.Path == "/latest/api/token" {
-		if r.Method != http.MethodPut {
-			text(http.StatusMethodNotAllowed, "405 - Method Not Allowed")
-			return
-		}
-		// A token request through a proxy is refused: 403.
-		if r.Header.Get("X-Forwarded-For") != "" {
-			text(http.StatusForbidden, "403 - Forbidden")
-			return
-		}
-		ttl, err := strconv.Atoi(r.Header.Get("X-aliyun-ecs-metadata-token-ttl-seconds"))
-		if err != nil || ttl < 1 || ttl > maxTokenTTL {
-			text(http.StatusBadRequest, "400 - Missing or Invalid Parameters")
-			return
-		}
-		m.mu.Lock()
-		m.seq++
-		tok := fmt.Sprintf("emu-imds-%016x", splitmix64(m.seq^0x1d5))
-		m.tokens[tok] = metaToken{instance: m.cfg.InstanceID, expires: now.Add(time.Duration(ttl) * time.Second)}
-		m.mu.Unlock()
-		w.Header().Set("X-aliyun-ecs-metadata-token-ttl-seconds", strconv.Itoa(ttl))
-		text(http.StatusOK, tok)
+	if r.Method != http.MethodPut {
+		imdsText(w, http.StatusMethodNotAllowed, "405 - Method Not Allowed")
 		return
 	}
+	// A token request through a proxy is refused: 403.
+	if r.Header.Get("X-Forwarded-For") != "" {
+		imdsText(w, http.StatusForbidden, "403 - Forbidden")
+		return
+	}
+	ttl, err := strconv.Atoi(r.Header.Get("X-aliyun-ecs-metadata-token-ttl-seconds"))
+	if err != nil || ttl < 1 || ttl > maxTokenTTL {
+		imdsText(w, http.StatusBadRequest, "400 - Missing or Invalid Parameters")
+		return
+	}
+	m.mu.Lock()
+	m.seq++
+	tok := fmt.Sprintf("emu-imds-%016x", splitmix64(m.seq^0x1d5))
+	m.tokens[tok] = metaToken{instance: m.cfg.InstanceID, expires: now.Add(time.Duration(ttl) * time.Second)}
+	m.mu.Unlock()
+	w.Header().Set("X-aliyun-ecs-metadata-token-ttl-seconds", strconv.Itoa(ttl))
+	imdsText(w, http.StatusOK, tok)
+}
+
+// imdsRead answers a GET or HEAD of an item or directory below /latest/,
+// checking the token in hardened mode.
+func imdsRead(e *Emulator, w http.ResponseWriter, r *http.Request) {
+	now := e.clock.Now()
+	m := &e.meta
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		text(http.StatusMethodNotAllowed, "405 - Method Not Allowed")
+		imdsText(w, http.StatusMethodNotAllowed, "405 - Method Not Allowed")
 		return
 	}
 	m.mu.Lock()
@@ -128,18 +70,18 @@ func (e *Emulator) serveMetadata(w http.ResponseWriter, r *http.Request) {
 		t, ok := m.tokens[tok]
 		if !ok || !now.Before(t.expires) || t.instance != cfg.InstanceID {
 			m.mu.Unlock()
-			text(http.StatusUnauthorized, "401 - Unauthorized")
+			imdsText(w, http.StatusUnauthorized, "401 - Unauthorized")
 			return
 		}
 	} else if cfg.TokenRequired {
 		m.mu.Unlock()
-		text(http.StatusForbidden, "403 - Forbidden")
+		imdsText(w, http.StatusForbidden, "403 - Forbidden")
 		return
 	}
 	m.mu.Unlock()
 	body, ok := e.metadataItem(strings.TrimPrefix(r.URL.Path, "/latest/"), cfg, now)
 	if !ok {
-		text(http.StatusNotFound, "404 - Not Found")
+		imdsText(w, http.StatusNotFound, "404 - Not Found")
 		return
 	}
 	if strings.HasPrefix(body, "{") {
@@ -148,22 +90,22 @@ func (e *Emulator) serveMetadata(w http.ResponseWriter, r *http.Request) {
 		_, _ = w.Write([]byte(body))
 		return
 	}
-	text(http.StatusOK, body)
+	imdsText(w, http.StatusOK, body)
 }
 
 // metadataItem resolves one path below /latest/.
 func (e *Emulator) metadataItem(p string, cfg MetadataConfig, now time.Time) (string, bool) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	in, ok := e.instances[cfg.InstanceID]
-	if !ok && cfg.InstanceID == "" && len(e.instOrder) > 0 {
-		in, ok = e.instances[e.instOrder[0]]
+	in, ok := e.ecs.instances[cfg.InstanceID]
+	if !ok && cfg.InstanceID == "" && len(e.ecs.instOrder) > 0 {
+		in, ok = e.ecs.instances[e.ecs.instOrder[0]]
 	}
 	if !ok {
 		return "", false
 	}
-	vs := e.vswitches[in.VSwitchID]
-	vp := e.vpcs[in.VpcID]
+	vs := e.vpc.vswitches[in.VSwitchID]
+	vp := e.vpc.vpcs[in.VpcID]
 	if p == "" || p == "/" {
 		return "dynamic/\nmeta-data/\nuser-data", true
 	}
@@ -188,14 +130,14 @@ func (e *Emulator) metadataItem(p string, cfg MetadataConfig, now time.Time) (st
 		if n.InstanceID != in.InstanceID {
 			continue
 		}
-		nvs := e.vswitches[n.VSwitchID]
+		nvs := e.vpc.vswitches[n.VSwitchID]
 		pre, _ := netip.ParsePrefix(nvs.CidrBlock)
 		base := "network/interfaces/macs/" + n.MAC + "/"
 		ips, _ := json.Marshal(append([]string{n.PrimaryIP}, n.SecondaryIPs...))
 		for k, v := range map[string]string{
 			"network-interface-id": n.NetworkInterfaceID, "vpc-id": n.VpcID, "vswitch-id": n.VSwitchID,
 			"primary-ip-address": n.PrimaryIP, "private-ipv4s": string(ips), "netmask": netmask(pre),
-			"gateway": gateway(pre), "vswitch-cidr-block": nvs.CidrBlock, "vpc-cidr-block": e.vpcs[n.VpcID].CidrBlock,
+			"gateway": gateway(pre), "vswitch-cidr-block": nvs.CidrBlock, "vpc-cidr-block": e.vpc.vpcs[n.VpcID].CidrBlock,
 		} {
 			items[base+k] = v
 		}

@@ -306,7 +306,7 @@ func nlbUpdateLoadBalancerAddressTypeConfig(c *call) (any, error) {
 			if at != "Internet" {
 				return nil, nlbIllegal("AllocationId")
 			}
-			if _, ok := c.e.eips[z.AllocationID]; !ok {
+			if _, ok := c.e.vpc.eips[z.AllocationID]; !ok {
 				return nil, nlbNotFound("Eip")
 			}
 			eips[z.ZoneID] = z.AllocationID

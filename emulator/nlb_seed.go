@@ -172,7 +172,7 @@ func (e *Emulator) seedOneNLB(sl SeedNLB, run func(string, handler, url.Values) 
 		lb.ID = sl.LoadBalancerID
 		s.lbs[lb.ID] = lb
 		for _, z := range lb.Zones {
-			if eip := e.eips[z.AllocationID]; eip != nil {
+			if eip := e.vpc.eips[z.AllocationID]; eip != nil {
 				eip.InstanceID = lb.ID
 			}
 		}

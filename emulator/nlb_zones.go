@@ -143,7 +143,7 @@ func (e *Emulator) bindNLBPublic(lb *nlbLB, z *nlbZone, allocationID string) err
 		z.PublicIP = netip.AddrFrom4([4]byte{39, 98, byte(n >> 8), byte(n)}).String()
 		return nil
 	}
-	eip, ok := e.eips[allocationID]
+	eip, ok := e.vpc.eips[allocationID]
 	if !ok {
 		return nlbNotFound("Eip")
 	}
@@ -157,7 +157,7 @@ func (e *Emulator) bindNLBPublic(lb *nlbLB, z *nlbZone, allocationID string) err
 
 // releaseNLBPublic unbinds a zone's EIP (a user EIP returns to Available).
 func (e *Emulator) releaseNLBPublic(z *nlbZone) {
-	if eip, ok := e.eips[z.AllocationID]; ok && z.AllocationID != "" {
+	if eip, ok := e.vpc.eips[z.AllocationID]; ok && z.AllocationID != "" {
 		eip.InstanceID, eip.InstanceType, eip.Status = "", "", "Available"
 	}
 	z.AllocationID, z.PublicIP = "", ""

@@ -18,7 +18,7 @@ import (
 )
 
 // certMetaFor returns the extra data of a certificate, creating it for
-// certificates seeded straight into Emulator.certs.
+// certificates seeded straight into slbState.serverCerts.
 func (s *slbState) certMetaFor(e *Emulator, id string) *certMeta {
 	m, ok := s.certs[id]
 	if !ok {
@@ -73,7 +73,7 @@ func slbUploadServerCertificate(c *call) (any, error) {
 	}
 	// Real IDs look like "<account uid>_<hex>_<n>_<n>", no prefix.
 	cert.ServerCertificateID = "1231579085529123_" + c.e.nextID("")
-	c.e.certs[cert.ServerCertificateID] = cert
+	c.e.slb.serverCerts[cert.ServerCertificateID] = cert
 	m := s.certMetaFor(c.e, cert.ServerCertificateID)
 	m.Created, m.Tags, m.ResourceGroup = c.Now, tags, orDefault(c.str("ResourceGroupId"), "rg-default")
 	v := s.certView(c.e, cert)
@@ -108,11 +108,11 @@ func slbDescribeServerCertificates(c *call) (any, error) {
 	rg, want := c.str("ResourceGroupId"), c.tags("Tag")
 	r := &slb.DescribeServerCertificatesResponse{}
 	r.ServerCertificates.ServerCertificate = []slb.ServerCertificate{}
-	for _, id := range sortedKeys(c.e.certs) {
+	for _, id := range sortedKeys(c.e.slb.serverCerts) {
 		if len(ids) > 0 && !slices.Contains(ids, id) {
 			continue
 		}
-		v := s.certView(c.e, c.e.certs[id])
+		v := s.certView(c.e, c.e.slb.serverCerts[id])
 		if (rg != "" && v.ResourceGroupId != rg) || !matchTags(s.certMetaFor(c.e, id).Tags, want) {
 			continue
 		}
@@ -135,7 +135,7 @@ func domainCert(c *call) (string, error) {
 	if id == "" {
 		return "", errMissing("ServerCertificateId")
 	}
-	if _, ok := c.e.certs[id]; !ok {
+	if _, ok := c.e.slb.serverCerts[id]; !ok {
 		return "", Errf(http.StatusBadRequest, "InvalidParameter.ServerCertificateId", "The specified ServerCertificateId does not exist.")
 	}
 	return id, nil

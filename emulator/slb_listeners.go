@@ -170,7 +170,7 @@ func (s *slbState) checkListenerRefs(c *call, lb *clb, proto string, a map[strin
 		if id == "" {
 			return Errf(http.StatusBadRequest, "MissingParam.ServerCertificates", "Server certificates are required.")
 		}
-		if _, ok := c.e.certs[id]; !ok {
+		if _, ok := c.e.slb.serverCerts[id]; !ok {
 			return Errf(http.StatusBadRequest, "CertificateNotExist", "The specified CertificateId does not exist.")
 		}
 	}
@@ -378,7 +378,7 @@ func (s *slbState) listenerAttribute(e *Emulator, l *listener) any {
 	r.LoadBalancerId, r.ListenerPort, r.Status = l.lbID, l.port, l.status
 	r.AclIds.AclId, r.Tags.Tag, r.Rules.Rule = acls, tagView(l.tags), []slb.Rule{}
 	r.ServerCertificates.ServerCertificate = []slb.ServerCertificate{}
-	if cert, ok := e.certs[l.attrs["ServerCertificateId"]]; ok {
+	if cert, ok := e.slb.serverCerts[l.attrs["ServerCertificateId"]]; ok {
 		r.ServerCertificates.ServerCertificate = append(r.ServerCertificates.ServerCertificate,
 			slb.ServerCertificate{CertificateId: cert.ServerCertificateID, BindingType: "Server"})
 	}

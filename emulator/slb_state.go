@@ -127,8 +127,11 @@ type slbState struct {
 	groups  map[string]*vgroup
 	acls    map[string]*acl
 	domains map[string]*domainExt
-	certs   map[string]*certMeta // extra data for Emulator.certs entries
-	tokens  map[string]createToken
+	// serverCerts are the uploaded (or seeded) server certificates; certs
+	// holds what the shared Certificate type does not.
+	serverCerts map[string]*Certificate
+	certs       map[string]*certMeta
+	tokens      map[string]createToken
 	// serverGroups counts, per backend server ID, the entries it has in each
 	// vServer group: the "vServer groups an ECS instance may join" quota.
 	serverGroups map[string]map[string]int
@@ -145,7 +148,7 @@ type slbState struct {
 func newSLBState() *slbState {
 	return &slbState{
 		lbs: map[string]*clb{}, groups: map[string]*vgroup{}, acls: map[string]*acl{},
-		domains: map[string]*domainExt{}, certs: map[string]*certMeta{}, tokens: map[string]createToken{},
+		domains: map[string]*domainExt{}, serverCerts: map[string]*Certificate{}, certs: map[string]*certMeta{}, tokens: map[string]createToken{},
 		serverGroups: map[string]map[string]int{}, billing: map[string]*pendingBilling{},
 		plans: map[reflect.Type][]fieldPlan{}, params: map[reflect.Type][]string{},
 	}

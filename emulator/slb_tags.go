@@ -125,7 +125,7 @@ func (s *slbState) tagTargetByID(e *Emulator, rtype, id string) (tagTarget, bool
 			return tagTarget{id, &a.Tags}, true
 		}
 	case "certificate":
-		if _, ok := e.certs[id]; ok {
+		if _, ok := e.slb.serverCerts[id]; ok {
 			return tagTarget{id, &s.certMetaFor(e, id).Tags}, true
 		}
 	}
@@ -157,7 +157,7 @@ func (s *slbState) allTagTargets(e *Emulator, rtype string) []tagTarget {
 			out = append(out, tagTarget{a.ID, &a.Tags})
 		}
 	case "certificate":
-		for _, id := range sortedKeys(e.certs) {
+		for _, id := range sortedKeys(e.slb.serverCerts) {
 			out = append(out, tagTarget{id, &s.certMetaFor(e, id).Tags})
 		}
 	}

@@ -12,32 +12,6 @@ import (
 
 const vpcDoc = "https://www.alibabacloud.com/help/en/vpc/developer-reference/api-vpc-2016-04-28-"
 
-func registerVPC(e *Emulator) {
-	for name, h := range map[string]handler{
-		"DescribeVpcs":           describeVpcs,
-		"DescribeVpcAttribute":   describeVpcAttribute,
-		"DescribeVSwitches":      describeVSwitches,
-		"DescribeRouteTableList": describeRouteTableList,
-		"DescribeRouteEntryList": describeRouteEntryList,
-		"CreateRouteEntry":       createRouteEntry,
-		"CreateRouteEntries":     createRouteEntries,
-		"DeleteRouteEntry":       deleteRouteEntry,
-		"DeleteRouteEntries":     deleteRouteEntries,
-		"DescribeEipAddresses":   describeEipAddresses,
-	} {
-		e.register("Vpc", VersionVPC, name, h)
-	}
-	// Route writes in one VPC may not run concurrently: "CreateRouteEntry
-	// does not support concurrent creation of custom route entries in the
-	// same VPC ... may return the TaskConflict error code in concurrent
-	// scenarios" (https://help.aliyun.com/en/vpc/developer-reference/api-vpc-2016-04-28-createrouteentry);
-	// the same holds for CreateRouteEntries, DeleteRouteEntry and DeleteRouteEntries.
-	conflict := Errf(400, "TaskConflict", "The operation is too frequent, please wait a moment and try again.")
-	for _, a := range []string{"CreateRouteEntry", "CreateRouteEntries", "DeleteRouteEntry", "DeleteRouteEntries"} {
-		e.registerSerial(VersionVPC, a, routeWriteKey, conflict)
-	}
-}
-
 // isoTime is the API's timestamp format.
 func isoTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05Z") }
 
@@ -74,8 +48,8 @@ func window(n, num, size int) (int, int) {
 
 func (e *Emulator) vpcVSwitchIDs(vpcID string) []string {
 	var out []string
-	for _, id := range sortedKeys(e.vswitches) {
-		if e.vswitches[id].VpcID == vpcID {
+	for _, id := range sortedKeys(e.vpc.vswitches) {
+		if e.vpc.vswitches[id].VpcID == vpcID {
 			out = append(out, id)
 		}
 	}
@@ -84,7 +58,7 @@ func (e *Emulator) vpcVSwitchIDs(vpcID string) []string {
 
 // DescribeVpcs: VpcId ≤20 comma-separated, PageSize max 50 default 10
 // (https://www.alibabacloud.com/help/en/vpc/developer-reference/api-vpc-2016-04-28-describevpcs).
-func describeVpcs(c *call) (any, error) {
+func vpcDescribeVpcs(c *call) (any, error) {
 	num, size, err := c.page(50)
 	if err != nil {
 		return nil, err
@@ -97,8 +71,8 @@ func describeVpcs(c *call) (any, error) {
 		}
 	}
 	var all []vpc.Vpc
-	for _, id := range sortedKeys(c.e.vpcs) {
-		v := c.e.vpcs[id]
+	for _, id := range sortedKeys(c.e.vpc.vpcs) {
+		v := c.e.vpc.vpcs[id]
 		if ids != nil && !contains(ids, id) {
 			continue
 		}
@@ -126,7 +100,7 @@ func nonNil[T any](s []T) []T {
 
 // DescribeVpcAttribute: unknown VPC is InvalidVpcId.NotFound 404
 // (https://www.alibabacloud.com/help/en/vpc/developer-reference/api-vpc-2016-04-28-describevpcattribute).
-func describeVpcAttribute(c *call) (any, error) {
+func vpcDescribeVpcAttribute(c *call) (any, error) {
 	id, err := c.required("VpcId")
 	if err != nil {
 		return nil, err
@@ -146,7 +120,7 @@ func describeVpcAttribute(c *call) (any, error) {
 // list here (the doc's InvalidVSwitchId.NotFound is reserved for malformed
 // lookups and is unconfirmed for plain filters)
 // (https://www.alibabacloud.com/help/en/vpc/developer-reference/api-vpc-2016-04-28-describevswitches).
-func describeVSwitches(c *call) (any, error) {
+func vpcDescribeVSwitches(c *call) (any, error) {
 	num, size, err := c.page(50)
 	if err != nil {
 		return nil, err
@@ -157,8 +131,8 @@ func describeVSwitches(c *call) (any, error) {
 		}
 	}
 	var all []vpc.VSwitch
-	for _, id := range sortedKeys(c.e.vswitches) {
-		v := c.e.vswitches[id]
+	for _, id := range sortedKeys(c.e.vpc.vswitches) {
+		v := c.e.vpc.vswitches[id]
 		if (c.str("VpcId") != "" && v.VpcID != c.str("VpcId")) || (c.str("VSwitchId") != "" && id != c.str("VSwitchId")) ||
 			(c.str("ZoneId") != "" && v.ZoneID != c.str("ZoneId")) {
 			continue
@@ -183,7 +157,7 @@ func (e *Emulator) vswitchTable(v *VSwitch) (string, string) {
 	if v.RouteTableID != "" {
 		return v.RouteTableID, "Custom"
 	}
-	if vp, ok := e.vpcs[v.VpcID]; ok && len(vp.RouteTables) > 0 {
+	if vp, ok := e.vpc.vpcs[v.VpcID]; ok && len(vp.RouteTables) > 0 {
 		return vp.RouteTables[0], "System"
 	}
 	return "", "System"
@@ -197,7 +171,7 @@ func (e *Emulator) freeIPs(v *VSwitch) int64 {
 		return 0
 	}
 	n := int64(1)<<(32-p.Bits()) - 4
-	for _, ni := range e.enis {
+	for _, ni := range e.ecs.enis {
 		if ni.VSwitchID == v.VSwitchID {
 			n -= int64(1 + len(ni.SecondaryIPs))
 		}
@@ -211,14 +185,14 @@ func (e *Emulator) freeIPs(v *VSwitch) int64 {
 // DescribeRouteTableList: VpcId, RouteTableId, RouteTableType filters,
 // PageSize max 50 default 10
 // (https://www.alibabacloud.com/help/en/vpc/developer-reference/api-vpc-2016-04-28-describeroutetablelist).
-func describeRouteTableList(c *call) (any, error) {
+func vpcDescribeRouteTableList(c *call) (any, error) {
 	num, size, err := c.page(50)
 	if err != nil {
 		return nil, err
 	}
 	var all []vpc.RouterTableListType
-	for _, id := range sortedKeys(c.e.routeTables) {
-		t := c.e.routeTables[id]
+	for _, id := range sortedKeys(c.e.vpc.routeTables) {
+		t := c.e.vpc.routeTables[id]
 		if (c.str("VpcId") != "" && t.VpcID != c.str("VpcId")) || (c.str("RouteTableId") != "" && id != c.str("RouteTableId")) ||
 			(c.str("RouteTableType") != "" && t.Type != c.str("RouteTableType")) ||
 			(c.str("RouterId") != "" && t.RouterID != c.str("RouterId")) ||
@@ -227,7 +201,7 @@ func describeRouteTableList(c *call) (any, error) {
 		}
 		var vsws []string
 		for _, vid := range c.e.vpcVSwitchIDs(t.VpcID) {
-			if tid, _ := c.e.vswitchTable(c.e.vswitches[vid]); tid == id {
+			if tid, _ := c.e.vswitchTable(c.e.vpc.vswitches[vid]); tid == id {
 				vsws = append(vsws, vid)
 			}
 		}
@@ -245,7 +219,7 @@ func describeRouteTableList(c *call) (any, error) {
 // DescribeEipAddresses: AllocationId/EipAddress ≤50 comma-separated,
 // AssociatedInstanceType + AssociatedInstanceId, Status, PageSize 1–100
 // default 10 (https://www.alibabacloud.com/help/en/vpc/developer-reference/api-vpc-2016-04-28-describeeipaddresses).
-func describeEipAddresses(c *call) (any, error) {
+func vpcDescribeEipAddresses(c *call) (any, error) {
 	num, size, err := c.page(100)
 	if err != nil {
 		return nil, err
@@ -276,8 +250,8 @@ func describeEipAddresses(c *call) (any, error) {
 		return nil, Errf(400, "InvalidIAssociatedInstanceType.ValueNotSupported", "The specified AssociatedInstanceType is not supported.")
 	}
 	var all []vpc.EipAddress
-	for _, id := range sortedKeys(c.e.eips) {
-		x := c.e.eips[id]
+	for _, id := range sortedKeys(c.e.vpc.eips) {
+		x := c.e.vpc.eips[id]
 		if (ids != nil && !contains(ids, id)) || (addrs != nil && !contains(addrs, x.IPAddress)) ||
 			(c.str("Status") != "" && x.Status != c.str("Status")) {
 			continue

@@ -4,7 +4,6 @@ import (
 	"encoding/base64"
 	"fmt"
 	"net/netip"
-	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -156,7 +155,7 @@ func canonicalParams(c *call) string {
 }
 
 // CreateRouteEntry (https://www.alibabacloud.com/help/en/vpc/developer-reference/api-vpc-2016-04-28-createrouteentry).
-func createRouteEntry(c *call) (any, error) {
+func vpcCreateRouteEntry(c *call) (any, error) {
 	if prev, ok, err := c.idempotent(); ok {
 		return prev, err
 	}
@@ -168,7 +167,7 @@ func createRouteEntry(c *call) (any, error) {
 		// ECMP next hop lists are not modelled.
 		return nil, Errf(400, "UnsupportedParameter", "NextHopList is not supported by the emulator.")
 	}
-	t, ok := c.e.routeTables[tid]
+	t, ok := c.e.vpc.routeTables[tid]
 	if !ok {
 		return nil, errTableNotFound()
 	}
@@ -209,7 +208,7 @@ func batchEntries(c *call) []map[string]string {
 // CreateRouteEntries: up to 50 entries; per-entry failures are reported in
 // FailedRouteEntries with HTTP 200 (partial success)
 // (https://www.alibabacloud.com/help/en/vpc/developer-reference/api-vpc-2016-04-28-createrouteentries).
-func createRouteEntries(c *call) (any, error) {
+func vpcCreateRouteEntries(c *call) (any, error) {
 	ents := batchEntries(c)
 	if len(ents) == 0 {
 		return nil, Errf(400, "MissingParam.RouteTableId", "The parameter RouteTableId is missing.")
@@ -225,7 +224,7 @@ func createRouteEntries(c *call) (any, error) {
 	// The call is one task: tables with an entry in transition refuse it
 	// ("does not support concurrent batch creation ... in the same VPC").
 	for _, m := range ents {
-		if t, ok := c.e.routeTables[m["RouteTableId"]]; ok && t.busy(c.Now) {
+		if t, ok := c.e.vpc.routeTables[m["RouteTableId"]]; ok && t.busy(c.Now) {
 			return nil, errTableBusy()
 		}
 	}
@@ -239,7 +238,7 @@ func createRouteEntries(c *call) (any, error) {
 			res.FailedRouteEntries = append(res.FailedRouteEntries, vpc.FailedRouteEntriesItem{
 				DstCidrBlock: m["DstCidrBlock"], NextHop: m["NextHop"], FailedCode: code, FailedMessage: msg})
 		}
-		t, ok := c.e.routeTables[m["RouteTableId"]]
+		t, ok := c.e.vpc.routeTables[m["RouteTableId"]]
 		if !ok {
 			fail("InvalidRouteTableId.NotFound", "Specified route table does not exist.")
 			continue
@@ -267,8 +266,8 @@ func createRouteEntries(c *call) (any, error) {
 
 // findRoute locates a custom or system entry by ID across all tables.
 func (e *Emulator) findRoute(id string, now time.Time) (*routeTable, *routeEntry) {
-	for _, tid := range sortedKeys(e.routeTables) {
-		t := e.routeTables[tid]
+	for _, tid := range sortedKeys(e.vpc.routeTables) {
+		t := e.vpc.routeTables[tid]
 		for _, r := range e.tableEntries(t, now) {
 			if r.ID == id {
 				return t, r
@@ -308,7 +307,7 @@ func (e *Emulator) checkDeletable(t *routeTable, r *routeEntry, now time.Time) *
 
 // DeleteRouteEntry: RouteEntryId, or RouteTableId + DestinationCidrBlock
 // (+ NextHopId) (https://www.alibabacloud.com/help/en/vpc/developer-reference/api-vpc-2016-04-28-deleterouteentry).
-func deleteRouteEntry(c *call) (any, error) {
+func vpcDeleteRouteEntry(c *call) (any, error) {
 	id, tid, dst := c.str("RouteEntryId"), c.str("RouteTableId"), c.str("DestinationCidrBlock")
 	var t *routeTable
 	var r *routeEntry
@@ -321,7 +320,7 @@ func deleteRouteEntry(c *call) (any, error) {
 		}
 	case tid != "" && dst != "":
 		var ok bool
-		if t, ok = c.e.routeTables[tid]; !ok {
+		if t, ok = c.e.vpc.routeTables[tid]; !ok {
 			return nil, errTableNotFound()
 		}
 		if r = c.e.matchRoute(t, dst, c.str("NextHopId"), c.Now); r == nil {
@@ -343,7 +342,7 @@ func deleteRouteEntry(c *call) (any, error) {
 // DeleteRouteEntries: up to 50 entries, per-entry failures in
 // FailedRouteEntries; a table already in transition is TaskConflict 400
 // (https://www.alibabacloud.com/help/en/vpc/developer-reference/api-vpc-2016-04-28-deleterouteentries).
-func deleteRouteEntries(c *call) (any, error) {
+func vpcDeleteRouteEntries(c *call) (any, error) {
 	ents := batchEntries(c)
 	if len(ents) == 0 {
 		return nil, Errf(400, "MissingParam.RouteTableId", "The parameter RouteTableId is missing.")
@@ -355,7 +354,7 @@ func deleteRouteEntries(c *call) (any, error) {
 		if m["RouteTableId"] == "" {
 			return nil, Errf(400, "MissingParam.RouteTableId", "The parameter RouteTableId is missing.")
 		}
-		if t, ok := c.e.routeTables[m["RouteTableId"]]; ok && t.busy(c.Now) {
+		if t, ok := c.e.vpc.routeTables[m["RouteTableId"]]; ok && t.busy(c.Now) {
 			return nil, Errf(400, "TaskConflict", "The operation is too frequent. Please wait a moment and try again.")
 		}
 	}
@@ -371,7 +370,7 @@ func deleteRouteEntries(c *call) (any, error) {
 			res.FailedRouteEntries = append(res.FailedRouteEntries, vpc.FailedRouteEntriesItem{RouteEntryId: m["RouteEntryId"],
 				DstCidrBlock: m["DstCidrBlock"], NextHop: m["NextHop"], FailedCode: code, FailedMessage: msg})
 		}
-		t, ok := c.e.routeTables[m["RouteTableId"]]
+		t, ok := c.e.vpc.routeTables[m["RouteTableId"]]
 		if !ok {
 			fail("InvalidRouteTableId.NotFound", "Specified route table does not exist.")
 			continue
@@ -408,12 +407,12 @@ func deleteRouteEntries(c *call) (any, error) {
 // DescribeRouteEntryList: MaxResult 1–100 (default 10) with NextToken; no
 // token in the answer means the last page
 // (https://www.alibabacloud.com/help/en/vpc/developer-reference/api-vpc-2016-04-28-describerouteentrylist).
-func describeRouteEntryList(c *call) (any, error) {
+func vpcDescribeRouteEntryList(c *call) (any, error) {
 	tid := c.str("RouteTableId")
 	if tid == "" {
 		return nil, errMissing("RouteTableId")
 	}
-	t, ok := c.e.routeTables[tid]
+	t, ok := c.e.vpc.routeTables[tid]
 	if !ok {
 		return nil, Errf(400, "InvalidRouteTable.NotFound", "The specified RouteTable was not found.")
 	}
@@ -519,22 +518,4 @@ func (e *Emulator) routeView(t *routeTable, r *routeEntry, now time.Time) vpc.Ro
 		v.NextHops.NextHop = append(v.NextHops.NextHop, hop)
 	}
 	return v
-}
-
-// routeWriteKey serialises route writes per VPC: the VPC of the route table
-// named by RouteTableId, RouteEntries.1.RouteTableId or RouteEntryId.
-func routeWriteKey(e *Emulator, p url.Values) string {
-	tid := p.Get("RouteTableId")
-	if tid == "" {
-		tid = p.Get("RouteEntries.1.RouteTableId")
-	}
-	if tid == "" && p.Get("RouteEntryId") != "" {
-		if t, _ := e.findRoute(p.Get("RouteEntryId"), e.clock.Now()); t != nil {
-			tid = t.ID
-		}
-	}
-	if t, ok := e.routeTables[tid]; ok {
-		return "route-write/" + t.VpcID
-	}
-	return ""
 }

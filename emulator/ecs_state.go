@@ -5,16 +5,30 @@ import (
 	"net/netip"
 )
 
-// ECS world model: instances and ENIs, kept in insertion order so listings
-// are deterministic.
+// ECS (API version 2014-05-26) state: instances and ENIs, kept in insertion
+// order so listings are deterministic.
+
+// ecsState is all ECS state of one emulator; guarded by Emulator.mu.
+type ecsState struct {
+	instances map[string]*Instance
+	instOrder []string
+	enis      map[string]*ENI
+	eniOrder  []string
+	ramHidden map[string]RAMVisibility // see ecs_ram.go
+}
+
+// newECSState returns empty ECS state.
+func newECSState() *ecsState {
+	return &ecsState{instances: map[string]*Instance{}, enis: map[string]*ENI{}}
+}
 
 func (e *Emulator) instanceByID(id string) (*Instance, bool) {
-	in, ok := e.instances[id]
+	in, ok := e.ecs.instances[id]
 	return in, ok
 }
 
 func (e *Emulator) eniByID(id string) (*ENI, bool) {
-	n, ok := e.enis[id]
+	n, ok := e.ecs.enis[id]
 	return n, ok
 }
 
@@ -33,9 +47,9 @@ func (e *Emulator) eniByIP(vpcID, ip string) (*ENI, bool) {
 
 // instanceList returns instances in insertion order.
 func (e *Emulator) instanceList() []*Instance {
-	out := make([]*Instance, 0, len(e.instOrder))
-	for _, id := range e.instOrder {
-		if in, ok := e.instances[id]; ok {
+	out := make([]*Instance, 0, len(e.ecs.instOrder))
+	for _, id := range e.ecs.instOrder {
+		if in, ok := e.ecs.instances[id]; ok {
 			out = append(out, in)
 		}
 	}
@@ -44,9 +58,9 @@ func (e *Emulator) instanceList() []*Instance {
 
 // eniList returns ENIs in insertion order.
 func (e *Emulator) eniList() []*ENI {
-	out := make([]*ENI, 0, len(e.eniOrder))
-	for _, id := range e.eniOrder {
-		if n, ok := e.enis[id]; ok {
+	out := make([]*ENI, 0, len(e.ecs.eniOrder))
+	for _, id := range e.ecs.eniOrder {
+		if n, ok := e.ecs.enis[id]; ok {
 			out = append(out, n)
 		}
 	}
@@ -65,7 +79,7 @@ func (e *Emulator) addInstance(in Instance) error {
 	if in.InstanceID == "" {
 		in.InstanceID = e.nextID("i-")
 	}
-	vs, ok := e.vswitches[in.VSwitchID]
+	vs, ok := e.vpc.vswitches[in.VSwitchID]
 	if !ok {
 		return fmt.Errorf("unknown vswitch %q", in.VSwitchID)
 	}
@@ -101,17 +115,17 @@ func (e *Emulator) addInstance(in Instance) error {
 	if in.MAC == "" {
 		in.MAC = e.newMAC()
 	}
-	old, exists := e.instances[in.InstanceID]
+	old, exists := e.ecs.instances[in.InstanceID]
 	if in.PrimaryENI == "" && exists {
 		in.PrimaryENI = old.PrimaryENI
 	}
 	if in.PrimaryENI == "" {
 		in.PrimaryENI = e.nextID("eni-")
 	}
-	if _, ok := e.enis[in.PrimaryENI]; !ok || exists {
+	if _, ok := e.ecs.enis[in.PrimaryENI]; !ok || exists {
 		n := ENI{NetworkInterfaceID: in.PrimaryENI, Type: "Primary", InstanceID: in.InstanceID, VpcID: in.VpcID,
 			VSwitchID: in.VSwitchID, ZoneID: in.ZoneID, PrimaryIP: in.PrivateIP, MAC: in.MAC, Status: "InUse"}
-		if prev, ok := e.enis[in.PrimaryENI]; ok {
+		if prev, ok := e.ecs.enis[in.PrimaryENI]; ok {
 			n.SecondaryIPs, n.SourceDestCheck, n.Tags = prev.SecondaryIPs, prev.SourceDestCheck, prev.Tags
 		}
 		if err := e.addENI(n); err != nil {
@@ -120,17 +134,17 @@ func (e *Emulator) addInstance(in Instance) error {
 	}
 	if in.EipAddress != "" && e.eipByAddress(in.EipAddress) == nil {
 		id := e.nextID("eip-")
-		e.eips[id] = &EIP{AllocationID: id, IPAddress: in.EipAddress, InstanceID: in.InstanceID, InstanceType: "EcsInstance", Status: "InUse"}
+		e.vpc.eips[id] = &EIP{AllocationID: id, IPAddress: in.EipAddress, InstanceID: in.InstanceID, InstanceType: "EcsInstance", Status: "InUse"}
 	}
 	if !exists {
-		e.instOrder = append(e.instOrder, in.InstanceID)
+		e.ecs.instOrder = append(e.ecs.instOrder, in.InstanceID)
 	}
-	e.instances[in.InstanceID] = &in
+	e.ecs.instances[in.InstanceID] = &in
 	return nil
 }
 
 func (e *Emulator) eipByAddress(ip string) *EIP {
-	for _, x := range e.eips {
+	for _, x := range e.vpc.eips {
 		if x.IPAddress == ip {
 			return x
 		}
@@ -143,7 +157,7 @@ func (e *Emulator) addENI(n ENI) error {
 	if n.NetworkInterfaceID == "" {
 		n.NetworkInterfaceID = e.nextID("eni-")
 	}
-	vs, ok := e.vswitches[n.VSwitchID]
+	vs, ok := e.vpc.vswitches[n.VSwitchID]
 	if !ok {
 		return fmt.Errorf("unknown vswitch %q", n.VSwitchID)
 	}
@@ -165,10 +179,10 @@ func (e *Emulator) addENI(n ENI) error {
 	if n.MAC == "" {
 		n.MAC = e.newMAC()
 	}
-	if _, exists := e.enis[n.NetworkInterfaceID]; !exists {
-		e.eniOrder = append(e.eniOrder, n.NetworkInterfaceID)
+	if _, exists := e.ecs.enis[n.NetworkInterfaceID]; !exists {
+		e.ecs.eniOrder = append(e.ecs.eniOrder, n.NetworkInterfaceID)
 	}
-	e.enis[n.NetworkInterfaceID] = &n
+	e.ecs.enis[n.NetworkInterfaceID] = &n
 	return nil
 }
 
@@ -186,7 +200,7 @@ func (e *Emulator) AddInstance(in Instance) error {
 func (e *Emulator) SetInstanceStatus(id, status string) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	in, ok := e.instances[id]
+	in, ok := e.ecs.instances[id]
 	if !ok {
 		return fmt.Errorf("set status: instance %q not found", id)
 	}
@@ -199,7 +213,7 @@ func (e *Emulator) SetInstanceStatus(id, status string) error {
 func (e *Emulator) SetSourceDestCheck(eniID string, on bool) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	n, ok := e.enis[eniID]
+	n, ok := e.ecs.enis[eniID]
 	if !ok {
 		return fmt.Errorf("set source/destination check: ENI %q not found", eniID)
 	}
@@ -212,24 +226,24 @@ func (e *Emulator) SetSourceDestCheck(eniID string, on bool) error {
 func (e *Emulator) DeleteInstance(id string) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	in, ok := e.instances[id]
+	in, ok := e.ecs.instances[id]
 	if !ok {
 		return fmt.Errorf("delete instance: %q not found", id)
 	}
-	delete(e.instances, id)
-	e.instOrder = removeString(e.instOrder, id)
+	delete(e.ecs.instances, id)
+	e.ecs.instOrder = removeString(e.ecs.instOrder, id)
 	for _, n := range e.eniList() {
 		if n.InstanceID != id {
 			continue
 		}
 		if n.NetworkInterfaceID == in.PrimaryENI || n.Type == "Primary" {
-			delete(e.enis, n.NetworkInterfaceID)
-			e.eniOrder = removeString(e.eniOrder, n.NetworkInterfaceID)
+			delete(e.ecs.enis, n.NetworkInterfaceID)
+			e.ecs.eniOrder = removeString(e.ecs.eniOrder, n.NetworkInterfaceID)
 			continue
 		}
 		n.InstanceID, n.Status = "", "Available"
 	}
-	for _, x := range e.eips {
+	for _, x := range e.vpc.eips {
 		if x.InstanceID == id {
 			x.InstanceID, x.InstanceType, x.Status = "", "", "Available"
 		}

@@ -7,8 +7,23 @@ import (
 	"time"
 )
 
-// VPC world model: route tables and their entries. Route entry states are
-// evaluated lazily from the clock, so no goroutine drives them.
+// VPC (API version 2016-04-28) state: VPCs, vSwitches, route tables with
+// their entries, and EIPs. Route entry states are evaluated lazily from the
+// clock, so no goroutine drives them.
+
+// vpcState is all VPC state of one emulator; guarded by Emulator.mu.
+type vpcState struct {
+	vpcs        map[string]*VPC
+	vswitches   map[string]*VSwitch
+	routeTables map[string]*routeTable
+	eips        map[string]*EIP
+}
+
+// newVPCState returns empty VPC state.
+func newVPCState() *vpcState {
+	return &vpcState{vpcs: map[string]*VPC{}, vswitches: map[string]*VSwitch{},
+		routeTables: map[string]*routeTable{}, eips: map[string]*EIP{}}
+}
 
 type routeTable struct {
 	ID        string
@@ -64,12 +79,12 @@ func (r *routeEntry) busy(now time.Time) bool {
 }
 
 func (e *Emulator) vpcByID(id string) (*VPC, bool) {
-	v, ok := e.vpcs[id]
+	v, ok := e.vpc.vpcs[id]
 	return v, ok
 }
 
 func (e *Emulator) vswitchByID(id string) (*VSwitch, bool) {
-	v, ok := e.vswitches[id]
+	v, ok := e.vpc.vswitches[id]
 	return v, ok
 }
 
@@ -95,8 +110,8 @@ func (t *routeTable) sweep(now time.Time) {
 func (e *Emulator) tableEntries(t *routeTable, now time.Time) []*routeEntry {
 	t.sweep(now)
 	var out []*routeEntry
-	for _, id := range sortedKeys(e.vswitches) {
-		vs := e.vswitches[id]
+	for _, id := range sortedKeys(e.vpc.vswitches) {
+		vs := e.vpc.vswitches[id]
 		if vs.VpcID != t.VpcID {
 			continue
 		}
