@@ -12,7 +12,6 @@ package emulator
 // which makes every field's JSON name and type match the SDK.
 
 import (
-	"net/http"
 	"reflect"
 	"strconv"
 	"strings"
@@ -149,101 +148,4 @@ func listenerDefaults(proto string) map[string]string {
 		}
 	}
 	return d
-}
-
-// validateAttr checks one attribute value against its documented range or
-// value list; an invalid value gets Invalid{ParameterName} (common table).
-func validateAttr(k, v string) error {
-	rng := func(lo, hi int) error {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < lo || n > hi {
-			return errInvalid(k, v)
-		}
-		return nil
-	}
-	oneOf := func(opts ...string) error {
-		for _, o := range opts {
-			if v == o {
-				return nil
-			}
-		}
-		return errInvalid(k, v)
-	}
-	switch k {
-	case "Bandwidth":
-		if v == "-1" {
-			return nil
-		}
-		return rng(1, 5120)
-	case "BackendServerPort", "HealthCheckConnectPort", "ForwardPort":
-		return rng(1, 65535)
-	case "PersistenceTimeout":
-		return rng(0, 3600)
-	case "EstablishedTimeout", "ConnectionDrainTimeout":
-		return rng(10, 900)
-	case "HealthCheckConnectTimeout", "HealthCheckTimeout":
-		return rng(1, 300)
-	case "HealthCheckInterval":
-		return rng(1, 50)
-	case "HealthyThreshold", "UnhealthyThreshold":
-		return rng(2, 10)
-	case "IdleTimeout":
-		return rng(1, 60)
-	case "RequestTimeout":
-		return rng(1, 180)
-	case "CookieTimeout":
-		return rng(1, 86400)
-	case "MaxConnection":
-		return rng(0, 1<<30)
-	case "ForwardCode":
-		return oneOf("301", "302", "307", "308")
-	case "Scheduler":
-		return oneOf("wrr", "rr", "wlc", "sch", "tch", "qch")
-	case "AclType":
-		return oneOf("white", "black")
-	case "StickySessionType":
-		return oneOf("insert", "server")
-	case "HealthCheckType":
-		return oneOf("tcp", "http")
-	case "HealthCheckHttpVersion":
-		return oneOf("http1.0", "http1.1")
-	case "HealthCheckMethod":
-		return oneOf("head", "get", "HEAD", "GET")
-	case "BackendProtocol":
-		return oneOf("http", "https")
-	case "ProxyProtocolV2Enabled", "FullNatEnabled", "HealthCheckTcpFastCloseEnabled":
-		return oneOf("true", "false")
-	case "TLSCipherPolicy":
-		return oneOf("tls_cipher_policy_1_0", "tls_cipher_policy_1_1", "tls_cipher_policy_1_2",
-			"tls_cipher_policy_1_2_strict", "tls_cipher_policy_1_2_strict_with_1_3")
-	case "HealthCheck", "HealthCheckSwitch", "StickySession", "Gzip", "ConnectionDrain", "AclStatus",
-		"EnableHttp2", "ListenerForward", "SynProxy":
-		return oneOf("on", "off")
-	case "HealthCheckURI":
-		// 1-80 characters, starting with "/" but not "/" alone for TCP; we
-		// accept "/" (HTTP listeners allow it).
-		if len(v) > 80 || !strings.HasPrefix(v, "/") {
-			return errInvalid(k, v)
-		}
-	case "Description":
-		if utf8.RuneCountInString(v) > 256 {
-			return errInvalid(k, v)
-		}
-	case "HealthCheckHttpCode":
-		for _, p := range strings.Split(v, ",") {
-			switch p {
-			case "http_2xx", "http_3xx", "http_4xx", "http_5xx":
-			default:
-				return errInvalid(k, v)
-			}
-		}
-	case "HealthCheckReq", "HealthCheckExp":
-		if len(v) > 64 {
-			return Errf(http.StatusBadRequest, "InvalidParamLength."+k, "The param %s is too long.", k)
-		}
-	}
-	if strings.HasPrefix(k, "XForwardedFor") && !strings.HasSuffix(k, "Alias") {
-		return oneOf("on", "off")
-	}
-	return nil
 }
