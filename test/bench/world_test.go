@@ -33,7 +33,15 @@ type sizes struct {
 	quiet      time.Duration // no API call for this long = the CCM is idle
 	timeout    time.Duration // bound of every wait
 	throttle   map[string]float64
+	// flags are extra CCM flags (BENCH_FLAGS, space-separated), e.g.
+	// --concurrent-service-syncs=3 to compare worker counts.
+	flags []string
+	// only are the scenarios to run (BENCH_ONLY); empty = all.
+	only map[string]bool
 }
+
+// runs reports whether scenario name (S1..S5) is selected.
+func (s sizes) runs(name string) bool { return len(s.only) == 0 || s.only[name] }
 
 func envInt(name string, def int) int {
 	if v, err := strconv.Atoi(os.Getenv(name)); err == nil && v >= 0 {
@@ -64,6 +72,13 @@ func loadSizes() (sizes, error) {
 		quiet:      envDuration("BENCH_QUIET", 5*time.Second),
 		timeout:    envDuration("BENCH_WAIT", 40*time.Minute),
 		throttle:   map[string]float64{},
+		flags:      strings.Fields(os.Getenv("BENCH_FLAGS")),
+		only:       map[string]bool{},
+	}
+	for _, n := range strings.Split(os.Getenv("BENCH_ONLY"), ",") {
+		if n = strings.ToUpper(strings.TrimSpace(n)); n != "" {
+			s.only[n] = true
+		}
 	}
 	for k, v := range defaultThrottle {
 		s.throttle[k] = v
@@ -114,7 +129,7 @@ type world struct {
 
 // newWorld starts a dedicated control plane and an emulator seeded with n
 // extra instances (named bench-<i>), with quotas raised for the sizes.
-func newWorld(b *testing.B, s sizes, n int) *world {
+func newWorld(b testing.TB, s sizes, n int) *world {
 	b.Helper()
 	cp := framework.Dedicated(b)
 	allowControllers(b, cp.Client)
@@ -161,7 +176,7 @@ func nodeName(i int) string { return fmt.Sprintf("bench-%d", i) }
 // with --use-service-account-credentials each controller and the provider
 // act as their own account. The deployment's exact RBAC is TestDeployRBAC's
 // business; here it would only add setup.
-func allowControllers(b *testing.B, cs kubernetes.Interface) {
+func allowControllers(b testing.TB, cs kubernetes.Interface) {
 	crb := &rbacv1.ClusterRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "bench-kube-system-admin"},
 		RoleRef:  rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "ClusterRole", Name: "cluster-admin"},
 		Subjects: []rbacv1.Subject{{Kind: "Group", APIGroup: "rbac.authorization.k8s.io", Name: "system:serviceaccounts:kube-system"}}}
@@ -173,10 +188,11 @@ func allowControllers(b *testing.B, cs kubernetes.Interface) {
 // startCCM runs the binary with the deployment guide's command line
 // (framework.SeedArgs) and a lease of the world's own, waits for /healthz
 // and returns when it runs.
-func (w *world) startCCM(b *testing.B, s sizes, extra ...string) {
+func (w *world) startCCM(b testing.TB, s sizes, extra ...string) {
 	b.Helper()
 	args := append(framework.SeedArgs(w.cfg), "--leader-elect-resource-name="+w.lease)
-	w.ccm = framework.StartCCM(b, w.cp, append(args, extra...)...)
+	args = append(append(args, s.flags...), extra...)
+	w.ccm = framework.StartCCM(b, w.cp, args...)
 	w.ccm.WaitHealthy(b, 2*time.Minute)
 }
 
@@ -316,7 +332,7 @@ func totalCalls(c emulator.Counts) int {
 
 // waitIdle waits until no API call arrives for s.quiet and returns the time
 // of the last call (relative to since; 0 when there was none after since).
-func (w *world) waitIdle(b *testing.B, s sizes, since time.Time) time.Duration {
+func (w *world) waitIdle(b testing.TB, s sizes, since time.Time) time.Duration {
 	b.Helper()
 	last, lastAt := totalCalls(w.emu.Emulator.Counts()), time.Now()
 	deadline := time.Now().Add(s.timeout)
