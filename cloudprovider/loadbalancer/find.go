@@ -60,6 +60,9 @@ type lbState struct {
 	lb   slb.LoadBalancer
 	tags map[string]string
 	own  ownership
+	// listed are the CLB's listeners when it came from the start-up
+	// listing (listing_cache.go); nil: read them.
+	listed *listedListeners
 }
 
 // ReuseError refuses the CLB named by the id annotation.
@@ -119,17 +122,23 @@ func (e *DuplicateError) Error() string {
 // DescribeLoadBalancers answers with the attributes and tags the reconcile
 // needs, so finding costs one call in the steady state.
 func (r *Reconciler) find(ctx context.Context, svc *v1.Service, l lookup) (*lbState, error) {
-	tagFilter, _ := json.Marshal([]map[string]string{{"TagKey": TagServiceUID, "TagValue": string(svc.UID)}})
-	req := slb.CreateDescribeLoadBalancersRequest()
-	req.Tags = string(tagFilter)
-	lbs, err := r.slb.ListLoadBalancers(ctx, req)
-	if err != nil {
-		return nil, classifyErr("finding the CLB by its ownership tag", err)
+	// After a start, the first reconcile of each Service takes its CLB
+	// from one listing shared by all Services (listing_cache.go).
+	lbs, listed, ok := r.takeListed(ctx, svc.UID)
+	if !ok {
+		tagFilter, _ := json.Marshal([]map[string]string{{"TagKey": TagServiceUID, "TagValue": string(svc.UID)}})
+		req := slb.CreateDescribeLoadBalancersRequest()
+		req.Tags = string(tagFilter)
+		var err error
+		if lbs, err = r.slb.ListLoadBalancers(ctx, req); err != nil {
+			return nil, classifyErr("finding the CLB by its ownership tag", err)
+		}
 	}
 	var ours []*lbState
 	for _, lb := range lbs {
 		st := r.state(lb, svc, l.reuseID)
 		if st.own == ownOurs {
+			st.listed = listed[lb.LoadBalancerId]
 			ours = append(ours, st)
 		}
 	}
@@ -166,9 +175,9 @@ func (r *Reconciler) find(ctx context.Context, svc *v1.Service, l lookup) (*lbSt
 		return nil, &ReuseError{ID: l.reuseID, Reason: "no such CLB in this region", gone: true}
 	}
 
-	req = slb.CreateDescribeLoadBalancersRequest()
+	req := slb.CreateDescribeLoadBalancersRequest()
 	req.LoadBalancerName = l.name
-	lbs, err = r.slb.ListLoadBalancers(ctx, req)
+	lbs, err := r.slb.ListLoadBalancers(ctx, req)
 	if err != nil {
 		return nil, classifyErr("finding the CLB by name", err)
 	}

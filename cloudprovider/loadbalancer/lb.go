@@ -68,7 +68,7 @@ func (r *Reconciler) ensure(ctx context.Context, svc *v1.Service, spec *Spec, no
 	var listeners []slb.ListenerInDescribeLoadBalancerListeners
 	if full {
 		// Read before the groups: listeners over the quota get no group.
-		if listeners, err = r.listListeners(ctx, lbID); err != nil {
+		if listeners, err = r.listenersOf(ctx, st); err != nil {
 			return nil, err
 		}
 		if tagged {

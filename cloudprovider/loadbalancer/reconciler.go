@@ -86,6 +86,10 @@ type Reconciler struct {
 	// on the lock while the delete ran) does not put groups or members
 	// back on a reused CLB. EnsureLoadBalancer clears the mark.
 	deleted tombstones
+
+	// listing is the cluster's CLBs as listed once after a start, shared
+	// by the first reconcile of every Service (listing_cache.go).
+	listing startListing
 }
 
 // tombstoneTTL bounds how long a deleted Service is remembered: far
