@@ -270,7 +270,11 @@ type Limits struct {
 	IDsPerDescribeENIs      int `json:"idsPerDescribeEnis"`      // 100
 }
 
-// DefaultLimits returns the documented defaults (see alibaba-api.md §5).
+// DefaultLimits returns the documented defaults: CLB quotas from
+// https://www.alibabacloud.com/help/en/slb/classic-load-balancer/user-guide/quotas,
+// NLB quotas from
+// https://www.alibabacloud.com/help/en/slb/network-load-balancer/user-guide/nlb-quotas,
+// per-call limits from each action's page.
 func DefaultLimits() Limits {
 	return Limits{
 		LoadBalancersPerAccount: 60, ListenersPerLB: 50, BackendsPerLB: 200, GroupsPerServer: 50,

@@ -158,7 +158,7 @@ func (f *faultState) apply(product, action string, now time.Time) (time.Duration
 		}
 		if !f.take(product+"."+action, t, now) {
 			// Throttling.User 400 "Request was denied due to user flow control."
-			// (gateway table, alibaba-api.md §0.2; RAM/STS FAQ on API limits).
+			// (the API gateway's error table; NLB pages list the same code).
 			return delay, Errf(http.StatusBadRequest, "Throttling.User", "Request was denied due to user flow control.")
 		}
 		break
@@ -177,7 +177,8 @@ func (f *faultState) apply(product, action string, now time.Time) (time.Duration
 }
 
 func errUnavailable() *APIError {
-	// ServiceUnavailable 503 (ECS/CLB common tables, alibaba-api.md §0.2).
+	// ServiceUnavailable 503, the ECS and CLB common error code
+	// (https://api.alibabacloud.com/document/Slb/2014-05-15/errorCode).
 	return Errf(http.StatusServiceUnavailable, "ServiceUnavailable", "The request has failed due to a temporary failure of the server.")
 }
 

@@ -271,7 +271,8 @@ func (e *Emulator) serveAPI(w http.ResponseWriter, r *http.Request) {
 }
 
 // errorBody renders the documented error shape
-// (alibaba-api.md §0.1: {RequestId, HostId, Code, Message, Recommend}).
+// {RequestId, HostId, Code, Message, Recommend}: the fields the SDK's
+// errors.ServerError reads.
 func errorBody(err *APIError, product, reqID string) []byte {
 	b, _ := json.Marshal(struct {
 		RequestId string
@@ -301,7 +302,8 @@ func (e *Emulator) dispatch(r *http.Request, reqID string, ent *AuditEntry) ([]b
 	ent.Action = action
 	ent.AccessKeyID = params.Get("AccessKeyId")
 	ent.Params = keyParams(params)
-	// Missing protocol parameters: ECS/CLB common error tables (alibaba-api.md §0.2).
+	// Missing protocol parameters: ECS/CLB common error tables
+	// (https://api.alibabacloud.com/document/Slb/2014-05-15/errorCode).
 	for _, p := range []string{"Action", "Version"} {
 		if params.Get(p) == "" {
 			return nil, 400, Errf(400, "MissingParameter", "The input parameter %q that is mandatory for processing this request is not supplied.", p)
@@ -322,11 +324,11 @@ func (e *Emulator) dispatch(r *http.Request, reqID string, ent *AuditEntry) ([]b
 	}
 	if !okAction {
 		// Known product, unknown action: InvalidAction 403 "Specified action is
-		// not valid." (ECS/CLB common error tables, alibaba-api.md §0.2).
+		// not valid." (ECS/CLB common error tables).
 		return nil, 403, Errf(403, "InvalidAction", "Specified action is not valid.")
 	}
 	if reg := params.Get("RegionId"); reg != "" && reg != e.cfg.Region {
-		// InvalidRegionId.NotFound 404 (ECS/CLB common tables, alibaba-api.md §0.2).
+		// InvalidRegionId.NotFound 404 (ECS/CLB common tables).
 		return nil, 404, Errf(404, "InvalidRegionId.NotFound", "The specified RegionId does not exist.")
 	}
 	now := e.clock.Now()

@@ -89,7 +89,8 @@ func Sign(stringToSign, secret string) string {
 }
 
 // authenticate checks AccessKeyId, SecurityToken, Timestamp, Signature and
-// SignatureNonce, answering the documented gateway errors (alibaba-api.md §0.2).
+// SignatureNonce, answering the documented gateway errors
+// (https://help.aliyun.com/en/document_detail/434846.html).
 func (e *Emulator) authenticate(method string, p url.Values) *APIError {
 	for _, name := range []string{"AccessKeyId", "Signature", "Timestamp", "SignatureNonce"} {
 		if p.Get(name) == "" {
@@ -116,7 +117,7 @@ func (e *Emulator) authenticate(method string, p url.Values) *APIError {
 		c, isSTS := a.sts[akID]
 		switch {
 		case !isSTS:
-			// Unknown key. Docs disagree on 400 vs 404 (alibaba-api.md §6.3);
+			// Unknown key. Docs disagree on 400 (the ECS and CLB tables) vs 404;
 			// we answer 404 with the gateway message
 			// (https://help.aliyun.com/en/document_detail/434846.html).
 			return Errf(404, "InvalidAccessKeyId.NotFound", "Specified access key is not found.")
@@ -126,7 +127,7 @@ func (e *Emulator) authenticate(method string, p url.Values) *APIError {
 			return Errf(400, "InvalidSecurityToken.MismatchWithAccessKey", "Specified SecurityToken mismatch with the AccessKey.")
 		case !now.Before(c.Expiration):
 			// An expired STS token. KMS notes the gateway may also report
-			// InvalidAccessKeyId.NotFound (alibaba-api.md §0.2); we use the
+			// InvalidAccessKeyId.NotFound (the KMS sample responses); we use the
 			// more specific gateway code.
 			return Errf(400, "InvalidSecurityToken.Expired", "Specified SecurityToken is expired.")
 		}

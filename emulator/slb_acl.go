@@ -43,7 +43,7 @@ func validACLName(n string) bool {
 // slbCreateAccessControlList creates an ACL. Names are unique per region
 // (CreateAccessControlList page); no code is documented for a duplicate, we
 // answer InvalidParameter. The ACL quota (200 per account on the limits
-// page, 50 per region in the API description; alibaba-api.md §6.1) comes
+// page, 50 per region in the API description: the docs disagree) comes
 // from Limits.ACLsPerAccount: AclNumberOverLimit.
 func slbCreateAccessControlList(c *call) (any, error) {
 	s := c.e.slb

@@ -119,7 +119,8 @@ func foldKeys(m map[string]any) map[string]any {
 // backendVPC is the VPC a CLB's backends must live in: its own for VPC
 // CLBs; for internet (classic) CLBs the VPC of the members it already has,
 // since "All BackendServers on one Specified LoadBalancer have to be in the
-// same vpc or all classic" (InvalidBackendServers.Inconsistent, §1.6).
+// same vpc or all classic" (InvalidBackendServers.Inconsistent, in
+// https://api.alibabacloud.com/document/Slb/2014-05-15/errorCode).
 func (s *slbState) backendVPC(lb *clb) string {
 	if lb.VpcID != "" {
 		return lb.VpcID

@@ -12,7 +12,7 @@ import (
 )
 
 // defaultLBPageSize applies when PageNumber or PageSize is sent without the
-// other; the docs leave the default unconfirmed (alibaba-api.md §1.1), 10 is
+// other; the DescribeLoadBalancers page does not state the default, 10 is
 // the usual OpenAPI default. A call with neither gets every match.
 const defaultLBPageSize = 10
 
@@ -70,7 +70,7 @@ func parseLBFilter(c *call) (*lbFilter, error) {
 }
 
 // parseTagsJSON reads the legacy Tags filter: a JSON list of
-// {"TagKey","TagValue"} objects (what the incumbent CCM sends) or a JSON
+// {"TagKey","TagValue"} objects (what the official CCM sends) or a JSON
 // object {"key":"value"}; at most 10 tags (InvalidTag otherwise).
 func parseTagsJSON(raw string) ([]Tag, error) {
 	bad := Errf(http.StatusBadRequest, "InvalidTag", "The specified tags is invalid.")

@@ -60,7 +60,8 @@ func slbCreateLoadBalancer(c *call) (any, error) {
 	// ClientToken: the same token with the same parameters answers the same
 	// CLB again; a reused token with other parameters gets the CLB
 	// product-wide LX_REQUEST_TOKEN_CONFLICT "The ClientToken is conflict."
-	// (alibaba-api.md §1.1/§1.6; the CLB-specific code is preferred over the
+	// (https://api.alibabacloud.com/document/Slb/2014-05-15/errorCode; the
+	// CLB-specific code is preferred over the
 	// generic IdempotentParameterMismatch of the common table).
 	token, fp := c.str("ClientToken"), ""
 	if token != "" {
@@ -77,7 +78,7 @@ func slbCreateLoadBalancer(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Quota slb_quota_instances_num (limits page, alibaba-api.md §5):
+	// Quota slb_quota_instances_num (https://www.alibabacloud.com/help/en/slb/classic-load-balancer/user-guide/quotas):
 	// OverQuota "The Total is over the quota".
 	if len(s.lbs) >= c.e.cfg.Limits.LoadBalancersPerAccount {
 		return nil, Errf(http.StatusBadRequest, "OverQuota", "The Total is over the quota.")
@@ -235,8 +236,8 @@ func lbChargeParams(c *call, lb *clb) error {
 		return err
 	}
 	if lb.InternetChargeType == "paybybandwidth" {
-		// Bandwidth 1-5120 Mbit/s per API metadata (the page says 5000;
-		// alibaba-api.md §6.8): we accept the larger range.
+		// Bandwidth 1-5120 Mbit/s per API metadata (the CreateLoadBalancer
+		// page says 5000): we accept the larger range.
 		if bw < 1 || bw > 5120 {
 			return Errf(http.StatusBadRequest, "InvalidParameter.Bandwidth", "The param Bandwidth is invalid.")
 		}

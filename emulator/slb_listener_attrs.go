@@ -6,7 +6,8 @@ package emulator
 // reference's ground truth for names), so the casing traps are honoured:
 // CreateLoadBalancerTCPListener/UDPListener take `healthCheckInterval`
 // (lower-case h) while the Set* actions take `HealthCheckInterval`, and UDP
-// takes `healthCheckReq`/`healthCheckExp` in both (alibaba-api.md §1.3).
+// takes `healthCheckReq`/`healthCheckExp` in both
+// (https://www.alibabacloud.com/help/en/slb/classic-load-balancer/developer-reference/api-slb-2014-05-15-createloadbalancertcplistener).
 // A parameter spelled otherwise is ignored, as the real API ignores unknown
 // parameters. Answers are filled by reflection into the SDK response types,
 // which makes every field's JSON name and type match the SDK.

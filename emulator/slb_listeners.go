@@ -60,12 +60,12 @@ func slbCreateListener(proto string, reqType reflect.Type) handler {
 				return nil, Errf(http.StatusBadRequest, "ListenerAlreadyExists", "A listener with the specified port already exists")
 			}
 		}
-		// slb_quota_listeners_num (alibaba-api.md §5).
+		// slb_quota_listeners_num (https://www.alibabacloud.com/help/en/slb/classic-load-balancer/user-guide/quotas).
 		if len(lb.listeners) >= c.e.cfg.Limits.ListenersPerLB {
 			return nil, Errf(http.StatusBadRequest, "ListenerNumberOverLimit", "The maximum number of listeners is exceeded.")
 		}
 		// Bandwidth is required for TCP, UDP and HTTPS; HealthCheck for
-		// HTTP and HTTPS (per-action pages, alibaba-api.md §1.3).
+		// HTTP and HTTPS (the Create*Listener pages).
 		if proto != "http" && !c.has("Bandwidth") {
 			return nil, errMissing("Bandwidth")
 		}

@@ -57,7 +57,7 @@ type listener struct {
 }
 
 // resourceID is the listener ID used by the tag APIs:
-// "<LoadBalancerId>_<protocol>_<port>" (TagResources page, alibaba-api.md §1.2).
+// "<LoadBalancerId>_<protocol>_<port>" (https://www.alibabacloud.com/help/en/slb/classic-load-balancer/developer-reference/api-slb-2014-05-15-tagresources).
 func (l *listener) resourceID() string {
 	return l.lbID + "_" + l.proto + "_" + strconv.Itoa(l.port)
 }
@@ -239,8 +239,8 @@ func sortedDomains(s *slbState) []*domainExt {
 // Not-found answers.
 
 // errLBNotFound: InvalidLoadBalancerId.NotFound is absent from every CLB
-// error table (alibaba-api.md §1.6, §6.4); it is the code Alibaba's own
-// tooling matches. Its HTTP status is unconfirmed: we pick 404.
+// error table (https://api.alibabacloud.com/document/Slb/2014-05-15/errorCode);
+// it is the code Alibaba's own tooling matches. Its HTTP status is unconfirmed: we pick 404.
 func errLBNotFound(id string) *APIError {
 	return Errf(http.StatusNotFound, "InvalidLoadBalancerId.NotFound", "The specified LoadBalancerId does not exist: %s.", id)
 }
@@ -252,7 +252,8 @@ func errListenerNotFound() *APIError {
 }
 
 // errGroupNotFound: InvalidParameter 404 "The specified VServerGroupId does
-// not exist." (product-wide CLB table, alibaba-api.md §1.6).
+// not exist." (product-wide CLB table,
+// https://api.alibabacloud.com/document/Slb/2014-05-15/errorCode).
 func errGroupNotFound() *APIError {
 	return Errf(http.StatusNotFound, "InvalidParameter", "The specified VServerGroupId does not exist.")
 }
@@ -288,7 +289,8 @@ func (s *slbState) group(id string) (*vgroup, error) {
 }
 
 // checkRegion answers InvalidRegionId.NotFound 404 (CLB common table,
-// alibaba-api.md §1.6) for a RegionId other than the emulated one.
+// https://api.alibabacloud.com/document/Slb/2014-05-15/errorCode) for a
+// RegionId other than the emulated one.
 func checkRegion(c *call) error {
 	if c.Region != "" && c.Region != c.e.cfg.Region {
 		return Errf(http.StatusNotFound, "InvalidRegionId.NotFound", "The specified RegionId does not exist.")
@@ -298,8 +300,9 @@ func checkRegion(c *call) error {
 
 // Busy model. Real CLBs apply configuration asynchronously and refuse
 // overlapping writes with the retryable codes of the product-wide table
-// (alibaba-api.md §1.6, §6.10: no async state is documented, conflicts
-// surface as busy codes). After any accepted write a CLB stays busy for
+// (https://api.alibabacloud.com/document/Slb/2014-05-15/errorCode: no
+// asynchronous state is documented for CLB writes, conflicts surface as
+// busy codes). After any accepted write a CLB stays busy for
 // Config.CLBBusyAfterWrite; each family of writes answers its own code.
 const (
 	busyInstance = "OperationBusy"             // "A previous operation is pending."

@@ -14,8 +14,9 @@ import (
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/slb"
 )
 
-// tagPageSize is ListTagResources' page size; the docs do not state it
-// (alibaba-api.md §1.2: "Page size unconfirmed"), 50 is our choice.
+// tagPageSize is ListTagResources' page size; its page
+// (https://www.alibabacloud.com/help/en/slb/classic-load-balancer/developer-reference/api-slb-2014-05-15-listtagresources)
+// does not state it, 50 is our choice.
 const tagPageSize = 50
 
 // maxTagResourceIDs is the documented ResourceId.N limit of the tag APIs (20).

@@ -15,7 +15,8 @@ import (
 // Route entry actions. Route writes are asynchronous: a new entry is Pending
 // for Config.RouteEntryDelay and a deleted one Deleting for the same time;
 // while any entry of a table is in transition, other writes on that table
-// are refused (alibaba-api.md §2, state machine paragraph).
+// are refused (IncorrectRouteEntryStatus,
+// https://www.alibabacloud.com/help/en/vpc/developer-reference/api-vpc-2016-04-28-createrouteentry).
 
 // errTableBusy is the documented answer while a route entry of the table is
 // still Pending/Deleting: IncorrectRouteEntryStatus 400 "Some route entry
@@ -117,7 +118,7 @@ func (e *Emulator) removeRoute(t *routeTable, r *routeEntry, now time.Time) {
 
 // idempotent replays a ClientToken's earlier answer; a token reused with
 // other parameters is IdempotentParameterMismatch 400 (ECS/CLB/VPC common
-// tables, alibaba-api.md §0.2).
+// tables).
 func (c *call) idempotent() (any, bool, error) {
 	tok := c.str("ClientToken")
 	if tok == "" {

@@ -51,7 +51,7 @@ type routeEntry struct {
 
 // status follows the DescribeRouteEntryList response enum (Pending,
 // Available, Deleting); the create pages' Creating/Created vocabulary is not
-// used (alibaba-api.md §6.6,
+// used (
 // https://www.alibabacloud.com/help/en/vpc/developer-reference/api-vpc-2016-04-28-describerouteentrylist).
 func (r *routeEntry) status(now time.Time) string {
 	switch {
