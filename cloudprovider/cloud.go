@@ -140,6 +140,7 @@ func clientOptions(cfg *config.CloudConfig, creds credentials.Provider, opts Opt
 		SLB:         product(config.ProductSLB),
 		VPC:         product(config.ProductVPC),
 		ECS:         product(config.ProductECS),
+		NLB:         product(config.ProductNLB),
 	}
 }
 

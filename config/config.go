@@ -121,6 +121,8 @@ type Global struct {
 	VPCEndpoint string `json:"vpcEndpoint,omitempty"`
 	// ECS API endpoint override, like slbEndpoint.
 	ECSEndpoint string `json:"ecsEndpoint,omitempty"`
+	// NLB (Network Load Balancer) API endpoint override, like slbEndpoint.
+	NLBEndpoint string `json:"nlbEndpoint,omitempty"`
 	// STS endpoint override for RRSA (AssumeRoleWithOIDC), like slbEndpoint.
 	// Default: `sts-vpc.<region>.aliyuncs.com` when network is `vpc`, else
 	// `sts.<region>.aliyuncs.com`.
@@ -133,8 +135,8 @@ type Global struct {
 	// implement tokens, i.e. answers 404/405), `required`, or `disabled`.
 	MetadataTokenMode string `json:"metadataTokenMode,omitempty" default:"preferred"`
 	// Client-side API rate limits in requests per second, per product: keys
-	// `slb`, `vpc`, `ecs`. A negative value disables limiting. Unset products
-	// use the client defaults (slb 10, vpc 5, ecs 20).
+	// `slb`, `vpc`, `ecs`, `nlb`. A negative value disables limiting. Unset
+	// products use the client defaults (slb 10, vpc 5, ecs 20, nlb 10).
 	APIQPS map[string]float64 `json:"apiQPS,omitempty"`
 	// Client-side API burst sizes per product, keys as in apiQPS.
 	APIBurst map[string]int `json:"apiBurst,omitempty"`

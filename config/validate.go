@@ -17,6 +17,7 @@ const (
 	ProductSLB = "slb"
 	ProductVPC = "vpc"
 	ProductECS = "ecs"
+	ProductNLB = "nlb"
 )
 
 var (
@@ -100,6 +101,7 @@ func (c *CloudConfig) Validate() error {
 	}
 	for _, ep := range []struct{ name, value, scheme string }{
 		{"slbEndpoint", g.SLBEndpoint, "https"}, {"vpcEndpoint", g.VPCEndpoint, "https"}, {"ecsEndpoint", g.ECSEndpoint, "https"},
+		{"nlbEndpoint", g.NLBEndpoint, "https"},
 		{"stsEndpoint", g.STSEndpoint, "https"}, {"metadataEndpoint", g.MetadataEndpoint, "http"},
 	} {
 		if _, err := ParseEndpoint(ep.value, ep.scheme); err != nil {
@@ -117,14 +119,14 @@ func (c *CloudConfig) Validate() error {
 	}
 	for _, k := range sortedKeys(g.APIQPS) {
 		if !validProduct(k) {
-			errs = append(errs, fmt.Errorf("Global.apiQPS: unknown product %q: want slb, vpc or ecs", k))
+			errs = append(errs, fmt.Errorf("Global.apiQPS: unknown product %q: want slb, vpc, ecs or nlb", k))
 		} else if q := g.APIQPS[k]; math.IsNaN(q) || math.IsInf(q, 0) || q == 0 {
 			errs = append(errs, fmt.Errorf("Global.apiQPS.%s: invalid value %v: want requests per second > 0, or < 0 to disable limiting", k, q))
 		}
 	}
 	for _, k := range sortedKeys(g.APIBurst) {
 		if !validProduct(k) {
-			errs = append(errs, fmt.Errorf("Global.apiBurst: unknown product %q: want slb, vpc or ecs", k))
+			errs = append(errs, fmt.Errorf("Global.apiBurst: unknown product %q: want slb, vpc, ecs or nlb", k))
 		} else if b := g.APIBurst[k]; b < 1 {
 			errs = append(errs, fmt.Errorf("Global.apiBurst.%s: invalid value %d: want >= 1", k, b))
 		}
@@ -132,7 +134,9 @@ func (c *CloudConfig) Validate() error {
 	return errors.Join(errs...)
 }
 
-func validProduct(p string) bool { return p == ProductSLB || p == ProductVPC || p == ProductECS }
+func validProduct(p string) bool {
+	return p == ProductSLB || p == ProductVPC || p == ProductECS || p == ProductNLB
+}
 
 func validID(v, prefix string) bool {
 	rest, ok := strings.CutPrefix(v, prefix)
@@ -253,7 +257,7 @@ func (g *Global) FeatureGateMap() map[string]bool {
 	return m
 }
 
-// Endpoint returns the endpoint override of product (slb, vpc, ecs, sts) in
+// Endpoint returns the endpoint override of product (slb, vpc, ecs, nlb, sts) in
 // the form the SDK client layer takes ("host:port" or "http://host:port"),
 // or "" when not overridden.
 func (g *Global) Endpoint(product string) string {
@@ -264,6 +268,8 @@ func (g *Global) Endpoint(product string) string {
 		return g.VPCEndpoint
 	case ProductECS:
 		return g.ECSEndpoint
+	case ProductNLB:
+		return g.NLBEndpoint
 	case "sts":
 		return g.STSEndpoint
 	}

@@ -51,7 +51,7 @@ func TestValidate(t *testing.T) {
 		{"endpoint port", func(g *Global) { g.ECSEndpoint = "ecs.example.com:99999" }, []string{`Global.ecsEndpoint: invalid value "ecs.example.com:99999": port`}},
 		{"sts endpoint", func(g *Global) { g.STSEndpoint = "http://" }, []string{`Global.stsEndpoint: invalid value "http://"`}},
 		{"metadata endpoint", func(g *Global) { g.MetadataEndpoint = "http://100.100.100.200/latest" }, []string{`Global.metadataEndpoint: invalid value`}},
-		{"qps product", func(g *Global) { g.APIQPS = map[string]float64{"nlb": 1} }, []string{`Global.apiQPS: unknown product "nlb"`}},
+		{"qps product", func(g *Global) { g.APIQPS = map[string]float64{"alb": 1} }, []string{`Global.apiQPS: unknown product "alb"`}},
 		{"qps zero", func(g *Global) { g.APIQPS = map[string]float64{"slb": 0} }, []string{"Global.apiQPS.slb: invalid value 0"}},
 		{"burst", func(g *Global) { g.APIBurst = map[string]int{"ecs": 0, "sts": 1} }, []string{"Global.apiBurst.ecs: invalid value 0", `Global.apiBurst: unknown product "sts"`}},
 		{"quota", func(g *Global) { g.QuotaListenersPerCLB = -1 }, []string{`Global.quotaListenersPerCLB: invalid value "-1"`}},

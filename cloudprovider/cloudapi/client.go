@@ -19,6 +19,7 @@ import (
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/responses"
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/ecs"
+	"github.com/aliyun/alibaba-cloud-sdk-go/services/nlb"
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/slb"
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/vpc"
 )
@@ -29,6 +30,7 @@ type Clients struct {
 	SLB *SLB
 	VPC *VPC
 	ECS *ECS
+	NLB *NLB
 }
 
 // SLB is the Server/Classic Load Balancer client (API 2014-05-15).
@@ -39,6 +41,9 @@ type VPC struct{ *Client }
 
 // ECS is the Elastic Compute Service client (API 2014-05-26).
 type ECS struct{ *Client }
+
+// NLB is the Network Load Balancer client (API 2022-04-30).
+type NLB struct{ *Client }
 
 // Client is the generic client of one product; the typed product clients
 // embed it. It is safe for concurrent use.
@@ -108,7 +113,7 @@ func (b *cancelOnClose) Close() error {
 	return err
 }
 
-// New builds the SLB, VPC and ECS clients. It registers the package metrics
+// New builds the SLB, VPC, ECS and NLB clients. It registers the package metrics
 // in the legacy registry on first use.
 func New(opts Options) (*Clients, error) {
 	if err := opts.validate(); err != nil {
@@ -146,7 +151,14 @@ func New(opts Options) (*Clients, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Clients{SLB: &SLB{slbC}, VPC: &VPC{vpcC}, ECS: &ECS{ecsC}}, nil
+	// NLB has no entry in the SDK's endpoint map: the regional rule gives
+	// nlb.<region>.aliyuncs.com, or nlb-vpc.<region>.aliyuncs.com on the VPC
+	// network (https://www.alibabacloud.com/help/en/slb/network-load-balancer/developer-reference/api-nlb-2022-04-30-endpoint).
+	nlbC, err := newClient(ProductNLB, opts, opts.NLB, provider, base, nlb.GetEndpointMap(), nlb.GetEndpointType())
+	if err != nil {
+		return nil, err
+	}
+	return &Clients{SLB: &SLB{slbC}, VPC: &VPC{vpcC}, ECS: &ECS{ecsC}, NLB: &NLB{nlbC}}, nil
 }
 
 func newClient(product string, opts Options, po ProductOptions, provider credentials.CredentialsProvider,
@@ -212,7 +224,7 @@ func newClient(product string, opts Options, po ProductOptions, provider credent
 	return c, nil
 }
 
-// Product returns the SDK product code of the client ("Slb", "Vpc" or "Ecs").
+// Product returns the SDK product code of the client ("Slb", "Vpc", "Ecs" or "Nlb").
 func (c *Client) Product() string { return c.product }
 
 func (c *Client) get() *pooledSDK {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/auth/credentials"
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/ecs"
+	"github.com/aliyun/alibaba-cloud-sdk-go/services/nlb"
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/slb"
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/vpc"
 )
@@ -54,13 +55,15 @@ func TestEndpointsAndScheme(t *testing.T) {
 		wantHosts  map[string]string // product -> host
 	}{
 		{"public default is https", "", "", "https", map[string]string{
-			ProductSLB: "slb.aliyuncs.com", ProductVPC: "vpc.aliyuncs.com", ProductECS: "ecs-cn-hangzhou.aliyuncs.com"}},
+			ProductSLB: "slb.aliyuncs.com", ProductVPC: "vpc.aliyuncs.com", ProductECS: "ecs-cn-hangzhou.aliyuncs.com",
+			ProductNLB: "nlb.cn-hangzhou.aliyuncs.com"}},
 		{"vpc network uses internal endpoints", NetworkVPC, "", "https", map[string]string{
-			ProductSLB: "slb-vpc.cn-hangzhou.aliyuncs.com", ProductVPC: "vpc-vpc.cn-hangzhou.aliyuncs.com", ProductECS: "ecs-vpc.cn-hangzhou.aliyuncs.com"}},
+			ProductSLB: "slb-vpc.cn-hangzhou.aliyuncs.com", ProductVPC: "vpc-vpc.cn-hangzhou.aliyuncs.com", ProductECS: "ecs-vpc.cn-hangzhou.aliyuncs.com",
+			ProductNLB: "nlb-vpc.cn-hangzhou.aliyuncs.com"}},
 		{"override without scheme stays https", "", "api.example.test:8443", "https", map[string]string{
-			ProductSLB: "api.example.test:8443", ProductVPC: "api.example.test:8443", ProductECS: "api.example.test:8443"}},
+			ProductSLB: "api.example.test:8443", ProductVPC: "api.example.test:8443", ProductECS: "api.example.test:8443", ProductNLB: "api.example.test:8443"}},
 		{"http override switches to http", NetworkVPC, "http://127.0.0.1:8080", "http", map[string]string{
-			ProductSLB: "127.0.0.1:8080", ProductVPC: "127.0.0.1:8080", ProductECS: "127.0.0.1:8080"}},
+			ProductSLB: "127.0.0.1:8080", ProductVPC: "127.0.0.1:8080", ProductECS: "127.0.0.1:8080", ProductNLB: "127.0.0.1:8080"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -82,6 +85,10 @@ func TestEndpointsAndScheme(t *testing.T) {
 				ProductVPC: func() error { _, err := c.VPC.DescribeVpcs(ctx, vpc.CreateDescribeVpcsRequest()); return err },
 				ProductECS: func() error {
 					_, err := c.ECS.DescribeInstances(ctx, ecs.CreateDescribeInstancesRequest())
+					return err
+				},
+				ProductNLB: func() error {
+					_, err := c.NLB.ListLoadBalancers(ctx, nlb.CreateListLoadBalancersRequest())
 					return err
 				},
 			}

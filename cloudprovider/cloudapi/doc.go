@@ -1,10 +1,12 @@
 // Package cloudapi is the Alibaba Cloud API client layer shared by every CCM
 // feature (load balancers, routes, instances). It wraps the official SDK
-// (github.com/aliyun/alibaba-cloud-sdk-go) for three products:
+// (github.com/aliyun/alibaba-cloud-sdk-go) for four products:
 //
 //   - SLB/CLB, API version 2014-05-15, product code "Slb" ([SLB]);
 //   - VPC, API version 2016-04-28, product code "Vpc" ([VPC]);
-//   - ECS, API version 2014-05-26, product code "Ecs" ([ECS]).
+//   - ECS, API version 2014-05-26, product code "Ecs" ([ECS]);
+//   - NLB, API version 2022-04-30, product code "Nlb" ([NLB]), whose writes
+//     are asynchronous jobs ([NLB.CheckJobs] looks at them without waiting).
 //
 // Every call goes through one path, [Client.Do], which adds what the SDK
 // lacks: context cancellation (the SDK's DoAction takes no context), HTTPS by

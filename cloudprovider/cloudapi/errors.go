@@ -105,6 +105,15 @@ var notFoundCodes = map[string]bool{
 	"InvalidEcsId.NotFound":              true,
 	"InvalidEniId.NotFound":              true,
 	"InvalidNetworkInterfaceId.NotFound": true,
+	// NLB: ResourceNotFound.<resource> 404 of the addressed resource
+	// (https://api.alibabacloud.com/document/Nlb/2022-04-30/errorCode);
+	// ResourceNotFound.Vpc, .VSwitch, .Eip or .Ecs name a bad reference in
+	// the request instead and are not listed.
+	"ResourceNotFound.loadBalancer":  true,
+	"ResourceNotFound.listener":      true,
+	"ResourceNotFound.serverGroup":   true,
+	"ResourceNotFound.BackendServer": true,
+	"ResourceNotFound.JobId":         true,
 }
 
 // IsNotFoundCode reports whether an API error code (or a per-entry FailedCode

@@ -72,6 +72,13 @@ func TestIsNotFound(t *testing.T) {
 		{ProductECS, "InvalidAccessKeyId.NotFound", 404, "", false},
 		{ProductECS, "InvalidRegionId.NotFound", 404, "", false},
 		{ProductECS, "Throttling", 400, "", false},
+		{ProductNLB, "ResourceNotFound.loadBalancer", 404, "", true},
+		{ProductNLB, "ResourceNotFound.listener", 404, "", true},
+		{ProductNLB, "ResourceNotFound.serverGroup", 404, "", true},
+		{ProductNLB, "ResourceNotFound.BackendServer", 404, "", true},
+		{ProductNLB, "ResourceNotFound.JobId", 404, "", true},
+		{ProductNLB, "ResourceNotFound.VSwitch", 404, "", false},
+		{ProductNLB, "ResourceNotFound.Vpc", 404, "", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.product+"/"+tt.code+"/"+fmt.Sprint(tt.status), func(t *testing.T) {

@@ -150,7 +150,7 @@ func testOptions(endpoint string) Options {
 		UserAgent:   "alicloud-ccm/test",
 		Retry:       RetryPolicy{MaxAttempts: 4, BaseBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond},
 		ReadTimeout: 5 * time.Second,
-		SLB:         po, VPC: po, ECS: po,
+		SLB:         po, VPC: po, ECS: po, NLB: po,
 	}
 }
 

@@ -20,6 +20,8 @@ const (
 	ProductVPC = "Vpc"
 	// ProductECS is the SDK product code of Elastic Compute Service (API 2014-05-26).
 	ProductECS = "Ecs"
+	// ProductNLB is the SDK product code of Network Load Balancer (API 2022-04-30).
+	ProductNLB = "Nlb"
 )
 
 // Network values accepted by Options.Network.
@@ -55,6 +57,7 @@ var defaultLimits = map[string]RateLimit{
 	ProductSLB: {QPS: 10, Burst: 20},
 	ProductVPC: {QPS: 5, Burst: 10},
 	ProductECS: {QPS: 20, Burst: 40},
+	ProductNLB: {QPS: 10, Burst: 20},
 }
 
 // Options configures New. The zero value of every field but Region and
@@ -79,8 +82,8 @@ type Options struct {
 	ReadTimeout time.Duration
 	// Retry is the retry policy of every product unless overridden per product.
 	Retry RetryPolicy
-	// SLB, VPC and ECS hold per-product settings.
-	SLB, VPC, ECS ProductOptions
+	// SLB, VPC, ECS and NLB hold per-product settings.
+	SLB, VPC, ECS, NLB ProductOptions
 	// Transport, if set, is the base HTTP transport shared by all products
 	// (tests use it to stub the network; a proxy setup may use it too). When
 	// nil, a clone of http.DefaultTransport (which honours HTTP(S)_PROXY) with
@@ -157,7 +160,7 @@ func (o *Options) validate() error {
 	for _, p := range []struct {
 		name string
 		po   ProductOptions
-	}{{ProductSLB, o.SLB}, {ProductVPC, o.VPC}, {ProductECS, o.ECS}} {
+	}{{ProductSLB, o.SLB}, {ProductVPC, o.VPC}, {ProductECS, o.ECS}, {ProductNLB, o.NLB}} {
 		if _, _, err := parseEndpoint(p.po.Endpoint); err != nil {
 			errs = append(errs, fmt.Errorf("%s endpoint: %w", p.name, err))
 		}

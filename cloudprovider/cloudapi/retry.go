@@ -45,10 +45,18 @@ var notExecutedCodes = map[string]bool{
 	"OperationFailed.DistibuteLock": true, // sic
 	// ECS ENI attribute conflicts.
 	"InvalidOperation.Conflict": true,
+	// NLB: another write to the resource is in flight, or its
+	// asynchronous job still runs (documented on every NLB write,
+	// https://api.alibabacloud.com/document/Nlb/2022-04-30/errorCode).
+	"Conflict.Lock":                      true,
+	"ResourceInConfiguring.loadbalancer": true,
+	"ResourceInCreating.loadbalancer":    true,
 }
 
 // notExecutedPrefixes extend notExecutedCodes: VPC documents a family of
-// IncorrectStatus.<Resource> codes (RouteTableStatus, VpcRouteEntry...).
+// IncorrectStatus.<Resource> codes (RouteTableStatus, VpcRouteEntry...), and
+// NLB answers IncorrectStatus.loadbalancer, .listener or .serverGroup while
+// a job on the resource runs.
 var notExecutedPrefixes = []string{"IncorrectStatus."}
 
 // idempotentOnlyCodes are transient server failures that may happen after

@@ -287,7 +287,7 @@ func confineToLoopback(cfg CloudConfig) {
 		g = map[string]any{}
 		cfg["Global"] = g
 	}
-	for _, key := range []string{"slbEndpoint", "vpcEndpoint", "ecsEndpoint", "stsEndpoint", "metadataEndpoint"} {
+	for _, key := range []string{"slbEndpoint", "vpcEndpoint", "ecsEndpoint", "nlbEndpoint", "stsEndpoint", "metadataEndpoint"} {
 		if _, ok := g[key]; !ok {
 			g[key] = closedLoopback
 		}

@@ -108,6 +108,7 @@ func (e *Emulator) CloudConfig() CloudConfig {
 		"slbEndpoint":      e.APIURL,
 		"vpcEndpoint":      e.APIURL,
 		"ecsEndpoint":      e.APIURL,
+		"nlbEndpoint":      e.APIURL,
 		"stsEndpoint":      e.APIURL,
 		"metadataEndpoint": e.MetadataURL,
 	}}

@@ -87,7 +87,7 @@ func TestStartEmulator(t *testing.T) {
 		t.Errorf("ProviderID(0) = %q, want %q", got, want)
 	}
 	g := e.CloudConfig()["Global"]
-	for _, k := range []string{"slbEndpoint", "vpcEndpoint", "ecsEndpoint", "stsEndpoint", "metadataEndpoint"} {
+	for _, k := range []string{"slbEndpoint", "vpcEndpoint", "ecsEndpoint", "nlbEndpoint", "stsEndpoint", "metadataEndpoint"} {
 		if v, _ := g[k].(string); !strings.HasPrefix(v, "http://127.0.0.1:") {
 			t.Errorf("%s = %q, want http://127.0.0.1:<port>", k, g[k])
 		}
