@@ -2,7 +2,6 @@ package loadbalancer
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 
 	v1 "k8s.io/api/core/v1"
@@ -104,7 +103,7 @@ func specFromConfig(svc *v1.Service, cfg *annotations.Config) (*Spec, error) {
 	}
 	for _, l := range listeners {
 		ls := ListenerSpec{Port: int(l.Port), Protocol: string(l.Protocol), NodePort: int(l.NodePort), PortName: l.PortName,
-			ForwardPort: int(l.ForwardPort), VGroupID: l.VGroupID, Attrs: listenerAttrs(&l)}
+			ForwardPort: int(l.ForwardPort), VGroupID: l.VGroupID, Attrs: declaredAttrs(&l)}
 		for _, d := range l.DomainExtensions {
 			if ls.Domains == nil {
 				ls.Domains = map[string]string{}
@@ -128,24 +127,24 @@ func specFromConfig(svc *v1.Service, cfg *annotations.Config) (*Spec, error) {
 }
 
 // backendPortForHealthCheck resolves health-check-connect-port -520 ("the
-// backend server's port", the incumbent's console convention) to that
-// port: the documented API takes 1-65535 only, and leaving the parameter
-// out would not switch a listener probing another port back. The backend
-// port is the NodePort for node backends and the target port for ENI
-// backends; a named target port cannot be resolved here, so the
-// parameter is left out (the API's default is the backend port).
+// backend server's port", the official CCM's console convention) to that
+// port: the API takes 1-65535 only, and leaving the parameter out would not
+// switch a listener probing another port back. The backend port is the
+// NodePort for node backends and the target port for ENI backends; a named
+// target port cannot be resolved here, so the parameter is left out (the
+// API's default is the backend port).
 func backendPortForHealthCheck(ls *ListenerSpec, l *annotations.Listener, backendType string) {
-	if v, ok := ls.Attrs["HealthCheckConnectPort"]; !ok || v != strconv.Itoa(annotations.HealthCheckConnectPortBackend) {
+	p := ls.Attrs.HealthCheckConnectPort
+	if p == nil || *p != annotations.HealthCheckConnectPortBackend {
 		return
 	}
 	port := ls.NodePort
 	if backendType == BackendENI {
 		port = l.TargetPort.IntValue()
 	}
+	ls.Attrs.HealthCheckConnectPort = nil
 	if port > 0 {
-		ls.Attrs["HealthCheckConnectPort"] = strconv.Itoa(port)
-	} else {
-		delete(ls.Attrs, "HealthCheckConnectPort")
+		ls.Attrs.HealthCheckConnectPort = &port
 	}
 }
 
@@ -160,76 +159,59 @@ func listenersFromPorts(svc *v1.Service) []annotations.Listener {
 	return out
 }
 
-// listenerAttrs maps a parsed listener onto SetLoadBalancer*ListenerAttribute
-// parameter names; unset values are left out.
-func listenerAttrs(l *annotations.Listener) map[string]string {
-	a := map[string]string{}
-	str := func(k, v string) {
-		if v != "" {
-			a[k] = v
-		}
+// declaredAttrs are the listener attributes the annotations declare;
+// unset values stay nil. The parser already gave each listener only the
+// health-check values of its protocol (annotations.HealthCheck).
+func declaredAttrs(l *annotations.Listener) listenerAttrs {
+	hc := &l.HealthCheck
+	a := listenerAttrs{
+		Scheduler:           nonEmpty(l.Scheduler),
+		ServerCertificateID: nonEmpty(l.CertID),
+		TLSCipherPolicy:     nonEmpty(l.TLSCipherPolicy),
+		EnableHTTP2:         l.HTTP2,
+		ACLStatus:           l.ACL.Status,
+		ACLType:             nonEmpty(l.ACL.Type),
+		ACLID:               nonEmpty(strings.Join(l.ACL.IDs, ",")),
+		PersistenceTimeout:  l.PersistenceTimeout,
+		EstablishedTimeout:  l.EstablishedTimeout,
+		IdleTimeout:         l.IdleTimeout,
+		RequestTimeout:      l.RequestTimeout,
+		ConnectionDrain:     l.ConnectionDrain,
+		ProxyProtocolV2:     l.ProxyProtocol,
+
+		StickySession:     l.StickySession.Enabled,
+		StickySessionType: nonEmpty(l.StickySession.Type),
+		CookieTimeout:     l.StickySession.CookieTimeout,
+		Cookie:            nonEmpty(l.StickySession.Cookie),
+
+		XForwardedForProto:         l.XForwardedFor.Proto,
+		XForwardedForSLBPort:       l.XForwardedFor.SLBPort,
+		XForwardedForClientSrcPort: l.XForwardedFor.ClientSrcPort,
+
+		HealthCheck:               hc.Enabled,
+		HealthCheckConnectTimeout: hc.ConnectTimeout,
+		HealthCheckTimeout:        hc.Timeout,
+		HealthCheckType:           nonEmpty(hc.Type),
+		HealthCheckURI:            nonEmpty(hc.URI),
+		HealthCheckDomain:         nonEmpty(hc.Domain),
+		HealthCheckHTTPCode:       nonEmpty(strings.Join(hc.HTTPCodes, ",")),
+		HealthCheckMethod:         nonEmpty(hc.Method),
+		HealthCheckConnectPort:    hc.ConnectPort,
+		HealthCheckInterval:       hc.Interval,
+		HealthyThreshold:          hc.HealthyThreshold,
+		UnhealthyThreshold:        hc.UnhealthyThreshold,
 	}
-	num := func(k string, v *int) {
-		if v != nil {
-			a[k] = strconv.Itoa(*v)
-		}
-	}
-	flag := func(k string, v *bool) {
-		if v != nil {
-			a[k] = onOff(*v)
-		}
-	}
-	http := l.Protocol.IsHTTP()
-	str("Scheduler", l.Scheduler)
-	str("ServerCertificateId", l.CertID)
-	str("TLSCipherPolicy", l.TLSCipherPolicy)
-	flag("EnableHttp2", l.HTTP2)
-	flag("AclStatus", l.ACL.Status)
-	if len(l.ACL.IDs) > 0 {
-		a["AclId"] = strings.Join(l.ACL.IDs, ",")
-	}
-	str("AclType", l.ACL.Type)
-	num("PersistenceTimeout", l.PersistenceTimeout)
-	num("EstablishedTimeout", l.EstablishedTimeout)
-	num("IdleTimeout", l.IdleTimeout)
-	num("RequestTimeout", l.RequestTimeout)
-	flag("ConnectionDrain", l.ConnectionDrain)
+	// The drain timeout means something only with the drain on.
 	if l.ConnectionDrain != nil && *l.ConnectionDrain {
-		num("ConnectionDrainTimeout", l.ConnectionDrainTimeout)
+		a.ConnectionDrainTimeout = l.ConnectionDrainTimeout
 	}
-	if l.ProxyProtocol != nil {
-		a["ProxyProtocolV2Enabled"] = strconv.FormatBool(*l.ProxyProtocol)
-	}
-	flag("StickySession", l.StickySession.Enabled)
-	str("StickySessionType", l.StickySession.Type)
-	num("CookieTimeout", l.StickySession.CookieTimeout)
-	str("Cookie", l.StickySession.Cookie)
-	flag("XForwardedFor_proto", l.XForwardedFor.Proto)
-	flag("XForwardedFor_SLBPORT", l.XForwardedFor.SLBPort)
-	flag("XForwardedFor_ClientSrcPort", l.XForwardedFor.ClientSrcPort)
-	hc := l.HealthCheck
-	if http {
-		flag("HealthCheck", hc.Enabled)
-		num("HealthCheckTimeout", hc.Timeout)
-	} else {
-		flag("HealthCheckSwitch", hc.Enabled)
-		num("HealthCheckConnectTimeout", hc.ConnectTimeout)
-	}
-	str("HealthCheckType", hc.Type)
-	str("HealthCheckURI", hc.URI)
-	str("HealthCheckDomain", hc.Domain)
-	str("HealthCheckHttpCode", strings.Join(hc.HTTPCodes, ","))
-	str("HealthCheckMethod", hc.Method)
-	num("HealthCheckConnectPort", hc.ConnectPort)
-	num("HealthCheckInterval", hc.Interval)
-	num("HealthyThreshold", hc.HealthyThreshold)
-	num("UnhealthyThreshold", hc.UnhealthyThreshold)
 	return a
 }
 
-func onOff(b bool) string {
-	if b {
-		return "on"
+// nonEmpty is nil for "" (unset), else a pointer to s.
+func nonEmpty(s string) *string {
+	if s == "" {
+		return nil
 	}
-	return "off"
+	return &s
 }

@@ -1,6 +1,7 @@
 package loadbalancer
 
 import (
+	"strconv"
 	"testing"
 
 	"k8s.io/apimachinery/pkg/util/intstr"
@@ -36,9 +37,12 @@ func TestHealthCheckConnectPortBackend(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, sent := spec.Listeners[0].Attrs["HealthCheckConnectPort"]
-			if got != tc.want || sent != (tc.want != "") {
-				t.Errorf("HealthCheckConnectPort = %q (sent %v), want %q", got, sent, tc.want)
+			got := ""
+			if p := spec.Listeners[0].Attrs.HealthCheckConnectPort; p != nil {
+				got = strconv.Itoa(*p)
+			}
+			if got != tc.want {
+				t.Errorf("HealthCheckConnectPort = %q, want %q (\"\" = not sent)", got, tc.want)
 			}
 		})
 	}

@@ -165,43 +165,6 @@ func TestEligibleNodes(t *testing.T) {
 	}
 }
 
-func TestDiffAttrs(t *testing.T) {
-	actual := actualAttrs(&slb.ListenerInDescribeLoadBalancerListeners{
-		ListenerProtocol: "tcp", Scheduler: "wrr", Description: "d", AclIds: []string{"acl-2", "acl-1"},
-		TCPListenerConfig: slb.TCPListenerConfig{HealthCheckInterval: 2, ProxyProtocolV2Enabled: "false", HealthCheckSwitch: "on"},
-	})
-	tests := []struct {
-		name    string
-		desired map[string]string
-		want    map[string]string
-	}{
-		{"equal values send nothing", map[string]string{"Scheduler": "wrr", "HealthCheckInterval": "2", "Description": "d"}, map[string]string{}},
-		{"changed values only", map[string]string{"Scheduler": "rr", "HealthCheckInterval": "2"}, map[string]string{"Scheduler": "rr"}},
-		{"numbers compare numerically", map[string]string{"HealthCheckInterval": "02"}, map[string]string{}},
-		{"on/off equals true/false", map[string]string{"ProxyProtocolV2Enabled": "off"}, map[string]string{}},
-		{"ACL IDs compare as sets", map[string]string{"AclId": "acl-1,acl-2"}, map[string]string{}},
-		{"attributes the listing does not report are not compared", map[string]string{"NoSuchAttribute": "x"}, map[string]string{}},
-		{"case-insensitive names", map[string]string{"healthCheckInterval": "5"}, map[string]string{"healthCheckInterval": "5"}},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			if got := diffAttrs(tc.desired, actual); !reflect.DeepEqual(got, tc.want) {
-				t.Errorf("diff = %v, want %v", got, tc.want)
-			}
-		})
-	}
-}
-
-func TestSetParamsHonoursActionSpelling(t *testing.T) {
-	create := slb.CreateCreateLoadBalancerTCPListenerRequest()
-	if unknown := setParams(create, map[string]string{"HealthCheckInterval": "5", "Scheduler": "rr", "Nope": "x"}); !reflect.DeepEqual(unknown, []string{"Nope"}) {
-		t.Errorf("unknown = %v", unknown)
-	}
-	if string(create.HealthCheckInterval) != "5" || create.Scheduler != "rr" {
-		t.Errorf("create request: interval %q scheduler %q", create.HealthCheckInterval, create.Scheduler)
-	}
-}
-
 func TestPlanListeners(t *testing.T) {
 	svc := service("web", nil)
 	r := New(nil, nil, nil, Options{ClusterID: "c"})
@@ -238,7 +201,7 @@ func TestPlanListeners(t *testing.T) {
 		{name: "foreign listener on another port is untouched", spec: spec(tcp80),
 			actual: []slb.ListenerInDescribeLoadBalancerListeners{lst(443, "tcp", "console", "running")}, manage: true,
 			want: []string{"create 80/tcp", "start 80/tcp"}},
-		{name: "reused without override: our listener is not updated", spec: spec(ListenerSpec{Port: 80, Protocol: ProtoTCP, NodePort: 30080, Attrs: map[string]string{"Scheduler": "rr"}}),
+		{name: "reused without override: our listener is not updated", spec: spec(ListenerSpec{Port: 80, Protocol: ProtoTCP, NodePort: 30080, Attrs: listenerAttrs{Scheduler: ptr("rr")}}),
 			actual: []slb.ListenerInDescribeLoadBalancerListeners{lst(80, "tcp", mine, "running")}, manage: false},
 		{name: "reused without override: stale listener of ours stays", spec: spec(),
 			actual: []slb.ListenerInDescribeLoadBalancerListeners{lst(80, "tcp", mine, "running")}, manage: false},
@@ -246,7 +209,7 @@ func TestPlanListeners(t *testing.T) {
 			actual: []slb.ListenerInDescribeLoadBalancerListeners{lst(443, "tcp", "console", "running")}, manage: false},
 		{name: "reused without override: a foreign listener on our port is no conflict", spec: spec(tcp80),
 			actual: []slb.ListenerInDescribeLoadBalancerListeners{lst(80, "tcp", "console", "running")}, manage: false},
-		{name: "attribute change is one update with the changed attribute", spec: spec(ListenerSpec{Port: 80, Protocol: ProtoTCP, NodePort: 30080, Attrs: map[string]string{"Scheduler": "rr"}}),
+		{name: "attribute change is one update with the changed attribute", spec: spec(ListenerSpec{Port: 80, Protocol: ProtoTCP, NodePort: 30080, Attrs: listenerAttrs{Scheduler: ptr("rr")}}),
 			actual: []slb.ListenerInDescribeLoadBalancerListeners{lst(80, "tcp", mine, "running")}, manage: true, want: []string{"update 80/tcp [Scheduler]"}},
 	}
 	for _, tc := range tests {
@@ -265,12 +228,7 @@ func TestPlanListeners(t *testing.T) {
 			for _, a := range acts {
 				s := fmt.Sprintf("%s %d/%s", a.op, a.port, a.proto)
 				if a.op == opUpdate {
-					var keys []string
-					for k := range a.attrs {
-						keys = append(keys, k)
-					}
-					s += fmt.Sprint(keys)
-					s = fmt.Sprintf("%s %d/%s %v", a.op, a.port, a.proto, keys)
+					s = fmt.Sprintf("%s %d/%s %v", a.op, a.port, a.proto, setAttrNames(&a.attrs))
 				}
 				got = append(got, s)
 			}

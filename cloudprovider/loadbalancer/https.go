@@ -79,7 +79,10 @@ func (r *Reconciler) checkCert(ctx context.Context, svc *v1.Service, key, id str
 func (r *Reconciler) checkListenerCerts(ctx context.Context, svc *v1.Service, acts []listenerAction) error {
 	seen := map[string]bool{}
 	for _, a := range acts {
-		id := a.attrs["ServerCertificateId"]
+		id := ""
+		if a.attrs.ServerCertificateID != nil {
+			id = *a.attrs.ServerCertificateID
+		}
 		if a.proto != ProtoHTTPS || id == "" || seen[id] || (a.op != opCreate && a.op != opUpdate) {
 			continue
 		}

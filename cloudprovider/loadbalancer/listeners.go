@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"sort"
-	"strconv"
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/slb"
@@ -25,7 +24,9 @@ type listenerAction struct {
 	op    string
 	port  int
 	proto string
-	attrs map[string]string
+	// attrs are all desired attributes of a create, the changed ones of
+	// an update.
+	attrs listenerAttrs
 	// forward: an HTTP listener redirecting to HTTPS; created after and
 	// deleted before the others (the API refuses to delete an HTTPS
 	// listener another one forwards to: ListenerForwardExist).
@@ -54,61 +55,48 @@ func (e *ListenerConflictError) Error() string {
 func tcpFamily(p string) bool { return p != ProtoUDP }
 
 // desiredAttrs are the attributes the engine manages on a listener: the
-// declared ones plus ownership, group and ACL bindings.
-func (r *Reconciler) desiredAttrs(svc *v1.Service, spec *Spec, l *ListenerSpec, groupID, aclID, staleACL string) map[string]string {
-	a := make(map[string]string, len(l.Attrs)+8)
-	for k, v := range l.Attrs {
-		a[k] = v
-	}
-	a["Description"] = keyFor(svc, r.opts.ClusterID, l.Port).listenerDescription()
+// declared ones plus ownership, group and ACL bindings, and the defaults
+// of externalTrafficPolicy Local.
+func (r *Reconciler) desiredAttrs(svc *v1.Service, spec *Spec, l *ListenerSpec, groupID, aclID, staleACL string) listenerAttrs {
+	a := l.Attrs
+	a.Description = ptr(keyFor(svc, r.opts.ClusterID, l.Port).listenerDescription())
 	if l.ForwardPort > 0 {
-		a["ListenerForward"] = "on"
-		a["ForwardPort"] = strconv.Itoa(l.ForwardPort)
+		a.ForwardPort = ptr(l.ForwardPort)
 	} else if groupID != "" {
-		a["VServerGroupId"] = groupID
+		a.VServerGroupID = &groupID
 	}
 	if aclID != "" {
-		a["AclStatus"], a["AclType"], a["AclId"] = "on", "white", aclID
-	} else if _, declared := l.Attrs["AclStatus"]; staleACL != "" && !declared {
-		a["AclStatus"] = "off" // source ranges removed: unbind our ACL
+		a.ACLStatus, a.ACLType, a.ACLID = ptr(true), ptr("white"), &aclID
+	} else if staleACL != "" && l.Attrs.ACLStatus == nil {
+		a.ACLStatus = ptr(false) // source ranges removed: unbind our ACL
 	}
 	// externalTrafficPolicy Local: an HTTP check on healthCheckNodePort
-	// makes nodes without local endpoints fail and get no traffic
-	// (user-needs.md §5), unless the user chose a health check.
-	if spec.Backend.Local && spec.Backend.HealthCheckNodePort > 0 && l.Protocol == ProtoTCP {
-		if _, set := anyKey(l.Attrs, "HealthCheckType", "HealthCheckConnectPort"); !set {
-			a["HealthCheckType"], a["HealthCheckURI"] = "http", "/healthz"
-			a["HealthCheckConnectPort"] = strconv.Itoa(spec.Backend.HealthCheckNodePort)
-		}
+	// makes nodes without local endpoints fail and get no traffic, unless
+	// the user chose a health check.
+	if spec.Backend.Local && spec.Backend.HealthCheckNodePort > 0 && l.Protocol == ProtoTCP &&
+		l.Attrs.HealthCheckType == nil && l.Attrs.HealthCheckConnectPort == nil {
+		a.HealthCheckType, a.HealthCheckURI = ptr("http"), ptr("/healthz")
+		a.HealthCheckConnectPort = ptr(spec.Backend.HealthCheckNodePort)
 	}
 	// Local weights are endpoint counts; only wrr honours them.
-	if _, set := l.Attrs["Scheduler"]; spec.Backend.Local && !set {
-		a["Scheduler"] = "wrr"
+	if spec.Backend.Local && l.Attrs.Scheduler == nil {
+		a.Scheduler = ptr("wrr")
 	}
 	return a
 }
 
-func anyKey(m map[string]string, keys ...string) (string, bool) {
-	for _, k := range keys {
-		if v, ok := m[k]; ok {
-			return v, true
-		}
+// withCreateDefaults fills what a create needs when not declared:
+// Bandwidth -1 (no per-listener cap; required for TCP, UDP and HTTPS) and
+// the health check off for HTTP(S) (required; the official CCM's
+// default).
+func withCreateDefaults(proto string, a listenerAttrs) listenerAttrs {
+	if a.Bandwidth == nil {
+		a.Bandwidth = ptr(-1)
 	}
-	return "", false
-}
-
-// createDefaults are filled at creation when not declared: Bandwidth -1
-// (no per-listener cap; required for TCP, UDP and HTTPS) and HealthCheck
-// off for HTTP(S) (required; the incumbent's default).
-func createDefaults(proto string, a map[string]string) {
-	if _, ok := a["Bandwidth"]; !ok {
-		a["Bandwidth"] = "-1"
+	if (proto == ProtoHTTP || proto == ProtoHTTPS) && a.HealthCheck == nil {
+		a.HealthCheck = ptr(false)
 	}
-	if proto == ProtoHTTP || proto == ProtoHTTPS {
-		if _, ok := a["HealthCheck"]; !ok {
-			a["HealthCheck"] = "off"
-		}
-	}
+	return a
 }
 
 // planListeners diffs the desired listeners with the CLB's. manage says
@@ -147,11 +135,7 @@ func (r *Reconciler) planListeners(svc *v1.Service, spec *Spec, actual []slb.Lis
 		wanted[l.key()] = true
 		want := r.desiredAttrs(svc, spec, l, groups[l.key()], aclID, staleACL)
 		create := func() {
-			a := make(map[string]string, len(want)+2)
-			for k, v := range want {
-				a[k] = v
-			}
-			createDefaults(l.Protocol, a)
+			a := withCreateDefaults(l.Protocol, want)
 			acts = append(acts, listenerAction{op: opCreate, port: l.Port, proto: l.Protocol, attrs: a, forward: l.ForwardPort > 0},
 				listenerAction{op: opStart, port: l.Port, proto: l.Protocol, forward: l.ForwardPort > 0, afterCreate: true})
 		}
@@ -167,7 +151,8 @@ func (r *Reconciler) planListeners(svc *v1.Service, spec *Spec, actual []slb.Lis
 				create()
 				continue
 			}
-			if d := diffAttrs(want, actualAttrs(a)); len(d) > 0 {
+			have := listedAttrs(a)
+			if d := want.diff(&have); !d.empty() {
 				acts = append(acts, listenerAction{op: opUpdate, port: l.Port, proto: l.Protocol, attrs: d})
 			}
 			if a.Status == "stopped" {
@@ -250,39 +235,26 @@ func (r *Reconciler) listenerCall(ctx context.Context, lbID string, a listenerAc
 		_, err := r.slb.StartLoadBalancerListener(ctx, req)
 		return err
 	}
-	req, err := listenerRequest(a.op == opCreate, a.proto)
-	if err != nil {
-		return err
-	}
-	attrs := map[string]string{"LoadBalancerId": lbID, "ListenerPort": strconv.Itoa(a.port)}
-	for k, v := range a.attrs {
-		attrs[k] = v
-	}
-	if a.op == opUpdate {
-		if _, ok := attrs["VServerGroupId"]; ok {
-			attrs["VServerGroup"] = "on" // switch the listener onto the group
-		}
-	}
-	if unknown := setParams(req, attrs); len(unknown) > 0 {
-		klog.InfoS("Listener attributes the action does not take were not sent", "port", a.port, "protocol", a.proto, "attributes", unknown)
-	}
-	switch q := req.(type) {
-	case *slb.CreateLoadBalancerTCPListenerRequest:
-		_, err = r.slb.CreateLoadBalancerTCPListener(ctx, q)
-	case *slb.CreateLoadBalancerUDPListenerRequest:
-		_, err = r.slb.CreateLoadBalancerUDPListener(ctx, q)
-	case *slb.CreateLoadBalancerHTTPListenerRequest:
-		_, err = r.slb.CreateLoadBalancerHTTPListener(ctx, q)
-	case *slb.CreateLoadBalancerHTTPSListenerRequest:
-		_, err = r.slb.CreateLoadBalancerHTTPSListener(ctx, q)
-	case *slb.SetLoadBalancerTCPListenerAttributeRequest:
-		_, err = r.slb.SetLoadBalancerTCPListenerAttribute(ctx, q)
-	case *slb.SetLoadBalancerUDPListenerAttributeRequest:
-		_, err = r.slb.SetLoadBalancerUDPListenerAttribute(ctx, q)
-	case *slb.SetLoadBalancerHTTPListenerAttributeRequest:
-		_, err = r.slb.SetLoadBalancerHTTPListenerAttribute(ctx, q)
-	case *slb.SetLoadBalancerHTTPSListenerAttributeRequest:
-		_, err = r.slb.SetLoadBalancerHTTPSListenerAttribute(ctx, q)
+	var err error
+	switch create := a.op == opCreate; {
+	case create && a.proto == ProtoTCP:
+		_, err = r.slb.CreateLoadBalancerTCPListener(ctx, tcpCreateRequest(lbID, a.port, &a.attrs))
+	case create && a.proto == ProtoUDP:
+		_, err = r.slb.CreateLoadBalancerUDPListener(ctx, udpCreateRequest(lbID, a.port, &a.attrs))
+	case create && a.proto == ProtoHTTP:
+		_, err = r.slb.CreateLoadBalancerHTTPListener(ctx, httpCreateRequest(lbID, a.port, &a.attrs))
+	case create && a.proto == ProtoHTTPS:
+		_, err = r.slb.CreateLoadBalancerHTTPSListener(ctx, httpsCreateRequest(lbID, a.port, &a.attrs))
+	case a.proto == ProtoTCP:
+		_, err = r.slb.SetLoadBalancerTCPListenerAttribute(ctx, tcpSetRequest(lbID, a.port, &a.attrs))
+	case a.proto == ProtoUDP:
+		_, err = r.slb.SetLoadBalancerUDPListenerAttribute(ctx, udpSetRequest(lbID, a.port, &a.attrs))
+	case a.proto == ProtoHTTP:
+		_, err = r.slb.SetLoadBalancerHTTPListenerAttribute(ctx, httpSetRequest(lbID, a.port, &a.attrs))
+	case a.proto == ProtoHTTPS:
+		_, err = r.slb.SetLoadBalancerHTTPSListenerAttribute(ctx, httpsSetRequest(lbID, a.port, &a.attrs))
+	default:
+		err = fmt.Errorf("unsupported listener protocol %q", a.proto)
 	}
 	return err
 }

@@ -77,11 +77,9 @@ type ListenerSpec struct {
 	NodePort int
 	// PortName is the ServicePort name, for messages.
 	PortName string
-	// Attrs are the declared listener attributes, keyed by the parameter
-	// names of SetLoadBalancer<Proto>ListenerAttribute (e.g. "Scheduler",
-	// "HealthCheckInterval", "XForwardedFor_proto"). Undeclared attributes
-	// are left as the CLB has them.
-	Attrs map[string]string
+	// Attrs are the declared listener attributes; nil ones are left as
+	// the CLB has them.
+	Attrs listenerAttrs
 	// ForwardPort, for HTTP, redirects to this HTTPS listener port; the API
 	// cannot change forwarding in place, so a change recreates the listener.
 	ForwardPort int

@@ -2,6 +2,7 @@ package loadbalancer
 
 import (
 	"context"
+	"strings"
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/vpc"
@@ -25,7 +26,7 @@ func ipMode(svc *v1.Service, spec *Spec) *v1.LoadBalancerIPMode {
 	proxy := false
 	if spec != nil {
 		for _, l := range spec.Listeners {
-			if boolish(l.Attrs["ProxyProtocolV2Enabled"]) == "on" {
+			if p := l.Attrs.ProxyProtocolV2; p != nil && *p {
 				proxy = true
 			}
 		}
@@ -88,4 +89,16 @@ func (r *Reconciler) eips(ctx context.Context, lbID string) ([]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// boolish normalises a raw on/off or true/false value to "on" or "off";
+// anything else is "".
+func boolish(s string) string {
+	switch strings.ToLower(s) {
+	case "on", "true":
+		return "on"
+	case "off", "false":
+		return "off"
+	}
+	return ""
 }

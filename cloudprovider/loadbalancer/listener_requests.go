@@ -1,0 +1,496 @@
+package loadbalancer
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
+	"github.com/aliyun/alibaba-cloud-sdk-go/services/slb"
+
+	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/loadbalancer/annotations"
+)
+
+// listenerAttrs are the attributes the engine manages on one listener, in
+// one typed form for all four protocols: the desired values (planned from
+// the annotations, listener_plan.go), the values the listing reports
+// (listedAttrs) and the differences between them (diff). A nil field is
+// not managed: it is left as the CLB has it and never sent.
+//
+// The request builders below are the only place where these values are
+// written into SDK requests, one function per protocol and action, so
+// "find references" on a request field leads here. Where an attribute is
+// spelt differently per protocol, the builder of the protocol picks the
+// field (HealthCheck is HealthCheckSwitch for TCP and UDP).
+type listenerAttrs struct {
+	Description    *string
+	Scheduler      *string
+	Bandwidth      *int
+	VServerGroupID *string
+	// ForwardPort, for HTTP, makes the listener redirect to that HTTPS
+	// port (ListenerForward on); set at creation only.
+	ForwardPort *int
+
+	ACLStatus *bool
+	ACLType   *string
+	// ACLID is a comma-separated list of ACL IDs, compared as a set.
+	ACLID *string
+
+	ServerCertificateID *string
+	TLSCipherPolicy     *string
+	EnableHTTP2         *bool
+
+	PersistenceTimeout     *int
+	EstablishedTimeout     *int
+	IdleTimeout            *int
+	RequestTimeout         *int
+	ConnectionDrain        *bool
+	ConnectionDrainTimeout *int
+	ProxyProtocolV2        *bool
+
+	StickySession     *bool
+	StickySessionType *string
+	CookieTimeout     *int
+	Cookie            *string
+
+	XForwardedForProto         *bool
+	XForwardedForSLBPort       *bool
+	XForwardedForClientSrcPort *bool
+
+	// HealthCheck is the health-check switch: HealthCheckSwitch of TCP
+	// and UDP listeners, HealthCheck of HTTP and HTTPS listeners.
+	HealthCheck *bool
+	// HealthCheckConnectTimeout is the TCP and UDP check timeout,
+	// HealthCheckTimeout the HTTP and HTTPS one.
+	HealthCheckConnectTimeout *int
+	HealthCheckTimeout        *int
+	HealthCheckType           *string
+	HealthCheckURI            *string
+	HealthCheckDomain         *string
+	// HealthCheckHTTPCode is a comma-separated list such as http_2xx,http_3xx.
+	HealthCheckHTTPCode    *string
+	HealthCheckMethod      *string
+	HealthCheckConnectPort *int
+	HealthCheckInterval    *int
+	HealthyThreshold       *int
+	UnhealthyThreshold     *int
+}
+
+// empty reports whether no attribute is set (a diff with nothing to write).
+func (a *listenerAttrs) empty() bool { return *a == listenerAttrs{} }
+
+// diff returns the attributes of want that differ from have; the others
+// are nil, so an update request sends the changed attributes only. An
+// attribute the listing does not report for the protocol (nil in have)
+// cannot be compared: it is set at creation only, so an unchanged Service
+// never causes a write. Strings compare case-insensitively, ACL IDs as
+// sets.
+func (want *listenerAttrs) diff(have *listenerAttrs) listenerAttrs {
+	return listenerAttrs{
+		Description:                diffStr(want.Description, have.Description),
+		Scheduler:                  diffStr(want.Scheduler, have.Scheduler),
+		Bandwidth:                  diffVal(want.Bandwidth, have.Bandwidth),
+		VServerGroupID:             diffStr(want.VServerGroupID, have.VServerGroupID),
+		ForwardPort:                diffVal(want.ForwardPort, have.ForwardPort),
+		ACLStatus:                  diffVal(want.ACLStatus, have.ACLStatus),
+		ACLType:                    diffStr(want.ACLType, have.ACLType),
+		ACLID:                      diffIDSet(want.ACLID, have.ACLID),
+		ServerCertificateID:        diffStr(want.ServerCertificateID, have.ServerCertificateID),
+		TLSCipherPolicy:            diffStr(want.TLSCipherPolicy, have.TLSCipherPolicy),
+		EnableHTTP2:                diffVal(want.EnableHTTP2, have.EnableHTTP2),
+		PersistenceTimeout:         diffVal(want.PersistenceTimeout, have.PersistenceTimeout),
+		EstablishedTimeout:         diffVal(want.EstablishedTimeout, have.EstablishedTimeout),
+		IdleTimeout:                diffVal(want.IdleTimeout, have.IdleTimeout),
+		RequestTimeout:             diffVal(want.RequestTimeout, have.RequestTimeout),
+		ConnectionDrain:            diffVal(want.ConnectionDrain, have.ConnectionDrain),
+		ConnectionDrainTimeout:     diffVal(want.ConnectionDrainTimeout, have.ConnectionDrainTimeout),
+		ProxyProtocolV2:            diffVal(want.ProxyProtocolV2, have.ProxyProtocolV2),
+		StickySession:              diffVal(want.StickySession, have.StickySession),
+		StickySessionType:          diffStr(want.StickySessionType, have.StickySessionType),
+		CookieTimeout:              diffVal(want.CookieTimeout, have.CookieTimeout),
+		Cookie:                     diffStr(want.Cookie, have.Cookie),
+		XForwardedForProto:         diffVal(want.XForwardedForProto, have.XForwardedForProto),
+		XForwardedForSLBPort:       diffVal(want.XForwardedForSLBPort, have.XForwardedForSLBPort),
+		XForwardedForClientSrcPort: diffVal(want.XForwardedForClientSrcPort, have.XForwardedForClientSrcPort),
+		HealthCheck:                diffVal(want.HealthCheck, have.HealthCheck),
+		HealthCheckConnectTimeout:  diffVal(want.HealthCheckConnectTimeout, have.HealthCheckConnectTimeout),
+		HealthCheckTimeout:         diffVal(want.HealthCheckTimeout, have.HealthCheckTimeout),
+		HealthCheckType:            diffStr(want.HealthCheckType, have.HealthCheckType),
+		HealthCheckURI:             diffStr(want.HealthCheckURI, have.HealthCheckURI),
+		HealthCheckDomain:          diffStr(want.HealthCheckDomain, have.HealthCheckDomain),
+		HealthCheckHTTPCode:        diffStr(want.HealthCheckHTTPCode, have.HealthCheckHTTPCode),
+		HealthCheckMethod:          diffStr(want.HealthCheckMethod, have.HealthCheckMethod),
+		HealthCheckConnectPort:     diffVal(want.HealthCheckConnectPort, have.HealthCheckConnectPort),
+		HealthCheckInterval:        diffVal(want.HealthCheckInterval, have.HealthCheckInterval),
+		HealthyThreshold:           diffVal(want.HealthyThreshold, have.HealthyThreshold),
+		UnhealthyThreshold:         diffVal(want.UnhealthyThreshold, have.UnhealthyThreshold),
+	}
+}
+
+func diffVal[T comparable](want, have *T) *T {
+	if want == nil || have == nil || *want == *have {
+		return nil
+	}
+	return want
+}
+
+func diffStr(want, have *string) *string {
+	if want == nil || have == nil || strings.EqualFold(*want, *have) {
+		return nil
+	}
+	return want
+}
+
+func diffIDSet(want, have *string) *string {
+	if want == nil || have == nil || normList(*want) == normList(*have) {
+		return nil
+	}
+	return want
+}
+
+// normList sorts a comma-separated list, for comparing it as a set.
+func normList(s string) string {
+	p := strings.Split(s, ",")
+	for i := range p {
+		p[i] = strings.TrimSpace(p[i])
+	}
+	slices.Sort(p)
+	return strings.Join(p, ",")
+}
+
+// listedAttrs reads the managed attributes of a listener from
+// DescribeLoadBalancerListeners, which carries each protocol's full
+// configuration, so no per-listener Describe*ListenerAttribute call is
+// needed. Attributes the protocol's configuration does not carry stay nil.
+func listedAttrs(l *slb.ListenerInDescribeLoadBalancerListeners) listenerAttrs {
+	ids := slices.Clone(l.AclIds)
+	if len(ids) == 0 && l.AclId != "" {
+		ids = strings.Split(l.AclId, ",")
+	}
+	slices.Sort(ids)
+	a := listenerAttrs{
+		Description: &l.Description, Scheduler: &l.Scheduler, Bandwidth: &l.Bandwidth,
+		VServerGroupID: &l.VServerGroupId, ACLStatus: listedSwitch(l.AclStatus), ACLType: &l.AclType,
+		ACLID: ptr(strings.Join(ids, ",")),
+	}
+	switch annotations.Protocol(l.ListenerProtocol) {
+	case annotations.ProtocolTCP:
+		c := &l.TCPListenerConfig
+		a.PersistenceTimeout, a.EstablishedTimeout = &c.PersistenceTimeout, &c.EstablishedTimeout
+		a.ConnectionDrain, a.ConnectionDrainTimeout = listedSwitch(c.ConnectionDrain), &c.ConnectionDrainTimeout
+		a.ProxyProtocolV2 = listedSwitch(c.ProxyProtocolV2Enabled)
+		a.HealthCheck, a.HealthCheckConnectTimeout = listedSwitch(c.HealthCheckSwitch), &c.HealthCheckConnectTimeout
+		a.HealthCheckType, a.HealthCheckURI, a.HealthCheckDomain = &c.HealthCheckType, &c.HealthCheckURI, &c.HealthCheckDomain
+		a.HealthCheckHTTPCode, a.HealthCheckMethod = &c.HealthCheckHttpCode, &c.HealthCheckMethod
+		a.HealthCheckConnectPort, a.HealthCheckInterval = &c.HealthCheckConnectPort, &c.HealthCheckInterval
+		a.HealthyThreshold, a.UnhealthyThreshold = &c.HealthyThreshold, &c.UnhealthyThreshold
+	case annotations.ProtocolUDP:
+		c := &l.UDPListenerConfig
+		a.PersistenceTimeout = &c.PersistenceTimeout
+		a.ConnectionDrain, a.ConnectionDrainTimeout = listedSwitch(c.ConnectionDrain), &c.ConnectionDrainTimeout
+		a.ProxyProtocolV2 = listedSwitch(c.ProxyProtocolV2Enabled)
+		a.HealthCheck, a.HealthCheckConnectTimeout = listedSwitch(c.HealthCheckSwitch), &c.HealthCheckConnectTimeout
+		a.HealthCheckType, a.HealthCheckURI, a.HealthCheckDomain = &c.HealthCheckType, &c.HealthCheckURI, &c.HealthCheckDomain
+		a.HealthCheckHTTPCode, a.HealthCheckMethod = &c.HealthCheckHttpCode, &c.HealthCheckMethod
+		a.HealthCheckConnectPort, a.HealthCheckInterval = &c.HealthCheckConnectPort, &c.HealthCheckInterval
+		a.HealthyThreshold, a.UnhealthyThreshold = &c.HealthyThreshold, &c.UnhealthyThreshold
+	case annotations.ProtocolHTTP:
+		c := &l.HTTPListenerConfig
+		if c.ListenerForward == "on" {
+			a.ForwardPort = &c.ForwardPort
+		}
+		a.IdleTimeout, a.RequestTimeout = &c.IdleTimeout, &c.RequestTimeout
+		a.StickySession, a.StickySessionType = listedSwitch(c.StickySession), &c.StickySessionType
+		a.CookieTimeout, a.Cookie = &c.CookieTimeout, &c.Cookie
+		a.XForwardedForProto, a.XForwardedForSLBPort = listedSwitch(c.XForwardedForProto), listedSwitch(c.XForwardedForSLBPORT)
+		a.XForwardedForClientSrcPort = listedSwitch(c.XForwardedForClientSrcPort)
+		a.HealthCheck, a.HealthCheckTimeout = listedSwitch(c.HealthCheck), &c.HealthCheckTimeout
+		a.HealthCheckType, a.HealthCheckURI, a.HealthCheckDomain = &c.HealthCheckType, &c.HealthCheckURI, &c.HealthCheckDomain
+		a.HealthCheckHTTPCode, a.HealthCheckMethod = &c.HealthCheckHttpCode, &c.HealthCheckMethod
+		a.HealthCheckConnectPort, a.HealthCheckInterval = &c.HealthCheckConnectPort, &c.HealthCheckInterval
+		a.HealthyThreshold, a.UnhealthyThreshold = &c.HealthyThreshold, &c.UnhealthyThreshold
+	case annotations.ProtocolHTTPS:
+		c := &l.HTTPSListenerConfig
+		a.ServerCertificateID, a.TLSCipherPolicy = &c.ServerCertificateId, &c.TLSCipherPolicy
+		a.EnableHTTP2 = listedSwitch(c.EnableHttp2)
+		a.IdleTimeout, a.RequestTimeout = &c.IdleTimeout, &c.RequestTimeout
+		a.StickySession, a.StickySessionType = listedSwitch(c.StickySession), &c.StickySessionType
+		a.CookieTimeout, a.Cookie = &c.CookieTimeout, &c.Cookie
+		a.XForwardedForProto, a.XForwardedForSLBPort = listedSwitch(c.XForwardedForProto), listedSwitch(c.XForwardedForSLBPORT)
+		a.XForwardedForClientSrcPort = listedSwitch(c.XForwardedForClientSrcPort)
+		a.HealthCheck, a.HealthCheckTimeout = listedSwitch(c.HealthCheck), &c.HealthCheckTimeout
+		a.HealthCheckType, a.HealthCheckURI, a.HealthCheckDomain = &c.HealthCheckType, &c.HealthCheckURI, &c.HealthCheckDomain
+		a.HealthCheckHTTPCode, a.HealthCheckMethod = &c.HealthCheckHttpCode, &c.HealthCheckMethod
+		a.HealthCheckConnectPort, a.HealthCheckInterval = &c.HealthCheckConnectPort, &c.HealthCheckInterval
+		a.HealthyThreshold, a.UnhealthyThreshold = &c.HealthyThreshold, &c.UnhealthyThreshold
+	}
+	return a
+}
+
+// listedSwitch reads a switch the listing reports as on/off or
+// true/false; any other value (none reported) is nil: not comparable.
+func listedSwitch(s string) *bool {
+	switch strings.ToLower(s) {
+	case "on", "true":
+		return ptr(true)
+	case "off", "false":
+		return ptr(false)
+	}
+	return nil
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// onOff is the API's spelling of a switch.
+func onOff(b bool) string {
+	if b {
+		return "on"
+	}
+	return "off"
+}
+
+// Setters from listenerAttrs fields to request fields: nil leaves the
+// request field empty, which the SDK does not send.
+func setStr(dst *string, v *string) {
+	if v != nil {
+		*dst = *v
+	}
+}
+
+func setInt(dst *requests.Integer, v *int) {
+	if v != nil {
+		*dst = requests.NewInteger(*v)
+	}
+}
+
+func setSwitch(dst *string, v *bool) {
+	if v != nil {
+		*dst = onOff(*v)
+	}
+}
+
+func setBool(dst *requests.Boolean, v *bool) {
+	if v != nil {
+		*dst = requests.NewBoolean(*v)
+	}
+}
+
+// tcpListenerRequest builds CreateLoadBalancerTCPListener. The Create and
+// Set requests of a protocol take the same attribute fields, so the
+// attributes are written by one function per protocol (tcpAttrs) into
+// pointers to either request's fields.
+func tcpCreateRequest(lbID string, port int, a *listenerAttrs) *slb.CreateLoadBalancerTCPListenerRequest {
+	req := slb.CreateCreateLoadBalancerTCPListenerRequest()
+	req.LoadBalancerId, req.ListenerPort = lbID, requests.NewInteger(port)
+	tcpAttrs(a, l4Fields{&req.Description, &req.Scheduler, &req.Bandwidth, &req.VServerGroupId, &req.AclStatus, &req.AclType, &req.AclId,
+		&req.PersistenceTimeout, &req.ConnectionDrain, &req.ConnectionDrainTimeout, &req.ProxyProtocolV2Enabled,
+		&req.HealthCheckSwitch, &req.HealthCheckConnectTimeout, &req.HealthCheckType, &req.HealthCheckURI, &req.HealthCheckDomain,
+		&req.HealthCheckHttpCode, &req.HealthCheckMethod, &req.HealthCheckConnectPort, &req.HealthCheckInterval,
+		&req.HealthyThreshold, &req.UnhealthyThreshold})
+	setInt(&req.EstablishedTimeout, a.EstablishedTimeout)
+	return req
+}
+
+// tcpSetRequest builds SetLoadBalancerTCPListenerAttribute.
+func tcpSetRequest(lbID string, port int, a *listenerAttrs) *slb.SetLoadBalancerTCPListenerAttributeRequest {
+	req := slb.CreateSetLoadBalancerTCPListenerAttributeRequest()
+	req.LoadBalancerId, req.ListenerPort = lbID, requests.NewInteger(port)
+	tcpAttrs(a, l4Fields{&req.Description, &req.Scheduler, &req.Bandwidth, &req.VServerGroupId, &req.AclStatus, &req.AclType, &req.AclId,
+		&req.PersistenceTimeout, &req.ConnectionDrain, &req.ConnectionDrainTimeout, &req.ProxyProtocolV2Enabled,
+		&req.HealthCheckSwitch, &req.HealthCheckConnectTimeout, &req.HealthCheckType, &req.HealthCheckURI, &req.HealthCheckDomain,
+		&req.HealthCheckHttpCode, &req.HealthCheckMethod, &req.HealthCheckConnectPort, &req.HealthCheckInterval,
+		&req.HealthyThreshold, &req.UnhealthyThreshold})
+	setInt(&req.EstablishedTimeout, a.EstablishedTimeout)
+	setGroupSwitch(&req.VServerGroup, a)
+	return req
+}
+
+// udpCreateRequest builds CreateLoadBalancerUDPListener.
+func udpCreateRequest(lbID string, port int, a *listenerAttrs) *slb.CreateLoadBalancerUDPListenerRequest {
+	req := slb.CreateCreateLoadBalancerUDPListenerRequest()
+	req.LoadBalancerId, req.ListenerPort = lbID, requests.NewInteger(port)
+	tcpAttrs(a, l4Fields{&req.Description, &req.Scheduler, &req.Bandwidth, &req.VServerGroupId, &req.AclStatus, &req.AclType, &req.AclId,
+		&req.PersistenceTimeout, &req.ConnectionDrain, &req.ConnectionDrainTimeout, &req.ProxyProtocolV2Enabled,
+		&req.HealthCheckSwitch, &req.HealthCheckConnectTimeout, &req.HealthCheckType, &req.HealthCheckURI, &req.HealthCheckDomain,
+		&req.HealthCheckHttpCode, &req.HealthCheckMethod, &req.HealthCheckConnectPort, &req.HealthCheckInterval,
+		&req.HealthyThreshold, &req.UnhealthyThreshold})
+	return req
+}
+
+// udpSetRequest builds SetLoadBalancerUDPListenerAttribute.
+func udpSetRequest(lbID string, port int, a *listenerAttrs) *slb.SetLoadBalancerUDPListenerAttributeRequest {
+	req := slb.CreateSetLoadBalancerUDPListenerAttributeRequest()
+	req.LoadBalancerId, req.ListenerPort = lbID, requests.NewInteger(port)
+	tcpAttrs(a, l4Fields{&req.Description, &req.Scheduler, &req.Bandwidth, &req.VServerGroupId, &req.AclStatus, &req.AclType, &req.AclId,
+		&req.PersistenceTimeout, &req.ConnectionDrain, &req.ConnectionDrainTimeout, &req.ProxyProtocolV2Enabled,
+		&req.HealthCheckSwitch, &req.HealthCheckConnectTimeout, &req.HealthCheckType, &req.HealthCheckURI, &req.HealthCheckDomain,
+		&req.HealthCheckHttpCode, &req.HealthCheckMethod, &req.HealthCheckConnectPort, &req.HealthCheckInterval,
+		&req.HealthyThreshold, &req.UnhealthyThreshold})
+	setGroupSwitch(&req.VServerGroup, a)
+	return req
+}
+
+// httpCreateRequest builds CreateLoadBalancerHTTPListener; a redirecting
+// listener gets ListenerForward on and its ForwardPort.
+func httpCreateRequest(lbID string, port int, a *listenerAttrs) *slb.CreateLoadBalancerHTTPListenerRequest {
+	req := slb.CreateCreateLoadBalancerHTTPListenerRequest()
+	req.LoadBalancerId, req.ListenerPort = lbID, requests.NewInteger(port)
+	httpAttrs(a, l7Fields{&req.Description, &req.Scheduler, &req.Bandwidth, &req.VServerGroupId, &req.AclStatus, &req.AclType, &req.AclId,
+		&req.IdleTimeout, &req.RequestTimeout, &req.StickySession, &req.StickySessionType, &req.CookieTimeout, &req.Cookie,
+		&req.XForwardedForProto, &req.XForwardedForSLBPORT, &req.XForwardedForClientSrcPort,
+		&req.HealthCheck, &req.HealthCheckTimeout, &req.HealthCheckType, &req.HealthCheckURI, &req.HealthCheckDomain,
+		&req.HealthCheckHttpCode, &req.HealthCheckMethod, &req.HealthCheckConnectPort, &req.HealthCheckInterval,
+		&req.HealthyThreshold, &req.UnhealthyThreshold})
+	if a.ForwardPort != nil {
+		req.ListenerForward = "on"
+		setInt(&req.ForwardPort, a.ForwardPort)
+	}
+	return req
+}
+
+// httpSetRequest builds SetLoadBalancerHTTPListenerAttribute (forwarding
+// cannot be changed by it: the planner recreates the listener).
+func httpSetRequest(lbID string, port int, a *listenerAttrs) *slb.SetLoadBalancerHTTPListenerAttributeRequest {
+	req := slb.CreateSetLoadBalancerHTTPListenerAttributeRequest()
+	req.LoadBalancerId, req.ListenerPort = lbID, requests.NewInteger(port)
+	httpAttrs(a, l7Fields{&req.Description, &req.Scheduler, &req.Bandwidth, &req.VServerGroupId, &req.AclStatus, &req.AclType, &req.AclId,
+		&req.IdleTimeout, &req.RequestTimeout, &req.StickySession, &req.StickySessionType, &req.CookieTimeout, &req.Cookie,
+		&req.XForwardedForProto, &req.XForwardedForSLBPORT, &req.XForwardedForClientSrcPort,
+		&req.HealthCheck, &req.HealthCheckTimeout, &req.HealthCheckType, &req.HealthCheckURI, &req.HealthCheckDomain,
+		&req.HealthCheckHttpCode, &req.HealthCheckMethod, &req.HealthCheckConnectPort, &req.HealthCheckInterval,
+		&req.HealthyThreshold, &req.UnhealthyThreshold})
+	setGroupSwitch(&req.VServerGroup, a)
+	return req
+}
+
+// httpsCreateRequest builds CreateLoadBalancerHTTPSListener.
+func httpsCreateRequest(lbID string, port int, a *listenerAttrs) *slb.CreateLoadBalancerHTTPSListenerRequest {
+	req := slb.CreateCreateLoadBalancerHTTPSListenerRequest()
+	req.LoadBalancerId, req.ListenerPort = lbID, requests.NewInteger(port)
+	httpAttrs(a, l7Fields{&req.Description, &req.Scheduler, &req.Bandwidth, &req.VServerGroupId, &req.AclStatus, &req.AclType, &req.AclId,
+		&req.IdleTimeout, &req.RequestTimeout, &req.StickySession, &req.StickySessionType, &req.CookieTimeout, &req.Cookie,
+		&req.XForwardedForProto, &req.XForwardedForSLBPORT, &req.XForwardedForClientSrcPort,
+		&req.HealthCheck, &req.HealthCheckTimeout, &req.HealthCheckType, &req.HealthCheckURI, &req.HealthCheckDomain,
+		&req.HealthCheckHttpCode, &req.HealthCheckMethod, &req.HealthCheckConnectPort, &req.HealthCheckInterval,
+		&req.HealthyThreshold, &req.UnhealthyThreshold})
+	setStr(&req.ServerCertificateId, a.ServerCertificateID)
+	setStr(&req.TLSCipherPolicy, a.TLSCipherPolicy)
+	setSwitch(&req.EnableHttp2, a.EnableHTTP2)
+	return req
+}
+
+// httpsSetRequest builds SetLoadBalancerHTTPSListenerAttribute.
+func httpsSetRequest(lbID string, port int, a *listenerAttrs) *slb.SetLoadBalancerHTTPSListenerAttributeRequest {
+	req := slb.CreateSetLoadBalancerHTTPSListenerAttributeRequest()
+	req.LoadBalancerId, req.ListenerPort = lbID, requests.NewInteger(port)
+	httpAttrs(a, l7Fields{&req.Description, &req.Scheduler, &req.Bandwidth, &req.VServerGroupId, &req.AclStatus, &req.AclType, &req.AclId,
+		&req.IdleTimeout, &req.RequestTimeout, &req.StickySession, &req.StickySessionType, &req.CookieTimeout, &req.Cookie,
+		&req.XForwardedForProto, &req.XForwardedForSLBPORT, &req.XForwardedForClientSrcPort,
+		&req.HealthCheck, &req.HealthCheckTimeout, &req.HealthCheckType, &req.HealthCheckURI, &req.HealthCheckDomain,
+		&req.HealthCheckHttpCode, &req.HealthCheckMethod, &req.HealthCheckConnectPort, &req.HealthCheckInterval,
+		&req.HealthyThreshold, &req.UnhealthyThreshold})
+	setStr(&req.ServerCertificateId, a.ServerCertificateID)
+	setStr(&req.TLSCipherPolicy, a.TLSCipherPolicy)
+	setSwitch(&req.EnableHttp2, a.EnableHTTP2)
+	setGroupSwitch(&req.VServerGroup, a)
+	return req
+}
+
+// setGroupSwitch turns VServerGroup on with a new VServerGroupId: the
+// Set*ListenerAttribute actions switch the listener onto the group only
+// with it.
+func setGroupSwitch(dst *string, a *listenerAttrs) {
+	if a.VServerGroupID != nil {
+		*dst = "on"
+	}
+}
+
+// l4Fields point to the attribute fields TCP and UDP requests share (the
+// SDK gives each action its own struct type).
+type l4Fields struct {
+	description, scheduler *string
+	bandwidth              *requests.Integer
+	vServerGroupID         *string
+	aclStatus, aclType     *string
+	aclID                  *string
+	persistenceTimeout     *requests.Integer
+	connectionDrain        *string
+	connectionDrainTimeout *requests.Integer
+	proxyProtocolV2        *requests.Boolean
+	healthCheckSwitch      *string
+	healthCheckTimeout     *requests.Integer
+	hcType, hcURI, hcDom   *string
+	hcHTTPCode, hcMethod   *string
+	hcPort, hcInterval     *requests.Integer
+	healthy, unhealthy     *requests.Integer
+}
+
+// tcpAttrs writes the TCP and UDP attributes.
+func tcpAttrs(a *listenerAttrs, f l4Fields) {
+	commonAttrs(a, f.description, f.scheduler, f.bandwidth, f.vServerGroupID, f.aclStatus, f.aclType, f.aclID)
+	setInt(f.persistenceTimeout, a.PersistenceTimeout)
+	setSwitch(f.connectionDrain, a.ConnectionDrain)
+	setInt(f.connectionDrainTimeout, a.ConnectionDrainTimeout)
+	setBool(f.proxyProtocolV2, a.ProxyProtocolV2)
+	setSwitch(f.healthCheckSwitch, a.HealthCheck)
+	setInt(f.healthCheckTimeout, a.HealthCheckConnectTimeout)
+	healthCheckAttrs(a, f.hcType, f.hcURI, f.hcDom, f.hcHTTPCode, f.hcMethod, f.hcPort, f.hcInterval, f.healthy, f.unhealthy)
+}
+
+// l7Fields point to the attribute fields HTTP and HTTPS requests share.
+type l7Fields struct {
+	description, scheduler    *string
+	bandwidth                 *requests.Integer
+	vServerGroupID            *string
+	aclStatus, aclType        *string
+	aclID                     *string
+	idleTimeout, reqTimeout   *requests.Integer
+	sticky, stickyType        *string
+	cookieTimeout             *requests.Integer
+	cookie                    *string
+	xffProto, xffPort, xffSrc *string
+	healthCheck               *string
+	healthCheckTimeout        *requests.Integer
+	hcType, hcURI, hcDom      *string
+	hcHTTPCode, hcMethod      *string
+	hcPort, hcInterval        *requests.Integer
+	healthy, unhealthy        *requests.Integer
+}
+
+// httpAttrs writes the HTTP and HTTPS attributes.
+func httpAttrs(a *listenerAttrs, f l7Fields) {
+	commonAttrs(a, f.description, f.scheduler, f.bandwidth, f.vServerGroupID, f.aclStatus, f.aclType, f.aclID)
+	setInt(f.idleTimeout, a.IdleTimeout)
+	setInt(f.reqTimeout, a.RequestTimeout)
+	setSwitch(f.sticky, a.StickySession)
+	setStr(f.stickyType, a.StickySessionType)
+	setInt(f.cookieTimeout, a.CookieTimeout)
+	setStr(f.cookie, a.Cookie)
+	setSwitch(f.xffProto, a.XForwardedForProto)
+	setSwitch(f.xffPort, a.XForwardedForSLBPort)
+	setSwitch(f.xffSrc, a.XForwardedForClientSrcPort)
+	setSwitch(f.healthCheck, a.HealthCheck)
+	setInt(f.healthCheckTimeout, a.HealthCheckTimeout)
+	healthCheckAttrs(a, f.hcType, f.hcURI, f.hcDom, f.hcHTTPCode, f.hcMethod, f.hcPort, f.hcInterval, f.healthy, f.unhealthy)
+}
+
+func commonAttrs(a *listenerAttrs, description, scheduler *string, bandwidth *requests.Integer, group, aclStatus, aclType, aclID *string) {
+	setStr(description, a.Description)
+	setStr(scheduler, a.Scheduler)
+	setInt(bandwidth, a.Bandwidth)
+	setStr(group, a.VServerGroupID)
+	setSwitch(aclStatus, a.ACLStatus)
+	setStr(aclType, a.ACLType)
+	setStr(aclID, a.ACLID)
+}
+
+func healthCheckAttrs(a *listenerAttrs, typ, uri, domain, codes, method *string, port, interval, healthy, unhealthy *requests.Integer) {
+	setStr(typ, a.HealthCheckType)
+	setStr(uri, a.HealthCheckURI)
+	setStr(domain, a.HealthCheckDomain)
+	setStr(codes, a.HealthCheckHTTPCode)
+	setStr(method, a.HealthCheckMethod)
+	setInt(port, a.HealthCheckConnectPort)
+	setInt(interval, a.HealthCheckInterval)
+	setInt(healthy, a.HealthyThreshold)
+	setInt(unhealthy, a.UnhealthyThreshold)
+}
