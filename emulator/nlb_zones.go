@@ -6,6 +6,7 @@ package emulator
 // UpdateLoadBalancerAddressTypeConfig).
 
 import (
+	"errors"
 	"net/http"
 	"net/netip"
 	"strconv"
@@ -71,60 +72,27 @@ func (e *Emulator) checkNLBZones(vpcID string, zs []zoneReq) error {
 	return nil
 }
 
-// nlbAddrFree reports whether no ENI, CLB or NLB zone of the VPC holds ip.
-func (e *Emulator) nlbAddrFree(vpcID, ip string) bool {
-	if !e.slb.addrFree(e, vpcID, ip) {
-		return false
-	}
-	for _, lb := range e.nlb.lbs {
-		if lb.VpcID != vpcID {
-			continue
-		}
-		for _, z := range lb.Zones {
-			if z.PrivateIP == ip {
-				return false
-			}
-		}
-	}
-	return true
-}
-
 // placeZone gives a zone its private address (the requested one, or the
 // first free one of the vSwitch) and, for an Internet NLB, its public
 // address: the given EIP, else one NLB allocates.
 func (e *Emulator) placeNLBZone(lb *nlbLB, z zoneReq) (*nlbZone, error) {
 	vsw, _ := e.vswitchByID(z.VSwitchID)
-	pfx, err := netip.ParsePrefix(vsw.CidrBlock)
-	if err != nil {
-		return nil, Errf(http.StatusInternalServerError, "InternalError", "vSwitch %s has a bad CIDR %q", vsw.VSwitchID, vsw.CidrBlock)
-	}
-	pfx = pfx.Masked()
 	out := &nlbZone{ZoneID: z.ZoneID, VSwitchID: z.VSwitchID, EniID: e.nextID("eni-")}
-	if z.PrivateIP != "" {
-		a, err := netip.ParseAddr(z.PrivateIP)
-		if err != nil || !pfx.Contains(a) {
-			return nil, nlbIllegal("PrivateIPv4Address")
-		}
-		if !e.nlbAddrFree(lb.VpcID, a.String()) {
-			// ResourceInUse.IP 400 (CreateLoadBalancer error table).
-			return nil, Errf(http.StatusBadRequest, "ResourceInUse.IP", "The specified resource of IP is in use.")
-		}
-		out.PrivateIP = a.String()
-	} else {
-		last := lastAddr(pfx)
-		for a := pfx.Addr().Next(); a.Compare(last) < 0 && out.PrivateIP == ""; a = a.Next() {
-			// Leave the low addresses to nodes, as the cloud tends to.
-			if pfx.Bits() < 30 && a.Compare(pfx.Addr().Next().Next().Next()) < 0 {
-				continue
-			}
-			if e.nlbAddrFree(lb.VpcID, a.String()) {
-				out.PrivateIP = a.String()
-			}
-		}
-		if out.PrivateIP == "" {
-			return nil, Errf(http.StatusBadRequest, "ResourceNotEnough.VSwitchIp", "The specified resource of VSwitchIp is not enough.")
-		}
+	// The shared allocator (vpc_addresses.go); an address it picks leaves
+	// the two lowest usable ones to nodes, as the cloud tends to.
+	ip, err := e.allocAddress(vsw, z.PrivateIP, 2)
+	switch {
+	case errors.Is(err, errAddrOutside):
+		return nil, nlbIllegal("PrivateIPv4Address")
+	case errors.Is(err, errAddrInUse):
+		// ResourceInUse.IP 400 (CreateLoadBalancer error table).
+		return nil, Errf(http.StatusBadRequest, "ResourceInUse.IP", "The specified resource of IP is in use.")
+	case errors.Is(err, errAddrExhausted):
+		return nil, Errf(http.StatusBadRequest, "ResourceNotEnough.VSwitchIp", "The specified resource of VSwitchIp is not enough.")
+	case err != nil:
+		return nil, Errf(http.StatusInternalServerError, "InternalError", "vSwitch %s: %v", vsw.VSwitchID, err)
 	}
+	out.PrivateIP = ip
 	if lb.AddressType == "Internet" {
 		if err := e.bindNLBPublic(lb, out, z.AllocationID); err != nil {
 			return nil, err

@@ -5,6 +5,7 @@ package emulator
 // Doc pages: https://www.alibabacloud.com/help/en/slb/classic-load-balancer/developer-reference/api-slb-2014-05-15-<action-lowercase>
 
 import (
+	"errors"
 	"net/http"
 	"net/netip"
 	"sort"
@@ -271,10 +272,9 @@ func (s *slbState) addLB(lb *clb) {
 	s.order = append(s.order, lb)
 }
 
-// assignAddress gives a CLB its VIP. Intranet: the requested Address (inside
-// the vSwitch CIDR and free) or the lowest free one; the first and the last
-// three addresses of a vSwitch are reserved by VPC. Internet: the next
-// address of a deterministic public pool (47.99.0.0/16).
+// assignAddress gives a CLB its VIP. Intranet: the requested Address or the
+// lowest free one of the vSwitch (the shared allocator, vpc_addresses.go).
+// Internet: the next address of a deterministic public pool (47.99.0.0/16).
 func (s *slbState) assignAddress(e *Emulator, lb *clb, want string) error {
 	if lb.AddressType == "internet" {
 		s.publicSeq++
@@ -283,62 +283,21 @@ func (s *slbState) assignAddress(e *Emulator, lb *clb, want string) error {
 		return nil
 	}
 	vsw, _ := e.vswitchByID(lb.VSwitchID)
-	pfx, err := netip.ParsePrefix(vsw.CidrBlock)
-	if err != nil {
-		return Errf(http.StatusInternalServerError, "InternalError", "vSwitch %s has a bad CIDR %q", vsw.VSwitchID, vsw.CidrBlock)
+	ip, err := e.allocAddress(vsw, want, 0)
+	switch {
+	case errors.Is(err, errAddrOutside):
+		return Errf(http.StatusBadRequest, "InvalidParameter", "Illegal parameter. The IP address is not in subnet.")
+	case errors.Is(err, errAddrInUse):
+		// No code is documented for an Address already in use; we answer
+		// the generic InvalidParameter.
+		return Errf(http.StatusBadRequest, "InvalidParameter", "The specified Address %s is already in use.", want)
+	case errors.Is(err, errAddrExhausted):
+		return Errf(http.StatusBadRequest, "VSwitchAvailableIpNotExist", "The specified VSwitch has no availabe ip.")
+	case err != nil:
+		return Errf(http.StatusInternalServerError, "InternalError", "vSwitch %s: %v", vsw.VSwitchID, err)
 	}
-	pfx = pfx.Masked()
-	first := pfx.Addr().Next()
-	last := lastAddr(pfx)
-	for i := 0; i < 3; i++ {
-		last = last.Prev()
-	}
-	usable := func(a netip.Addr) bool { return a.Compare(first) >= 0 && a.Compare(last) <= 0 }
-	if want != "" {
-		a, err := netip.ParseAddr(want)
-		if err != nil || !pfx.Contains(a) || !usable(a) {
-			return Errf(http.StatusBadRequest, "InvalidParameter", "Illegal parameter. The IP address is not in subnet.")
-		}
-		if !s.addrFree(e, lb.VpcID, a.String()) {
-			// No code is documented for an Address already in use; we answer
-			// the generic InvalidParameter.
-			return Errf(http.StatusBadRequest, "InvalidParameter", "The specified Address %s is already in use.", want)
-		}
-		lb.Address = a.String()
-		return nil
-	}
-	for a := first; usable(a); a = a.Next() {
-		if ip := a.String(); s.addrFree(e, lb.VpcID, ip) {
-			lb.Address = ip
-			return nil
-		}
-	}
-	return Errf(http.StatusBadRequest, "VSwitchAvailableIpNotExist", "The specified VSwitch has no availabe ip.")
-}
-
-func lastAddr(p netip.Prefix) netip.Addr {
-	b := p.Addr().AsSlice()
-	host := len(b)*8 - p.Bits()
-	for i := len(b) - 1; i >= 0 && host > 0; i-- {
-		n := min(host, 8)
-		b[i] |= byte(1<<n - 1)
-		host -= n
-	}
-	a, _ := netip.AddrFromSlice(b)
-	return a
-}
-
-// addrFree reports whether no CLB and no ENI of the VPC holds ip.
-func (s *slbState) addrFree(e *Emulator, vpcID, ip string) bool {
-	if _, used := e.eniByIP(vpcID, ip); used {
-		return false
-	}
-	for _, o := range s.order {
-		if o.VpcID == vpcID && o.Address == ip {
-			return false
-		}
-	}
-	return true
+	lb.Address = ip
+	return nil
 }
 
 // slbDeleteLoadBalancer deletes a CLB with its listeners, vServer groups,

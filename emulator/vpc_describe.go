@@ -164,7 +164,8 @@ func (e *Emulator) vswitchTable(v *VSwitch) (string, string) {
 }
 
 // freeIPs estimates available addresses: the CIDR size minus the 4
-// addresses the vSwitch reserves and the ENI addresses in use.
+// addresses the vSwitch reserves and the addresses ENIs, CLBs and NLBs hold
+// in it (see allocAddress).
 func (e *Emulator) freeIPs(v *VSwitch) int64 {
 	p, err := parseRouteCIDR(v.CidrBlock)
 	if err != nil || p.Bits() < 8 {
@@ -174,6 +175,18 @@ func (e *Emulator) freeIPs(v *VSwitch) int64 {
 	for _, ni := range e.ecs.enis {
 		if ni.VSwitchID == v.VSwitchID {
 			n -= int64(1 + len(ni.SecondaryIPs))
+		}
+	}
+	for _, lb := range e.slb.order {
+		if lb.VSwitchID == v.VSwitchID && lb.AddressType != "internet" && lb.Address != "" {
+			n--
+		}
+	}
+	for _, lb := range e.nlb.lbs {
+		for _, z := range lb.Zones {
+			if z.VSwitchID == v.VSwitchID && z.PrivateIP != "" {
+				n--
+			}
 		}
 	}
 	if n < 0 {
