@@ -8,6 +8,8 @@ import (
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/slb"
 	v1 "k8s.io/api/core/v1"
 	"k8s.io/klog/v2"
+
+	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/loadbalancer/annotations"
 )
 
 // EnsureLoadBalancerDeleted removes what this Service owns; the framework
@@ -91,7 +93,10 @@ func (r *Reconciler) EnsureLoadBalancerDeleted(ctx context.Context, _ string, sv
 		r.events.Eventf(svc, v1.EventTypeNormal, ReasonReusedCleaned, "Removed this Service's listeners, vServer groups and backends from reused CLB %s; the CLB is kept", st.lb.LoadBalancerId)
 		return r.deleteOurACL(ctx, svc)
 	}
-	if boolish(orDefault(rawAnnotation(svc, annoPreserve), "off")) != "off" {
+	if keep, warnings := annotations.PreserveOnDelete(svc); keep {
+		for _, w := range warnings {
+			r.events.Event(svc, v1.EventTypeWarning, ReasonAnnotationWarning, w)
+		}
 		return r.preserve(ctx, svc, st)
 	}
 	if err := r.deleteOwn(ctx, svc, st); err != nil {

@@ -10,27 +10,17 @@ import (
 	v1 "k8s.io/api/core/v1"
 	cloudprovider "k8s.io/cloud-provider"
 	"k8s.io/klog/v2"
+
+	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/loadbalancer/annotations"
 )
 
-// Annotation keys the engine reads raw, for paths that must work even when
-// the Service's annotations do not parse (deletion, GetLoadBalancer).
+// Annotation suffixes the engine names in its messages. Their values are
+// read only through package annotations.
 const (
-	annoPrefix       = "service.beta.kubernetes.io/alibaba-cloud-loadbalancer-"
-	annoLegacyPrefix = "service.beta.kubernetes.io/alicloud-loadbalancer-"
-	annoID           = "id"
-	annoName         = "name"
-	annoPreserve     = "preserve-lb-on-delete"
-	annoOverride     = "force-override-listeners"
+	annoPrefix   = annotations.Prefix
+	annoID       = "id"
+	annoOverride = "force-override-listeners"
 )
-
-// rawAnnotation reads an annotation by suffix; the current prefix wins over
-// the legacy one (incumbent-ccm.md §1.2).
-func rawAnnotation(svc *v1.Service, suffix string) string {
-	if v, ok := svc.Annotations[annoPrefix+suffix]; ok {
-		return strings.TrimSpace(v)
-	}
-	return strings.TrimSpace(svc.Annotations[annoLegacyPrefix+suffix])
-}
 
 // lookup is what find needs to know about the Service.
 type lookup struct {
@@ -38,9 +28,10 @@ type lookup struct {
 	name    string
 }
 
-// lenientLookup reads the lookup keys without the full parser.
+// lenientLookup reads the lookup keys without the full parser, so a Service
+// whose other annotations do not parse can still be found and deleted.
 func lenientLookup(svc *v1.Service) lookup {
-	l := lookup{reuseID: rawAnnotation(svc, annoID), name: rawAnnotation(svc, annoName)}
+	l := lookup{reuseID: annotations.ReuseID(svc), name: annotations.LoadBalancerName(svc)}
 	if l.name == "" {
 		l.name = cloudprovider.DefaultLoadBalancerName(svc)
 	}

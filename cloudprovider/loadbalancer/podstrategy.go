@@ -173,7 +173,7 @@ func (r *Reconciler) podMembers(ctx context.Context, svc *v1.Service, spec *Spec
 		policy = podbackends.PolicyLocal
 	}
 	family := discoveryv1.AddressTypeIPv4
-	if spec.LB.IPVersion == "ipv6" && rawAnnotation(svc, "backend-ip-version") == "ipv6" {
+	if spec.LB.IPVersion == "ipv6" && annotations.BackendIPVersion(svc) == annotations.IPv6 {
 		family = discoveryv1.AddressTypeIPv6
 	}
 	weight := defaultWeight

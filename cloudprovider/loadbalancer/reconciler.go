@@ -183,7 +183,7 @@ func (r *Reconciler) LockService(key string) func() { return r.locks.lock(key) }
 // annotation, else the framework's default name ("a" + UID without dashes,
 // 32 characters), as the incumbent names its CLBs.
 func (r *Reconciler) GetLoadBalancerName(_ context.Context, _ string, svc *v1.Service) string {
-	if n := rawAnnotation(svc, annoName); n != "" {
+	if n := annotations.LoadBalancerName(svc); n != "" {
 		return n
 	}
 	return cloudprovider.DefaultLoadBalancerName(svc)

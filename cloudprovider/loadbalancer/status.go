@@ -8,6 +8,8 @@ import (
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/vpc"
 	v1 "k8s.io/api/core/v1"
 	"k8s.io/klog/v2"
+
+	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/loadbalancer/annotations"
 )
 
 // lbStatusFromAddress is the status publishing the CLB address.
@@ -30,7 +32,7 @@ func ipMode(svc *v1.Service, spec *Spec) *v1.LoadBalancerIPMode {
 				proxy = true
 			}
 		}
-	} else if v := rawAnnotation(svc, "proxy-protocol"); boolish(v) == "on" {
+	} else if annotations.ProxyProtocol(svc) {
 		proxy = true
 	}
 	m := v1.LoadBalancerIPModeVIP

@@ -126,14 +126,7 @@ func wantsDrain(svc *v1.Service) bool {
 	return err == nil && on
 }
 
-func removesUnscheduled(svc *v1.Service) bool {
-	suffix := annotations.KeyRemoveUnscheduledBackend.Suffix()
-	v, ok := svc.Annotations[annotations.Prefix+suffix]
-	if !ok {
-		v = svc.Annotations[annotations.LegacyPrefix+suffix]
-	}
-	return v == "on"
-}
+func removesUnscheduled(svc *v1.Service) bool { return annotations.RemoveUnscheduled(svc) }
 
 func asSlice(obj any) *discoveryv1.EndpointSlice {
 	if d, ok := obj.(cache.DeletedFinalStateUnknown); ok {

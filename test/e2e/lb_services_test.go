@@ -29,7 +29,8 @@ import (
 //   - a CCM killed right after CreateLoadBalancer leaves exactly one CLB;
 //   - a type change away from LoadBalancer deletes the protected CLB;
 //   - a port change moves the listener; source ranges follow edits and
-//     their removal unbinds and deletes our ACL.
+//     their removal unbinds and deletes our ACL;
+//   - preserve-lb-on-delete: "false" keeps the CLB, as in the official CCM.
 func TestLBServices(t *testing.T) {
 	w := newLBWorld(t)
 	w.seedExamples(t)
@@ -40,6 +41,7 @@ func TestLBServices(t *testing.T) {
 	t.Run("type change deletes the CLB", func(t *testing.T) { testLBTypeChange(t, w) })
 	t.Run("port change moves the listener", func(t *testing.T) { testLBPortChange(t, w) })
 	t.Run("source ranges follow edits", func(t *testing.T) { testLBSourceRanges(t, w) })
+	t.Run("preserve-lb-on-delete false keeps the CLB", func(t *testing.T) { testLBPreserveFalse(t, w) })
 }
 
 func testLBInvalid(t *testing.T, w *lbWorld) {

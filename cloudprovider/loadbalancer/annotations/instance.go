@@ -122,14 +122,7 @@ func (p *parser) parseInstance() {
 	if v := p.enum(KeyModificationProtection, false, ConsoleProtection, NonProtection); v != "" {
 		lb.ModificationProtection, lb.ModificationProtectionSet = v, true
 	}
-	if val, key, ok := p.get(KeyPreserveLBOnDelete); ok {
-		// The official CCM preserves on any non-empty value, so `false`
-		// preserves too; keeping the CLB is also the safe side.
-		lb.PreserveOnDelete = true
-		if val != "true" && val != "on" {
-			p.warnf("annotation %s=%q preserves the load balancer, as the official CCM does for any value; remove the annotation to delete it with the Service", key, val)
-		}
-	}
+	lb.PreserveOnDelete = p.preserveOnDelete()
 	if val, key, ok := p.get(KeyHostname); ok {
 		if errs := validation.IsDNS1123Subdomain(val); len(errs) > 0 {
 			p.fail(key, val, "must be a DNS name: %s", strings.Join(errs, "; "))
@@ -277,4 +270,19 @@ func (c *Config) ImmutableFields() []ImmutableField {
 	fs = append(fs, ImmutableField{Name: "IP version", Key: string(KeyIPVersion), Value: string(lb.IPVersion), Defaulted: !lb.IPVersionSet})
 	add("resource group", KeyResourceGroupID, lb.ResourceGroupID, !lb.ResourceGroupIDSet)
 	return fs
+}
+
+// preserveOnDelete reads preserve-lb-on-delete. The official CCM preserves
+// on any non-empty value, so `false` preserves too, with a Warning; keeping
+// the CLB is also the safe side. The delete path reads it through
+// PreserveOnDelete, so both paths agree.
+func (p *parser) preserveOnDelete() bool {
+	val, key, ok := p.get(KeyPreserveLBOnDelete)
+	if !ok {
+		return false
+	}
+	if val != "true" && val != "on" {
+		p.warnf("annotation %s=%q preserves the load balancer, as the official CCM does for any value; remove the annotation to delete it with the Service", key, val)
+	}
+	return true
 }

@@ -1,0 +1,57 @@
+package annotations
+
+import (
+	v1 "k8s.io/api/core/v1"
+)
+
+// The accessors below read single annotations for the paths that must work
+// even when the Service's other annotations do not parse: finding and
+// deleting the load balancer, GetLoadBalancer, and the endpoints
+// controller's quick filters. Each reads exactly as Parse does (the current
+// prefix wins over the legacy one, values are trimmed, an empty value is
+// unset), so the two paths can never read one annotation differently.
+
+// ReuseID returns the id annotation (the CLB to reuse), "" when unset. It
+// is not validated: the cloud lookup decides whether such a CLB exists.
+func ReuseID(svc *v1.Service) string { return newParser(svc, Defaults{}).str(KeyID) }
+
+// LoadBalancerName returns the name annotation, "" when unset. It is not
+// validated: an existing CLB is looked up by whatever name was written.
+func LoadBalancerName(svc *v1.Service) string { return newParser(svc, Defaults{}).str(KeyName) }
+
+// PreserveOnDelete reports whether preserve-lb-on-delete keeps the CLB when
+// the Service is deleted, as Parse reads it, with the Warnings to emit (a
+// value other than `true` or `on` keeps the CLB, as the official CCM does
+// for any non-empty value, and says so). It never fails: a value that does
+// not read clearly keeps the CLB, because a CLB deleted by mistake cannot
+// be brought back.
+func PreserveOnDelete(svc *v1.Service) (keep bool, warnings []string) {
+	p := newParser(svc, Defaults{})
+	keep = p.preserveOnDelete()
+	return keep, p.cfg.Warnings
+}
+
+// ProxyProtocol reports whether proxy-protocol is on, as Parse reads it
+// (only lower-case `on`, as in the official CCM).
+func ProxyProtocol(svc *v1.Service) bool {
+	v := newParser(svc, Defaults{}).onOff(KeyProxyProtocol)
+	return v != nil && *v
+}
+
+// RemoveUnscheduled reports whether remove-unscheduled-backend is on, as
+// Parse reads it.
+func RemoveUnscheduled(svc *v1.Service) bool {
+	v := newParser(svc, Defaults{}).onOff(KeyRemoveUnscheduledBackend)
+	return v != nil && *v
+}
+
+// BackendIPVersion returns backend-ip-version: IPv6 only for exactly
+// `ipv6`, else IPv4. For a Service that parses, this is Config.Backend's
+// IPVersion (Parse rejects every other value and `ipv6` without
+// `ip-version: ipv6`).
+func BackendIPVersion(svc *v1.Service) IPVersion {
+	if newParser(svc, Defaults{}).str(KeyBackendIPVersion) == string(IPv6) {
+		return IPv6
+	}
+	return IPv4
+}
