@@ -274,19 +274,37 @@ func setBool(dst *requests.Boolean, v *bool) {
 	}
 }
 
-// tcpListenerRequest builds CreateLoadBalancerTCPListener. The Create and
-// Set requests of a protocol take the same attribute fields, so the
-// attributes are written by one function per protocol (tcpAttrs) into
-// pointers to either request's fields.
+// The request builders: one Create and one Set builder per listener
+// protocol. Create requests get every desired attribute, Set requests the
+// changed ones only (listenerAttrs.diff).
+
+// tcpCreateRequest builds CreateLoadBalancerTCPListener.
 func tcpCreateRequest(lbID string, port int, a *listenerAttrs) *slb.CreateLoadBalancerTCPListenerRequest {
 	req := slb.CreateCreateLoadBalancerTCPListenerRequest()
 	req.LoadBalancerId, req.ListenerPort = lbID, requests.NewInteger(port)
-	tcpAttrs(a, l4Fields{&req.Description, &req.Scheduler, &req.Bandwidth, &req.VServerGroupId, &req.AclStatus, &req.AclType, &req.AclId,
-		&req.PersistenceTimeout, &req.ConnectionDrain, &req.ConnectionDrainTimeout, &req.ProxyProtocolV2Enabled,
-		&req.HealthCheckSwitch, &req.HealthCheckConnectTimeout, &req.HealthCheckType, &req.HealthCheckURI, &req.HealthCheckDomain,
-		&req.HealthCheckHttpCode, &req.HealthCheckMethod, &req.HealthCheckConnectPort, &req.HealthCheckInterval,
-		&req.HealthyThreshold, &req.UnhealthyThreshold})
+	setStr(&req.Description, a.Description)
+	setStr(&req.Scheduler, a.Scheduler)
+	setInt(&req.Bandwidth, a.Bandwidth)
+	setStr(&req.VServerGroupId, a.VServerGroupID)
+	setSwitch(&req.AclStatus, a.ACLStatus)
+	setStr(&req.AclType, a.ACLType)
+	setStr(&req.AclId, a.ACLID)
+	setInt(&req.PersistenceTimeout, a.PersistenceTimeout)
 	setInt(&req.EstablishedTimeout, a.EstablishedTimeout)
+	setSwitch(&req.ConnectionDrain, a.ConnectionDrain)
+	setInt(&req.ConnectionDrainTimeout, a.ConnectionDrainTimeout)
+	setBool(&req.ProxyProtocolV2Enabled, a.ProxyProtocolV2)
+	setSwitch(&req.HealthCheckSwitch, a.HealthCheck)
+	setInt(&req.HealthCheckConnectTimeout, a.HealthCheckConnectTimeout)
+	setStr(&req.HealthCheckType, a.HealthCheckType)
+	setStr(&req.HealthCheckURI, a.HealthCheckURI)
+	setStr(&req.HealthCheckDomain, a.HealthCheckDomain)
+	setStr(&req.HealthCheckHttpCode, a.HealthCheckHTTPCode)
+	setStr(&req.HealthCheckMethod, a.HealthCheckMethod)
+	setInt(&req.HealthCheckConnectPort, a.HealthCheckConnectPort)
+	setInt(&req.HealthCheckInterval, a.HealthCheckInterval)
+	setInt(&req.HealthyThreshold, a.HealthyThreshold)
+	setInt(&req.UnhealthyThreshold, a.UnhealthyThreshold)
 	return req
 }
 
@@ -294,13 +312,32 @@ func tcpCreateRequest(lbID string, port int, a *listenerAttrs) *slb.CreateLoadBa
 func tcpSetRequest(lbID string, port int, a *listenerAttrs) *slb.SetLoadBalancerTCPListenerAttributeRequest {
 	req := slb.CreateSetLoadBalancerTCPListenerAttributeRequest()
 	req.LoadBalancerId, req.ListenerPort = lbID, requests.NewInteger(port)
-	tcpAttrs(a, l4Fields{&req.Description, &req.Scheduler, &req.Bandwidth, &req.VServerGroupId, &req.AclStatus, &req.AclType, &req.AclId,
-		&req.PersistenceTimeout, &req.ConnectionDrain, &req.ConnectionDrainTimeout, &req.ProxyProtocolV2Enabled,
-		&req.HealthCheckSwitch, &req.HealthCheckConnectTimeout, &req.HealthCheckType, &req.HealthCheckURI, &req.HealthCheckDomain,
-		&req.HealthCheckHttpCode, &req.HealthCheckMethod, &req.HealthCheckConnectPort, &req.HealthCheckInterval,
-		&req.HealthyThreshold, &req.UnhealthyThreshold})
+	setStr(&req.Description, a.Description)
+	setStr(&req.Scheduler, a.Scheduler)
+	setInt(&req.Bandwidth, a.Bandwidth)
+	setStr(&req.VServerGroupId, a.VServerGroupID)
+	setSwitch(&req.AclStatus, a.ACLStatus)
+	setStr(&req.AclType, a.ACLType)
+	setStr(&req.AclId, a.ACLID)
+	setInt(&req.PersistenceTimeout, a.PersistenceTimeout)
 	setInt(&req.EstablishedTimeout, a.EstablishedTimeout)
-	setGroupSwitch(&req.VServerGroup, a)
+	setSwitch(&req.ConnectionDrain, a.ConnectionDrain)
+	setInt(&req.ConnectionDrainTimeout, a.ConnectionDrainTimeout)
+	setBool(&req.ProxyProtocolV2Enabled, a.ProxyProtocolV2)
+	setSwitch(&req.HealthCheckSwitch, a.HealthCheck)
+	setInt(&req.HealthCheckConnectTimeout, a.HealthCheckConnectTimeout)
+	setStr(&req.HealthCheckType, a.HealthCheckType)
+	setStr(&req.HealthCheckURI, a.HealthCheckURI)
+	setStr(&req.HealthCheckDomain, a.HealthCheckDomain)
+	setStr(&req.HealthCheckHttpCode, a.HealthCheckHTTPCode)
+	setStr(&req.HealthCheckMethod, a.HealthCheckMethod)
+	setInt(&req.HealthCheckConnectPort, a.HealthCheckConnectPort)
+	setInt(&req.HealthCheckInterval, a.HealthCheckInterval)
+	setInt(&req.HealthyThreshold, a.HealthyThreshold)
+	setInt(&req.UnhealthyThreshold, a.UnhealthyThreshold)
+	if a.VServerGroupID != nil {
+		req.VServerGroup = "on" // the Set action moves the listener onto the group only with it
+	}
 	return req
 }
 
@@ -308,11 +345,28 @@ func tcpSetRequest(lbID string, port int, a *listenerAttrs) *slb.SetLoadBalancer
 func udpCreateRequest(lbID string, port int, a *listenerAttrs) *slb.CreateLoadBalancerUDPListenerRequest {
 	req := slb.CreateCreateLoadBalancerUDPListenerRequest()
 	req.LoadBalancerId, req.ListenerPort = lbID, requests.NewInteger(port)
-	tcpAttrs(a, l4Fields{&req.Description, &req.Scheduler, &req.Bandwidth, &req.VServerGroupId, &req.AclStatus, &req.AclType, &req.AclId,
-		&req.PersistenceTimeout, &req.ConnectionDrain, &req.ConnectionDrainTimeout, &req.ProxyProtocolV2Enabled,
-		&req.HealthCheckSwitch, &req.HealthCheckConnectTimeout, &req.HealthCheckType, &req.HealthCheckURI, &req.HealthCheckDomain,
-		&req.HealthCheckHttpCode, &req.HealthCheckMethod, &req.HealthCheckConnectPort, &req.HealthCheckInterval,
-		&req.HealthyThreshold, &req.UnhealthyThreshold})
+	setStr(&req.Description, a.Description)
+	setStr(&req.Scheduler, a.Scheduler)
+	setInt(&req.Bandwidth, a.Bandwidth)
+	setStr(&req.VServerGroupId, a.VServerGroupID)
+	setSwitch(&req.AclStatus, a.ACLStatus)
+	setStr(&req.AclType, a.ACLType)
+	setStr(&req.AclId, a.ACLID)
+	setInt(&req.PersistenceTimeout, a.PersistenceTimeout)
+	setSwitch(&req.ConnectionDrain, a.ConnectionDrain)
+	setInt(&req.ConnectionDrainTimeout, a.ConnectionDrainTimeout)
+	setBool(&req.ProxyProtocolV2Enabled, a.ProxyProtocolV2)
+	setSwitch(&req.HealthCheckSwitch, a.HealthCheck)
+	setInt(&req.HealthCheckConnectTimeout, a.HealthCheckConnectTimeout)
+	setStr(&req.HealthCheckType, a.HealthCheckType)
+	setStr(&req.HealthCheckURI, a.HealthCheckURI)
+	setStr(&req.HealthCheckDomain, a.HealthCheckDomain)
+	setStr(&req.HealthCheckHttpCode, a.HealthCheckHTTPCode)
+	setStr(&req.HealthCheckMethod, a.HealthCheckMethod)
+	setInt(&req.HealthCheckConnectPort, a.HealthCheckConnectPort)
+	setInt(&req.HealthCheckInterval, a.HealthCheckInterval)
+	setInt(&req.HealthyThreshold, a.HealthyThreshold)
+	setInt(&req.UnhealthyThreshold, a.UnhealthyThreshold)
 	return req
 }
 
@@ -320,26 +374,66 @@ func udpCreateRequest(lbID string, port int, a *listenerAttrs) *slb.CreateLoadBa
 func udpSetRequest(lbID string, port int, a *listenerAttrs) *slb.SetLoadBalancerUDPListenerAttributeRequest {
 	req := slb.CreateSetLoadBalancerUDPListenerAttributeRequest()
 	req.LoadBalancerId, req.ListenerPort = lbID, requests.NewInteger(port)
-	tcpAttrs(a, l4Fields{&req.Description, &req.Scheduler, &req.Bandwidth, &req.VServerGroupId, &req.AclStatus, &req.AclType, &req.AclId,
-		&req.PersistenceTimeout, &req.ConnectionDrain, &req.ConnectionDrainTimeout, &req.ProxyProtocolV2Enabled,
-		&req.HealthCheckSwitch, &req.HealthCheckConnectTimeout, &req.HealthCheckType, &req.HealthCheckURI, &req.HealthCheckDomain,
-		&req.HealthCheckHttpCode, &req.HealthCheckMethod, &req.HealthCheckConnectPort, &req.HealthCheckInterval,
-		&req.HealthyThreshold, &req.UnhealthyThreshold})
-	setGroupSwitch(&req.VServerGroup, a)
+	setStr(&req.Description, a.Description)
+	setStr(&req.Scheduler, a.Scheduler)
+	setInt(&req.Bandwidth, a.Bandwidth)
+	setStr(&req.VServerGroupId, a.VServerGroupID)
+	setSwitch(&req.AclStatus, a.ACLStatus)
+	setStr(&req.AclType, a.ACLType)
+	setStr(&req.AclId, a.ACLID)
+	setInt(&req.PersistenceTimeout, a.PersistenceTimeout)
+	setSwitch(&req.ConnectionDrain, a.ConnectionDrain)
+	setInt(&req.ConnectionDrainTimeout, a.ConnectionDrainTimeout)
+	setBool(&req.ProxyProtocolV2Enabled, a.ProxyProtocolV2)
+	setSwitch(&req.HealthCheckSwitch, a.HealthCheck)
+	setInt(&req.HealthCheckConnectTimeout, a.HealthCheckConnectTimeout)
+	setStr(&req.HealthCheckType, a.HealthCheckType)
+	setStr(&req.HealthCheckURI, a.HealthCheckURI)
+	setStr(&req.HealthCheckDomain, a.HealthCheckDomain)
+	setStr(&req.HealthCheckHttpCode, a.HealthCheckHTTPCode)
+	setStr(&req.HealthCheckMethod, a.HealthCheckMethod)
+	setInt(&req.HealthCheckConnectPort, a.HealthCheckConnectPort)
+	setInt(&req.HealthCheckInterval, a.HealthCheckInterval)
+	setInt(&req.HealthyThreshold, a.HealthyThreshold)
+	setInt(&req.UnhealthyThreshold, a.UnhealthyThreshold)
+	if a.VServerGroupID != nil {
+		req.VServerGroup = "on" // the Set action moves the listener onto the group only with it
+	}
 	return req
 }
 
-// httpCreateRequest builds CreateLoadBalancerHTTPListener; a redirecting
-// listener gets ListenerForward on and its ForwardPort.
+// httpCreateRequest builds CreateLoadBalancerHTTPListener.
+// A redirecting listener gets ListenerForward on and its ForwardPort.
 func httpCreateRequest(lbID string, port int, a *listenerAttrs) *slb.CreateLoadBalancerHTTPListenerRequest {
 	req := slb.CreateCreateLoadBalancerHTTPListenerRequest()
 	req.LoadBalancerId, req.ListenerPort = lbID, requests.NewInteger(port)
-	httpAttrs(a, l7Fields{&req.Description, &req.Scheduler, &req.Bandwidth, &req.VServerGroupId, &req.AclStatus, &req.AclType, &req.AclId,
-		&req.IdleTimeout, &req.RequestTimeout, &req.StickySession, &req.StickySessionType, &req.CookieTimeout, &req.Cookie,
-		&req.XForwardedForProto, &req.XForwardedForSLBPORT, &req.XForwardedForClientSrcPort,
-		&req.HealthCheck, &req.HealthCheckTimeout, &req.HealthCheckType, &req.HealthCheckURI, &req.HealthCheckDomain,
-		&req.HealthCheckHttpCode, &req.HealthCheckMethod, &req.HealthCheckConnectPort, &req.HealthCheckInterval,
-		&req.HealthyThreshold, &req.UnhealthyThreshold})
+	setStr(&req.Description, a.Description)
+	setStr(&req.Scheduler, a.Scheduler)
+	setInt(&req.Bandwidth, a.Bandwidth)
+	setStr(&req.VServerGroupId, a.VServerGroupID)
+	setSwitch(&req.AclStatus, a.ACLStatus)
+	setStr(&req.AclType, a.ACLType)
+	setStr(&req.AclId, a.ACLID)
+	setInt(&req.IdleTimeout, a.IdleTimeout)
+	setInt(&req.RequestTimeout, a.RequestTimeout)
+	setSwitch(&req.StickySession, a.StickySession)
+	setStr(&req.StickySessionType, a.StickySessionType)
+	setInt(&req.CookieTimeout, a.CookieTimeout)
+	setStr(&req.Cookie, a.Cookie)
+	setSwitch(&req.XForwardedForProto, a.XForwardedForProto)
+	setSwitch(&req.XForwardedForSLBPORT, a.XForwardedForSLBPort)
+	setSwitch(&req.XForwardedForClientSrcPort, a.XForwardedForClientSrcPort)
+	setSwitch(&req.HealthCheck, a.HealthCheck)
+	setInt(&req.HealthCheckTimeout, a.HealthCheckTimeout)
+	setStr(&req.HealthCheckType, a.HealthCheckType)
+	setStr(&req.HealthCheckURI, a.HealthCheckURI)
+	setStr(&req.HealthCheckDomain, a.HealthCheckDomain)
+	setStr(&req.HealthCheckHttpCode, a.HealthCheckHTTPCode)
+	setStr(&req.HealthCheckMethod, a.HealthCheckMethod)
+	setInt(&req.HealthCheckConnectPort, a.HealthCheckConnectPort)
+	setInt(&req.HealthCheckInterval, a.HealthCheckInterval)
+	setInt(&req.HealthyThreshold, a.HealthyThreshold)
+	setInt(&req.UnhealthyThreshold, a.UnhealthyThreshold)
 	if a.ForwardPort != nil {
 		req.ListenerForward = "on"
 		setInt(&req.ForwardPort, a.ForwardPort)
@@ -347,18 +441,41 @@ func httpCreateRequest(lbID string, port int, a *listenerAttrs) *slb.CreateLoadB
 	return req
 }
 
-// httpSetRequest builds SetLoadBalancerHTTPListenerAttribute (forwarding
-// cannot be changed by it: the planner recreates the listener).
+// httpSetRequest builds SetLoadBalancerHTTPListenerAttribute.
+// Forwarding cannot change through it: the planner recreates the listener.
 func httpSetRequest(lbID string, port int, a *listenerAttrs) *slb.SetLoadBalancerHTTPListenerAttributeRequest {
 	req := slb.CreateSetLoadBalancerHTTPListenerAttributeRequest()
 	req.LoadBalancerId, req.ListenerPort = lbID, requests.NewInteger(port)
-	httpAttrs(a, l7Fields{&req.Description, &req.Scheduler, &req.Bandwidth, &req.VServerGroupId, &req.AclStatus, &req.AclType, &req.AclId,
-		&req.IdleTimeout, &req.RequestTimeout, &req.StickySession, &req.StickySessionType, &req.CookieTimeout, &req.Cookie,
-		&req.XForwardedForProto, &req.XForwardedForSLBPORT, &req.XForwardedForClientSrcPort,
-		&req.HealthCheck, &req.HealthCheckTimeout, &req.HealthCheckType, &req.HealthCheckURI, &req.HealthCheckDomain,
-		&req.HealthCheckHttpCode, &req.HealthCheckMethod, &req.HealthCheckConnectPort, &req.HealthCheckInterval,
-		&req.HealthyThreshold, &req.UnhealthyThreshold})
-	setGroupSwitch(&req.VServerGroup, a)
+	setStr(&req.Description, a.Description)
+	setStr(&req.Scheduler, a.Scheduler)
+	setInt(&req.Bandwidth, a.Bandwidth)
+	setStr(&req.VServerGroupId, a.VServerGroupID)
+	setSwitch(&req.AclStatus, a.ACLStatus)
+	setStr(&req.AclType, a.ACLType)
+	setStr(&req.AclId, a.ACLID)
+	setInt(&req.IdleTimeout, a.IdleTimeout)
+	setInt(&req.RequestTimeout, a.RequestTimeout)
+	setSwitch(&req.StickySession, a.StickySession)
+	setStr(&req.StickySessionType, a.StickySessionType)
+	setInt(&req.CookieTimeout, a.CookieTimeout)
+	setStr(&req.Cookie, a.Cookie)
+	setSwitch(&req.XForwardedForProto, a.XForwardedForProto)
+	setSwitch(&req.XForwardedForSLBPORT, a.XForwardedForSLBPort)
+	setSwitch(&req.XForwardedForClientSrcPort, a.XForwardedForClientSrcPort)
+	setSwitch(&req.HealthCheck, a.HealthCheck)
+	setInt(&req.HealthCheckTimeout, a.HealthCheckTimeout)
+	setStr(&req.HealthCheckType, a.HealthCheckType)
+	setStr(&req.HealthCheckURI, a.HealthCheckURI)
+	setStr(&req.HealthCheckDomain, a.HealthCheckDomain)
+	setStr(&req.HealthCheckHttpCode, a.HealthCheckHTTPCode)
+	setStr(&req.HealthCheckMethod, a.HealthCheckMethod)
+	setInt(&req.HealthCheckConnectPort, a.HealthCheckConnectPort)
+	setInt(&req.HealthCheckInterval, a.HealthCheckInterval)
+	setInt(&req.HealthyThreshold, a.HealthyThreshold)
+	setInt(&req.UnhealthyThreshold, a.UnhealthyThreshold)
+	if a.VServerGroupID != nil {
+		req.VServerGroup = "on" // the Set action moves the listener onto the group only with it
+	}
 	return req
 }
 
@@ -366,15 +483,36 @@ func httpSetRequest(lbID string, port int, a *listenerAttrs) *slb.SetLoadBalance
 func httpsCreateRequest(lbID string, port int, a *listenerAttrs) *slb.CreateLoadBalancerHTTPSListenerRequest {
 	req := slb.CreateCreateLoadBalancerHTTPSListenerRequest()
 	req.LoadBalancerId, req.ListenerPort = lbID, requests.NewInteger(port)
-	httpAttrs(a, l7Fields{&req.Description, &req.Scheduler, &req.Bandwidth, &req.VServerGroupId, &req.AclStatus, &req.AclType, &req.AclId,
-		&req.IdleTimeout, &req.RequestTimeout, &req.StickySession, &req.StickySessionType, &req.CookieTimeout, &req.Cookie,
-		&req.XForwardedForProto, &req.XForwardedForSLBPORT, &req.XForwardedForClientSrcPort,
-		&req.HealthCheck, &req.HealthCheckTimeout, &req.HealthCheckType, &req.HealthCheckURI, &req.HealthCheckDomain,
-		&req.HealthCheckHttpCode, &req.HealthCheckMethod, &req.HealthCheckConnectPort, &req.HealthCheckInterval,
-		&req.HealthyThreshold, &req.UnhealthyThreshold})
+	setStr(&req.Description, a.Description)
+	setStr(&req.Scheduler, a.Scheduler)
+	setInt(&req.Bandwidth, a.Bandwidth)
+	setStr(&req.VServerGroupId, a.VServerGroupID)
+	setSwitch(&req.AclStatus, a.ACLStatus)
+	setStr(&req.AclType, a.ACLType)
+	setStr(&req.AclId, a.ACLID)
+	setInt(&req.IdleTimeout, a.IdleTimeout)
+	setInt(&req.RequestTimeout, a.RequestTimeout)
+	setSwitch(&req.StickySession, a.StickySession)
+	setStr(&req.StickySessionType, a.StickySessionType)
+	setInt(&req.CookieTimeout, a.CookieTimeout)
+	setStr(&req.Cookie, a.Cookie)
+	setSwitch(&req.XForwardedForProto, a.XForwardedForProto)
+	setSwitch(&req.XForwardedForSLBPORT, a.XForwardedForSLBPort)
+	setSwitch(&req.XForwardedForClientSrcPort, a.XForwardedForClientSrcPort)
+	setSwitch(&req.HealthCheck, a.HealthCheck)
+	setInt(&req.HealthCheckTimeout, a.HealthCheckTimeout)
 	setStr(&req.ServerCertificateId, a.ServerCertificateID)
 	setStr(&req.TLSCipherPolicy, a.TLSCipherPolicy)
 	setSwitch(&req.EnableHttp2, a.EnableHTTP2)
+	setStr(&req.HealthCheckType, a.HealthCheckType)
+	setStr(&req.HealthCheckURI, a.HealthCheckURI)
+	setStr(&req.HealthCheckDomain, a.HealthCheckDomain)
+	setStr(&req.HealthCheckHttpCode, a.HealthCheckHTTPCode)
+	setStr(&req.HealthCheckMethod, a.HealthCheckMethod)
+	setInt(&req.HealthCheckConnectPort, a.HealthCheckConnectPort)
+	setInt(&req.HealthCheckInterval, a.HealthCheckInterval)
+	setInt(&req.HealthyThreshold, a.HealthyThreshold)
+	setInt(&req.UnhealthyThreshold, a.UnhealthyThreshold)
 	return req
 }
 
@@ -382,115 +520,38 @@ func httpsCreateRequest(lbID string, port int, a *listenerAttrs) *slb.CreateLoad
 func httpsSetRequest(lbID string, port int, a *listenerAttrs) *slb.SetLoadBalancerHTTPSListenerAttributeRequest {
 	req := slb.CreateSetLoadBalancerHTTPSListenerAttributeRequest()
 	req.LoadBalancerId, req.ListenerPort = lbID, requests.NewInteger(port)
-	httpAttrs(a, l7Fields{&req.Description, &req.Scheduler, &req.Bandwidth, &req.VServerGroupId, &req.AclStatus, &req.AclType, &req.AclId,
-		&req.IdleTimeout, &req.RequestTimeout, &req.StickySession, &req.StickySessionType, &req.CookieTimeout, &req.Cookie,
-		&req.XForwardedForProto, &req.XForwardedForSLBPORT, &req.XForwardedForClientSrcPort,
-		&req.HealthCheck, &req.HealthCheckTimeout, &req.HealthCheckType, &req.HealthCheckURI, &req.HealthCheckDomain,
-		&req.HealthCheckHttpCode, &req.HealthCheckMethod, &req.HealthCheckConnectPort, &req.HealthCheckInterval,
-		&req.HealthyThreshold, &req.UnhealthyThreshold})
+	setStr(&req.Description, a.Description)
+	setStr(&req.Scheduler, a.Scheduler)
+	setInt(&req.Bandwidth, a.Bandwidth)
+	setStr(&req.VServerGroupId, a.VServerGroupID)
+	setSwitch(&req.AclStatus, a.ACLStatus)
+	setStr(&req.AclType, a.ACLType)
+	setStr(&req.AclId, a.ACLID)
+	setInt(&req.IdleTimeout, a.IdleTimeout)
+	setInt(&req.RequestTimeout, a.RequestTimeout)
+	setSwitch(&req.StickySession, a.StickySession)
+	setStr(&req.StickySessionType, a.StickySessionType)
+	setInt(&req.CookieTimeout, a.CookieTimeout)
+	setStr(&req.Cookie, a.Cookie)
+	setSwitch(&req.XForwardedForProto, a.XForwardedForProto)
+	setSwitch(&req.XForwardedForSLBPORT, a.XForwardedForSLBPort)
+	setSwitch(&req.XForwardedForClientSrcPort, a.XForwardedForClientSrcPort)
+	setSwitch(&req.HealthCheck, a.HealthCheck)
+	setInt(&req.HealthCheckTimeout, a.HealthCheckTimeout)
 	setStr(&req.ServerCertificateId, a.ServerCertificateID)
 	setStr(&req.TLSCipherPolicy, a.TLSCipherPolicy)
 	setSwitch(&req.EnableHttp2, a.EnableHTTP2)
-	setGroupSwitch(&req.VServerGroup, a)
-	return req
-}
-
-// setGroupSwitch turns VServerGroup on with a new VServerGroupId: the
-// Set*ListenerAttribute actions switch the listener onto the group only
-// with it.
-func setGroupSwitch(dst *string, a *listenerAttrs) {
+	setStr(&req.HealthCheckType, a.HealthCheckType)
+	setStr(&req.HealthCheckURI, a.HealthCheckURI)
+	setStr(&req.HealthCheckDomain, a.HealthCheckDomain)
+	setStr(&req.HealthCheckHttpCode, a.HealthCheckHTTPCode)
+	setStr(&req.HealthCheckMethod, a.HealthCheckMethod)
+	setInt(&req.HealthCheckConnectPort, a.HealthCheckConnectPort)
+	setInt(&req.HealthCheckInterval, a.HealthCheckInterval)
+	setInt(&req.HealthyThreshold, a.HealthyThreshold)
+	setInt(&req.UnhealthyThreshold, a.UnhealthyThreshold)
 	if a.VServerGroupID != nil {
-		*dst = "on"
+		req.VServerGroup = "on" // the Set action moves the listener onto the group only with it
 	}
-}
-
-// l4Fields point to the attribute fields TCP and UDP requests share (the
-// SDK gives each action its own struct type).
-type l4Fields struct {
-	description, scheduler *string
-	bandwidth              *requests.Integer
-	vServerGroupID         *string
-	aclStatus, aclType     *string
-	aclID                  *string
-	persistenceTimeout     *requests.Integer
-	connectionDrain        *string
-	connectionDrainTimeout *requests.Integer
-	proxyProtocolV2        *requests.Boolean
-	healthCheckSwitch      *string
-	healthCheckTimeout     *requests.Integer
-	hcType, hcURI, hcDom   *string
-	hcHTTPCode, hcMethod   *string
-	hcPort, hcInterval     *requests.Integer
-	healthy, unhealthy     *requests.Integer
-}
-
-// tcpAttrs writes the TCP and UDP attributes.
-func tcpAttrs(a *listenerAttrs, f l4Fields) {
-	commonAttrs(a, f.description, f.scheduler, f.bandwidth, f.vServerGroupID, f.aclStatus, f.aclType, f.aclID)
-	setInt(f.persistenceTimeout, a.PersistenceTimeout)
-	setSwitch(f.connectionDrain, a.ConnectionDrain)
-	setInt(f.connectionDrainTimeout, a.ConnectionDrainTimeout)
-	setBool(f.proxyProtocolV2, a.ProxyProtocolV2)
-	setSwitch(f.healthCheckSwitch, a.HealthCheck)
-	setInt(f.healthCheckTimeout, a.HealthCheckConnectTimeout)
-	healthCheckAttrs(a, f.hcType, f.hcURI, f.hcDom, f.hcHTTPCode, f.hcMethod, f.hcPort, f.hcInterval, f.healthy, f.unhealthy)
-}
-
-// l7Fields point to the attribute fields HTTP and HTTPS requests share.
-type l7Fields struct {
-	description, scheduler    *string
-	bandwidth                 *requests.Integer
-	vServerGroupID            *string
-	aclStatus, aclType        *string
-	aclID                     *string
-	idleTimeout, reqTimeout   *requests.Integer
-	sticky, stickyType        *string
-	cookieTimeout             *requests.Integer
-	cookie                    *string
-	xffProto, xffPort, xffSrc *string
-	healthCheck               *string
-	healthCheckTimeout        *requests.Integer
-	hcType, hcURI, hcDom      *string
-	hcHTTPCode, hcMethod      *string
-	hcPort, hcInterval        *requests.Integer
-	healthy, unhealthy        *requests.Integer
-}
-
-// httpAttrs writes the HTTP and HTTPS attributes.
-func httpAttrs(a *listenerAttrs, f l7Fields) {
-	commonAttrs(a, f.description, f.scheduler, f.bandwidth, f.vServerGroupID, f.aclStatus, f.aclType, f.aclID)
-	setInt(f.idleTimeout, a.IdleTimeout)
-	setInt(f.reqTimeout, a.RequestTimeout)
-	setSwitch(f.sticky, a.StickySession)
-	setStr(f.stickyType, a.StickySessionType)
-	setInt(f.cookieTimeout, a.CookieTimeout)
-	setStr(f.cookie, a.Cookie)
-	setSwitch(f.xffProto, a.XForwardedForProto)
-	setSwitch(f.xffPort, a.XForwardedForSLBPort)
-	setSwitch(f.xffSrc, a.XForwardedForClientSrcPort)
-	setSwitch(f.healthCheck, a.HealthCheck)
-	setInt(f.healthCheckTimeout, a.HealthCheckTimeout)
-	healthCheckAttrs(a, f.hcType, f.hcURI, f.hcDom, f.hcHTTPCode, f.hcMethod, f.hcPort, f.hcInterval, f.healthy, f.unhealthy)
-}
-
-func commonAttrs(a *listenerAttrs, description, scheduler *string, bandwidth *requests.Integer, group, aclStatus, aclType, aclID *string) {
-	setStr(description, a.Description)
-	setStr(scheduler, a.Scheduler)
-	setInt(bandwidth, a.Bandwidth)
-	setStr(group, a.VServerGroupID)
-	setSwitch(aclStatus, a.ACLStatus)
-	setStr(aclType, a.ACLType)
-	setStr(aclID, a.ACLID)
-}
-
-func healthCheckAttrs(a *listenerAttrs, typ, uri, domain, codes, method *string, port, interval, healthy, unhealthy *requests.Integer) {
-	setStr(typ, a.HealthCheckType)
-	setStr(uri, a.HealthCheckURI)
-	setStr(domain, a.HealthCheckDomain)
-	setStr(codes, a.HealthCheckHTTPCode)
-	setStr(method, a.HealthCheckMethod)
-	setInt(port, a.HealthCheckConnectPort)
-	setInt(interval, a.HealthCheckInterval)
-	setInt(healthy, a.HealthyThreshold)
-	setInt(unhealthy, a.UnhealthyThreshold)
+	return req
 }
