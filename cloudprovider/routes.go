@@ -17,6 +17,7 @@ func newRoutes(c *Cloud) (cloudprovider.Routes, error) {
 		VpcID:                      c.cfg.Global.VpcID,
 		ClusterID:                  routesClusterID(c.cfg.Global.ClusterID),
 		RouteTableIDs:              c.cfg.Global.RouteTables(),
+		EntryQuota:                 c.cfg.Global.QuotaRouteEntriesPerTable,
 		ClusterCIDR:                c.opts.ClusterCIDR,
 		SkipDisableSourceDestCheck: c.opts.SkipDisableSourceDestCheck,
 		Nodes:                      c.nodes,

@@ -106,6 +106,11 @@ type Global struct {
 	// Quota Center quota `slb_quota_backendserver_attached_num`. A Service
 	// whose groups would put nodes over it gets a Warning Event and no CLB.
 	QuotaVServerGroupsPerInstance int `json:"quotaVServerGroupsPerInstance,omitempty" default:"50"`
+	// Custom route entries per VPC route table: the Quota Center quota
+	// `vpc_quota_route_entrys_num`. Exported with each table's entry count
+	// (alicloud_ccm_route_table_entry_quota), so an alert fires before the
+	// table is full.
+	QuotaRouteEntriesPerTable int `json:"quotaRouteEntriesPerTable,omitempty" default:"200"`
 	// Feature gates, `Name=true|false[,...]`. Known: IPv6DualStack,
 	// EndpointSlice, FilterServiceOnNodeChange, LoadBalancerTypeAnnotation;
 	// unknown names produce a warning.

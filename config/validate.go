@@ -112,7 +112,7 @@ func (c *CloudConfig) Validate() error {
 		name  string
 		value int
 	}{{"quotaBackendServersPerCLB", g.QuotaBackendServersPerCLB}, {"quotaListenersPerCLB", g.QuotaListenersPerCLB},
-		{"quotaVServerGroupsPerInstance", g.QuotaVServerGroupsPerInstance}} {
+		{"quotaVServerGroupsPerInstance", g.QuotaVServerGroupsPerInstance}, {"quotaRouteEntriesPerTable", g.QuotaRouteEntriesPerTable}} {
 		if q.value < 0 {
 			bad(q.name, strconv.Itoa(q.value), "want the quota, a number >= 1 (leave it out for the default)")
 		}

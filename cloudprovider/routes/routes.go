@@ -96,6 +96,10 @@ type Config struct {
 	// RouteTableIDs are Global.routeTableIDs; empty means discover the VPC's
 	// only route table.
 	RouteTableIDs []string
+	// EntryQuota is the custom route entries one table may hold
+	// (Global.quotaRouteEntriesPerTable); 0 means the default, 200. It is
+	// only exported next to each table's entry count.
+	EntryQuota int
 	// ClusterCIDR is --cluster-cidr, comma-separated for dual stack.
 	ClusterCIDR string
 	// SkipDisableSourceDestCheck leaves primary ENIs alone.
@@ -137,10 +141,15 @@ func New(cfg Config) (*Routes, error) {
 	if cfg.Events == nil {
 		cfg.Events = &record.FakeRecorder{}
 	}
+	if cfg.EntryQuota <= 0 {
+		cfg.EntryQuota = DefaultEntryQuota
+	}
+	registerMetrics()
 	r := &Routes{cfg: cfg, clusters: clusters,
 		info: &vpcInfo{api: cfg.VPC, vpcID: cfg.VpcID, configured: cfg.RouteTableIDs, now: time.Now}}
 	r.writer = &writer{api: cfg.VPC, owned: func(e entry) bool { return e.owned(clusters) },
-		tuning: cfg.Tuning.withDefaults(), clusterID: cfg.ClusterID, legacyClusterID: cfg.LegacyClusterID}
+		tuning: cfg.Tuning.withDefaults(), clusterID: cfg.ClusterID, legacyClusterID: cfg.LegacyClusterID,
+		entryQuota: cfg.EntryQuota}
 	if !cfg.SkipDisableSourceDestCheck {
 		r.srcDst = newSrcDstCheck(cfg.ECS, cfg.VpcID)
 	}
@@ -227,7 +236,7 @@ func (r *Routes) ListRoutes(ctx context.Context, clusterName string) ([]*cloudpr
 	owners := map[key]map[owner]bool{}
 	var order []key
 	for _, t := range tables {
-		entries, err := listCustom(ctx, r.cfg.VPC, t)
+		entries, err := listCustom(ctx, r.cfg.VPC, t, r.cfg.EntryQuota)
 		if err != nil {
 			return nil, fmt.Errorf("listing routes of table %s: %w", t, err)
 		}

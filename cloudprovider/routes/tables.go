@@ -138,8 +138,9 @@ func findDst(listing []entry, dst netip.Prefix) (entry, bool) {
 }
 
 // listCustom reads the custom entries of a table (system routes are never
-// ours and are not needed to decide anything).
-func listCustom(ctx context.Context, api vpcAPI, table string) ([]entry, error) {
+// ours and are not needed to decide anything) and exports their number, all
+// owners included, as the quota counts them, next to the quota.
+func listCustom(ctx context.Context, api vpcAPI, table string, quota int) ([]entry, error) {
 	req := vpc.CreateDescribeRouteEntryListRequest()
 	req.RouteTableId = table
 	req.RouteEntryType = entryTypeCustom
@@ -150,6 +151,7 @@ func listCustom(ctx context.Context, api vpcAPI, table string) ([]entry, error) 
 		}
 		return nil, err
 	}
+	observeTable(table, len(raw), quota)
 	out := make([]entry, 0, len(raw))
 	for _, r := range raw {
 		if e, ok := fromAPI(table, r); ok {

@@ -106,6 +106,8 @@ type writer struct {
 	clusterID string
 	// legacyClusterID's markers count as unmarked (Config.LegacyClusterID).
 	legacyClusterID string
+	// entryQuota is exported with each listing (Config.EntryQuota).
+	entryQuota int
 
 	mu      sync.Mutex
 	queue   []*op
@@ -580,7 +582,7 @@ func (w *writer) resolve(o *op, listing []entry) bool {
 // list reads the custom entries of a table.
 func (w *writer) list(ctx context.Context, table string) ([]entry, error) {
 	w.listings.Add(1)
-	return listCustom(ctx, w.api, table)
+	return listCustom(ctx, w.api, table, w.entryQuota)
 }
 
 func sortedKeys[V any](m map[string]V) []string {
