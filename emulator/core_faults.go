@@ -56,6 +56,15 @@ type ErrorRule struct {
 	Count      int     `json:"count,omitempty"`
 }
 
+// JobFailureRule makes the asynchronous job of matching writes (NLB) end
+// Failed instead of Succeeded, at Rate (0..1, 0 means 1), for at most Count
+// jobs when Count > 0. The write itself is answered as usual.
+type JobFailureRule struct {
+	Match string  `json:"match"` // "*", "Nlb", "CreateListener" or "Nlb.CreateListener"
+	Rate  float64 `json:"rate,omitempty"`
+	Count int     `json:"count,omitempty"`
+}
+
 // ThrottleSpec is a token bucket: Rate tokens per second, Burst capacity.
 type ThrottleSpec struct {
 	Rate  float64 `json:"rate"`
@@ -80,6 +89,8 @@ type FaultProfile struct {
 	Errors   []ErrorRule             `json:"errors,omitempty"`
 	Throttle map[string]ThrottleSpec `json:"throttle,omitempty"`
 	Outages  []Outage                `json:"outages,omitempty"`
+	// JobFailures make asynchronous jobs end Failed (nlb_failures.go).
+	JobFailures []JobFailureRule `json:"jobFailures,omitempty"`
 }
 
 type bucket struct {
@@ -94,6 +105,7 @@ type faultState struct {
 	rng     *rand.Rand
 	buckets map[string]*bucket
 	used    []int // per error rule: times fired
+	jobUsed []int // per job failure rule: times fired
 }
 
 func (f *faultState) set(p FaultProfile) {
@@ -103,6 +115,7 @@ func (f *faultState) set(p FaultProfile) {
 	f.rng = rand.New(rand.NewSource(p.Seed))
 	f.buckets = map[string]*bucket{}
 	f.used = make([]int, len(p.Errors))
+	f.jobUsed = make([]int, len(p.JobFailures))
 	f.p.Outages = append([]Outage(nil), p.Outages...)
 }
 
@@ -174,6 +187,37 @@ func (f *faultState) apply(product, action string, now time.Time) (time.Duration
 		return delay, injected(r)
 	}
 	return delay, nil
+}
+
+// mayFailJob reports whether a job failure rule could fire for the call
+// (consuming nothing), so the caller prepares the undo only then.
+func (f *faultState) mayFailJob(product, action string) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for i, r := range f.p.JobFailures {
+		if matches(r.Match, product, action) && (r.Count <= 0 || f.jobUsed[i] < r.Count) {
+			return true
+		}
+	}
+	return false
+}
+
+// failJob decides whether the job of an accepted write fails, counting the
+// rule that fires.
+func (f *faultState) failJob(product, action string) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for i, r := range f.p.JobFailures {
+		if !matches(r.Match, product, action) || (r.Count > 0 && f.jobUsed[i] >= r.Count) {
+			continue
+		}
+		if r.Rate > 0 && r.Rate < 1 && f.rng.Float64() >= r.Rate {
+			continue
+		}
+		f.jobUsed[i]++
+		return true
+	}
+	return false
 }
 
 func errUnavailable() *APIError {

@@ -8,7 +8,8 @@ import (
 // registerNLB registers every NLB (Nlb, 2022-04-30) action. Every handler
 // first lets finished jobs take effect (sweep); writes also get ClientToken
 // idempotency and refuse to overlap in flight with another write to the
-// same resource (Conflict.Lock, the documented answer of every NLB write).
+// same resource (Conflict.Lock, the documented answer of every NLB write);
+// a JobFailureRule may make a write's job fail (nlb_failures.go).
 func registerNLB(e *Emulator) {
 	reads := map[string]handler{
 		"GetLoadBalancerAttribute": nlbGetLoadBalancerAttribute,
@@ -65,7 +66,7 @@ func registerNLB(e *Emulator) {
 		e.register("Nlb", VersionNLB, name, sweep(h))
 	}
 	for name, h := range writes {
-		e.register("Nlb", VersionNLB, name, sweep(s.idempotent(h)))
+		e.register("Nlb", VersionNLB, name, sweep(s.idempotent(s.failable(h))))
 		e.registerSerial(VersionNLB, name, nlbWriteKey, errNLBConflictLock)
 	}
 }

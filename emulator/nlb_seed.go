@@ -230,7 +230,7 @@ func (e *Emulator) nlbDump(now time.Time) any {
 	running := []any{}
 	for _, id := range s.jobOrder {
 		if j, ok := s.jobs[id]; ok && j.End.After(now) {
-			running = append(running, map[string]any{"jobId": j.ID, "action": j.Action, "resources": j.Resources, "end": j.End})
+			running = append(running, map[string]any{"jobId": j.ID, "action": j.Action, "resources": j.Resources, "end": j.End, "failing": j.Failed})
 		}
 	}
 	return map[string]any{"loadBalancers": lbs, "serverGroups": groups, "runningJobs": running}

@@ -84,19 +84,25 @@ type nlbServer struct {
 func (s *nlbServer) key() string { return s.ID + "|" + s.IP + "|" + strconv.Itoa(s.Port) }
 
 // nlbJob is an asynchronous task: every NLB write answers a JobId and takes
-// effect in the background. The job is Processing until End, then Succeeded.
+// effect in the background. The job is Processing until End, then Succeeded
+// (or Failed, when a fault rule made it fail: nlb_failures.go).
 type nlbJob struct {
 	ID, Action string
 	Resources  []string
 	Kind       string // create | update | delete | start | stop
 	Start, End time.Time
+	Failed     bool
+	undo       *nlbUndo // how to undo the write when a failed job ends
 }
 
 // status is the job's documented Status (ListAsynJobs: Succeeded, Failed,
 // Processing) at now.
 func (j *nlbJob) status(now time.Time) string {
-	if now.Before(j.End) {
+	switch {
+	case now.Before(j.End):
 		return "Processing"
+	case j.Failed:
+		return "Failed"
 	}
 	return "Succeeded"
 }
@@ -115,6 +121,7 @@ type nlbState struct {
 	jobs      map[string]*nlbJob
 	jobOrder  []string
 	locks     map[string]*nlbJob // resource ID -> the job that holds it
+	failing   []*nlbJob          // running jobs set to fail, undone when they end
 	tokens    map[string]nlbToken
 	seq       uint64
 	publicSeq uint32
@@ -178,9 +185,11 @@ func (s *nlbState) busy(id string, now time.Time) *nlbJob {
 	return j
 }
 
-// sweep finishes what running jobs left pending: resources whose delete job
-// has ended disappear. Every NLB handler calls it first.
+// sweep finishes what running jobs left pending: failed jobs that have
+// ended are undone, then resources whose delete job has ended disappear.
+// Every NLB handler calls it first.
 func (s *nlbState) sweep(now time.Time) {
+	s.undoEnded(now)
 	for id, lb := range s.lbs {
 		if !lb.deleteAt.IsZero() && !now.Before(lb.deleteAt) {
 			delete(s.lbs, id)
