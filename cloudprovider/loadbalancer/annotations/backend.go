@@ -42,11 +42,11 @@ func (p *parser) parseBackend() {
 	// endpoint backends read it with ParseDrain (registry_drain.go).
 	p.onOffStrict(KeyDrainUnscheduledBackend)
 	b.VGroupPorts = p.vgroupPorts()
-	b.Weight = p.intRange(KeyWeight, 0, 100)
+	b.Weight = p.intRange(KeyWeight)
 	if b.Weight != nil && !p.has(KeyVGroupPort) {
 		p.warnIgnored(KeyWeight, "it applies only with "+string(KeyVGroupPort))
 	}
-	b.DefaultWeight = p.intRange(KeyDefaultWeight, 0, 100)
+	b.DefaultWeight = p.intRange(KeyDefaultWeight)
 	if v := p.onOff(KeyIgnoreWeightUpdate); v != nil {
 		b.IgnoreWeightUpdate = *v
 	}
@@ -121,7 +121,7 @@ func (p *parser) vgroupPorts() map[int32]string {
 		port, portOK := parsePort(ps)
 		switch {
 		case !idPattern.MatchString(id) || !portOK:
-			p.fail(key, val, "entry %q must be vgroupId:port with a port from 1 to 65535", item)
+			p.fail(key, val, "entry %q must be vgroupId:port with a port from %d to %d", item, minPort, maxPort)
 		// As the official CCM: entries for other ports are ignored, the
 		// first entry for a port wins.
 		case !slices.Contains(ports, port):

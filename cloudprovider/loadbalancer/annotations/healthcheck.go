@@ -9,9 +9,6 @@ import (
 // httpCodes are the status classes a health check may accept.
 var httpCodes = []string{"http_2xx", "http_3xx", "http_4xx", "http_5xx"}
 
-// maxHealthCheckURI is the API limit on the check path.
-const maxHealthCheckURI = 80
-
 // parseHealthChecks reads the health check annotations once and gives each
 // listener the ones that fit its protocol.
 func (p *parser) parseHealthChecks() {
@@ -23,11 +20,11 @@ func (p *parser) parseHealthChecks() {
 	codes := p.healthCheckHTTPCodes()
 	method := p.enum(KeyHealthCheckMethod, false, "head", "get")
 	port := p.healthCheckConnectPort()
-	interval := p.intRange(KeyHealthCheckInterval, 1, 50)
-	healthy := p.intRange(KeyHealthyThreshold, 2, 10)
-	unhealthy := p.intRange(KeyUnhealthyThreshold, 2, 10)
-	connectTimeout := p.intRange(KeyHealthCheckConnectTimeout, 1, 300)
-	timeout := p.intRange(KeyHealthCheckTimeout, 1, 300)
+	interval := p.intRange(KeyHealthCheckInterval)
+	healthy := p.intRange(KeyHealthyThreshold)
+	unhealthy := p.intRange(KeyUnhealthyThreshold)
+	connectTimeout := p.intRange(KeyHealthCheckConnectTimeout)
+	timeout := p.intRange(KeyHealthCheckTimeout)
 
 	for i := range p.cfg.Listeners {
 		l := &p.cfg.Listeners[i]
@@ -56,8 +53,8 @@ func (p *parser) parseHealthChecks() {
 		KeyHealthyThreshold, KeyUnhealthyThreshold)
 }
 
-// healthCheckURI checks the path: it starts with / and has at most 80
-// characters without spaces.
+// healthCheckURI checks the path: it starts with / and has at most
+// maxHealthCheckURI characters without spaces.
 func (p *parser) healthCheckURI() string {
 	val, key, ok := p.get(KeyHealthCheckURI)
 	if !ok {
@@ -98,16 +95,21 @@ func (p *parser) healthCheckHTTPCodes() []string {
 	return items
 }
 
-// healthCheckConnectPort accepts 1–65535 or -520 (the backend's port).
+// healthCheckConnectPort accepts a port or HealthCheckConnectPortBackend
+// (the backend's port).
 func (p *parser) healthCheckConnectPort() *int {
 	val, key, ok := p.get(KeyHealthCheckConnectPort)
 	if !ok {
 		return nil
 	}
-	v, err := strconv.Atoi(val)
-	if err != nil || (v != HealthCheckConnectPortBackend && (v < 1 || v > 65535)) {
-		p.fail(key, val, "must be a port from 1 to 65535, or -520 for the backend port")
+	if v, err := strconv.Atoi(val); err == nil && v == HealthCheckConnectPortBackend {
+		return &v
+	}
+	port, ok := parsePort(val)
+	if !ok {
+		p.fail(key, val, "must be a port from %d to %d, or %d for the backend port", minPort, maxPort, HealthCheckConnectPortBackend)
 		return nil
 	}
+	v := int(port)
 	return &v
 }

@@ -1,6 +1,7 @@
 package annotations
 
 import (
+	"fmt"
 	"net/netip"
 	"slices"
 	"strings"
@@ -8,15 +9,6 @@ import (
 	"unicode/utf8"
 
 	"k8s.io/apimachinery/pkg/util/validation"
-)
-
-// Limits of CreateLoadBalancer / TagResources (alibaba-api §1.1, §1.2).
-const (
-	maxBandwidth = 5120
-	maxTags      = 20
-	maxTagKey    = 64
-	maxTagValue  = 128
-	maxLBName    = 80
 )
 
 // specs are the CLB instance specs CreateLoadBalancer accepts.
@@ -72,7 +64,7 @@ func (p *parser) parseInstance() {
 	if lb.InternetChargeType != "" && intranet {
 		p.warnIgnored(KeyChargeType, "it applies to internet load balancers only")
 	}
-	lb.Bandwidth = p.intRange(KeyBandwidth, 1, maxBandwidth)
+	lb.Bandwidth = p.intRange(KeyBandwidth)
 	lb.InstanceChargeType = p.enum(KeyInstanceChargeType, true, "PayBySpec", "PayByCLCU")
 	if lb.InternetChargeType == "paybybandwidth" && !intranet {
 		switch lb.InstanceChargeType {
@@ -219,9 +211,9 @@ func (p *parser) parseTags(lb *LoadBalancer) {
 		case k == "":
 			reason = "tag " + item + " has an empty key"
 		case len(k) > maxTagKey:
-			reason = "tag key " + k + " is longer than 64 characters"
+			reason = fmt.Sprintf("tag key %s is longer than %d characters", k, maxTagKey)
 		case len(v) > maxTagValue:
-			reason = "the value of tag " + k + " is longer than 128 characters"
+			reason = fmt.Sprintf("the value of tag %s is longer than %d characters", k, maxTagValue)
 		case strings.HasPrefix(lk, "aliyun") || strings.HasPrefix(lk, "acs:"):
 			reason = "tag key " + k + " starts with aliyun or acs:, which are reserved"
 		case strings.Contains(lk, "http://") || strings.Contains(lk, "https://") ||

@@ -18,7 +18,7 @@ var tlsCipherPolicies = []string{
 // validCookie is the CLB rule for a server cookie name: 1–200 printable
 // ASCII characters without spaces, commas or semicolons, not starting with $.
 func validCookie(c string) bool {
-	if c == "" || len(c) > 200 || c[0] == '$' {
+	if c == "" || len(c) > maxCookie || c[0] == '$' {
 		return false
 	}
 	for _, r := range c {
@@ -79,12 +79,12 @@ func (p *parser) parseListeners() {
 	domains := p.domainExtensions()
 	forward := p.forwardPorts()
 	acl := p.acl()
-	persistence := p.intRange(KeyPersistenceTimeout, 0, 3600)
-	established := p.intRange(KeyEstablishedTimeout, 10, 900)
-	idle := p.intRange(KeyIdleTimeout, 1, 60)
-	request := p.intRange(KeyRequestTimeout, 1, 180)
+	persistence := p.intRange(KeyPersistenceTimeout)
+	established := p.intRange(KeyEstablishedTimeout)
+	idle := p.intRange(KeyIdleTimeout)
+	request := p.intRange(KeyRequestTimeout)
 	drain := p.onOff(KeyConnectionDrain)
-	drainTimeout := p.intRange(KeyConnectionDrainTimeout, 10, 900)
+	drainTimeout := p.intRange(KeyConnectionDrainTimeout)
 	if drainTimeout != nil && (drain == nil || !*drain) && !p.invalid(KeyConnectionDrain) {
 		p.warnIgnored(KeyConnectionDrainTimeout, "it applies only with "+string(KeyConnectionDrain)+": on")
 	}
@@ -270,7 +270,7 @@ func (p *parser) forwardPorts() map[int32]int32 {
 		to, toOK := parsePort(strings.TrimSpace(ts))
 		switch {
 		case !found || !fromOK || !toOK:
-			p.fail(key, val, "entry %q must be httpPort:httpsPort with ports from 1 to 65535", item)
+			p.fail(key, val, "entry %q must be httpPort:httpsPort with ports from %d to %d", item, minPort, maxPort)
 		case !slices.Contains(protoOf(from), ProtocolHTTP):
 			p.warnf("annotation %s=%q: entry %q is ignored: port %d is not an http listener of the Service (see %s)", key, val, item, from, KeyProtocolPort)
 		case out[from] != 0:
@@ -347,13 +347,13 @@ func (p *parser) stickySession() StickySession {
 	s := StickySession{
 		Enabled:       p.onOff(KeyStickySession),
 		Type:          p.enum(KeyStickySessionType, false, "insert", "server"),
-		CookieTimeout: p.intRange(KeyCookieTimeout, 1, 86400),
+		CookieTimeout: p.intRange(KeyCookieTimeout),
 	}
 	if val, key, ok := p.get(KeyCookie); ok {
 		if validCookie(val) {
 			s.Cookie = val
 		} else {
-			p.fail(key, val, "must be 1–200 printable ASCII characters without spaces, commas or semicolons, not starting with $")
+			p.fail(key, val, "must be 1–%d printable ASCII characters without spaces, commas or semicolons, not starting with $", maxCookie)
 		}
 	}
 	if s.Enabled == nil || !*s.Enabled {

@@ -160,19 +160,20 @@ func (p *parser) trueFalse(n Name) bool {
 	return false
 }
 
-// intRange parses an integer in [lo, hi].
-func (p *parser) intRange(n Name, lo, hi int) *int {
+// intRange parses an integer in the registry's Range of n.
+func (p *parser) intRange(n Name) *int {
 	val, key, ok := p.get(n)
 	if !ok {
 		return nil
 	}
+	r := rangeOf(n)
 	v, err := strconv.Atoi(val)
 	if err != nil {
-		p.fail(key, val, "must be an integer from %d to %d", lo, hi)
+		p.fail(key, val, "must be an integer from %d to %d", r.Min, r.Max)
 		return nil
 	}
-	if v < lo || v > hi {
-		p.fail(key, val, "must be from %d to %d", lo, hi)
+	if !r.Contains(v) {
+		p.fail(key, val, "must be from %d to %d", r.Min, r.Max)
 		return nil
 	}
 	return &v
@@ -272,10 +273,13 @@ func (p *parser) servicePorts() []int32 {
 	return ports
 }
 
-// parsePort parses a port number 1–65535.
+// Port numbers, of listeners, backends and health checks.
+const minPort, maxPort = 1, 65535
+
+// parsePort parses a port number minPort–maxPort.
 func parsePort(s string) (int32, bool) {
 	v, err := strconv.ParseInt(s, 10, 32)
-	if err != nil || v < 1 || v > 65535 {
+	if err != nil || v < minPort || v > maxPort {
 		return 0, false
 	}
 	return int32(v), true

@@ -1,6 +1,7 @@
 package annotations
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 )
@@ -73,8 +74,13 @@ type Annotation struct {
 	Name Name
 	// Group is the reference section.
 	Group Group
-	// Type is the value syntax, e.g. "on | off", "integer 1–50", "string".
+	// Type is the value syntax, e.g. "on | off", "string"; for a Range it
+	// is rendered from the Range ("integer 1–50 (s)").
 	Type string
+	// Range bounds an integer value; nil for other values. The parser
+	// validates with it and the reference renders it: the one statement
+	// of each limit.
+	Range *Range
 	// Default is what an unset value means.
 	Default string
 	// Protocols are the listener protocols it applies to ("" = all or n/a).
@@ -93,17 +99,51 @@ type Annotation struct {
 var registry = slices.Concat(instanceAnnotations, listenerAnnotations,
 	healthAnnotations, backendAnnotations, drainAnnotations, serviceFields)
 
-// byName indexes registry by full key.
+// byName indexes registry by full key. Building it also renders the Type
+// of every ranged entry from its Range.
 var byName = func() map[Name]*Annotation {
 	m := make(map[Name]*Annotation, len(registry))
 	for i := range registry {
-		if _, dup := m[registry[i].Name]; dup {
-			panic("annotations: duplicate registry entry " + string(registry[i].Name))
+		a := &registry[i]
+		if _, dup := m[a.Name]; dup {
+			panic("annotations: duplicate registry entry " + string(a.Name))
 		}
-		m[registry[i].Name] = &registry[i]
+		if a.Range != nil {
+			a.Type = a.Range.String()
+		}
+		m[a.Name] = a
 	}
 	return m
 }()
+
+// Range is the inclusive range of an integer annotation value.
+type Range struct {
+	Min, Max int
+	// Unit follows the range in the reference ("s", "Mbit/s"); may be empty.
+	Unit string
+}
+
+// String renders the range for the reference: "integer 1–50 (s)".
+func (r Range) String() string {
+	s := fmt.Sprintf("integer %d–%d", r.Min, r.Max)
+	if r.Unit != "" {
+		s += " (" + r.Unit + ")"
+	}
+	return s
+}
+
+// Contains reports whether v is in the range.
+func (r Range) Contains(v int) bool { return v >= r.Min && v <= r.Max }
+
+// rangeOf returns the Range of a ranged annotation. A key without one is a
+// programming error, caught by the tests of every key.
+func rangeOf(n Name) Range {
+	a, ok := byName[n]
+	if !ok || a.Range == nil {
+		panic("annotations: " + string(n) + " has no Range in the registry")
+	}
+	return *a.Range
+}
 
 // All returns a copy of the registry in reference order.
 func All() []Annotation { return slices.Clone(registry) }

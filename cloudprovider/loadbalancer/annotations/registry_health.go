@@ -1,5 +1,7 @@
 package annotations
 
+import "fmt"
+
 // Health check annotations. They apply to every listener whose protocol they
 // fit; see Annotation.Protocols.
 const (
@@ -31,6 +33,10 @@ const (
 	KeyHealthCheckTimeout Name = Prefix + "health-check-timeout"
 )
 
+// maxHealthCheckURI is the API limit on the check path
+// (https://www.alibabacloud.com/help/en/slb/classic-load-balancer/developer-reference/api-slb-2014-05-15-createloadbalancertcplistener).
+const maxHealthCheckURI = 80
+
 const httpCheck = "tcp (with `health-check-type: http`), http, https"
 
 var healthAnnotations = []Annotation{
@@ -40,7 +46,7 @@ var healthAnnotations = []Annotation{
 		Doc: "Health check of http and https listeners.", Differs: onOffLenient},
 	{Name: KeyHealthCheckType, Group: GroupHealth, Protocols: "tcp", Type: "`tcp` \\| `http`", Default: "SLB default (`tcp`)", Mutability: Mutable,
 		Doc: "Whether tcp listeners check with a TCP connect or an HTTP request."},
-	{Name: KeyHealthCheckURI, Group: GroupHealth, Protocols: httpCheck, Type: "path starting with `/`, up to 80 characters", Default: "SLB default (`/`)", Mutability: Mutable,
+	{Name: KeyHealthCheckURI, Group: GroupHealth, Protocols: httpCheck, Type: fmt.Sprintf("path starting with `/`, up to %d characters", maxHealthCheckURI), Default: "SLB default (`/`)", Mutability: Mutable,
 		Doc: "Path of the HTTP health check."},
 	{Name: KeyHealthCheckDomain, Group: GroupHealth, Protocols: httpCheck, Type: "`$_ip` or a domain name", Default: "SLB default (`$_ip`, the backend address)", Mutability: Mutable,
 		Doc: "Host header of the HTTP health check; `$_ip` sends the backend's private address."},
@@ -48,16 +54,16 @@ var healthAnnotations = []Annotation{
 		Doc: "HTTP status classes that count as healthy."},
 	{Name: KeyHealthCheckMethod, Group: GroupHealth, Protocols: l7, Type: "`head` \\| `get`", Default: "SLB default (`head`)", Mutability: Mutable,
 		Doc: "Method of the HTTP health check."},
-	{Name: KeyHealthCheckConnectPort, Group: GroupHealth, Type: "`-520` or 1–65535", Default: "SLB default (the backend port)", Mutability: Mutable,
+	{Name: KeyHealthCheckConnectPort, Group: GroupHealth, Type: fmt.Sprintf("`%d` or %d–%d", HealthCheckConnectPortBackend, minPort, maxPort), Default: "SLB default (the backend port)", Mutability: Mutable,
 		Doc: "Port probed by the health check; `-520` means the backend server's port (sent as the NodePort, or the target port with ENI backends, since the API takes 1–65535 only)."},
-	{Name: KeyHealthCheckInterval, Group: GroupHealth, Type: "integer 1–50 (s)", Default: "SLB default (2)", Mutability: Mutable,
+	{Name: KeyHealthCheckInterval, Group: GroupHealth, Range: &Range{Min: 1, Max: 50, Unit: "s"}, Default: "SLB default (2)", Mutability: Mutable,
 		Doc: "Seconds between two health checks."},
-	{Name: KeyHealthyThreshold, Group: GroupHealth, Type: "integer 2–10", Default: "SLB default (3)", Mutability: Mutable,
+	{Name: KeyHealthyThreshold, Group: GroupHealth, Range: &Range{Min: 2, Max: 10}, Default: "SLB default (3)", Mutability: Mutable,
 		Doc: "Consecutive successful checks before a backend counts as healthy."},
-	{Name: KeyUnhealthyThreshold, Group: GroupHealth, Type: "integer 2–10", Default: "SLB default (3)", Mutability: Mutable,
+	{Name: KeyUnhealthyThreshold, Group: GroupHealth, Range: &Range{Min: 2, Max: 10}, Default: "SLB default (3)", Mutability: Mutable,
 		Doc: "Consecutive failed checks before a backend counts as unhealthy."},
-	{Name: KeyHealthCheckConnectTimeout, Group: GroupHealth, Protocols: l4, Type: "integer 1–300 (s)", Default: "SLB default (5)", Mutability: Mutable,
+	{Name: KeyHealthCheckConnectTimeout, Group: GroupHealth, Protocols: l4, Range: &Range{Min: 1, Max: 300, Unit: "s"}, Default: "SLB default (5)", Mutability: Mutable,
 		Doc: "Timeout of one tcp or udp health check."},
-	{Name: KeyHealthCheckTimeout, Group: GroupHealth, Protocols: l7, Type: "integer 1–300 (s)", Default: "SLB default (5)", Mutability: Mutable,
+	{Name: KeyHealthCheckTimeout, Group: GroupHealth, Protocols: l7, Range: &Range{Min: 1, Max: 300, Unit: "s"}, Default: "SLB default (5)", Mutability: Mutable,
 		Doc: "Timeout of one http or https health check."},
 }

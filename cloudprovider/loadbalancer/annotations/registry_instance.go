@@ -1,5 +1,7 @@
 package annotations
 
+import "fmt"
+
 // Load balancer instance annotations.
 const (
 	// KeyAddressType: internet or intranet.
@@ -46,6 +48,16 @@ const (
 	KeyExternalIPType Name = Prefix + "external-ip-type"
 )
 
+// Limits of CreateLoadBalancer and TagResources
+// (https://www.alibabacloud.com/help/en/slb/classic-load-balancer/developer-reference/api-slb-2014-05-15-createloadbalancer,
+// https://www.alibabacloud.com/help/en/slb/classic-load-balancer/developer-reference/api-slb-2014-05-15-tagresources).
+const (
+	maxLBName   = 80
+	maxTags     = 20
+	maxTagKey   = 64
+	maxTagValue = 128
+)
+
 var instanceAnnotations = []Annotation{
 	{Name: KeyAddressType, Group: GroupInstance, Type: "`internet` \\| `intranet`", Default: "`internet`", Mutability: Immutable,
 		Doc: "Whether the CLB faces the Internet or only the VPC. With cloud-config `disablePublicSLB: true`, `internet` (also by default) is an error."},
@@ -60,7 +72,7 @@ var instanceAnnotations = []Annotation{
 	{Name: KeyChargeType, Group: GroupInstance, Type: "`paybytraffic` \\| `paybybandwidth`", Default: "SLB default (`paybytraffic`)", Mutability: Mutable,
 		Doc:     "Internet charge type of an internet CLB (case-insensitive). With `PayByCLCU` only `paybytraffic` is possible.",
 		Differs: "Ignored with a warning on intranet CLBs."},
-	{Name: KeyBandwidth, Group: GroupInstance, Type: "integer 1–5120 (Mbit/s)", Default: "SLB default", Mutability: Mutable,
+	{Name: KeyBandwidth, Group: GroupInstance, Range: &Range{Min: 1, Max: 5120, Unit: "Mbit/s"}, Default: "SLB default", Mutability: Mutable,
 		Doc: "Peak Internet bandwidth. Updated only with `charge-type: paybybandwidth` on an internet CLB."},
 	{Name: KeyInstanceChargeType, Group: GroupInstance, Type: "`PayBySpec` \\| `PayByCLCU`", Default: "`PayByCLCU` at creation", Mutability: Mutable,
 		Doc: "Instance billing method (case-insensitive). When unset, new CLBs are created pay-by-CLCU and the charge type of an existing CLB is left alone."},
@@ -80,12 +92,12 @@ var instanceAnnotations = []Annotation{
 	{Name: KeyForceOverrideListeners, Group: GroupInstance, Type: "`true` \\| `false`", Default: "`false`", Mutability: Mutable,
 		Doc:     "With `id`: let the CCM create, update and delete the listeners of the reused CLB.",
 		Differs: "None in the result: any value other than `true` is false, as in the official CCM; values other than `true` and `false` also give a warning. Without `id` it is a warning."},
-	{Name: KeyName, Group: GroupInstance, Type: "1–80 characters", Default: "`a` + Service UID without dashes (32 characters)", Mutability: Mutable,
+	{Name: KeyName, Group: GroupInstance, Type: fmt.Sprintf("1–%d characters", maxLBName), Default: "`a` + Service UID without dashes (32 characters)", Mutability: Mutable,
 		Doc: "Name of the CLB."},
 	{Name: KeyResourceGroupID, Group: GroupInstance, Type: "resource group ID (`rg-...`)", Default: "cloud-config `resourceGroupID`, else the account default", Mutability: Immutable,
 		Doc: "Resource group of a new CLB."},
 	{Name: KeyAdditionalResourceTags, Group: GroupInstance, Type: "`k1=v1,k2=v2,k3=,k4`", Default: "no extra tags", Mutability: Mutable,
-		Doc:     "Extra tags on the CLB. `k3=` and `k4` are tags with an empty value. A key removed from the annotation (or the whole annotation) is untagged only if the CCM added it: it lists the keys it added in its tag `alicloud-ccm/additional-tags`, so tags added in the console stay. Keys may not start with `aliyun` or `acs:`; at most 20 tags, keys up to 64 and values up to 128 characters.",
+		Doc:     "Extra tags on the CLB. `k3=` and `k4` are tags with an empty value. A key removed from the annotation (or the whole annotation) is untagged only if the CCM added it: it lists the keys it added in its tag `alicloud-ccm/additional-tags`, so tags added in the console stay. Keys may not start with `aliyun` or `acs:`; " + fmt.Sprintf("at most %d tags, keys up to %d and values up to %d characters.", maxTags, maxTagKey, maxTagValue),
 		Differs: "Duplicate and reserved keys are errors. The official CCM untagged nothing when the annotation was removed, and removed keys it could not tell from the console's when a key was dropped."},
 	{Name: KeyDeleteProtection, Group: GroupInstance, Type: "`on` \\| `off`", Default: "`on`", Mutability: Mutable,
 		Doc: "Deletion protection. The CCM turns it off itself before it deletes a CLB it created."},

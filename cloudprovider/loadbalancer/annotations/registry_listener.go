@@ -1,5 +1,7 @@
 package annotations
 
+import "fmt"
+
 // Listener annotations. They apply to every listener of the Service whose
 // protocol they fit; see Annotation.Protocols.
 const (
@@ -62,6 +64,10 @@ const (
 	onOffLenient = "None in the result: any value other than `on` (e.g. `On`, `yes`) is off, as in the official CCM; values other than `on` and `off` also give a warning."
 )
 
+// maxCookie is the API limit on a server cookie name
+// (https://www.alibabacloud.com/help/en/slb/classic-load-balancer/developer-reference/api-slb-2014-05-15-createloadbalancerhttplistener).
+const maxCookie = 200
+
 var listenerAnnotations = []Annotation{
 	{Name: KeyProtocolPort, Group: GroupListener, Type: "`proto:port[,proto:port...]`, proto `tcp` \\| `udp` \\| `http` \\| `https`", Default: "the ServicePort protocol", Mutability: RecreatesListener,
 		Doc:     "Listener protocol per Service `port`, e.g. `https:443,http:80`. Ports not listed get a `tcp` or `udp` listener from their ServicePort protocol. A protocol change deletes the listener and creates it again.",
@@ -86,17 +92,17 @@ var listenerAnnotations = []Annotation{
 		Doc: "Access control list(s) of every listener; compared as a set."},
 	{Name: KeyACLType, Group: GroupListener, Type: "`white` \\| `black`", Default: "none", Mutability: Mutable,
 		Doc: "Whether the ACL allows (`white`) or denies (`black`) the listed addresses."},
-	{Name: KeyPersistenceTimeout, Group: GroupListener, Protocols: "tcp", Type: "integer 0–3600 (s)", Default: "SLB default (`0`, off)", Mutability: Mutable,
+	{Name: KeyPersistenceTimeout, Group: GroupListener, Protocols: "tcp", Range: &Range{Min: 0, Max: 3600, Unit: "s"}, Default: "SLB default (`0`, off)", Mutability: Mutable,
 		Doc: "Session persistence of tcp listeners; `0` turns it off."},
-	{Name: KeyEstablishedTimeout, Group: GroupListener, Protocols: "tcp", Type: "integer 10–900 (s)", Default: "SLB default (900)", Mutability: Mutable,
+	{Name: KeyEstablishedTimeout, Group: GroupListener, Protocols: "tcp", Range: &Range{Min: 10, Max: 900, Unit: "s"}, Default: "SLB default (900)", Mutability: Mutable,
 		Doc: "Connection timeout of tcp listeners."},
-	{Name: KeyIdleTimeout, Group: GroupListener, Protocols: l7, Type: "integer 1–60 (s)", Default: "SLB default (15)", Mutability: Mutable,
+	{Name: KeyIdleTimeout, Group: GroupListener, Protocols: l7, Range: &Range{Min: 1, Max: 60, Unit: "s"}, Default: "SLB default (15)", Mutability: Mutable,
 		Doc: "Idle connection timeout of http and https listeners."},
-	{Name: KeyRequestTimeout, Group: GroupListener, Protocols: l7, Type: "integer 1–180 (s)", Default: "SLB default (60)", Mutability: Mutable,
+	{Name: KeyRequestTimeout, Group: GroupListener, Protocols: l7, Range: &Range{Min: 1, Max: 180, Unit: "s"}, Default: "SLB default (60)", Mutability: Mutable,
 		Doc: "Request timeout of http and https listeners: a backend slower than this gets the client a 504."},
 	{Name: KeyConnectionDrain, Group: GroupListener, Protocols: l4, Type: onOff, Default: "SLB default (`off`)", Mutability: Mutable,
 		Doc: "Connection draining when a backend is removed or fails its health check.", Differs: onOffLenient},
-	{Name: KeyConnectionDrainTimeout, Group: GroupListener, Protocols: l4, Type: "integer 10–900 (s)", Default: "none", Mutability: Mutable,
+	{Name: KeyConnectionDrainTimeout, Group: GroupListener, Protocols: l4, Range: &Range{Min: 10, Max: 900, Unit: "s"}, Default: "none", Mutability: Mutable,
 		Doc:     "How long draining connections are kept; sent only with `connection-drain: on`.",
 		Differs: "Without `connection-drain: on` it is a warning."},
 	{Name: KeyProxyProtocol, Group: GroupListener, Protocols: l4, Type: onOff, Default: "SLB default (`off`)", Mutability: Mutable,
@@ -107,9 +113,9 @@ var listenerAnnotations = []Annotation{
 		Differs: "`on` needs `sticky-session-type`. " + onOffLenient},
 	{Name: KeyStickySessionType, Group: GroupListener, Protocols: l7, Type: "`insert` \\| `server`", Default: "none", Mutability: Mutable,
 		Doc: "`insert`: SLB sets a cookie (needs `cookie-timeout`); `server`: SLB follows the backend's cookie (needs `cookie`)."},
-	{Name: KeyCookieTimeout, Group: GroupListener, Protocols: l7, Type: "integer 1–86400 (s)", Default: "none", Mutability: Mutable,
+	{Name: KeyCookieTimeout, Group: GroupListener, Protocols: l7, Range: &Range{Min: 1, Max: 86400, Unit: "s"}, Default: "none", Mutability: Mutable,
 		Doc: "Lifetime of the cookie SLB inserts (`sticky-session-type: insert`)."},
-	{Name: KeyCookie, Group: GroupListener, Protocols: l7, Type: "cookie name, 1–200 characters", Default: "none", Mutability: Mutable,
+	{Name: KeyCookie, Group: GroupListener, Protocols: l7, Type: fmt.Sprintf("cookie name, 1–%d characters", maxCookie), Default: "none", Mutability: Mutable,
 		Doc: "Name of the backend's cookie (`sticky-session-type: server`)."},
 	{Name: KeyXForwardedForProto, Group: GroupListener, Protocols: l7, Type: onOff, Default: "SLB default (`off`)", Mutability: Mutable,
 		Doc: "Add `X-Forwarded-Proto` (the client's protocol).", Differs: onOffLenient},

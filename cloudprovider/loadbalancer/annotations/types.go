@@ -337,16 +337,17 @@ type HealthCheck struct {
 	HTTPCodes []string
 	// Method is `head` or `get` (http/https listeners).
 	Method string
-	// ConnectPort is the port probed: 1–65535, or
+	// ConnectPort is the port probed: a port number, or
 	// HealthCheckConnectPortBackend; nil when unset.
 	ConnectPort *int
-	// Interval in seconds (1–50); nil when unset.
+	// Interval in seconds (range: the registry row); nil when unset.
 	Interval *int
-	// HealthyThreshold and UnhealthyThreshold (2–10); nil when unset.
+	// HealthyThreshold and UnhealthyThreshold (range: the registry rows);
+	// nil when unset.
 	HealthyThreshold, UnhealthyThreshold *int
-	// ConnectTimeout in seconds for tcp/udp (1–300); nil when unset.
+	// ConnectTimeout in seconds for tcp/udp; nil when unset.
 	ConnectTimeout *int
-	// Timeout in seconds for http/https (1–300); nil when unset.
+	// Timeout in seconds for http/https; nil when unset.
 	Timeout *int
 }
 
@@ -365,9 +366,9 @@ type Backend struct {
 	// of the reused load balancer (vgroup-port); nil when unset.
 	VGroupPorts map[int32]string
 	// Weight is the total weight spread over the backends of a reused
-	// vServer group (0–100); nil when unset.
+	// vServer group; nil when unset.
 	Weight *int
-	// DefaultWeight replaces the weight 100 of every backend (0–100); nil
+	// DefaultWeight replaces the weight 100 of every backend; nil
 	// when unset.
 	DefaultWeight *int
 	// IgnoreWeightUpdate skips weight-only backend changes.
