@@ -15,7 +15,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/kubernetes/fake"
 	k8stesting "k8s.io/client-go/testing"
-	cloudprovider "k8s.io/cloud-provider"
+	k8scloudprovider "k8s.io/cloud-provider"
 
 	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/cloudapi"
 	"github.com/alicloud-ccm/alicloud-ccm/config"
@@ -83,7 +83,7 @@ func TestOfficialFinalizerDrop(t *testing.T) {
 
 // stubLB is an engine whose answers a test sets.
 type stubLB struct {
-	cloudprovider.LoadBalancer
+	k8scloudprovider.LoadBalancer
 	err error
 }
 

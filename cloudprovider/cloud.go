@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/vpc"
-	cloudprovider "k8s.io/cloud-provider"
+	k8scloudprovider "k8s.io/cloud-provider"
 	"k8s.io/klog/v2"
 
 	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/cloudapi"
@@ -25,7 +25,7 @@ const ProviderName = "alicloud"
 // metadata lookups and the first credentials fetch.
 const startupTimeout = 30 * time.Second
 
-// Cloud implements cloudprovider.Interface for Alibaba Cloud. Each
+// Cloud implements k8scloudprovider.Interface for Alibaba Cloud. Each
 // capability lives in its own file (loadbalancer.go, routes.go,
 // instances.go) with its logic in a sub-package; a nil capability is
 // reported as unsupported.
@@ -38,14 +38,14 @@ type Cloud struct {
 	// nodes reads Node objects from an informer started in Initialize.
 	nodes *nodeIndex
 
-	lb cloudprovider.LoadBalancer
+	lb k8scloudprovider.LoadBalancer
 	// finalizers removes the official CCM's Service finalizer (migration).
 	finalizers finalizerClient
-	routes     cloudprovider.Routes
-	instances  cloudprovider.InstancesV2
+	routes     k8scloudprovider.Routes
+	instances  k8scloudprovider.InstancesV2
 }
 
-var _ cloudprovider.Interface = (*Cloud)(nil)
+var _ k8scloudprovider.Interface = (*Cloud)(nil)
 
 // Options are the process-level settings the provider needs besides the
 // cloud-config file.
@@ -156,7 +156,7 @@ func logWarnings(warns config.Warnings) {
 // answers), and checks, in the background, that the configured VPC is
 // reachable with these credentials, so a wrong region, VPC or key shows up
 // in the log at start-up rather than at the first Service.
-func (c *Cloud) Initialize(builder cloudprovider.ControllerClientBuilder, stop <-chan struct{}) {
+func (c *Cloud) Initialize(builder k8scloudprovider.ControllerClientBuilder, stop <-chan struct{}) {
 	if builder != nil {
 		c.events.start(builder, stop)
 		c.nodes.start(builder, stop)
@@ -208,7 +208,7 @@ func (c *Cloud) preflight(stop <-chan struct{}) {
 }
 
 // LoadBalancer returns the CLB implementation.
-func (c *Cloud) LoadBalancer() (cloudprovider.LoadBalancer, bool) {
+func (c *Cloud) LoadBalancer() (k8scloudprovider.LoadBalancer, bool) {
 	if c.lb == nil {
 		return nil, false
 	}
@@ -216,21 +216,21 @@ func (c *Cloud) LoadBalancer() (cloudprovider.LoadBalancer, bool) {
 }
 
 // Instances returns nil: the provider implements InstancesV2 only.
-func (c *Cloud) Instances() (cloudprovider.Instances, bool) { return nil, false }
+func (c *Cloud) Instances() (k8scloudprovider.Instances, bool) { return nil, false }
 
 // InstancesV2 returns the ECS node implementation.
-func (c *Cloud) InstancesV2() (cloudprovider.InstancesV2, bool) {
+func (c *Cloud) InstancesV2() (k8scloudprovider.InstancesV2, bool) {
 	return c.instances, c.instances != nil
 }
 
 // Zones returns nil: zone information comes from InstancesV2.InstanceMetadata.
-func (c *Cloud) Zones() (cloudprovider.Zones, bool) { return nil, false }
+func (c *Cloud) Zones() (k8scloudprovider.Zones, bool) { return nil, false }
 
 // Clusters is not supported.
-func (c *Cloud) Clusters() (cloudprovider.Clusters, bool) { return nil, false }
+func (c *Cloud) Clusters() (k8scloudprovider.Clusters, bool) { return nil, false }
 
 // Routes returns the VPC route table implementation.
-func (c *Cloud) Routes() (cloudprovider.Routes, bool) { return c.routes, c.routes != nil }
+func (c *Cloud) Routes() (k8scloudprovider.Routes, bool) { return c.routes, c.routes != nil }
 
 // ProviderName returns "alicloud".
 func (c *Cloud) ProviderName() string { return ProviderName }

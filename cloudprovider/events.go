@@ -8,7 +8,7 @@ import (
 	"k8s.io/client-go/kubernetes/scheme"
 	typedcorev1 "k8s.io/client-go/kubernetes/typed/core/v1"
 	"k8s.io/client-go/tools/record"
-	cloudprovider "k8s.io/cloud-provider"
+	k8scloudprovider "k8s.io/cloud-provider"
 	"k8s.io/klog/v2"
 )
 
@@ -27,7 +27,7 @@ var _ record.EventRecorder = (*eventSink)(nil)
 
 // start connects the sink to the API server through the framework's client
 // builder; events recorded from now on are written as Event objects.
-func (s *eventSink) start(builder cloudprovider.ControllerClientBuilder, stop <-chan struct{}) {
+func (s *eventSink) start(builder k8scloudprovider.ControllerClientBuilder, stop <-chan struct{}) {
 	client, err := builder.Client(providerClientName)
 	if err != nil {
 		klog.ErrorS(err, "No Kubernetes client for events; events will only be logged")

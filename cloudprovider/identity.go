@@ -6,7 +6,7 @@ import (
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	cloudprovider "k8s.io/cloud-provider"
+	k8scloudprovider "k8s.io/cloud-provider"
 	"k8s.io/klog/v2"
 
 	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/loadbalancer"
@@ -27,7 +27,7 @@ const identityNamespace = "kube-system"
 // until stop; only a permission denial falls back to the legacy default,
 // loudly, so a CCM without the namespaces permission keeps working as it
 // did.
-func (c *Cloud) resolveClusterID(builder cloudprovider.ControllerClientBuilder, stop <-chan struct{}) {
+func (c *Cloud) resolveClusterID(builder k8scloudprovider.ControllerClientBuilder, stop <-chan struct{}) {
 	r, ok := c.lb.(*loadbalancer.Reconciler)
 	if !ok || c.cfg.Global.ClusterID != "" {
 		return // New already set the configured ID

@@ -20,7 +20,7 @@ import (
 	"k8s.io/client-go/kubernetes/fake"
 	restclient "k8s.io/client-go/rest"
 	k8stesting "k8s.io/client-go/testing"
-	cloudprovider "k8s.io/cloud-provider"
+	k8scloudprovider "k8s.io/cloud-provider"
 
 	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/loadbalancer"
 	"github.com/alicloud-ccm/alicloud-ccm/emulator"
@@ -42,7 +42,7 @@ func (b *fakeBuilder) Client(string) (kubernetes.Interface, error) {
 }
 func (b *fakeBuilder) ClientOrDie(string) kubernetes.Interface { return b.client }
 
-var _ cloudprovider.ControllerClientBuilder = (*fakeBuilder)(nil)
+var _ k8scloudprovider.ControllerClientBuilder = (*fakeBuilder)(nil)
 
 // routedCloud builds the provider on the emulator with routes enabled:
 // instance i-master is a route target, the cluster CIDR 172.16.0.0/16.
@@ -79,7 +79,7 @@ func routeMarker(t *testing.T, c *Cloud) string {
 		time.Sleep(10 * time.Millisecond)
 	}
 	rt, _ := c.Routes()
-	if err := rt.CreateRoute(ctx, "kubernetes", "", &cloudprovider.Route{TargetNode: "m", DestinationCIDR: "172.16.3.0/24"}); err != nil {
+	if err := rt.CreateRoute(ctx, "kubernetes", "", &k8scloudprovider.Route{TargetNode: "m", DestinationCIDR: "172.16.3.0/24"}); err != nil {
 		t.Fatal(err)
 	}
 	sys := ""

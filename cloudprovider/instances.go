@@ -5,7 +5,7 @@ import (
 	"fmt"
 
 	v1 "k8s.io/api/core/v1"
-	cloudprovider "k8s.io/cloud-provider"
+	k8scloudprovider "k8s.io/cloud-provider"
 
 	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/instances"
 	"github.com/alicloud-ccm/alicloud-ccm/config/metadata"
@@ -14,7 +14,7 @@ import (
 // newInstances builds the InstancesV2 capability over the ECS client. The
 // metadata client lets it recognise the machine the CCM runs on as a last
 // resort for a node without providerID.
-func newInstances(c *Cloud) (cloudprovider.InstancesV2, error) {
+func newInstances(c *Cloud) (k8scloudprovider.InstancesV2, error) {
 	md, err := metadata.New(c.cfg.Global.MetadataOptions())
 	if err != nil {
 		return nil, fmt.Errorf("metadata client: %w", err)
@@ -36,7 +36,7 @@ func newInstances(c *Cloud) (cloudprovider.InstancesV2, error) {
 
 // ResolveNode tells which ECS instance a node is (see instances.Resolve).
 // The node-provider-id controller reaches it through the
-// cloudprovider.Interface the framework hands to controllers.
+// k8scloudprovider.Interface the framework hands to controllers.
 func (c *Cloud) ResolveNode(ctx context.Context, node *v1.Node) (instances.Resolution, error) {
 	inst, ok := c.instances.(*instances.Instances)
 	if !ok || inst == nil {

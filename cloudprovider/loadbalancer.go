@@ -1,7 +1,7 @@
 package cloudprovider
 
 import (
-	cloudprovider "k8s.io/cloud-provider"
+	k8scloudprovider "k8s.io/cloud-provider"
 
 	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/loadbalancer"
 	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/loadbalancer/annotations"
@@ -10,7 +10,7 @@ import (
 // newLoadBalancer builds the CLB capability: the reconcile engine of
 // package loadbalancer on the SLB and VPC clients, with the cloud-config
 // values it needs.
-func newLoadBalancer(c *Cloud) (cloudprovider.LoadBalancer, error) {
+func newLoadBalancer(c *Cloud) (k8scloudprovider.LoadBalancer, error) {
 	return newReconciler(c), nil
 }
 

@@ -10,7 +10,7 @@ import (
 	"k8s.io/client-go/informers"
 	corelisters "k8s.io/client-go/listers/core/v1"
 	"k8s.io/client-go/tools/cache"
-	cloudprovider "k8s.io/cloud-provider"
+	k8scloudprovider "k8s.io/cloud-provider"
 	"k8s.io/klog/v2"
 )
 
@@ -29,7 +29,7 @@ type nodeIndex struct {
 }
 
 // start creates and starts the node informer.
-func (n *nodeIndex) start(builder cloudprovider.ControllerClientBuilder, stop <-chan struct{}) {
+func (n *nodeIndex) start(builder k8scloudprovider.ControllerClientBuilder, stop <-chan struct{}) {
 	client, err := builder.Client(providerClientName)
 	if err != nil {
 		klog.ErrorS(err, "No Kubernetes client for the node cache")

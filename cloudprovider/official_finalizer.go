@@ -10,7 +10,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes"
-	cloudprovider "k8s.io/cloud-provider"
+	k8scloudprovider "k8s.io/cloud-provider"
 	"k8s.io/klog/v2"
 )
 
@@ -74,11 +74,11 @@ func (f *finalizerClient) drop(ctx context.Context, svc *v1.Service) error {
 // migratingLB is the LoadBalancer the framework sees: the engine, plus the
 // removal of the official CCM's finalizer after a successful sync or cleanup.
 type migratingLB struct {
-	cloudprovider.LoadBalancer
+	k8scloudprovider.LoadBalancer
 	fin *finalizerClient
 }
 
-// EnsureLoadBalancer implements cloudprovider.LoadBalancer.
+// EnsureLoadBalancer implements k8scloudprovider.LoadBalancer.
 func (m *migratingLB) EnsureLoadBalancer(ctx context.Context, cluster string, svc *v1.Service, nodes []*v1.Node) (*v1.LoadBalancerStatus, error) {
 	st, err := m.LoadBalancer.EnsureLoadBalancer(ctx, cluster, svc, nodes)
 	if err != nil {
@@ -87,7 +87,7 @@ func (m *migratingLB) EnsureLoadBalancer(ctx context.Context, cluster string, sv
 	return st, m.fin.drop(ctx, svc)
 }
 
-// EnsureLoadBalancerDeleted implements cloudprovider.LoadBalancer.
+// EnsureLoadBalancerDeleted implements k8scloudprovider.LoadBalancer.
 func (m *migratingLB) EnsureLoadBalancerDeleted(ctx context.Context, cluster string, svc *v1.Service) error {
 	if err := m.LoadBalancer.EnsureLoadBalancerDeleted(ctx, cluster, svc); err != nil {
 		return err

@@ -1,7 +1,7 @@
 package cloudprovider
 
 import (
-	cloudprovider "k8s.io/cloud-provider"
+	k8scloudprovider "k8s.io/cloud-provider"
 
 	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/loadbalancer"
 	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/routes"
@@ -10,7 +10,7 @@ import (
 // newRoutes builds the VPC route table capability (logic in package routes).
 // It makes no API call; route tables are resolved on first use, so a
 // cluster that runs with --configure-cloud-routes=false never needs them.
-func newRoutes(c *Cloud) (cloudprovider.Routes, error) {
+func newRoutes(c *Cloud) (k8scloudprovider.Routes, error) {
 	return routes.New(routes.Config{
 		VPC:                        c.clients.VPC,
 		ECS:                        c.clients.ECS,

@@ -39,7 +39,7 @@ import (
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/ecs"
 	v1 "k8s.io/api/core/v1"
 	"k8s.io/client-go/tools/record"
-	cloudprovider "k8s.io/cloud-provider"
+	k8scloudprovider "k8s.io/cloud-provider"
 	cloudproviderapi "k8s.io/cloud-provider/api"
 	"k8s.io/klog/v2"
 	"k8s.io/utils/clock"
@@ -110,14 +110,14 @@ type Options struct {
 	Clock clock.PassiveClock
 }
 
-// Instances implements cloudprovider.InstancesV2 for ECS.
+// Instances implements k8scloudprovider.InstancesV2 for ECS.
 type Instances struct {
 	opts   Options
 	lookup *lookup
 	self   *selfCache
 }
 
-var _ cloudprovider.InstancesV2 = (*Instances)(nil)
+var _ k8scloudprovider.InstancesV2 = (*Instances)(nil)
 
 // New returns the InstancesV2 implementation over an ECS client.
 func New(api ecsAPI, opts Options) (*Instances, error) {
@@ -204,7 +204,7 @@ func (p *Instances) InstanceShutdown(ctx context.Context, node *v1.Node) (bool, 
 // providerID and no addresses, so the framework leaves them as they are;
 // only a node still waiting for initialisation without a providerID gets an
 // error (and an Event) naming what to set.
-func (p *Instances) InstanceMetadata(ctx context.Context, node *v1.Node) (*cloudprovider.InstanceMetadata, error) {
+func (p *Instances) InstanceMetadata(ctx context.Context, node *v1.Node) (*k8scloudprovider.InstanceMetadata, error) {
 	res, a, err := p.find(ctx, node)
 	if err != nil {
 		return nil, fmt.Errorf("instance metadata: %w", err)
@@ -215,13 +215,13 @@ func (p *Instances) InstanceMetadata(ctx context.Context, node *v1.Node) (*cloud
 		if node.Spec.ProviderID == "" && hasUninitializedTaint(node) {
 			return nil, p.unresolvedError(node, res)
 		}
-		return &cloudprovider.InstanceMetadata{ProviderID: node.Spec.ProviderID}, nil
+		return &k8scloudprovider.InstanceMetadata{ProviderID: node.Spec.ProviderID}, nil
 	default:
-		return &cloudprovider.InstanceMetadata{ProviderID: node.Spec.ProviderID}, nil
+		return &k8scloudprovider.InstanceMetadata{ProviderID: node.Spec.ProviderID}, nil
 	}
 	switch a.verdict {
 	case gone:
-		return nil, fmt.Errorf("node %q: ECS instance %s (found by %s): %w", node.Name, res.ID.InstanceID, res.Via, cloudprovider.InstanceNotFound)
+		return nil, fmt.Errorf("node %q: ECS instance %s (found by %s): %w", node.Name, res.ID.InstanceID, res.Via, k8scloudprovider.InstanceNotFound)
 	case unknown:
 		return nil, fmt.Errorf("node %q: ECS instance %s: DescribeInstances returned nothing and the caller sees no instance in VPC %s (missing ecs:DescribeInstances permission?)",
 			node.Name, res.ID.InstanceID, p.opts.VpcID)
@@ -230,7 +230,7 @@ func (p *Instances) InstanceMetadata(ctx context.Context, node *v1.Node) (*cloud
 	if providerID == "" {
 		providerID = res.ID.String()
 	}
-	return &cloudprovider.InstanceMetadata{
+	return &k8scloudprovider.InstanceMetadata{
 		ProviderID:    providerID,
 		InstanceType:  a.inst.InstanceType,
 		NodeAddresses: nodeAddresses(node, a.inst),

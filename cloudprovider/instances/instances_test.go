@@ -10,7 +10,7 @@ import (
 
 	v1 "k8s.io/api/core/v1"
 	"k8s.io/client-go/tools/record"
-	cloudprovider "k8s.io/cloud-provider"
+	k8scloudprovider "k8s.io/cloud-provider"
 	cloudproviderapi "k8s.io/cloud-provider/api"
 
 	"github.com/alicloud-ccm/alicloud-ccm/emulator"
@@ -64,49 +64,49 @@ func TestInstanceMetadata(t *testing.T) {
 	tests := []struct {
 		name    string
 		node    *v1.Node
-		want    *cloudprovider.InstanceMetadata
+		want    *k8scloudprovider.InstanceMetadata
 		wantErr string
 		event   string
 	}{
 		{
 			name: "by providerID: public IP, ECS hostname when kubelet gave none",
 			node: node("n1", withProviderID(pid(instRunning))),
-			want: &cloudprovider.InstanceMetadata{ProviderID: pid(instRunning), InstanceType: "ecs.g7.xlarge", Zone: "cn-hangzhou-h", Region: testRegion,
+			want: &k8scloudprovider.InstanceMetadata{ProviderID: pid(instRunning), InstanceType: "ecs.g7.xlarge", Zone: "cn-hangzhou-h", Region: testRegion,
 				NodeAddresses: []v1.NodeAddress{addr(v1.NodeInternalIP, "192.168.0.11"), addr(v1.NodeExternalIP, "47.0.0.11"), addr(v1.NodeHostName, "running-host")}},
 		},
 		{
 			name: "alicloud:// providerID is returned as the node has it",
 			node: node("n1", withProviderID("alicloud://"+pid(instRunning)), withHostname("kubelet-name")),
-			want: &cloudprovider.InstanceMetadata{ProviderID: "alicloud://" + pid(instRunning), InstanceType: "ecs.g7.xlarge", Zone: "cn-hangzhou-h", Region: testRegion,
+			want: &k8scloudprovider.InstanceMetadata{ProviderID: "alicloud://" + pid(instRunning), InstanceType: "ecs.g7.xlarge", Zone: "cn-hangzhou-h", Region: testRegion,
 				NodeAddresses: []v1.NodeAddress{addr(v1.NodeInternalIP, "192.168.0.11"), addr(v1.NodeExternalIP, "47.0.0.11")}},
 		},
 		{
 			name: "by InternalIP: EIP as ExternalIP, providerID to set",
 			node: node("worker", tainted, withIP("192.168.1.12"), withHostname("worker")),
-			want: &cloudprovider.InstanceMetadata{ProviderID: pid(instEIP), InstanceType: "ecs.g6.large", Zone: "cn-hangzhou-i", Region: testRegion,
+			want: &k8scloudprovider.InstanceMetadata{ProviderID: pid(instEIP), InstanceType: "ecs.g6.large", Zone: "cn-hangzhou-i", Region: testRegion,
 				NodeAddresses: []v1.NodeAddress{addr(v1.NodeInternalIP, "192.168.1.12"), addr(v1.NodeExternalIP, "39.0.0.12")}},
 		},
 		{
 			name: "kubelet --node-ip of a secondary ENI address is kept",
 			node: node("n1", withProviderID(pid(instRunning)), withHostname("h"), withAnnotation(cloudproviderapi.AnnotationAlphaProvidedIPAddr, "192.168.0.51")),
-			want: &cloudprovider.InstanceMetadata{ProviderID: pid(instRunning), InstanceType: "ecs.g7.xlarge", Zone: "cn-hangzhou-h", Region: testRegion,
+			want: &k8scloudprovider.InstanceMetadata{ProviderID: pid(instRunning), InstanceType: "ecs.g7.xlarge", Zone: "cn-hangzhou-h", Region: testRegion,
 				NodeAddresses: []v1.NodeAddress{addr(v1.NodeInternalIP, "192.168.0.11"), addr(v1.NodeInternalIP, "192.168.0.51"), addr(v1.NodeExternalIP, "47.0.0.11")}},
 		},
 		{
 			name: "by metadata service (the CCM's own node)",
 			node: node("master", tainted, withHostname("master-host")),
-			want: &cloudprovider.InstanceMetadata{ProviderID: pid(instMaster), InstanceType: "ecs.g6.large", Zone: "cn-hangzhou-h", Region: testRegion,
+			want: &k8scloudprovider.InstanceMetadata{ProviderID: pid(instMaster), InstanceType: "ecs.g6.large", Zone: "cn-hangzhou-h", Region: testRegion,
 				NodeAddresses: []v1.NodeAddress{addr(v1.NodeInternalIP, "192.168.0.10")}},
 		},
 		{
 			name: "virtual node: left alone",
 			node: node("vk", virtual, withProviderID("cn-hangzhou.vk-1")),
-			want: &cloudprovider.InstanceMetadata{ProviderID: "cn-hangzhou.vk-1"},
+			want: &k8scloudprovider.InstanceMetadata{ProviderID: "cn-hangzhou.vk-1"},
 		},
 		{
 			name: "initialised data-centre node: left alone, no error",
 			node: node("idc", withIP("10.1.1.1")),
-			want: &cloudprovider.InstanceMetadata{},
+			want: &k8scloudprovider.InstanceMetadata{},
 		},
 		{
 			name:    "uninitialised data-centre node: error and event naming the flag",
@@ -123,7 +123,7 @@ func TestInstanceMetadata(t *testing.T) {
 		{
 			name:    "deleted instance",
 			node:    node("n", withProviderID(pid(instGone))),
-			wantErr: cloudprovider.InstanceNotFound.Error(),
+			wantErr: k8scloudprovider.InstanceNotFound.Error(),
 		},
 	}
 	for _, tc := range tests {

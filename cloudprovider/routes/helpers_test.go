@@ -15,7 +15,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/record"
-	cloudprovider "k8s.io/cloud-provider"
+	k8scloudprovider "k8s.io/cloud-provider"
 
 	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/cloudapi"
 	"github.com/alicloud-ccm/alicloud-ccm/emulator"
@@ -281,7 +281,7 @@ func createAll(ctx context.Context, r *Routes, nodes []*v1.Node) map[string]erro
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				err := r.CreateRoute(ctx, "kubernetes", string(n.UID), &cloudprovider.Route{TargetNode: types.NodeName(n.Name), DestinationCIDR: c})
+				err := r.CreateRoute(ctx, "kubernetes", string(n.UID), &k8scloudprovider.Route{TargetNode: types.NodeName(n.Name), DestinationCIDR: c})
 				if err != nil {
 					mu.Lock()
 					errs[n.Name] = err

@@ -12,7 +12,7 @@ import (
 	v1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
-	cloudprovider "k8s.io/cloud-provider"
+	k8scloudprovider "k8s.io/cloud-provider"
 	cloudproviderapi "k8s.io/cloud-provider/api"
 
 	"github.com/alicloud-ccm/alicloud-ccm/emulator"
@@ -71,7 +71,7 @@ func TestListRoutesOwnershipTable(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var found *cloudprovider.Route
+			var found *k8scloudprovider.Route
 			for _, rt := range got {
 				if rt.DestinationCIDR == tc.entry.dst {
 					found = rt
@@ -124,7 +124,7 @@ func TestListRoutesAcrossTables(t *testing.T) {
 		}
 	}
 	// The framework's answer to that list: CreateRoute for node 1, DeleteRoute for the orphan.
-	if err := r.CreateRoute(testCtx(t), "kubernetes", "", &cloudprovider.Route{TargetNode: "node-1", DestinationCIDR: podCIDR(1)}); err != nil {
+	if err := r.CreateRoute(testCtx(t), "kubernetes", "", &k8scloudprovider.Route{TargetNode: "node-1", DestinationCIDR: podCIDR(1)}); err != nil {
 		t.Fatal(err)
 	}
 	for _, rt := range got {
@@ -172,28 +172,28 @@ func TestDeleteRouteDecisions(t *testing.T) {
 	tests := []struct {
 		name    string
 		seed    seeded
-		route   cloudprovider.Route
+		route   k8scloudprovider.Route
 		deleted bool
 		wantErr string
 	}{
 		{name: "named by ListRoutes, ours", seed: seeded{podCIDR(2), 2, "test-cluster", ""},
-			route: cloudprovider.Route{Name: instanceID(2) + "/" + podCIDR(2), DestinationCIDR: podCIDR(2)}, deleted: true},
+			route: k8scloudprovider.Route{Name: instanceID(2) + "/" + podCIDR(2), DestinationCIDR: podCIDR(2)}, deleted: true},
 		{name: "named by ListRoutes, another cluster's since", seed: seeded{podCIDR(2), 2, "other", ""},
-			route: cloudprovider.Route{Name: instanceID(2) + "/" + podCIDR(2), DestinationCIDR: podCIDR(2)}, deleted: false},
+			route: k8scloudprovider.Route{Name: instanceID(2) + "/" + podCIDR(2), DestinationCIDR: podCIDR(2)}, deleted: false},
 		{name: "named by ListRoutes, now to another instance", seed: seeded{podCIDR(2), 1, "test-cluster", ""},
-			route: cloudprovider.Route{Name: instanceID(2) + "/" + podCIDR(2), DestinationCIDR: podCIDR(2)}, deleted: false},
+			route: k8scloudprovider.Route{Name: instanceID(2) + "/" + podCIDR(2), DestinationCIDR: podCIDR(2)}, deleted: false},
 		{name: "framework name, found by target node", seed: seeded{podCIDR(0), 0, "test-cluster", ""},
-			route: cloudprovider.Route{Name: "node-0-hint", TargetNode: "node-0", DestinationCIDR: podCIDR(0)}, deleted: true},
+			route: k8scloudprovider.Route{Name: "node-0-hint", TargetNode: "node-0", DestinationCIDR: podCIDR(0)}, deleted: true},
 		{name: "name and destination disagree: the target node decides", seed: seeded{podCIDR(0), 0, "test-cluster", ""},
-			route: cloudprovider.Route{Name: instanceID(2) + "/" + podCIDR(5), TargetNode: "node-0", DestinationCIDR: podCIDR(0)}, deleted: true},
+			route: k8scloudprovider.Route{Name: instanceID(2) + "/" + podCIDR(5), TargetNode: "node-0", DestinationCIDR: podCIDR(0)}, deleted: true},
 		{name: "neither instance nor node", seed: seeded{podCIDR(0), 0, "test-cluster", ""},
-			route: cloudprovider.Route{Name: "x", DestinationCIDR: podCIDR(0)}, wantErr: "neither an instance nor a node"},
+			route: k8scloudprovider.Route{Name: "x", DestinationCIDR: podCIDR(0)}, wantErr: "neither an instance nor a node"},
 		{name: "unknown node", seed: seeded{podCIDR(0), 0, "test-cluster", ""},
-			route: cloudprovider.Route{Name: "x", TargetNode: "node-9", DestinationCIDR: podCIDR(0)}, wantErr: "node-9"},
+			route: k8scloudprovider.Route{Name: "x", TargetNode: "node-9", DestinationCIDR: podCIDR(0)}, wantErr: "node-9"},
 		{name: "malformed destination", seed: seeded{podCIDR(0), 0, "test-cluster", ""},
-			route: cloudprovider.Route{Name: "x", DestinationCIDR: "172.16.0.0/33"}, wantErr: "not a CIDR"},
+			route: k8scloudprovider.Route{Name: "x", DestinationCIDR: "172.16.0.0/33"}, wantErr: "not a CIDR"},
 		{name: "already gone is success", seed: seeded{podCIDR(0), 0, "test-cluster", ""},
-			route: cloudprovider.Route{Name: instanceID(2) + "/" + podCIDR(3), DestinationCIDR: podCIDR(3)}},
+			route: k8scloudprovider.Route{Name: instanceID(2) + "/" + podCIDR(3), DestinationCIDR: podCIDR(3)}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -31,7 +31,7 @@ import (
 	v1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/record"
-	cloudprovider "k8s.io/cloud-provider"
+	k8scloudprovider "k8s.io/cloud-provider"
 	cloudproviderapi "k8s.io/cloud-provider/api"
 	"k8s.io/klog/v2"
 
@@ -112,7 +112,7 @@ type Config struct {
 	Tuning Tuning
 }
 
-// Routes implements cloudprovider.Routes.
+// Routes implements k8scloudprovider.Routes.
 type Routes struct {
 	cfg      Config
 	clusters clusterCIDRs
@@ -123,7 +123,7 @@ type Routes struct {
 	ipv6Once sync.Once
 }
 
-var _ cloudprovider.Routes = (*Routes)(nil)
+var _ k8scloudprovider.Routes = (*Routes)(nil)
 
 // New checks cfg and builds the capability. It makes no API call: tables
 // and the VPC's IPv6 state are read on first use.
@@ -199,7 +199,7 @@ func (r *Routes) ready() error {
 // operator's extra route through a node, say), and entries with another
 // cluster's marker, which share the table and may lie inside
 // --cluster-cidr.
-func (r *Routes) ListRoutes(ctx context.Context, clusterName string) ([]*cloudprovider.Route, error) {
+func (r *Routes) ListRoutes(ctx context.Context, clusterName string) ([]*k8scloudprovider.Route, error) {
 	if err := r.ready(); err != nil {
 		return nil, err
 	}
@@ -253,7 +253,7 @@ func (r *Routes) ListRoutes(ctx context.Context, clusterName string) ([]*cloudpr
 			owners[k][ownerOf(e.Desc, r.cfg.ClusterID, r.cfg.LegacyClusterID)] = true
 		}
 	}
-	var out []*cloudprovider.Route
+	var out []*k8scloudprovider.Route
 	for _, k := range order {
 		node := nodeFor(byInstance[k.instance], k.dst)
 		exact := node != nil && hasPodCIDR(node, k.dst)
@@ -275,7 +275,7 @@ func (r *Routes) ListRoutes(ctx context.Context, clusterName string) ([]*cloudpr
 				continue
 			}
 		}
-		route := &cloudprovider.Route{Name: routeName(k.instance, k.dst), DestinationCIDR: k.dst.String()}
+		route := &k8scloudprovider.Route{Name: routeName(k.instance, k.dst), DestinationCIDR: k.dst.String()}
 		if node != nil {
 			route.TargetNode = types.NodeName(node.Name)
 		}
@@ -318,7 +318,7 @@ func hasPodCIDR(node *v1.Node, dst netip.Prefix) bool {
 // Available. Nodes without an ECS instance (VNodes, other clouds) get no
 // route and no error: an error would only make the framework record a
 // failure Event for them on every reconcile.
-func (r *Routes) CreateRoute(ctx context.Context, clusterName string, nameHint string, route *cloudprovider.Route) error {
+func (r *Routes) CreateRoute(ctx context.Context, clusterName string, nameHint string, route *k8scloudprovider.Route) error {
 	nodeName := string(route.TargetNode)
 	if err := r.ready(); err != nil {
 		return err
@@ -428,7 +428,7 @@ func (r *Routes) eventFor(node *v1.Node, err error) {
 // It deletes only an entry that still matches exactly (destination, next hop
 // instance) and is ours (see the package doc); an entry already gone is
 // success.
-func (r *Routes) DeleteRoute(ctx context.Context, clusterName string, route *cloudprovider.Route) error {
+func (r *Routes) DeleteRoute(ctx context.Context, clusterName string, route *k8scloudprovider.Route) error {
 	if err := r.ready(); err != nil {
 		return err
 	}

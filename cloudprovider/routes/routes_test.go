@@ -11,7 +11,7 @@ import (
 
 	v1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/types"
-	cloudprovider "k8s.io/cloud-provider"
+	k8scloudprovider "k8s.io/cloud-provider"
 	cloudproviderapi "k8s.io/cloud-provider/api"
 )
 
@@ -223,7 +223,7 @@ func TestListRoutesOwnership(t *testing.T) {
 		}
 	}
 	// A route outside the cluster CIDR is refused even if asked for.
-	err = r.DeleteRoute(testCtx(t), "kubernetes", &cloudprovider.Route{Name: instanceID(0) + "/10.10.0.0/24", DestinationCIDR: "10.10.0.0/24"})
+	err = r.DeleteRoute(testCtx(t), "kubernetes", &k8scloudprovider.Route{Name: instanceID(0) + "/10.10.0.0/24", DestinationCIDR: "10.10.0.0/24"})
 	if err == nil || !strings.Contains(err.Error(), "--cluster-cidr") {
 		t.Errorf("DeleteRoute outside the cluster CIDR: err = %v, want a refusal naming --cluster-cidr", err)
 	}
@@ -232,7 +232,7 @@ func TestListRoutesOwnership(t *testing.T) {
 	}
 }
 
-func describe(rs []*cloudprovider.Route) string {
+func describe(rs []*k8scloudprovider.Route) string {
 	var s []string
 	for _, r := range rs {
 		s = append(s, fmt.Sprintf("%s->%q", r.DestinationCIDR, r.TargetNode))
@@ -298,7 +298,7 @@ func TestNoRouteForNodesWithoutInstance(t *testing.T) {
 			r := e.newRoutes(t)
 			n := e.addNode(0, podCIDR(0))
 			tc.node(n)
-			err := r.CreateRoute(testCtx(t), "kubernetes", "hint", &cloudprovider.Route{TargetNode: types.NodeName(n.Name), DestinationCIDR: podCIDR(0)})
+			err := r.CreateRoute(testCtx(t), "kubernetes", "hint", &k8scloudprovider.Route{TargetNode: types.NodeName(n.Name), DestinationCIDR: podCIDR(0)})
 			if (err != nil) != tc.wantErr {
 				t.Fatalf("err = %v, want error %v", err, tc.wantErr)
 			}
@@ -432,7 +432,7 @@ func TestSourceDestCheck(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(routes) != n || slices.ContainsFunc(routes, func(rt *cloudprovider.Route) bool { return rt.TargetNode == "node-7" }) {
+			if len(routes) != n || slices.ContainsFunc(routes, func(rt *k8scloudprovider.Route) bool { return rt.TargetNode == "node-7" }) {
 				t.Errorf("with node-7's check on, ListRoutes = %d routes (node-7's among them?), want node-7's left out", len(routes))
 			}
 			if errs := createAll(testCtx(t), r, nodes[7:8]); len(errs) > 0 {
@@ -464,7 +464,7 @@ func TestConfigErrors(t *testing.T) {
 			e := newEnv(t, envOptions{instances: 1, customTables: tc.custom})
 			r := e.newRoutes(t, tc.mutate)
 			n := e.addNode(0, podCIDR(0))
-			err := r.CreateRoute(testCtx(t), "kubernetes", "hint", &cloudprovider.Route{TargetNode: types.NodeName(n.Name), DestinationCIDR: podCIDR(0)})
+			err := r.CreateRoute(testCtx(t), "kubernetes", "hint", &k8scloudprovider.Route{TargetNode: types.NodeName(n.Name), DestinationCIDR: podCIDR(0)})
 			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 				t.Fatalf("err = %v, want it to mention %q", err, tc.wantErr)
 			}

@@ -3,7 +3,7 @@ package endpoints
 import (
 	"context"
 
-	"k8s.io/cloud-provider"
+	k8scloudprovider "k8s.io/cloud-provider"
 	"k8s.io/cloud-provider/app"
 	cloudcontrollerconfig "k8s.io/cloud-provider/app/config"
 	genericcontrollermanager "k8s.io/controller-manager/app"
@@ -35,7 +35,7 @@ func InitFuncConstructor() app.ControllerInitFuncConstructor {
 	}
 }
 
-func startWrapper(_ app.ControllerInitContext, cfg *cloudcontrollerconfig.CompletedConfig, cloud cloudprovider.Interface) app.InitFunc {
+func startWrapper(_ app.ControllerInitContext, cfg *cloudcontrollerconfig.CompletedConfig, cloud k8scloudprovider.Interface) app.InitFunc {
 	return func(ctx context.Context, _ genericcontrollermanager.ControllerContext) (controller.Interface, bool, error) {
 		p, ok := cloud.(Provider)
 		if !ok {

@@ -34,7 +34,7 @@ import (
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/record"
 	"k8s.io/client-go/util/workqueue"
-	cloudprovider "k8s.io/cloud-provider"
+	k8scloudprovider "k8s.io/cloud-provider"
 	cloudproviderapi "k8s.io/cloud-provider/api"
 	"k8s.io/klog/v2"
 
@@ -84,7 +84,7 @@ type Controller struct {
 	lister   corelisters.NodeLister
 	synced   cache.InformerSynced
 	resolver Resolver
-	inst     cloudprovider.InstancesV2
+	inst     k8scloudprovider.InstancesV2
 	recorder record.EventRecorder
 	queue    workqueue.TypedRateLimitingInterface[string]
 	opts     Options
@@ -93,7 +93,7 @@ type Controller struct {
 // New builds the controller on the shared node informer. inst confirms the
 // resolved instance exists before its ID is written (providerID is
 // immutable once set).
-func New(client kubernetes.Interface, nodes coreinformers.NodeInformer, resolver Resolver, inst cloudprovider.InstancesV2,
+func New(client kubernetes.Interface, nodes coreinformers.NodeInformer, resolver Resolver, inst k8scloudprovider.InstancesV2,
 	recorder record.EventRecorder, opts Options) (*Controller, error) {
 	if client == nil || nodes == nil || resolver == nil || inst == nil || recorder == nil {
 		return nil, fmt.Errorf("%s controller: client, node informer, resolver, instances and recorder are required", ControllerName)

@@ -12,7 +12,7 @@ import (
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes/fake"
 	"k8s.io/client-go/tools/record"
-	cloudprovider "k8s.io/cloud-provider"
+	k8scloudprovider "k8s.io/cloud-provider"
 	cloudproviderapi "k8s.io/cloud-provider/api"
 
 	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/instances"
@@ -34,8 +34,8 @@ func (f *fakeCloud) ResolveNode(_ context.Context, n *v1.Node) (instances.Resolu
 }
 func (f *fakeCloud) InstanceExists(context.Context, *v1.Node) (bool, error)   { return true, nil }
 func (f *fakeCloud) InstanceShutdown(context.Context, *v1.Node) (bool, error) { return false, nil }
-func (f *fakeCloud) InstanceMetadata(_ context.Context, n *v1.Node) (*cloudprovider.InstanceMetadata, error) {
-	return &cloudprovider.InstanceMetadata{ProviderID: f.res[n.Name].ID.String()}, nil
+func (f *fakeCloud) InstanceMetadata(_ context.Context, n *v1.Node) (*k8scloudprovider.InstanceMetadata, error) {
+	return &k8scloudprovider.InstanceMetadata{ProviderID: f.res[n.Name].ID.String()}, nil
 }
 
 func TestController(t *testing.T) {

@@ -8,7 +8,7 @@ import (
 	"k8s.io/client-go/kubernetes/scheme"
 	typedcorev1 "k8s.io/client-go/kubernetes/typed/core/v1"
 	"k8s.io/client-go/tools/record"
-	cloudprovider "k8s.io/cloud-provider"
+	k8scloudprovider "k8s.io/cloud-provider"
 	"k8s.io/cloud-provider/app"
 	cloudcontrollerconfig "k8s.io/cloud-provider/app/config"
 	genericcontrollermanager "k8s.io/controller-manager/app"
@@ -39,7 +39,7 @@ func InitFuncConstructor() app.ControllerInitFuncConstructor {
 	}
 }
 
-func startWrapper(initCtx app.ControllerInitContext, cfg *cloudcontrollerconfig.CompletedConfig, cloud cloudprovider.Interface) app.InitFunc {
+func startWrapper(initCtx app.ControllerInitContext, cfg *cloudcontrollerconfig.CompletedConfig, cloud k8scloudprovider.Interface) app.InitFunc {
 	return func(ctx context.Context, _ genericcontrollermanager.ControllerContext) (controller.Interface, bool, error) {
 		resolver, ok := cloud.(Resolver)
 		inst, hasInst := cloud.InstancesV2()

@@ -17,7 +17,7 @@ import (
 	"k8s.io/client-go/kubernetes/fake"
 	k8stesting "k8s.io/client-go/testing"
 	"k8s.io/client-go/tools/record"
-	cloudprovider "k8s.io/cloud-provider"
+	k8scloudprovider "k8s.io/cloud-provider"
 	cloudproviderapi "k8s.io/cloud-provider/api"
 
 	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/instances"
@@ -29,7 +29,7 @@ import (
 type scriptedCloud struct {
 	res     instances.Resolution
 	resErr  error
-	md      *cloudprovider.InstanceMetadata
+	md      *k8scloudprovider.InstanceMetadata
 	mdErr   error
 	mdCalls atomic.Int32
 }
@@ -39,7 +39,7 @@ func (s *scriptedCloud) ResolveNode(context.Context, *v1.Node) (instances.Resolu
 }
 func (s *scriptedCloud) InstanceExists(context.Context, *v1.Node) (bool, error)   { return true, nil }
 func (s *scriptedCloud) InstanceShutdown(context.Context, *v1.Node) (bool, error) { return false, nil }
-func (s *scriptedCloud) InstanceMetadata(context.Context, *v1.Node) (*cloudprovider.InstanceMetadata, error) {
+func (s *scriptedCloud) InstanceMetadata(context.Context, *v1.Node) (*k8scloudprovider.InstanceMetadata, error) {
 	s.mdCalls.Add(1)
 	return s.md, s.mdErr
 }
@@ -79,7 +79,7 @@ func TestSyncTable(t *testing.T) {
 		name        string
 		res         instances.Resolution
 		resErr      error
-		md          *cloudprovider.InstanceMetadata
+		md          *k8scloudprovider.InstanceMetadata
 		mdErr       error
 		missing     bool // the node is not in the cache
 		wantRecheck bool
@@ -88,12 +88,12 @@ func TestSyncTable(t *testing.T) {
 		wantReason  string
 		wantMD      bool // InstanceMetadata asked
 	}{
-		{name: "ECS, confirmed", res: ecsRes, md: &cloudprovider.InstanceMetadata{ProviderID: id.String()},
+		{name: "ECS, confirmed", res: ecsRes, md: &k8scloudprovider.InstanceMetadata{ProviderID: id.String()},
 			wantID: id.String(), wantReason: EventReasonProviderIDSet, wantMD: true},
-		{name: "ECS, but ECS says another ID", res: ecsRes, md: &cloudprovider.InstanceMetadata{ProviderID: "cn-hangzhou.i-zzz"},
+		{name: "ECS, but ECS says another ID", res: ecsRes, md: &k8scloudprovider.InstanceMetadata{ProviderID: "cn-hangzhou.i-zzz"},
 			wantErr: "instance metadata gave providerID", wantMD: true},
-		{name: "ECS, instance gone", res: ecsRes, mdErr: cloudprovider.InstanceNotFound,
-			wantErr: cloudprovider.InstanceNotFound.Error(), wantReason: EventReasonLookupFailed, wantMD: true},
+		{name: "ECS, instance gone", res: ecsRes, mdErr: k8scloudprovider.InstanceNotFound,
+			wantErr: k8scloudprovider.InstanceNotFound.Error(), wantReason: EventReasonLookupFailed, wantMD: true},
 		{name: "lookup failed", resErr: errors.New("Throttling.User"), wantErr: "Throttling.User", wantReason: EventReasonLookupFailed},
 		{name: "not found: rechecked later", res: instances.Resolution{Kind: instances.KindNotFound, IPs: []string{"10.0.0.1"}},
 			wantRecheck: true, wantReason: EventReasonInstanceNotFound},

@@ -12,7 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"k8s.io/client-go/tools/leaderelection/resourcelock"
-	cloudprovider "k8s.io/cloud-provider"
+	k8scloudprovider "k8s.io/cloud-provider"
 	"k8s.io/cloud-provider/app"
 	cloudcontrollerconfig "k8s.io/cloud-provider/app/config"
 	"k8s.io/cloud-provider/names"
@@ -76,7 +76,7 @@ func New(stopCh <-chan struct{}) (*cobra.Command, error) {
 	_ = fss.FlagSet("alicloud").MarkHidden(shortPeriodsFlag)
 
 	handover := &leaseHandover{}
-	initCloud := func(cfg *cloudcontrollerconfig.CompletedConfig) cloudprovider.Interface {
+	initCloud := func(cfg *cloudcontrollerconfig.CompletedConfig) k8scloudprovider.Interface {
 		handover.watch(cfg) // before app.Run builds the leader-election lock from cfg
 		return cloudInitializer(cfg)
 	}
@@ -145,7 +145,7 @@ func installDualListener(opts *options.CloudControllerManagerOptions, stopCh <-c
 	return nil
 }
 
-func cloudInitializer(cfg *cloudcontrollerconfig.CompletedConfig) cloudprovider.Interface {
+func cloudInitializer(cfg *cloudcontrollerconfig.CompletedConfig) k8scloudprovider.Interface {
 	shared := cfg.ComponentConfig.KubeCloudShared
 	if shared.CloudProvider.Name != alicloud.ProviderName {
 		klog.Fatalf("--cloud-provider=%q is not supported by this binary; use %q", shared.CloudProvider.Name, alicloud.ProviderName)

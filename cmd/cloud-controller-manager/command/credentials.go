@@ -9,7 +9,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 	restclient "k8s.io/client-go/rest"
-	cloudprovider "k8s.io/cloud-provider"
+	k8scloudprovider "k8s.io/cloud-provider"
 	cloudcontrollerconfig "k8s.io/cloud-provider/app/config"
 	"k8s.io/controller-manager/pkg/clientbuilder"
 	"k8s.io/klog/v2"
@@ -61,7 +61,7 @@ func ensureUsableClientBuilder(cfg *cloudcontrollerconfig.CompletedConfig) {
 // chooseClientBuilder returns current, or a builder using the CCM's own
 // credentials (kubeconfig) when useSA is set but the CCM may not mint tokens.
 func chooseClientBuilder(useSA bool, client kubernetes.Interface, kubeconfig *restclient.Config,
-	current cloudprovider.ControllerClientBuilder) cloudprovider.ControllerClientBuilder {
+	current k8scloudprovider.ControllerClientBuilder) k8scloudprovider.ControllerClientBuilder {
 	if !useSA {
 		return current
 	}
