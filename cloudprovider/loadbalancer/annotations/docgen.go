@@ -140,6 +140,7 @@ func RenderMarkdown() []byte {
 			fmt.Fprintf(&b, "- `%s`: %s\n", a.Name.Suffix(), a.Differs)
 		}
 	}
+	renderNLB(&b)
 	return b.Bytes()
 }
 

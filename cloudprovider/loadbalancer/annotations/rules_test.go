@@ -109,7 +109,9 @@ func TestWarnings(t *testing.T) {
 		{name: "typo", ann: ann(Prefix+"health-chek-flag", "on"), want: "did you mean health-check-flag?"},
 		{name: "legacy typo", ann: ann(LegacyPrefix+"adress-type", "intranet"), want: "unknown annotation " + LegacyPrefix + "adress-type is ignored; did you mean address-type?"},
 		{name: "old network key", ann: ann(Prefix+"slb-network-type", "vpc"), want: "did you mean network-type?"},
-		{name: "unrelated key, no hint", ann: ann(Prefix+"zone-maps", "x"), want: "unknown annotation " + Prefix + "zone-maps is ignored"},
+		{name: "unrelated key, no hint", ann: ann(Prefix+"quantum-flux", "x"), want: "unknown annotation " + Prefix + "quantum-flux is ignored"},
+		{name: "NLB-only key", ann: ann(Prefix+"zone-maps", "x"), want: "annotation " + Prefix + "zone-maps applies to NLB Services only"},
+		{name: "NLB-only key, legacy prefix", ann: ann(LegacyPrefix+"cps", "10"), want: "annotation " + LegacyPrefix + "cps applies to NLB Services only"},
 		{name: "selection keys are known", ann: ann(Prefix+"type", "clb"), want: ""},
 		{name: "other prefixes are not ours", ann: ann("service.beta.kubernetes.io/whatever", "x"), want: ""},
 	}
@@ -128,7 +130,7 @@ func TestWarnings(t *testing.T) {
 		})
 	}
 	// No hint for a far-away name.
-	cfg := mustParse(t, newService(ann(Prefix+"zone-maps", "x"), nil), Defaults{})
+	cfg := mustParse(t, newService(ann(Prefix+"quantum-flux", "x"), nil), Defaults{})
 	if strings.Contains(cfg.Warnings[0], "did you mean") {
 		t.Errorf("hint for an unrelated key: %q", cfg.Warnings[0])
 	}

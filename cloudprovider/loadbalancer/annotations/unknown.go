@@ -25,6 +25,10 @@ func (p *parser) warnUnknown() {
 		if _, known := byName[Prefix+Name(suffix)]; known || slices.Contains(ignoredKeys, suffix) {
 			continue
 		}
+		if isNLBOnly(Prefix + Name(suffix)) {
+			p.warnf("annotation %s applies to NLB Services only (spec.loadBalancerClass %s) and is ignored", k, NLBClass)
+			continue
+		}
 		msg := "unknown annotation " + k + " is ignored"
 		if s := suggest(suffix); s != "" {
 			msg += "; did you mean " + s + "?"

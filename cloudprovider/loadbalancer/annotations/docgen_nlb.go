@@ -1,0 +1,49 @@
+package annotations
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+)
+
+// docNLB opens the NLB section of docs/annotations.md.
+const docNLB = `
+# Network Load Balancer (NLB) Services
+
+A Service with ` + "`spec.loadBalancerClass: " + NLBClass + "`" + `, or with the annotation
+` + "`" + string(KeyLoadBalancerType) + ": nlb`" + `, asks for an NLB instead of a CLB. The class is
+immutable (Kubernetes enforces it); switching the annotation between ` + "`clb`" + ` and ` + "`nlb`" + ` on a
+Service that already has its load balancer is refused with a Warning event and nothing is written.
+NLB Services read the keys below: the NLB-only keys, and CLB keys with the NLB meaning and
+ranges given here. An NLB-only key on a CLB Service gives a warning and is ignored.
+The values follow the official CCM's NLB annotations
+(https://www.alibabacloud.com/help/en/slb/network-load-balancer/use-cases/configure-nlb-instances-by-using-annotations).
+
+This CCM does not create NLBs yet: an NLB Service gets a Warning event ` + "`NLBNotSupported`" + ` and no
+cloud writes.
+`
+
+// renderNLB writes the NLB section: one table per NLB group.
+func renderNLB(b *bytes.Buffer) {
+	b.WriteString(docNLB)
+	all := AllNLB()
+	for _, g := range NLBGroups {
+		fmt.Fprintf(b, "\n## %s\n\n", g)
+		b.WriteString("| Annotation | Values | Default | Applies to | On change | NLB only | Description |\n|---|---|---|---|---|---|---|\n")
+		for _, a := range all {
+			if a.Group != g {
+				continue
+			}
+			only := "no"
+			if isNLBOnly(a.Name) {
+				only = "yes"
+			}
+			proto := a.Protocols
+			if proto == "" {
+				proto = "all"
+			}
+			cells := []string{"`" + a.Name.Suffix() + "`", a.Type, orDash(a.Default), proto, string(a.Mutability), only, a.Doc}
+			fmt.Fprintf(b, "| %s |\n", strings.Join(cells, " | "))
+		}
+	}
+}
