@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 	"time"
 )
 
@@ -114,11 +113,11 @@ func (c *call) list(name string) []string {
 	}
 }
 
-// tags returns repeated Key/Value pairs sent as Name.N.Key and Name.N.Value.
-func (c *call) tags(name string) []Tag {
+// tags returns the repeated Key/Value pairs sent as Tag.N.Key and Tag.N.Value.
+func (c *call) tags() []Tag {
 	var out []Tag
 	for i := 1; ; i++ {
-		p := name + "." + strconv.Itoa(i)
+		p := "Tag." + strconv.Itoa(i)
 		k, ok := c.Params[p+".Key"]
 		if !ok {
 			return out
@@ -232,9 +231,6 @@ type Certificate struct {
 //   func (e *Emulator) register(product, version, action string, h handler)
 // Products register themselves from init functions called by New:
 //   registerSLB(e) in slb_*.go, registerVPC(e) in vpc_*.go, registerECS(e) in ecs_*.go.
-
-// trimmed returns s with surrounding white space removed.
-func trimmed(s string) string { return strings.TrimSpace(s) }
 
 // Limits are the documented quotas and per-call limits, all configurable.
 // Defaults come from DefaultLimits; the reference for each is next to it.

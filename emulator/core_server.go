@@ -9,6 +9,7 @@ package emulator
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -275,8 +276,8 @@ func (e *Emulator) serveAPI(w http.ResponseWriter, r *http.Request) {
 // errors.ServerError reads.
 func errorBody(err *APIError, product, reqID string) []byte {
 	b, _ := json.Marshal(struct {
-		RequestId string
-		HostId    string
+		RequestID string `json:"RequestId"`
+		HostID    string `json:"HostId"`
 		Code      string
 		Message   string
 		Recommend string
@@ -352,8 +353,8 @@ func (e *Emulator) dispatch(r *http.Request, reqID string, ent *AuditEntry) ([]b
 	out, err := h(c)
 	e.mu.Unlock()
 	if err != nil {
-		ae, ok := err.(*APIError)
-		if !ok {
+		var ae *APIError
+		if !errors.As(err, &ae) {
 			ae = Errf(500, "InternalError", "The request processing has failed due to some unknown error, exception or failure.")
 		}
 		return nil, ae.HTTPStatus, ae

@@ -8,8 +8,6 @@ import (
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/ecs"
 )
 
-const ecsDescribeInstancesDoc = "https://www.alibabacloud.com/help/en/ecs/developer-reference/api-ecs-2014-05-26-describeinstances"
-
 // jsonList reads a JSON-array parameter ("[\"i-1\",\"i-2\"]") with a size
 // limit; present reports whether it was sent at all (an empty array is a
 // valid filter that matches nothing, per DescribeInstances).
@@ -72,15 +70,15 @@ func tagsMatch(have, want []Tag) bool {
 // [lo, hi] (default 10, "<10 ⇒ 10, >hi ⇒ hi"); the token names the first
 // item of the next page. ids are the filtered items in order.
 func (c *call) tokenPage(ids []string, lo, hi int) (from, to int, next string, err error) {
-	max, err := c.integer("MaxResults", 10)
+	limit, err := c.integer("MaxResults", 10)
 	if err != nil {
 		return 0, 0, "", err
 	}
-	if max < lo {
-		max = lo
+	if limit < lo {
+		limit = lo
 	}
-	if max > hi {
-		max = hi
+	if limit > hi {
+		limit = hi
 	}
 	if tok := c.str("NextToken"); tok != "" {
 		raw, derr := base64.RawURLEncoding.DecodeString(tok)
@@ -94,7 +92,7 @@ func (c *call) tokenPage(ids []string, lo, hi int) (from, to int, next string, e
 			return 0, 0, "", errInvalid("NextToken", tok)
 		}
 	}
-	to = from + max
+	to = from + limit
 	if to < len(ids) {
 		next = base64.RawURLEncoding.EncodeToString([]byte(ids[to]))
 	} else {
@@ -106,7 +104,7 @@ func (c *call) tokenPage(ids []string, lo, hi int) (from, to int, next string, e
 // DescribeInstances: InstanceIds/PrivateIpAddresses/PublicIpAddresses/
 // EipAddresses JSON arrays ≤100, VpcId, VSwitchId, ZoneId, InstanceName
 // (* wildcard), Status, Tag.N; MaxResults+NextToken or deprecated
-// PageNumber/PageSize (max 100, default 10) (see ecsDescribeInstancesDoc).
+// PageNumber/PageSize (max 100, default 10) (https://www.alibabacloud.com/help/en/ecs/developer-reference/api-ecs-2014-05-26-describeinstances).
 func ecsDescribeInstances(c *call) (any, error) {
 	lim := c.e.cfg.Limits.IDsPerDescribeInstances
 	ids, idsSet, err := c.jsonList("InstanceIds", lim)

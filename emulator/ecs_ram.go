@@ -5,7 +5,9 @@ package emulator
 // DescribeInstances does not refuse a RAM identity that may not see an
 // instance: it leaves the instance out of the answer ("a RAM user or RAM
 // role without the required permissions gets an empty list"; use DryRun to
-// tell, see ecsDescribeInstancesDoc). ecs:DescribeInstances can be granted
+// tell,
+// https://www.alibabacloud.com/help/en/ecs/developer-reference/api-ecs-2014-05-26-describeinstances).
+// ecs:DescribeInstances can be granted
 // on chosen instance resources (acs:ecs:<region>:<account>:instance/<id>, the
 // "RAM authorization" table of the same page), with conditions, so one
 // identity may see an instance in some answers and not in others. The
@@ -17,12 +19,12 @@ package emulator
 type RAMVisibility int
 
 const (
-	// RAMVisible: the instance is in every answer it matches (the default).
+	// RAMVisible means the instance is in every answer it matches (the default).
 	RAMVisible RAMVisibility = iota
-	// RAMHiddenFromIDFilter: calls that set InstanceIds never return the
+	// RAMHiddenFromIDFilter means calls that set InstanceIds never return the
 	// instance; listings by VPC, vSwitch, IP, tag and so on still do.
 	RAMHiddenFromIDFilter
-	// RAMHiddenFromAll: no DescribeInstances answer contains the instance.
+	// RAMHiddenFromAll means no DescribeInstances answer contains the instance.
 	RAMHiddenFromAll
 )
 
@@ -52,6 +54,7 @@ func (e *Emulator) hiddenByRAM(id string, byID bool) bool {
 		return true
 	case RAMHiddenFromIDFilter:
 		return byID
+	case RAMVisible:
 	}
 	return false
 }

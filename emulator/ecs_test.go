@@ -31,7 +31,7 @@ func TestDescribeInstancesFilters(t *testing.T) {
 		code   string
 		status int
 	}{
-		{name: "all", set: func(r *ecs.DescribeInstancesRequest) {}, want: []string{testInst1, testInst2, testInst3}},
+		{name: "all", set: func(*ecs.DescribeInstancesRequest) {}, want: []string{testInst1, testInst2, testInst3}},
 		{name: "ids", set: func(r *ecs.DescribeInstancesRequest) { r.InstanceIds = jsonArray(testInst3, "i-unknown") }, want: []string{testInst3}},
 		{name: "empty ids array matches nothing", set: func(r *ecs.DescribeInstancesRequest) { r.InstanceIds = "[]" }, want: nil},
 		{name: "101 ids", set: func(r *ecs.DescribeInstancesRequest) { r.InstanceIds = jsonArray(many...) }, code: "InvalidParameter", status: 400},

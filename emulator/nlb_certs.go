@@ -50,8 +50,8 @@ func nlbAssociateAdditionalCertificatesWithListener(c *call) (any, error) {
 	for _, o := range s.lbListeners(l.LBID) {
 		n += len(o.AddCerts)
 	}
-	if max := c.e.cfg.Limits.NLBAdditionalCertsPerLB; n+len(ids) > max {
-		return nil, nlbQuota("nlb_quota_loadbalancer_certificates_num", n, max)
+	if limit := c.e.cfg.Limits.NLBAdditionalCertsPerLB; n+len(ids) > limit {
+		return nil, nlbQuota("nlb_quota_loadbalancer_certificates_num", n, limit)
 	}
 	if err := nlbDryRun(c); err != nil {
 		return nil, err
@@ -116,11 +116,11 @@ func nlbListListenerCertificates(c *call) (any, error) {
 	add("Server", l.Certs, true)
 	add("Server", l.AddCerts, false)
 	add("Ca", l.CaCerts, true)
-	from, to, max, next, err := nlbPage(c, keys)
+	from, to, limit, next, err := nlbPage(c, keys)
 	if err != nil {
 		return nil, err
 	}
-	resp := &nlb.ListListenerCertificatesResponse{TotalCount: len(all), NextToken: next, MaxResults: max,
+	resp := &nlb.ListListenerCertificatesResponse{TotalCount: len(all), NextToken: next, MaxResults: limit,
 		Certificates: append([]nlb.Certificate{}, all[from:to]...), CertificateIds: []string{}}
 	for _, cert := range resp.Certificates {
 		resp.CertificateIds = append(resp.CertificateIds, cert.CertificateId)

@@ -99,7 +99,7 @@ func TestNLBFailedJobs(t *testing.T) {
 		t.Run(tc.action, func(t *testing.T) {
 			fc := NewFakeClock(time.Now())
 			e, c := nlbEnv(t, withJobs(fc, job))
-			lb := mustNLB(t, c, "web")
+			lb := mustNLB(t, c)
 			group := mustGroupNLB(t, c, "Instance", "TCP", false)
 			fc.Advance(job)
 			if _, err := addServers(c, group, nlb.AddServersToServerGroupServers{ServerId: testInst1, ServerType: "Ecs", Port: "80"}); err != nil {

@@ -209,12 +209,12 @@ func nlbCreateServerGroup(c *call) (any, error) {
 	if err := checkAnyPortHealthCheck(g); err != nil {
 		return nil, err
 	}
-	g.Tags = c.tags("Tag")
+	g.Tags = c.tags()
 	if err := validateTags(g.Tags, c.e.cfg.Limits.TagsPerResource); err != nil {
 		return nil, err
 	}
-	if n, max := len(s.groups), c.e.cfg.Limits.NLBGroupsPerAccount; n >= max {
-		return nil, nlbQuota("nlb_quota_servergroups_num", n, max)
+	if n, limit := len(s.groups), c.e.cfg.Limits.NLBGroupsPerAccount; n >= limit {
+		return nil, nlbQuota("nlb_quota_servergroups_num", n, limit)
 	}
 	if err := nlbDryRun(c); err != nil {
 		return nil, err
@@ -316,11 +316,11 @@ func nlbListServerGroups(c *call) (any, error) {
 		}
 		out = append(out, g.ID)
 	}
-	from, to, max, next, err := nlbPage(c, out)
+	from, to, limit, next, err := nlbPage(c, out)
 	if err != nil {
 		return nil, err
 	}
-	resp := &nlb.ListServerGroupsResponse{TotalCount: len(out), NextToken: next, MaxResults: max, ServerGroups: []nlb.ServerGroup{}}
+	resp := &nlb.ListServerGroupsResponse{TotalCount: len(out), NextToken: next, MaxResults: limit, ServerGroups: []nlb.ServerGroup{}}
 	for _, id := range out[from:to] {
 		resp.ServerGroups = append(resp.ServerGroups, s.groupInfo(c, s.groups[id]))
 	}

@@ -211,7 +211,7 @@ func TestNLBMemberQuotas(t *testing.T) {
 	_, c := nlbEnv(t, func(cfg *Config) {
 		cfg.Limits.NLBServersPerLB, cfg.Limits.NLBGroupsPerServer, cfg.Limits.NLBListenersPerGroup = 2, 3, 2
 	})
-	lb := mustNLB(t, c, "web")
+	lb := mustNLB(t, c)
 	ip := func(addr string) nlb.AddServersToServerGroupServers {
 		return nlb.AddServersToServerGroupServers{ServerId: addr, ServerType: "Ip", Port: "80"}
 	}

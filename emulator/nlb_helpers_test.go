@@ -55,9 +55,9 @@ func newNLBReq(name string) *nlb.CreateLoadBalancerRequest {
 }
 
 // mustNLB creates an NLB and returns its ID.
-func mustNLB(t testing.TB, c *nlb.Client, name string) string {
+func mustNLB(t testing.TB, c *nlb.Client) string {
 	t.Helper()
-	resp, err := c.CreateLoadBalancer(newNLBReq(name))
+	resp, err := c.CreateLoadBalancer(newNLBReq("web"))
 	if err != nil {
 		t.Fatalf("CreateLoadBalancer: %v", err)
 	}
@@ -106,14 +106,17 @@ func listAsynJobs(t testing.TB, c *nlb.Client, ids ...string) (map[string]string
 		return nil, err
 	}
 	var out struct {
-		Jobs []struct{ Id, Status string }
+		Jobs []struct {
+			ID     string `json:"Id"`
+			Status string
+		}
 	}
 	if err := json.Unmarshal(resp.GetHttpContentBytes(), &out); err != nil {
 		t.Fatalf("decode ListAsynJobs: %v", err)
 	}
 	m := map[string]string{}
 	for _, j := range out.Jobs {
-		m[j.Id] = j.Status
+		m[j.ID] = j.Status
 	}
 	return m, nil
 }

@@ -28,13 +28,13 @@ func nlbGetJobStatus(c *call) (any, error) {
 // asynJob is one ListAsynJobs item. The SDK version we build with has no
 // ListAsynJobs types; the shape is the documented one: Jobs[{Id, Status}].
 type asynJob struct {
-	Id     string `json:"Id"`
+	ID     string `json:"Id"`
 	Status string `json:"Status"`
 }
 
 // listAsynJobsResponse is the documented ListAsynJobs answer.
 type listAsynJobsResponse struct {
-	RequestId  string    `json:"RequestId"`
+	RequestId  string    `json:"RequestId"` //nolint:revive // marshalWithRequestID fills the field named as in the SDK's answers
 	Jobs       []asynJob `json:"Jobs"`
 	TotalCount int       `json:"TotalCount"`
 }
@@ -53,7 +53,7 @@ func nlbListAsynJobs(c *call) (any, error) {
 		if !ok {
 			return nil, errNLBJobNotFound()
 		}
-		resp.Jobs = append(resp.Jobs, asynJob{Id: j.ID, Status: j.status(c.Now)})
+		resp.Jobs = append(resp.Jobs, asynJob{ID: j.ID, Status: j.status(c.Now)})
 	}
 	resp.TotalCount = len(resp.Jobs)
 	return resp, nil

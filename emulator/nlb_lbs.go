@@ -66,12 +66,12 @@ func nlbCreateLoadBalancer(c *call) (any, error) {
 	if err := nlbModProtection(c, lb, "ModificationProtectionConfig.Status", "ModificationProtectionConfig.Reason"); err != nil {
 		return nil, err
 	}
-	lb.Tags = c.tags("Tag")
+	lb.Tags = c.tags()
 	if err := validateTags(lb.Tags, c.e.cfg.Limits.TagsPerResource); err != nil {
 		return nil, err
 	}
-	if n, max := len(s.lbs), c.e.cfg.Limits.NLBPerAccount; n >= max {
-		return nil, nlbQuota("nlb_quota_loadbalancers_num", n, max)
+	if n, limit := len(s.lbs), c.e.cfg.Limits.NLBPerAccount; n >= limit {
+		return nil, nlbQuota("nlb_quota_loadbalancers_num", n, limit)
 	}
 	if err := nlbDryRun(c); err != nil {
 		return nil, err
@@ -212,11 +212,11 @@ func nlbListLoadBalancers(c *call) (any, error) {
 		out = append(out, id)
 	}
 	out = bySeq(out, func(id string) uint64 { return s.lbs[id].seq })
-	from, to, max, next, err := nlbPage(c, out)
+	from, to, limit, next, err := nlbPage(c, out)
 	if err != nil {
 		return nil, err
 	}
-	resp := &nlb.ListLoadBalancersResponse{TotalCount: len(out), NextToken: next, MaxResults: max, LoadBalancers: []nlb.LoadbalancerInfo{}}
+	resp := &nlb.ListLoadBalancersResponse{TotalCount: len(out), NextToken: next, MaxResults: limit, LoadBalancers: []nlb.LoadbalancerInfo{}}
 	for _, id := range out[from:to] {
 		resp.LoadBalancers = append(resp.LoadBalancers, s.lbInfo(c, s.lbs[id]))
 	}

@@ -218,8 +218,8 @@ func (s *nlbState) checkListenerGroup(c *call, l *nlbListener, lb *nlbLB, gid st
 	if l.Port != 0 && g.AnyPort {
 		return nlbIllegal("NonAnyPortListenerConflictWithAnyPortServerGroup")
 	}
-	if n, max := len(s.groupListeners(gid, l.ID)), c.e.cfg.Limits.NLBListenersPerGroup; n >= max {
-		return nlbQuota("nlb_quota_servergroup_attached_num", n, max)
+	if n, limit := len(s.groupListeners(gid, l.ID)), c.e.cfg.Limits.NLBListenersPerGroup; n >= limit {
+		return nlbQuota("nlb_quota_servergroup_attached_num", n, limit)
 	}
 	return s.checkLBServers(c, lb.ID, g.Servers)
 }
@@ -289,12 +289,12 @@ func nlbCreateListener(c *call) (any, error) {
 	if err := s.applyListenerParams(c, l, lb); err != nil {
 		return nil, err
 	}
-	l.Tags = c.tags("Tag")
+	l.Tags = c.tags()
 	if err := validateTags(l.Tags, c.e.cfg.Limits.TagsPerResource); err != nil {
 		return nil, err
 	}
-	if n, max := len(s.lbListeners(lb.ID)), c.e.cfg.Limits.NLBListenersPerLB; n >= max {
-		return nil, nlbQuota("nlb_quota_loadbalancer_listeners_num", n, max)
+	if n, limit := len(s.lbListeners(lb.ID)), c.e.cfg.Limits.NLBListenersPerLB; n >= limit {
+		return nil, nlbQuota("nlb_quota_loadbalancer_listeners_num", n, limit)
 	}
 	if err := nlbDryRun(c); err != nil {
 		return nil, err
@@ -423,11 +423,11 @@ func nlbListListeners(c *call) (any, error) {
 		out = append(out, id)
 	}
 	out = bySeq(out, func(id string) uint64 { return s.listeners[id].seq })
-	from, to, max, next, err := nlbPage(c, out)
+	from, to, limit, next, err := nlbPage(c, out)
 	if err != nil {
 		return nil, err
 	}
-	resp := &nlb.ListListenersResponse{TotalCount: len(out), NextToken: next, MaxResults: max, Listeners: []nlb.ListenerInfo{}}
+	resp := &nlb.ListListenersResponse{TotalCount: len(out), NextToken: next, MaxResults: limit, Listeners: []nlb.ListenerInfo{}}
 	for _, id := range out[from:to] {
 		resp.Listeners = append(resp.Listeners, s.listenerInfo(c, s.listeners[id]))
 	}

@@ -14,7 +14,7 @@ import (
 func TestNLBListenerLifecycle(t *testing.T) {
 	fc := NewFakeClock(time.Now())
 	_, c := nlbEnv(t, withJobs(fc, 5*time.Second))
-	lb := mustNLB(t, c, "web")
+	lb := mustNLB(t, c)
 	g := mustGroupNLB(t, c, "Instance", "TCP", false)
 	r := tcpListenerReq(lb, g, 80)
 	_, err := c.CreateListener(r)
@@ -112,7 +112,7 @@ func TestNLBListenerLifecycle(t *testing.T) {
 // certificates, server group compatibility and the listener quota.
 func TestNLBListenerRules(t *testing.T) {
 	_, c := nlbEnv(t, func(cfg *Config) { cfg.Limits.NLBListenersPerLB = 4 })
-	lb := mustNLB(t, c, "web")
+	lb := mustNLB(t, c)
 	tcp := mustGroupNLB(t, c, "Instance", "TCP", false)
 	udp := mustGroupNLB(t, c, "Instance", "UDP", false)
 	both := mustGroupNLB(t, c, "Instance", "TCP_UDP", false)
@@ -214,7 +214,7 @@ func TestNLBListenerRules(t *testing.T) {
 // listener, ListListenerCertificates and DescribeZones.
 func TestNLBListenerCertificates(t *testing.T) {
 	_, c := nlbEnv(t, func(cfg *Config) { cfg.Limits.NLBAdditionalCertsPerLB = 2 })
-	lb := mustNLB(t, c, "web")
+	lb := mustNLB(t, c)
 	g := mustSSLGroup(t, c)
 	r := tcpListenerReq(lb, g, 443)
 	r.ListenerProtocol, r.CertificateIds, r.CaCertificateIds, r.CaEnabled = "TCPSSL", &[]string{"cert-default"}, &[]string{"ca-1"}, requests.NewBoolean(true)

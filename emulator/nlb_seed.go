@@ -96,7 +96,7 @@ func (e *Emulator) seedNLB(groups []SeedNLBServerGroup, lbs []SeedNLB) error {
 		if sg.PreserveClientIP != nil {
 			p.Set("PreserveClientIpEnabled", strconv.FormatBool(*sg.PreserveClientIP))
 		}
-		setTags(p, "Tag", sg.Tags)
+		setTags(p, sg.Tags)
 		if sg.ServerGroupID != "" && s.groups[sg.ServerGroupID] != nil {
 			return fmt.Errorf("seed NLB server group %s: already exists", sg.ServerGroupID)
 		}
@@ -161,7 +161,7 @@ func (e *Emulator) seedOneNLB(sl SeedNLB, run func(string, handler, url.Values) 
 			p.Set(pre+"AllocationId", z.AllocationID)
 		}
 	}
-	setTags(p, "Tag", sl.Tags)
+	setTags(p, sl.Tags)
 	out, err := run("CreateLoadBalancer", nlbCreateLoadBalancer, p)
 	if err != nil {
 		return err
@@ -191,7 +191,7 @@ func (e *Emulator) seedOneNLB(sl SeedNLB, run func(string, handler, url.Values) 
 		for i, cert := range ls.CertificateIDs {
 			p.Set("CertificateIds."+strconv.Itoa(i+1), cert)
 		}
-		setTags(p, "Tag", ls.Tags)
+		setTags(p, ls.Tags)
 		out, err := run("CreateListener", nlbCreateListener, p)
 		if err != nil {
 			return fmt.Errorf("listener %s:%d: %w", ls.Protocol, ls.Port, err)

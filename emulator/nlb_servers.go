@@ -193,8 +193,8 @@ func (s *nlbState) checkLBServers(c *call, lbID string, add []*nlbServer) error 
 	for _, sv := range add {
 		keys[sv.ID+"|"+sv.IP] = true
 	}
-	if max := c.e.cfg.Limits.NLBServersPerLB; len(keys) > max {
-		return nlbQuota("nlb_quota_loadbalancer_noeci_servers_num", before, max)
+	if limit := c.e.cfg.Limits.NLBServersPerLB; len(keys) > limit {
+		return nlbQuota("nlb_quota_loadbalancer_noeci_servers_num", before, limit)
 	}
 	return nil
 }
@@ -336,10 +336,10 @@ func nlbListServerGroupServers(c *call) (any, error) {
 			keys = append(keys, g.ID+"|"+v.ServerId+"|"+v.ServerIp+"|"+strconv.Itoa(v.Port))
 		}
 	}
-	from, to, max, next, err := nlbPage(c, keys)
+	from, to, limit, next, err := nlbPage(c, keys)
 	if err != nil {
 		return nil, err
 	}
-	return &nlb.ListServerGroupServersResponse{TotalCount: len(all), NextToken: next, MaxResults: max,
+	return &nlb.ListServerGroupServersResponse{TotalCount: len(all), NextToken: next, MaxResults: limit,
 		Servers: append([]nlb.Server{}, all[from:to]...)}, nil
 }

@@ -401,8 +401,8 @@ func shallowCopy(v any) any {
 
 // page applies MaxResults (1-100, default 20) and NextToken (the next
 // item's ID, encoded) to ids; a bad value is IllegalParam.<name>.
-func nlbPage(c *call, ids []string) (from, to, max int, next string, err error) {
-	if max, err = nlbInt(c, "MaxResults", 20, 1, 100); err != nil {
+func nlbPage(c *call, ids []string) (from, to, limit int, next string, err error) {
+	if limit, err = nlbInt(c, "MaxResults", 20, 1, 100); err != nil {
 		return 0, 0, 0, "", err
 	}
 	if tok := c.str("NextToken"); tok != "" {
@@ -417,13 +417,13 @@ func nlbPage(c *call, ids []string) (from, to, max int, next string, err error) 
 			return 0, 0, 0, "", nlbIllegal("NextToken")
 		}
 	}
-	to = from + max
+	to = from + limit
 	if to < len(ids) {
 		next = base64.RawURLEncoding.EncodeToString([]byte(ids[to]))
 	} else {
 		to = len(ids)
 	}
-	return from, to, max, next, nil
+	return from, to, limit, next, nil
 }
 
 // nlbTagsView renders tags as the answers' Tag list.
@@ -446,7 +446,7 @@ func nlbTagModels(tags []Tag) []nlb.TagModels {
 
 // nlbTagFilter reads Tag.N.Key/Value filters (up to 20).
 func nlbTagFilter(c *call) ([]Tag, error) {
-	tags := c.tags("Tag")
+	tags := c.tags()
 	if len(tags) > 20 {
 		return nil, nlbIllegal("Tag")
 	}

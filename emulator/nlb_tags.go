@@ -69,7 +69,7 @@ func nlbTagResources(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	tags := c.tags("Tag")
+	tags := c.tags()
 	if len(tags) == 0 {
 		return nil, nlbMissing("Tag")
 	}
@@ -155,11 +155,11 @@ func nlbListTagResources(c *call) (any, error) {
 			keys = append(keys, id+"\x00"+tag.Key)
 		}
 	}
-	from, to, max, next, err := nlbPage(c, keys)
+	from, to, limit, next, err := nlbPage(c, keys)
 	if err != nil {
 		return nil, err
 	}
-	return &nlb.ListTagResourcesResponse{TotalCount: len(rows), NextToken: next, MaxResults: max,
+	return &nlb.ListTagResourcesResponse{TotalCount: len(rows), NextToken: next, MaxResults: limit,
 		TagResources: append([]nlb.TagResultModelList{}, rows[from:to]...)}, nil
 }
 
@@ -230,8 +230,8 @@ func nlbSecurityGroups(c *call, join bool) (any, error) {
 			next = removeString(next, id)
 		}
 	}
-	if max := c.e.cfg.Limits.NLBSecurityGroupsPerLB; len(next) > max {
-		return nil, nlbQuota("nlb_quota_loadbalancer_securitygroups_num", len(lb.SecurityGroups), max)
+	if limit := c.e.cfg.Limits.NLBSecurityGroupsPerLB; len(next) > limit {
+		return nil, nlbQuota("nlb_quota_loadbalancer_securitygroups_num", len(lb.SecurityGroups), limit)
 	}
 	if err := nlbDryRun(c); err != nil {
 		return nil, err

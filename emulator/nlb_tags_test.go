@@ -17,7 +17,7 @@ import (
 // load balancers, listeners and server groups.
 func TestNLBTags(t *testing.T) {
 	_, c := nlbEnv(t)
-	lb := mustNLB(t, c, "web")
+	lb := mustNLB(t, c)
 	g := mustGroupNLB(t, c, "Instance", "TCP", false)
 	lr, err := c.CreateListener(tcpListenerReq(lb, g, 80))
 	if err != nil {
@@ -94,7 +94,7 @@ func TestNLBTags(t *testing.T) {
 func TestNLBSecurityGroups(t *testing.T) {
 	fc := NewFakeClock(time.Now())
 	_, c := nlbEnv(t, withJobs(fc, time.Second))
-	lb := mustNLB(t, c, "web")
+	lb := mustNLB(t, c)
 	fc.Advance(time.Second)
 	join := func(ids ...string) (*nlb.LoadBalancerJoinSecurityGroupResponse, error) {
 		r := nlb.CreateLoadBalancerJoinSecurityGroupRequest()
@@ -133,7 +133,7 @@ func TestNLBSecurityGroups(t *testing.T) {
 // the audit counters, and the fault profile applies to the Nlb product.
 func TestNLBStateAuditAndFaults(t *testing.T) {
 	e, c := nlbEnv(t)
-	lb := mustNLB(t, c, "web")
+	lb := mustNLB(t, c)
 	g := mustGroupNLB(t, c, "Instance", "TCP", false)
 	if _, err := c.CreateListener(tcpListenerReq(lb, g, 80)); err != nil {
 		t.Fatal(err)
@@ -149,20 +149,28 @@ func TestNLBStateAuditAndFaults(t *testing.T) {
 	var st struct {
 		NLB struct {
 			LoadBalancers []struct {
-				LoadBalancer struct{ LoadBalancerId, LoadBalancerStatus string }
-				Listeners    []struct{ ListenerId, ServerGroupId string }
+				LoadBalancer struct {
+					LoadBalancerID     string `json:"LoadBalancerId"`
+					LoadBalancerStatus string
+				}
+				Listeners []struct {
+					ListenerID    string `json:"ListenerId"`
+					ServerGroupID string `json:"ServerGroupId"`
+				}
 			}
 			ServerGroups []struct {
-				ServerGroup struct{ ServerGroupId string }
+				ServerGroup struct {
+					ServerGroupID string `json:"ServerGroupId"`
+				}
 			}
 		}
 	}
 	if err := json.Unmarshal(body, &st); err != nil {
 		t.Fatal(err)
 	}
-	if len(st.NLB.LoadBalancers) != 1 || st.NLB.LoadBalancers[0].LoadBalancer.LoadBalancerId != lb ||
+	if len(st.NLB.LoadBalancers) != 1 || st.NLB.LoadBalancers[0].LoadBalancer.LoadBalancerID != lb ||
 		st.NLB.LoadBalancers[0].LoadBalancer.LoadBalancerStatus != "Active" || len(st.NLB.LoadBalancers[0].Listeners) != 1 ||
-		st.NLB.LoadBalancers[0].Listeners[0].ServerGroupId != g || len(st.NLB.ServerGroups) != 1 {
+		st.NLB.LoadBalancers[0].Listeners[0].ServerGroupID != g || len(st.NLB.ServerGroups) != 1 {
 		t.Fatalf("state: %s", body)
 	}
 	if n := e.CallCount("Nlb.CreateListener", "OK"); n != 1 {

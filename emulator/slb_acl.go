@@ -33,7 +33,8 @@ func validACLName(n string) bool {
 		return false
 	}
 	for _, r := range n {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r > 127 || strings.ContainsRune(".-/_", r)) {
+		ok := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r > 127 || strings.ContainsRune(".-/_", r)
+		if !ok {
 			return false
 		}
 	}
@@ -67,7 +68,7 @@ func slbCreateAccessControlList(c *call) (any, error) {
 	default:
 		return nil, errInvalid("AddressIPVersion", ver)
 	}
-	tags := c.tags("Tag")
+	tags := c.tags()
 	if err := validateTags(tags, c.e.cfg.Limits.TagsPerResource); err != nil {
 		return nil, err
 	}
@@ -207,7 +208,7 @@ func slbDescribeAccessControlLists(c *call) (any, error) {
 	if err != nil || size < 1 || size > 50 {
 		return nil, errInvalid("PageSize", c.str("PageSize"))
 	}
-	name, ver, rg, want := c.str("AclName"), c.str("AddressIPVersion"), c.str("ResourceGroupId"), c.tags("Tag")
+	name, ver, rg, want := c.str("AclName"), c.str("AddressIPVersion"), c.str("ResourceGroupId"), c.tags()
 	var all []*acl
 	for _, a := range sortedACLs(s) {
 		if (name == "" || strings.Contains(a.Name, name)) && (ver == "" || a.IPVersion == ver) &&

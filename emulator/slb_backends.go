@@ -72,11 +72,11 @@ func (s *slbState) parseBackends(c *call, param string, lb *clb, validate bool) 
 			b.Type = "ecs"
 		}
 		p := jsonField(m, "port")
-		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 1 || n > 65535 {
 			return nil, errInvalid("Port", p)
-		} else {
-			b.Port = n
 		}
+		b.Port = n
 		if w := jsonField(m, "weight"); w != "" {
 			n, err := strconv.Atoi(w)
 			if err != nil || n < 0 || n > 100 {

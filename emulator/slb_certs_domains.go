@@ -19,7 +19,7 @@ import (
 
 // certMetaFor returns the extra data of a certificate, creating it for
 // certificates seeded straight into slbState.serverCerts.
-func (s *slbState) certMetaFor(e *Emulator, id string) *certMeta {
+func (s *slbState) certMetaFor(id string) *certMeta {
 	m, ok := s.certs[id]
 	if !ok {
 		m = &certMeta{ResourceGroup: "rg-default"}
@@ -67,14 +67,14 @@ func slbUploadServerCertificate(c *call) (any, error) {
 	default:
 		return nil, errMissing("ServerCertificate")
 	}
-	tags := c.tags("Tag")
+	tags := c.tags()
 	if err := validateTags(tags, c.e.cfg.Limits.TagsPerResource); err != nil {
 		return nil, err
 	}
 	// Real IDs look like "<account uid>_<hex>_<n>_<n>", no prefix.
 	cert.ServerCertificateID = "1231579085529123_" + c.e.nextID("")
 	c.e.slb.serverCerts[cert.ServerCertificateID] = cert
-	m := s.certMetaFor(c.e, cert.ServerCertificateID)
+	m := s.certMetaFor(cert.ServerCertificateID)
 	m.Created, m.Tags, m.ResourceGroup = c.Now, tags, orDefault(c.str("ResourceGroupId"), "rg-default")
 	v := s.certView(c.e, cert)
 	return &slb.UploadServerCertificateResponse{ServerCertificateId: v.ServerCertificateId, ServerCertificateName: v.ServerCertificateName,
@@ -86,7 +86,7 @@ func slbUploadServerCertificate(c *call) (any, error) {
 
 // certView renders a certificate as DescribeServerCertificates lists it.
 func (s *slbState) certView(e *Emulator, cert *Certificate) slb.ServerCertificate {
-	m := s.certMetaFor(e, cert.ServerCertificateID)
+	m := s.certMetaFor(cert.ServerCertificateID)
 	v := slb.ServerCertificate{ServerCertificateId: cert.ServerCertificateID, ServerCertificateName: cert.ServerCertificateName,
 		Fingerprint: cert.Fingerprint, CommonName: cert.CommonName, ExpireTime: cert.ExpireTime, RegionId: e.cfg.Region,
 		RegionIdAlias: e.cfg.Region, ResourceGroupId: m.ResourceGroup,
@@ -105,7 +105,7 @@ func (s *slbState) certView(e *Emulator, cert *Certificate) slb.ServerCertificat
 func slbDescribeServerCertificates(c *call) (any, error) {
 	s := c.e.slb
 	ids := splitList(c.str("ServerCertificateId"))
-	rg, want := c.str("ResourceGroupId"), c.tags("Tag")
+	rg, want := c.str("ResourceGroupId"), c.tags()
 	r := &slb.DescribeServerCertificatesResponse{}
 	r.ServerCertificates.ServerCertificate = []slb.ServerCertificate{}
 	for _, id := range sortedKeys(c.e.slb.serverCerts) {
@@ -113,7 +113,7 @@ func slbDescribeServerCertificates(c *call) (any, error) {
 			continue
 		}
 		v := s.certView(c.e, c.e.slb.serverCerts[id])
-		if (rg != "" && v.ResourceGroupId != rg) || !matchTags(s.certMetaFor(c.e, id).Tags, want) {
+		if (rg != "" && v.ResourceGroupId != rg) || !matchTags(s.certMetaFor(id).Tags, want) {
 			continue
 		}
 		r.ServerCertificates.ServerCertificate = append(r.ServerCertificates.ServerCertificate, v)

@@ -47,7 +47,7 @@ func parseLBFilter(c *call) (*lbFilter, error) {
 	f.serverID = c.str("ServerId")
 	f.serverIPs = splitList(c.str("ServerIntranetAddress"))
 	f.fuzzy = c.str("Fuzzy") == "on" || c.str("Fuzzy") == "true"
-	f.tags = c.tags("Tag")
+	f.tags = c.tags()
 	if len(f.tags) > 20 {
 		return nil, Errf(http.StatusBadRequest, "InvalidTag", "The specified tags is invalid.")
 	}

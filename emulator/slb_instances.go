@@ -44,7 +44,8 @@ func validLBName(n string) bool {
 		if i == 0 && !letter {
 			return false
 		}
-		if !letter && !(r >= '0' && r <= '9') && r != '.' && r != '_' && r != '-' {
+		digit := r >= '0' && r <= '9'
+		if !letter && !digit && r != '.' && r != '_' && r != '-' {
 			return false
 		}
 	}
@@ -163,7 +164,7 @@ func (s *slbState) buildLB(c *call) (*clb, error) {
 	if lb.ResourceGroup == "" {
 		lb.ResourceGroup = "rg-default" // every real resource reports its account's default group
 	}
-	tags := c.tags("Tag")
+	tags := c.tags()
 	if err := validateTags(tags, c.e.cfg.Limits.TagsPerResource); err != nil {
 		return nil, err
 	}
@@ -213,11 +214,12 @@ func lbChargeParams(c *call, lb *clb) error {
 		return Errf(http.StatusBadRequest, "Operation.NotAllowed", "Only PayOnDemand instances are supported.")
 	}
 	lb.Spec = c.str("LoadBalancerSpec")
-	if lb.InstanceChargeType == "PayByCLCU" {
+	switch {
+	case lb.InstanceChargeType == "PayByCLCU":
 		lb.Spec = lcuSpec // "ignored when InstanceChargeType=PayByCLCU"
-	} else if lb.Spec == "" {
+	case lb.Spec == "":
 		return Errf(http.StatusBadRequest, "MissingParam.LoadBalancerSpec", "The param LoadBalancerSpec is required.")
-	} else if !isValidSpec(lb.Spec) {
+	case !isValidSpec(lb.Spec):
 		return errInvalid("LoadBalancerSpec", lb.Spec)
 	}
 	lb.InternetChargeType = strings.ToLower(c.str("InternetChargeType"))

@@ -42,6 +42,7 @@ func (s *slbState) planFor(t reflect.Type) []fieldPlan {
 		switch f.Type.Kind() {
 		case reflect.String, reflect.Int, reflect.Int64, reflect.Bool:
 			out = append(out, fieldPlan{index: f.Index, name: name, kind: f.Type.Kind()})
+		default: // lists and structs are answered by the handlers themselves
 		}
 	}
 	s.plans[t] = out
@@ -66,6 +67,7 @@ func (s *slbState) fill(dst any, attrs map[string]string) {
 			}
 		case reflect.Bool:
 			fv.SetBool(val == "true" || val == "on")
+		default: // planFor keeps only the kinds above
 		}
 	}
 }

@@ -15,7 +15,7 @@ import (
 
 // slbEmpty is the answer of actions that return only RequestId.
 type slbEmpty struct {
-	RequestId string `json:"RequestId"`
+	RequestId string `json:"RequestId"` //nolint:revive // marshalWithRequestID fills the field named as in the SDK's answers
 }
 
 // tcpFamily reports whether a protocol uses the TCP port space: a port can
@@ -80,7 +80,7 @@ func slbCreateListener(proto string, reqType reflect.Type) handler {
 		for k, v := range upd {
 			attrs[k] = v
 		}
-		tags := c.tags("Tag")
+		tags := c.tags()
 		if err := validateTags(tags, c.e.cfg.Limits.TagsPerResource); err != nil {
 			return nil, err
 		}
@@ -422,15 +422,15 @@ func slbDescribeLoadBalancerListeners(c *call) (any, error) {
 	default:
 		return nil, Errf(http.StatusBadRequest, "IllegalParam.ListenerProtocol", "The param of ListenerProtocol is illegal.")
 	}
-	max, err := c.integer("MaxResults", 20)
-	if err != nil || max < 1 || max > 100 {
+	limit, err := c.integer("MaxResults", 20)
+	if err != nil || limit < 1 || limit > 100 {
 		return nil, Errf(http.StatusBadRequest, "IllegalParam.MaxResults", "The param of MaxResults is illegal.")
 	}
 	port, err := c.integer("ListenerPort", 0)
 	if err != nil {
 		return nil, Errf(http.StatusBadRequest, "InvalidParam.ListenerPort", "The specified ListenerPort is invalid.")
 	}
-	want := c.tags("Tag")
+	want := c.tags()
 	desc := c.str("Description")
 	lbs := s.order
 	if len(ids) > 0 {
@@ -458,13 +458,13 @@ func slbDescribeLoadBalancerListeners(c *call) (any, error) {
 		}
 		start = n
 	}
-	end, next := start+max, ""
+	end, next := start+limit, ""
 	if end < len(all) {
 		next = strconv.Itoa(end)
 	} else {
 		end = len(all)
 	}
-	resp := &slb.DescribeLoadBalancerListenersResponse{NextToken: next, MaxResults: max, TotalCount: len(all),
+	resp := &slb.DescribeLoadBalancerListenersResponse{NextToken: next, MaxResults: limit, TotalCount: len(all),
 		Listeners: make([]slb.ListenerInDescribeLoadBalancerListeners, 0, end-start)}
 	for _, l := range all[start:end] {
 		resp.Listeners = append(resp.Listeners, s.listenerItem(l))

@@ -339,7 +339,7 @@ func TestSLBDescribeListenersPaging(t *testing.T) {
 		code string
 	}{
 		{"protocol filter", func(r *slb.DescribeLoadBalancerListenersRequest) { r.ListenerProtocol = "udp" }, 1, ""},
-		{"default page size 20", func(r *slb.DescribeLoadBalancerListenersRequest) {}, 20, ""},
+		{"default page size 20", func(*slb.DescribeLoadBalancerListenersRequest) {}, 20, ""},
 		{"bad protocol", func(r *slb.DescribeLoadBalancerListenersRequest) { r.ListenerProtocol = "quic" }, 0, "IllegalParam.ListenerProtocol"},
 		{"bad max", func(r *slb.DescribeLoadBalancerListenersRequest) { r.MaxResults = requests.NewInteger(101) }, 0, "IllegalParam.MaxResults"},
 		{"bad token", func(r *slb.DescribeLoadBalancerListenersRequest) { r.NextToken = "zz" }, 0, "IllegalParam.NextToken"},

@@ -109,7 +109,7 @@ func (e *Emulator) SeedLoadBalancer(sl SeedLB) (string, error) {
 		set("ModificationProtectionStatus", "ConsoleProtection")
 		set("ModificationProtectionReason", sl.ModificationProtectionReason)
 	}
-	setTags(p, "Tag", sl.Tags)
+	setTags(p, sl.Tags)
 	out, err := slbCreateLoadBalancer(seedCall(p))
 	if err != nil {
 		return "", fmt.Errorf("seed CLB %q: %w", sl.Name, err)
@@ -133,7 +133,7 @@ func (e *Emulator) SeedLoadBalancer(sl SeedLB) (string, error) {
 		if len(chunks) > 0 {
 			gp.Set("BackendServers", seedBackendsJSON(chunks[0]))
 		}
-		setTags(gp, "Tag", sg.Tags)
+		setTags(gp, sg.Tags)
 		lb.busyUntil = lb.Created // seeds never wait for the busy window
 		gout, err := slbCreateVServerGroup(seedCall(gp))
 		if err != nil {
@@ -153,7 +153,7 @@ func (e *Emulator) SeedLoadBalancer(sl SeedLB) (string, error) {
 		groupIDs[sg.Name], groupIDs[g.ID] = g.ID, g.ID
 	}
 	for _, ls := range sl.Listeners {
-		if err := s.seedListener(e, lb, ls, groupIDs, seedCall); err != nil {
+		if err := s.seedListener(lb, ls, groupIDs, seedCall); err != nil {
 			return fail(fmt.Errorf("listener %s:%d: %w", ls.Protocol, ls.Port, err))
 		}
 	}
@@ -163,7 +163,7 @@ func (e *Emulator) SeedLoadBalancer(sl SeedLB) (string, error) {
 
 // seedListener creates one listener of a seeded CLB through the Create
 // handler, translating attribute names back to the action's parameter names.
-func (s *slbState) seedListener(e *Emulator, lb *clb, ls SeedListener, groupIDs map[string]string, seedCall func(url.Values) *call) error {
+func (s *slbState) seedListener(lb *clb, ls SeedListener, groupIDs map[string]string, seedCall func(url.Values) *call) error {
 	reqTypes := map[string]reflect.Type{
 		"tcp": reflect.TypeOf(slb.CreateLoadBalancerTCPListenerRequest{}), "udp": reflect.TypeOf(slb.CreateLoadBalancerUDPListenerRequest{}),
 		"http": reflect.TypeOf(slb.CreateLoadBalancerHTTPListenerRequest{}), "https": reflect.TypeOf(slb.CreateLoadBalancerHTTPSListenerRequest{}),
@@ -195,7 +195,7 @@ func (s *slbState) seedListener(e *Emulator, lb *clb, ls SeedListener, groupIDs 
 	if (ls.Protocol == "http" || ls.Protocol == "https") && p.Get("HealthCheck") == "" {
 		p.Set("HealthCheck", "on")
 	}
-	setTags(p, "Tag", ls.Tags)
+	setTags(p, ls.Tags)
 	lb.busyUntil = lb.Created
 	if _, err := slbCreateListener(ls.Protocol, rt)(seedCall(p)); err != nil {
 		return err
@@ -220,9 +220,10 @@ func (s *slbState) rekeyGroup(lb *clb, g *vgroup, id string) {
 	}
 }
 
-func setTags(p url.Values, name string, tags []Tag) {
+// setTags sets Tag.N.Key and Tag.N.Value, as the tag parameters are sent.
+func setTags(p url.Values, tags []Tag) {
 	for i, t := range tags {
-		n := name + "." + strconv.Itoa(i+1)
+		n := "Tag." + strconv.Itoa(i+1)
 		p.Set(n+".Key", t.Key)
 		p.Set(n+".Value", t.Value)
 	}

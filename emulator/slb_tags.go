@@ -127,7 +127,7 @@ func (s *slbState) tagTargetByID(e *Emulator, rtype, id string) (tagTarget, bool
 		}
 	case "certificate":
 		if _, ok := e.slb.serverCerts[id]; ok {
-			return tagTarget{id, &s.certMetaFor(e, id).Tags}, true
+			return tagTarget{id, &s.certMetaFor(id).Tags}, true
 		}
 	}
 	return tagTarget{}, false
@@ -159,7 +159,7 @@ func (s *slbState) allTagTargets(e *Emulator, rtype string) []tagTarget {
 		}
 	case "certificate":
 		for _, id := range sortedKeys(e.slb.serverCerts) {
-			out = append(out, tagTarget{id, &s.certMetaFor(e, id).Tags})
+			out = append(out, tagTarget{id, &s.certMetaFor(id).Tags})
 		}
 	}
 	return out
@@ -231,7 +231,7 @@ func slbTagResources(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	tags := c.tags("Tag")
+	tags := c.tags()
 	if len(tags) == 0 {
 		return nil, Errf(http.StatusBadRequest, "MissingParam.TagKey", "The param TagKey is missing.")
 	}
@@ -312,7 +312,7 @@ func slbListTagResources(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	want := c.tags("Tag")
+	want := c.tags()
 	for i := 1; c.has("Tag." + strconv.Itoa(i) + ".Value"); i++ {
 		if !c.has("Tag." + strconv.Itoa(i) + ".Key") {
 			// "Only Tag.N.Value ⇒ error" (ListTagResources page).

@@ -164,7 +164,7 @@ func slbCreateVServerGroup(c *call) (any, error) {
 	if len(name) > 80 {
 		return nil, errInvalid("VServerGroupName", name)
 	}
-	tags := c.tags("Tag")
+	tags := c.tags()
 	if err := validateTags(tags, c.e.cfg.Limits.TagsPerResource); err != nil {
 		return nil, err
 	}
@@ -219,7 +219,7 @@ func slbDescribeVServerGroups(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	want, desc := c.tags("Tag"), c.str("Description")
+	want, desc := c.tags(), c.str("Description")
 	r := &slb.DescribeVServerGroupsResponse{VServerGroups: slb.VServerGroups{VServerGroup: []slb.VServerGroup{}}}
 	for _, g := range sortedGroups(lb) {
 		if (desc != "" && g.Name != desc) || !matchTags(g.Tags, want) {

@@ -10,8 +10,6 @@ import (
 // VPC read-only actions. Responses use the SDK's own response types, so the
 // JSON shape is exactly what the SDK parses.
 
-const vpcDoc = "https://www.alibabacloud.com/help/en/vpc/developer-reference/api-vpc-2016-04-28-"
-
 // isoTime is the API's timestamp format.
 func isoTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05Z") }
 

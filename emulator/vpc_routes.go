@@ -417,21 +417,21 @@ func vpcDescribeRouteEntryList(c *call) (any, error) {
 	if !ok {
 		return nil, Errf(400, "InvalidRouteTable.NotFound", "The specified RouteTable was not found.")
 	}
-	max, err := c.integer("MaxResult", 10)
+	limit, err := c.integer("MaxResult", 10)
 	if err != nil {
 		return nil, err
 	}
 	switch {
-	case max < 1:
+	case limit < 1:
 		return nil, errInvalid("MaxResult", c.str("MaxResult"))
-	case max > 100:
+	case limit > 100:
 		// Documented range 1–100, but the official CCM lists routes with
 		// MaxResult=500 (model.RouteMaxQueryRouteEntry, sent by
 		// listRouteBatch in
 		// https://github.com/kubernetes/cloud-provider-alibaba-cloud/blob/master/pkg/provider/alibaba/vpc/vpc.go)
 		// and works in production, following NextToken: the cloud
 		// accepts larger values and returns at most 100 per page.
-		max = 100
+		limit = 100
 	}
 	typ := c.str("RouteEntryType")
 	switch typ {
@@ -476,7 +476,7 @@ func vpcDescribeRouteEntryList(c *call) (any, error) {
 			return nil, Errf(400, "IllegalParam.NextToken", "User nextToken is illegal.")
 		}
 	}
-	end := start + max
+	end := start + limit
 	res := &vpc.DescribeRouteEntryListResponse{}
 	if end < len(all) {
 		res.NextToken = base64.RawURLEncoding.EncodeToString([]byte(all[end].ID))

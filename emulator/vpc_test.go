@@ -98,10 +98,11 @@ func createRoute(c *testClients, table, dst, hop string) (*vpc.CreateRouteEntryR
 	return c.VPC.CreateRouteEntry(req)
 }
 
-func routeStatus(t *testing.T, c *testClients, table, id string) string {
+// routeStatus is the status of a route entry of vtb-test, or "absent".
+func routeStatus(t *testing.T, c *testClients, id string) string {
 	t.Helper()
 	req := vpc.CreateDescribeRouteEntryListRequest()
-	req.RouteTableId, req.RouteEntryId = table, id
+	req.RouteTableId, req.RouteEntryId = testVTB, id
 	r, err := c.VPC.DescribeRouteEntryList(req)
 	if err != nil {
 		t.Fatal(err)
@@ -120,14 +121,14 @@ func TestRouteEntryLifecycle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s := routeStatus(t, c, testVTB, r.RouteEntryId); s != "Pending" {
+	if s := routeStatus(t, c, r.RouteEntryId); s != "Pending" {
 		t.Fatalf("status %s, want Pending", s)
 	}
 	// A second write while the first is Pending is refused.
 	_, err = createRoute(c, testVTB, "172.16.1.0/24", testInst2)
 	wantErr(t, err, "IncorrectRouteEntryStatus", 400)
 	fc.Advance(5 * time.Second)
-	if s := routeStatus(t, c, testVTB, r.RouteEntryId); s != "Available" {
+	if s := routeStatus(t, c, r.RouteEntryId); s != "Available" {
 		t.Fatalf("status %s, want Available", s)
 	}
 	if _, err := createRoute(c, testVTB, "172.16.1.0/24", testInst2); err != nil {
@@ -139,13 +140,13 @@ func TestRouteEntryLifecycle(t *testing.T) {
 	if _, err := c.VPC.DeleteRouteEntry(del); err != nil {
 		t.Fatal(err)
 	}
-	if s := routeStatus(t, c, testVTB, r.RouteEntryId); s != "Deleting" {
+	if s := routeStatus(t, c, r.RouteEntryId); s != "Deleting" {
 		t.Fatalf("status %s, want Deleting", s)
 	}
 	_, err = c.VPC.DeleteRouteEntry(del)
 	wantErr(t, err, "IncorrectRouteEntryStatus", 400)
 	fc.Advance(5 * time.Second)
-	if s := routeStatus(t, c, testVTB, r.RouteEntryId); s != "absent" {
+	if s := routeStatus(t, c, r.RouteEntryId); s != "absent" {
 		t.Fatalf("status %s, want absent", s)
 	}
 	_, err = c.VPC.DeleteRouteEntry(del)
@@ -297,7 +298,7 @@ func TestRouteEntryBatchAndPaging(t *testing.T) {
 		if err != nil || d.SuccessCount != 2 || d.FailedCount != 2 || d.FailedRouteEntries[0].FailedCode != "VPC_ROUTER_ENTRY_NOT_EXIST" {
 			t.Fatalf("%v %+v", err, d)
 		}
-		if s := routeStatus(t, c, testVTB, r.RouteEntryIds[0]); s != "absent" {
+		if s := routeStatus(t, c, r.RouteEntryIds[0]); s != "absent" {
 			t.Fatalf("status %s", s)
 		}
 	})
@@ -316,7 +317,8 @@ func TestConcurrentRouteWritesConflict(t *testing.T) {
 		code, _ := apiErr(t, <-errs)
 		codes = append(codes, code)
 	}
-	if !(codes[0] == "TaskConflict" && codes[1] == "") && !(codes[0] == "" && codes[1] == "TaskConflict") {
+	oneConflict := (codes[0] == "TaskConflict" && codes[1] == "") || (codes[0] == "" && codes[1] == "TaskConflict")
+	if !oneConflict {
 		t.Fatalf("codes %q, want one TaskConflict", codes)
 	}
 }
