@@ -69,7 +69,7 @@ func BenchmarkE2E(b *testing.B) {
 	var rows []row
 	if s.runs("S1") || s.runs("S2") || s.runs("S3") {
 		// S2 and S3 start from S1's converged cluster.
-		w := newWorld(b, s, s.nodes+1)
+		w := newWorld(b, s, s.nodes+1, s.services)
 		rows = append(rows, s1(b, s, w))
 		if s.runs("S2") {
 			rows = append(rows, s2(b, s, w))
@@ -81,6 +81,9 @@ func BenchmarkE2E(b *testing.B) {
 	}
 	if s.runs("S4") {
 		rows = append(rows, s4(b, s))
+	}
+	if s.runs("S5") {
+		rows = append(rows, s5(b, s))
 	}
 	printTable(b, s, rows)
 }
@@ -210,7 +213,7 @@ func podCIDR(i int) string { return fmt.Sprintf("172.16.%d.%d/26", i/4, i%4*64) 
 
 func s4(b testing.TB, s sizes) row {
 	ctx := context.Background()
-	w := newWorld(b, s, s.routeNodes)
+	w := newWorld(b, s, s.routeNodes, 0)
 	// The nodes exist when the CCM starts, as after a cluster bootstrap:
 	// with the guide's --route-reconciliation-period=3m, nodes added later
 	// wait for the next period.

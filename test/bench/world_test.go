@@ -128,19 +128,20 @@ type world struct {
 }
 
 // newWorld starts a dedicated control plane and an emulator seeded with n
-// extra instances (named bench-<i>), with quotas raised for the sizes.
-func newWorld(b testing.TB, s sizes, n int) *world {
+// extra instances (named bench-<i>), with quotas raised for svcs two-port
+// Services on them.
+func newWorld(b testing.TB, s sizes, n, svcs int) *world {
 	b.Helper()
 	cp := framework.Dedicated(b)
 	allowControllers(b, cp.Client)
 	emu := framework.StartEmulator(b)
 	lim := emulator.DefaultLimits()
-	lim.LoadBalancersPerAccount = s.services + 10
+	lim.LoadBalancersPerAccount = max(lim.LoadBalancersPerAccount, svcs+10)
 	// Every node joins two groups per Service: above the default
 	// slb_quota_backendserver_attached_num, raised as users do.
-	lim.GroupsPerServer = 2*s.services + 10
+	lim.GroupsPerServer = max(lim.GroupsPerServer, 2*svcs+10)
 	lim.BackendsPerLB = max(lim.BackendsPerLB, 2*s.nodes+10)
-	lim.RouteEntriesPerTable = max(lim.RouteEntriesPerTable, s.routeNodes+10)
+	lim.RouteEntriesPerTable = max(lim.RouteEntriesPerTable, n+10)
 	emu.Emulator.SetLimits(lim)
 	w := &world{cp: cp, cs: cp.Client, emu: emu, lease: framework.UniqueName("bench")}
 	// Two /20 vSwitches, one per zone: room for thousands of nodes.
@@ -197,14 +198,17 @@ func (w *world) startCCM(b testing.TB, s sizes, extra ...string) {
 }
 
 // parallel runs f(0..n-1) on 8 goroutines and returns the first error.
-func parallel(n int, f func(i int) error) error {
+func parallel(n int, f func(i int) error) error { return parallelN(8, n, f) }
+
+// parallelN runs f(0..n-1) on workers goroutines and returns the first error.
+func parallelN(workers, n int, f func(i int) error) error {
 	var (
 		wg    sync.WaitGroup
 		mu    sync.Mutex
 		first error
 		next  = make(chan int)
 	)
-	for range 8 {
+	for range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -360,22 +364,28 @@ func (w *world) waitIdle(b testing.TB, s sizes, since time.Time) time.Duration {
 
 // peakRSS reads VmHWM (the peak resident set) of pid from /proc.
 func peakRSS(pid int) string {
+	if m := peakRSSMiB(pid); m >= 0 {
+		return fmt.Sprintf("%.0f MiB", m)
+	}
+	return "?"
+}
+
+// peakRSSMiB is VmHWM of pid in MiB, or -1.
+func peakRSSMiB(pid int) float64 {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
-		return "?"
+		return -1
 	}
 	for _, l := range strings.Split(string(b), "\n") {
 		if v, ok := strings.CutPrefix(l, "VmHWM:"); ok {
 			if f := strings.Fields(v); len(f) > 0 {
-				kb, err := strconv.Atoi(f[0])
-				if err != nil {
-					return "?"
+				if kb, err := strconv.Atoi(f[0]); err == nil {
+					return float64(kb) / 1024
 				}
-				return fmt.Sprintf("%.0f MiB", float64(kb)/1024)
 			}
 		}
 	}
-	return "?"
+	return -1
 }
 
 // isRead classifies an action: Describe* and List* read, the rest write.
