@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -187,6 +188,32 @@ func TestLeaderElectRetryPeriodDefault(t *testing.T) {
 		}
 		if got := cmd.Flags().Lookup("leader-elect-retry-period").Value.String(); got != tc.want {
 			t.Errorf("args %v: retry period %s, want %s", tc.args, got, tc.want)
+		}
+	}
+}
+
+// TestConcurrentServiceSyncsDefault: without the flag the CCM runs
+// defaultConcurrentServiceSyncs service workers (the framework's default
+// is 1); an explicit flag wins, including 1.
+func TestConcurrentServiceSyncsDefault(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{nil, strconv.Itoa(defaultConcurrentServiceSyncs)},
+		{[]string{"--concurrent-service-syncs=1"}, "1"},
+		{[]string{"--concurrent-service-syncs=7"}, "7"},
+	}
+	for _, tc := range tests {
+		cmd, err := New(make(chan struct{}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.ParseFlags(tc.args); err != nil {
+			t.Fatal(err)
+		}
+		if got := cmd.Flags().Lookup("concurrent-service-syncs").Value.String(); got != tc.want {
+			t.Errorf("args %v: %s service workers, want %s", tc.args, got, tc.want)
 		}
 	}
 }
