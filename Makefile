@@ -78,16 +78,26 @@ bench:
 	$(GO) test -run '^$$' -bench CLBServices -benchtime 1x ./cloudprovider/loadbalancer/
 	$(GO) test -run '^$$' -bench CLBFaultStorm -benchtime 1x -timeout 30m ./cloudprovider/loadbalancer/
 
-## bench-e2e: the CCM binary at scale on etcd + kube-apiserver + emulator (test/bench: S1-S4), full size;
-## smaller: make bench-e2e BENCH_SERVICES=20 BENCH_NODES=10 BENCH_ROUTE_NODES=50. Run it in a
+## bench-e2e: the CCM binary at scale on etcd + kube-apiserver + emulator (test/bench: S1-S5), full
+## size; smaller: make bench-e2e BENCH_SERVICES=20 BENCH_NODES=10 BENCH_ROUTE_NODES=50 BENCH_S5_NODES=200
+## BENCH_S5_SERVICES=20 BENCH_S5_CHURN=10. BENCH_API_QPS raises the CCM's client-side limit (cloud-config
+## apiQPS; its default of 10 SLB calls/s alone makes S1-S3 at 500 Services take ~20 min). Run it in a
 ## loopback-only network namespace (unshare -n) on a shared machine.
 BENCH_SERVICES ?= 500
 BENCH_NODES ?= 50
 BENCH_ROUTE_NODES ?= 500
+BENCH_S5_NODES ?= 5000
+BENCH_S5_ROUTED ?= 200
+BENCH_S5_SERVICES ?= 200
+BENCH_S5_CHURN ?= 100
+BENCH_S5_CHURN_FOR ?= 60s
+BENCH_API_QPS ?= slb=40,vpc=10,ecs=40
 BENCH_E2E_TIMEOUT ?= 90m
 bench-e2e: test-binaries
 	source "$(ALICLOUD_CCM_CACHE)/bin/env.sh" && \
 	  BENCH_SERVICES=$(BENCH_SERVICES) BENCH_NODES=$(BENCH_NODES) BENCH_ROUTE_NODES=$(BENCH_ROUTE_NODES) \
+	  BENCH_S5_NODES=$(BENCH_S5_NODES) BENCH_S5_ROUTED=$(BENCH_S5_ROUTED) BENCH_S5_SERVICES=$(BENCH_S5_SERVICES) \
+	  BENCH_S5_CHURN=$(BENCH_S5_CHURN) BENCH_S5_CHURN_FOR=$(BENCH_S5_CHURN_FOR) BENCH_API_QPS=$(BENCH_API_QPS) \
 	  $(GO) test -count=1 -run '^$$' -bench E2E -benchtime 1x -timeout $(BENCH_E2E_TIMEOUT) ./test/bench/
 
 ## image: the multi-platform OCI image, without Docker (hack/image), into $(IMAGE_DIR)

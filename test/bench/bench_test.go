@@ -9,12 +9,18 @@
 //
 //	BENCH_SERVICES     S1-S3 Services, two TCP ports each (default 20)
 //	BENCH_NODES        S1-S3 nodes, every one a backend (default 10)
+//	BENCH_EXCLUDED_NODES  S1-S3 more nodes, excluded from load balancers (default 0)
 //	BENCH_ROUTE_NODES  S4 nodes with pod CIDRs (default 50, at most 1024)
 //	BENCH_LATENCY      added to every API call (default 50ms)
 //	BENCH_THROTTLE     per-action QPS by product (default Slb=20,Vpc=10,Ecs=20)
 //	BENCH_QUIET        no call for this long = idle (default 5s)
 //	BENCH_WAIT         bound of every wait (default 40m)
+//	BENCH_S5_NODES     S5 nodes (default 200), BENCH_S5_ROUTED of them with pod CIDRs (default 20)
+//	BENCH_S5_SERVICES  S5 Services with externalTrafficPolicy Local (default 20)
+//	BENCH_S5_CHURN     S5 endpoint moves per second (default 10), for BENCH_S5_CHURN_FOR (default 20s)
+//	BENCH_S5_DRAIN     S5 bound of the wait for the last moves to reach the CLBs (default 3m)
 //	BENCH_ONLY         scenarios to run, comma-separated (default all: S1,S2,S3,S4,S5)
+//	BENCH_API_QPS      the CCM's client-side QPS per product (cloud-config apiQPS, e.g. slb=20); default: the CCM's
 //	BENCH_FLAGS        extra CCM flags, space-separated (e.g. --concurrent-service-syncs=3)
 package bench
 
@@ -50,12 +56,14 @@ type row struct {
 	note                           string
 }
 
-// BenchmarkE2E runs S1-S4 once (whatever b.N is) and prints a table:
+// BenchmarkE2E runs S1-S5 once (whatever b.N is) and prints a table:
 //
 //	S1: N two-port Services on M nodes created at once -> every ingress set;
 //	S2: CCM restart with S1 converged -> idle again; writes must be 0;
 //	S3: one node added with S1 converged -> one write per vServer group;
-//	S4: K nodes with pod CIDRs when the CCM starts -> all routes Available.
+//	S4: K nodes with pod CIDRs when the CCM starts -> all routes Available;
+//	S5: a large cluster with Local Services and EndpointSlice churn -> peak
+//	    RSS, CPU, calls per minute, endpoint-to-backend delay (s5_test.go).
 func BenchmarkE2E(b *testing.B) {
 	s, err := loadSizes()
 	if err != nil {
@@ -69,7 +77,7 @@ func BenchmarkE2E(b *testing.B) {
 	var rows []row
 	if s.runs("S1") || s.runs("S2") || s.runs("S3") {
 		// S2 and S3 start from S1's converged cluster.
-		w := newWorld(b, s, s.nodes+1, s.services)
+		w := newWorld(b, s, s.nodes+1+s.excluded, s.services)
 		rows = append(rows, s1(b, s, w))
 		if s.runs("S2") {
 			rows = append(rows, s2(b, s, w))
@@ -85,7 +93,7 @@ func BenchmarkE2E(b *testing.B) {
 	if s.runs("S5") {
 		rows = append(rows, s5(b, s))
 	}
-	printTable(b, s, rows)
+	printTable(s, rows)
 }
 
 func (w *world) stop() {
@@ -97,6 +105,10 @@ func (w *world) stop() {
 func s1(b testing.TB, s sizes, w *world) row {
 	ctx := context.Background()
 	if err := parallel(s.nodes, func(i int) error { return w.createNode(ctx, i, "") }); err != nil {
+		b.Fatal(err)
+	}
+	// Excluded nodes come after the one S3 adds (index s.nodes).
+	if err := parallelN(32, s.excluded, func(i int) error { return w.createNodeWith(ctx, s.nodes+1+i, "", true) }); err != nil {
 		b.Fatal(err)
 	}
 	w.startCCM(b, s)
@@ -260,7 +272,10 @@ func s4(b testing.TB, s sizes) row {
 		note: "from CCM start; fewest = ceil(K/50) CreateRouteEntries + 1 DescribeRouteEntryList"}
 }
 
-func printTable(b testing.TB, s sizes, rows []row) {
+func printTable(s sizes, rows []row) { fmt.Print(table(s, rows)) }
+
+// table renders the result table with each scenario's calls by action.
+func table(s sizes, rows []row) string {
 	var out strings.Builder
 	thr := make([]string, 0, len(s.throttle))
 	for k, v := range s.throttle {
@@ -271,6 +286,15 @@ func printTable(b testing.TB, s sizes, rows []row) {
 	fmt.Fprintf(&out, "\nE2E bench: real CCM binary (seed command line), etcd + kube-apiserver, emulator\n")
 	fmt.Fprintf(&out, "  S1-S3: %d Services x 2 ports on %d nodes; S4: %d nodes; latency %s per call; throttle per action %s\n",
 		s.services, s.nodes, s.routeNodes, s.latency, strings.Join(thr, " "))
+	qps := "the CCM's defaults"
+	if len(s.apiQPS) > 0 {
+		qps = fmt.Sprint(s.apiQPS)
+	}
+	flags := "none (the defaults)"
+	if len(s.flags) > 0 {
+		flags = strings.Join(s.flags, " ")
+	}
+	fmt.Fprintf(&out, "  extra CCM flags: %s; client-side QPS: %s\n", flags, qps)
 	fmt.Fprintf(&out, "  load average at the end: %s", load)
 	fmt.Fprintf(&out, "%-12s %-28s %6s %6s %6s %5s %5s %-18s %6s %-9s %s\n",
 		"scenario", "wall", "calls", "reads", "writes", "thr", "err", "fewest", "ratio", "peak RSS", "check")
@@ -281,5 +305,5 @@ func printTable(b testing.TB, s sizes, rows []row) {
 	for _, r := range rows {
 		fmt.Fprintf(&out, "%s: %s\n  by action:%s\n", r.name, r.note, r.c.actions())
 	}
-	fmt.Print(out.String())
+	return out.String()
 }

@@ -28,6 +28,7 @@ import (
 type sizes struct {
 	services   int           // S1-S3: LoadBalancer Services, two ports each
 	nodes      int           // S1-S3: nodes (every one a backend of every Service)
+	excluded   int           // S1-S3: more nodes, excluded from load balancers (memory)
 	routeNodes int           // S4: nodes with pod CIDRs
 	latency    time.Duration // added to every emulated API call
 	quiet      time.Duration // no API call for this long = the CCM is idle
@@ -36,6 +37,10 @@ type sizes struct {
 	// flags are extra CCM flags (BENCH_FLAGS, space-separated), e.g.
 	// --concurrent-service-syncs=3 to compare worker counts.
 	flags []string
+	// apiQPS is the CCM's client-side rate limit per product
+	// (cloud-config Global.apiQPS, BENCH_API_QPS "slb=20,vpc=10"); empty:
+	// the CCM's defaults.
+	apiQPS map[string]float64
 	// only are the scenarios to run (BENCH_ONLY); empty = all.
 	only map[string]bool
 }
@@ -67,6 +72,7 @@ func loadSizes() (sizes, error) {
 	s := sizes{
 		services:   envInt("BENCH_SERVICES", 20),
 		nodes:      envInt("BENCH_NODES", 10),
+		excluded:   envInt("BENCH_EXCLUDED_NODES", 0),
 		routeNodes: envInt("BENCH_ROUTE_NODES", 50),
 		latency:    envDuration("BENCH_LATENCY", 50*time.Millisecond),
 		quiet:      envDuration("BENCH_QUIET", 5*time.Second),
@@ -74,6 +80,17 @@ func loadSizes() (sizes, error) {
 		throttle:   map[string]float64{},
 		flags:      strings.Fields(os.Getenv("BENCH_FLAGS")),
 		only:       map[string]bool{},
+		apiQPS:     map[string]float64{},
+	}
+	if v := os.Getenv("BENCH_API_QPS"); v != "" {
+		for _, kv := range strings.Split(v, ",") {
+			k, q, ok := strings.Cut(strings.TrimSpace(kv), "=")
+			f, err := strconv.ParseFloat(q, 64)
+			if !ok || err != nil {
+				return s, fmt.Errorf("BENCH_API_QPS: %q is not product=QPS", kv)
+			}
+			s.apiQPS[strings.ToLower(k)] = f
+		}
 	}
 	for _, n := range strings.Split(os.Getenv("BENCH_ONLY"), ",") {
 		if n = strings.ToUpper(strings.TrimSpace(n)); n != "" {
@@ -167,6 +184,9 @@ func newWorld(b testing.TB, s sizes, n, svcs int) *world {
 	cfg := emu.CloudConfig()
 	cfg["Global"]["quotaVServerGroupsPerInstance"] = lim.GroupsPerServer
 	cfg["Global"]["quotaBackendServersPerCLB"] = lim.BackendsPerLB
+	if len(s.apiQPS) > 0 {
+		cfg["Global"]["apiQPS"] = s.apiQPS
+	}
 	w.cfg = framework.WriteCloudConfig(b, cfg)
 	return w
 }
@@ -234,10 +254,20 @@ func parallelN(workers, n int, f func(i int) error) error {
 // createNode writes the Node kubelet would (provider ID, zone, InternalIP,
 // Ready), optionally with a pod CIDR as IPAM would set it.
 func (w *world) createNode(ctx context.Context, i int, podCIDR string) error {
+	return w.createNodeWith(ctx, i, podCIDR, false)
+}
+
+// createNodeWith is createNode; exclude labels the node
+// node.kubernetes.io/exclude-from-external-load-balancers, so it is in
+// every informer of the CCM but no CLB's backend.
+func (w *world) createNodeWith(ctx context.Context, i int, podCIDR string, exclude bool) error {
 	in := w.instances[i]
 	node := &corev1.Node{
 		ObjectMeta: metav1.ObjectMeta{Name: in.InstanceName, Labels: map[string]string{corev1.LabelTopologyZone: in.ZoneID}},
 		Spec:       corev1.NodeSpec{ProviderID: w.emu.Region + "." + in.InstanceID},
+	}
+	if exclude {
+		node.Labels[corev1.LabelNodeExcludeBalancers] = "true"
 	}
 	if podCIDR != "" {
 		node.Spec.PodCIDR, node.Spec.PodCIDRs = podCIDR, []string{podCIDR}
