@@ -8,14 +8,15 @@ import (
 	v1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/labels"
 
+	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/loadbalancer/annotations"
 	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/providerid"
 )
 
 // backend is one vServer group member.
 type backend struct {
 	ServerID    string
-	Type        string // ecs | eni | eci
-	ServerIP    string // eni/eci only
+	Type        annotations.BackendType // ecs | eni | eci (as the API lists members)
+	ServerIP    string                  // eni/eci only
 	Port        int
 	Weight      int
 	Description string
@@ -27,7 +28,7 @@ type backend struct {
 // ModifyVServerGroupBackendServers page).
 func (b backend) key() string {
 	ip := b.ServerIP
-	if b.Type == "" || b.Type == BackendECS {
+	if b.Type == "" || b.Type == annotations.BackendECS {
 		ip = ""
 	}
 	return b.ServerID + "|" + ip + "|" + strconv.Itoa(b.Port)
@@ -54,8 +55,8 @@ type nodeCandidate struct {
 // cordoned when remove-unscheduled-backend is on. Ready is deliberately not
 // checked: membership changes only on stable signals and CLB health checks
 // handle the rest (KEP-3458, user-needs.md §6).
-func eligibleNodes(nodes []*v1.Node, spec *BackendSpec) []nodeCandidate {
-	sel := labels.SelectorFromSet(spec.Labels)
+func eligibleNodes(nodes []*v1.Node, spec *annotations.Backend) []nodeCandidate {
+	sel := labels.SelectorFromSet(spec.NodeLabels)
 	out := make([]nodeCandidate, 0, len(nodes))
 	seen := map[string]bool{}
 	for _, n := range nodes {
@@ -68,7 +69,7 @@ func eligibleNodes(nodes []*v1.Node, spec *BackendSpec) []nodeCandidate {
 		if _, ok := n.Labels[labelExcludeBalancerAlpha]; ok {
 			continue
 		}
-		if len(spec.Labels) > 0 && !sel.Matches(labels.Set(n.Labels)) {
+		if len(spec.NodeLabels) > 0 && !sel.Matches(labels.Set(n.Labels)) {
 			continue
 		}
 		if spec.RemoveUnscheduled && n.Spec.Unschedulable {
@@ -90,7 +91,7 @@ func eligibleNodes(nodes []*v1.Node, spec *BackendSpec) []nodeCandidate {
 // endpoints, weight = endpoint count" and ENI (pod) backends implement it
 // with EndpointSlices; today there is the node strategy.
 type backendStrategy interface {
-	build(l *ListenerSpec, desc string) []backend
+	build(l *annotations.Listener, desc string) []backend
 	// zone is a member's zone, for zone-balanced subsets (quota.go); ""
 	// when unknown.
 	zone(serverID string) string
@@ -110,7 +111,11 @@ func zoneOf(n *v1.Node) string {
 // endpoints fail it and get no traffic).
 type nodeStrategy struct {
 	nodes []nodeCandidate
-	spec  *BackendSpec
+	// defaultWeight replaces every member's weight 100 (default-weight).
+	defaultWeight *int
+	// sharedWeight, when set, is spread over the members
+	// (annotations.Config.SharedWeight).
+	sharedWeight *int
 }
 
 func (s nodeStrategy) zone(serverID string) string {
@@ -122,23 +127,23 @@ func (s nodeStrategy) zone(serverID string) string {
 	return ""
 }
 
-func (s nodeStrategy) build(l *ListenerSpec, desc string) []backend {
+func (s nodeStrategy) build(l *annotations.Listener, desc string) []backend {
 	w := defaultWeight
-	if s.spec.DefaultWeight != nil {
-		w = *s.spec.DefaultWeight
+	if s.defaultWeight != nil {
+		w = *s.defaultWeight
 	}
-	if s.spec.Weight != nil {
-		w = spreadWeight(*s.spec.Weight, len(s.nodes))
+	if s.sharedWeight != nil {
+		w = spreadWeight(*s.sharedWeight, len(s.nodes))
 	}
 	out := make([]backend, 0, len(s.nodes))
 	for _, n := range s.nodes {
-		out = append(out, backend{ServerID: n.instanceID, Type: BackendECS, Port: l.NodePort, Weight: w, Description: desc})
+		out = append(out, backend{ServerID: n.instanceID, Type: annotations.BackendECS, Port: int(l.NodePort), Weight: w, Description: desc})
 	}
 	return out
 }
 
 // spreadWeight spreads a total weight over count backends: max(1, W/count),
-// and 0 when W is 0 (the incumbent's percent algorithm, §1.6).
+// and 0 when W is 0 (the official CCM's percent algorithm).
 func spreadWeight(total, count int) int {
 	if total <= 0 || count == 0 {
 		return 0

@@ -11,16 +11,10 @@ import (
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/slb"
 	v1 "k8s.io/api/core/v1"
+	cloudprovider "k8s.io/cloud-provider"
 	"k8s.io/klog/v2"
-)
 
-// Create-time defaults (incumbent-ccm.md §1.2/§1.4): new CLBs are pay-by-LCU
-// (pay-as-you-go pay-by-spec instances are no longer sold since 2025-06-01,
-// alibaba-api.md §1.1), delete-protected and console-protected.
-const (
-	defaultInstanceChargeType = "PayByCLCU"
-	defaultSpec               = "slb.s1.small"
-	modProtectionReason       = "managed.by.alicloud-ccm"
+	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/loadbalancer/annotations"
 )
 
 // createLB creates the Service's CLB with our ownership tags.
@@ -29,16 +23,16 @@ const (
 // request parameters, so a CCM that dies between CreateLoadBalancer and the
 // status update gets the same CLB back when it retries ("if you specify a
 // ClientToken that was used, the system returns the result of the first
-// request", CreateLoadBalancer page, alibaba-api.md §1.1). Before that
+// request", https://www.alibabacloud.com/help/en/slb/classic-load-balancer/developer-reference/api-slb-2014-05-15-createloadbalancer). Before that
 // retry the tag lookup in find would already have found the CLB, since the
 // tags are part of the create call; the token covers a lookup racing the
 // create. A different request (changed annotations) gets a different token
 // and, as the lookup found nothing, a CLB is genuinely needed.
-func (r *Reconciler) createLB(ctx context.Context, svc *v1.Service, spec *Spec) (*lbState, error) {
-	if spec.LB.ReuseID != "" {
-		return nil, &ReuseError{ID: spec.LB.ReuseID, Reason: "no such CLB"}
+func (r *Reconciler) createLB(ctx context.Context, svc *v1.Service, cfg *annotations.Config) (*lbState, error) {
+	if cfg.LB.ReuseID != "" {
+		return nil, &ReuseError{ID: cfg.LB.ReuseID, Reason: "no such CLB"}
 	}
-	req, err := r.createRequest(svc, spec)
+	req, err := r.createRequest(svc, &cfg.LB)
 	if err != nil {
 		return nil, err
 	}
@@ -68,56 +62,57 @@ func (r *Reconciler) createLB(ctx context.Context, svc *v1.Service, spec *Spec) 
 	return &lbState{lb: lb, tags: tags, own: ownOurs}, nil
 }
 
-// createRequest builds CreateLoadBalancer from the spec and the defaults.
-func (r *Reconciler) createRequest(svc *v1.Service, spec *Spec) (*slb.CreateLoadBalancerRequest, error) {
-	s := spec.LB
+// createRequest builds CreateLoadBalancer from the annotations and the
+// create-time defaults: new CLBs are pay-by-LCU (pay-as-you-go
+// pay-by-specification instances are no longer sold since 2025-06-01),
+// delete-protected and console-protected, as the official CCM creates
+// them.
+func (r *Reconciler) createRequest(svc *v1.Service, s *annotations.LoadBalancer) (*slb.CreateLoadBalancerRequest, error) {
 	req := slb.CreateCreateLoadBalancerRequest()
-	req.LoadBalancerName = s.Name
-	if req.LoadBalancerName == "" {
-		req.LoadBalancerName = specLookup(svc, spec).name
-	}
-	req.AddressType = orDefault(s.AddressType, "internet")
+	req.LoadBalancerName = orDefault(s.Name, cloudprovider.DefaultLoadBalancerName(svc))
+	req.AddressType = orDefault(string(s.AddressType), string(annotations.AddressTypeInternet))
 	if req.AddressType == "internet" && r.opts.DisablePublicSLB {
 		return nil, fmt.Errorf("internet-facing CLBs are disabled by cloud-config (disablePublicSLB); set annotation %saddress-type: intranet", annoPrefix)
 	}
-	if req.AddressType == "intranet" && s.NetworkType != "classic" {
+	if req.AddressType == "intranet" && s.NetworkType != annotations.NetworkTypeClassic {
 		req.VSwitchId = s.VSwitchID
 		if req.VSwitchId == "" && len(s.VSwitchCandidates) > 0 {
 			req.VSwitchId = s.VSwitchCandidates[0]
 		}
 		req.VSwitchId = orDefault(req.VSwitchId, r.opts.VSwitchID)
-		req.VpcId = orDefault(s.VpcID, r.opts.VpcID)
+		req.VpcId = r.opts.VpcID
 		if req.VSwitchId == "" {
 			return nil, fmt.Errorf("an intranet CLB needs a vSwitch: set annotation %svswitch-id or cloud-config vswitchid", annoPrefix)
 		}
-		req.Address = s.Address
+		req.Address = s.AddressString()
 	}
-	req.AddressIPVersion = s.IPVersion
+	req.AddressIPVersion = string(s.IPVersion)
 	req.MasterZoneId, req.SlaveZoneId = s.MasterZoneID, s.SlaveZoneID
-	req.ResourceGroupId = orDefault(s.ResourceGroupID, r.opts.ResourceGroupID)
-	req.InstanceChargeType = orDefault(s.InstanceChargeType, defaultInstanceChargeType)
+	req.ResourceGroupId = orDefault(s.WantedResourceGroupID(), r.opts.ResourceGroupID)
+	req.InstanceChargeType = orDefault(s.InstanceChargeType, annotations.DefaultInstanceChargeType)
 	if strings.EqualFold(req.InstanceChargeType, "PayBySpec") {
 		req.InstanceChargeType = "PayBySpec"
-		req.LoadBalancerSpec = orDefault(s.LoadBalancerSpec, defaultSpec)
+		req.LoadBalancerSpec = orDefault(s.Spec, annotations.DefaultSpec)
 	} else {
 		req.InstanceChargeType = "PayByCLCU"
 	}
 	req.InternetChargeType = strings.ToLower(s.InternetChargeType)
-	if req.InternetChargeType == "paybybandwidth" && s.Bandwidth > 0 {
-		req.Bandwidth = requestsInt(s.Bandwidth)
+	if bw := s.BandwidthMbps(); req.InternetChargeType == "paybybandwidth" && bw > 0 {
+		req.Bandwidth = requestsInt(bw)
 	}
-	req.DeleteProtection = orDefault(s.DeleteProtection, "on")
-	req.ModificationProtectionStatus = orDefault(s.ModificationProtection, "ConsoleProtection")
-	if req.ModificationProtectionStatus == "ConsoleProtection" {
-		req.ModificationProtectionReason = orDefault(s.ModificationProtectionReason, modProtectionReason)
+	req.DeleteProtection = orDefault(s.WantedDeleteProtection(), "on")
+	req.ModificationProtectionStatus = orDefault(s.WantedModificationProtection(), annotations.ConsoleProtection)
+	if req.ModificationProtectionStatus == annotations.ConsoleProtection {
+		req.ModificationProtectionReason = annotations.ModificationProtectionReason
 	}
 	tags := ownershipTags(svc, r.opts.ClusterID)
-	for k, v := range s.Tags {
+	extra := s.TagMap()
+	for k, v := range extra {
 		if _, ours := tags[k]; !ours {
 			tags[k] = v
 		}
 	}
-	if list := additionalKeysValue(s.Tags); list != "" {
+	if list := additionalKeysValue(extra); list != "" {
 		tags[TagAdditionalKeys] = list
 	}
 	keys := make([]string, 0, len(tags))

@@ -166,7 +166,7 @@ func (r *Reconciler) cleanReused(ctx context.Context, svc *v1.Service, st *lbSta
 	var acts []listenerAction
 	for _, l := range listeners {
 		if ownedBy(l.Description, svc, r.opts.ClusterID) {
-			acts = append(acts, listenerAction{op: opDelete, port: l.ListenerPort, proto: l.ListenerProtocol, forward: l.HTTPListenerConfig.ListenerForward == "on"})
+			acts = append(acts, listenerAction{op: opDelete, port: l.ListenerPort, proto: annotations.Protocol(l.ListenerProtocol), forward: l.HTTPListenerConfig.ListenerForward == "on"})
 		}
 	}
 	sortActions(acts)

@@ -8,10 +8,12 @@ import (
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/slb"
 	v1 "k8s.io/api/core/v1"
+
+	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/loadbalancer/annotations"
 )
 
 func ecs(id string, port, weight int, desc string) backend {
-	return backend{ServerID: id, Type: BackendECS, Port: port, Weight: weight, Description: desc}
+	return backend{ServerID: id, Type: annotations.BackendECS, Port: port, Weight: weight, Description: desc}
 }
 
 func ids(bs []backend) []string {
@@ -145,12 +147,12 @@ func TestEligibleNodes(t *testing.T) {
 	}
 	tests := []struct {
 		name string
-		spec BackendSpec
+		spec annotations.Backend
 		want []string
 	}{
-		{"defaults keep cordoned nodes", BackendSpec{}, []string{"i-a", "i-b", "i-c"}},
-		{"remove-unscheduled-backend", BackendSpec{RemoveUnscheduled: true}, []string{"i-a", "i-b"}},
-		{"backend-label", BackendSpec{Labels: map[string]string{"pool": "web"}}, []string{"i-a"}},
+		{"defaults keep cordoned nodes", annotations.Backend{}, []string{"i-a", "i-b", "i-c"}},
+		{"remove-unscheduled-backend", annotations.Backend{RemoveUnscheduled: true}, []string{"i-a", "i-b"}},
+		{"backend-label", annotations.Backend{NodeLabels: map[string]string{"pool": "web"}}, []string{"i-a"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -172,14 +174,14 @@ func TestPlanListeners(t *testing.T) {
 	lst := func(port int, proto, desc, status string) slb.ListenerInDescribeLoadBalancerListeners {
 		return slb.ListenerInDescribeLoadBalancerListeners{ListenerPort: port, ListenerProtocol: proto, Description: desc, Status: status, VServerGroupId: "rsp-1"}
 	}
-	spec := func(ls ...ListenerSpec) *Spec { return &Spec{Listeners: ls} }
-	tcp80 := ListenerSpec{Port: 80, Protocol: ProtoTCP, NodePort: 30080}
-	udp80 := ListenerSpec{Port: 80, Protocol: ProtoUDP, NodePort: 30080}
-	http80 := ListenerSpec{Port: 80, Protocol: ProtoHTTP, NodePort: 30080}
+	spec := func(ls ...annotations.Listener) *annotations.Config { return &annotations.Config{Listeners: ls} }
+	tcp80 := annotations.Listener{Port: 80, Protocol: annotations.ProtocolTCP, NodePort: 30080}
+	udp80 := annotations.Listener{Port: 80, Protocol: annotations.ProtocolUDP, NodePort: 30080}
+	http80 := annotations.Listener{Port: 80, Protocol: annotations.ProtocolHTTP, NodePort: 30080}
 	groups := map[listenerKey]string{{80, "tcp"}: "rsp-1", {80, "udp"}: "rsp-1", {80, "http"}: "rsp-1"}
 	tests := []struct {
 		name    string
-		spec    *Spec
+		spec    *annotations.Config
 		actual  []slb.ListenerInDescribeLoadBalancerListeners
 		manage  bool
 		want    []string
@@ -201,7 +203,7 @@ func TestPlanListeners(t *testing.T) {
 		{name: "foreign listener on another port is untouched", spec: spec(tcp80),
 			actual: []slb.ListenerInDescribeLoadBalancerListeners{lst(443, "tcp", "console", "running")}, manage: true,
 			want: []string{"create 80/tcp", "start 80/tcp"}},
-		{name: "reused without override: our listener is not updated", spec: spec(ListenerSpec{Port: 80, Protocol: ProtoTCP, NodePort: 30080, Attrs: listenerAttrs{Scheduler: ptr("rr")}}),
+		{name: "reused without override: our listener is not updated", spec: spec(annotations.Listener{Port: 80, Protocol: annotations.ProtocolTCP, NodePort: 30080, Scheduler: "rr"}),
 			actual: []slb.ListenerInDescribeLoadBalancerListeners{lst(80, "tcp", mine, "running")}, manage: false},
 		{name: "reused without override: stale listener of ours stays", spec: spec(),
 			actual: []slb.ListenerInDescribeLoadBalancerListeners{lst(80, "tcp", mine, "running")}, manage: false},
@@ -209,7 +211,7 @@ func TestPlanListeners(t *testing.T) {
 			actual: []slb.ListenerInDescribeLoadBalancerListeners{lst(443, "tcp", "console", "running")}, manage: false},
 		{name: "reused without override: a foreign listener on our port is no conflict", spec: spec(tcp80),
 			actual: []slb.ListenerInDescribeLoadBalancerListeners{lst(80, "tcp", "console", "running")}, manage: false},
-		{name: "attribute change is one update with the changed attribute", spec: spec(ListenerSpec{Port: 80, Protocol: ProtoTCP, NodePort: 30080, Attrs: listenerAttrs{Scheduler: ptr("rr")}}),
+		{name: "attribute change is one update with the changed attribute", spec: spec(annotations.Listener{Port: 80, Protocol: annotations.ProtocolTCP, NodePort: 30080, Scheduler: "rr"}),
 			actual: []slb.ListenerInDescribeLoadBalancerListeners{lst(80, "tcp", mine, "running")}, manage: true, want: []string{"update 80/tcp [Scheduler]"}},
 	}
 	for _, tc := range tests {

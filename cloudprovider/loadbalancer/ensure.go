@@ -9,11 +9,27 @@ import (
 	v1 "k8s.io/api/core/v1"
 	"k8s.io/cloud-provider/api"
 	"k8s.io/klog/v2"
+
+	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/loadbalancer/annotations"
 )
 
-// ensure converges the Service's CLB. full=false is the backend-only path
-// (node changes, SyncBackends): it touches vServer group members only and
-// returns no status.
+// ensureMode says how much of the Service's CLB a reconcile converges.
+type ensureMode int
+
+const (
+	// modeFull is EnsureLoadBalancer: the CLB is created when missing,
+	// and its instance attributes, listeners, vServer groups, ACL and
+	// domains are converged; the status is returned.
+	modeFull ensureMode = iota
+	// modeBackends is the backend-only path (node changes,
+	// SyncBackends): vServer group members only; a missing CLB is left to
+	// EnsureLoadBalancer and no status is returned.
+	modeBackends
+)
+
+// ensure converges the Service's CLB in named steps: findOrCreate,
+// syncInstance, readListeners, syncVServerGroups, then (modeFull)
+// syncListeners, cleanup and publishing the status.
 //
 // Reads per full reconcile in the steady state: DescribeLoadBalancers,
 // DescribeVServerGroups, one DescribeVServerGroupAttribute per group and
@@ -21,83 +37,33 @@ import (
 // features are used, and on a reused CLB one read per user vServer group
 // with members the Service does not name, to take back members a removed
 // vgroup-port left there): 3 + ports. Writes: only differences.
-func (r *Reconciler) ensure(ctx context.Context, svc *v1.Service, spec *Spec, nodes []*v1.Node, full bool) (*v1.LoadBalancerStatus, error) {
-	st, err := r.find(ctx, svc, specLookup(svc, spec))
-	if err != nil {
-		var re *ReuseError
-		if errors.As(err, &re) {
-			r.events.Eventf(svc, v1.EventTypeWarning, ReasonReuseRefused, "%v", err)
-		}
+func (r *Reconciler) ensure(ctx context.Context, svc *v1.Service, cfg *annotations.Config, nodes []*v1.Node, mode ensureMode) (*v1.LoadBalancerStatus, error) {
+	st, strat, created, err := r.findOrCreate(ctx, svc, cfg, nodes, mode)
+	if err != nil || st == nil {
 		return nil, err
 	}
-	if st == nil && !full {
-		return nil, nil // EnsureLoadBalancer creates it
-	}
-	// Members come from endpoints when the endpoints controller installed
-	// its source, else from the nodes (podstrategy.go).
-	strat, err := r.pickStrategy(ctx, svc, spec, nodes)
-	if err != nil {
-		return nil, err
-	}
-	created := false
-	switch {
-	case st == nil:
-		if len(svc.Status.LoadBalancer.Ingress) > 0 {
-			r.events.Eventf(svc, v1.EventTypeWarning, ReasonSyncFailed,
-				"No CLB carries this Service's ownership tag although the Service has an address; creating a new CLB (its address will differ)")
-		}
-		// A Service that cannot fit the quotas gets no CLB at all.
-		if err := r.fitNewLB(ctx, svc, spec, strat); err != nil {
-			return nil, err
-		}
-		if st, err = r.createLB(ctx, svc, spec); err != nil {
-			return nil, err
-		}
-		created = true
-	case full:
-		if err := r.syncInstance(ctx, svc, spec, st); err != nil {
+	if mode == modeFull && !created {
+		if err := r.syncInstance(ctx, svc, cfg, st); err != nil {
 			return nil, err
 		}
 	}
-	lbID := st.lb.LoadBalancerId
 	// Our tags prove the whole CLB is this Service's: what this cluster
 	// wrote on it under a legacy cluster ID is still ours, and is kept as
 	// it is (an upgrade writes nothing).
 	tagged := st.own == ownOurs || st.own == ownIncumbent
-	manage := st.own != ownReused || spec.LB.ForceOverrideListeners
+	manage := st.own != ownReused || cfg.LB.ForceOverrideListeners
 	var listeners []slb.ListenerInDescribeLoadBalancerListeners
-	if full {
+	if mode == modeFull {
 		// Read before the groups: listeners over the quota get no group.
-		if listeners, err = r.listenersOf(ctx, st); err != nil {
+		if listeners, cfg, err = r.readListeners(ctx, svc, cfg, st, tagged, manage); err != nil {
 			return nil, err
 		}
-		if tagged {
-			r.recogniseLegacyListeners(svc, listeners)
-		}
-		if manage {
-			if spec, err = r.fitExistingListeners(svc, spec, listeners); err != nil {
-				return nil, err
-			}
-		}
 	}
-	gs, err := r.loadGroups(ctx, lbID)
-	if err == nil && tagged {
-		gs.legacy = r.legacy
-	}
-	if err != nil {
-		if created && isNotFound(err) {
-			// The ClientToken answered with a CLB that no longer exists
-			// (deleted by hand after an earlier create): use a new token.
-			r.bumpSalt(svc)
-			return nil, api.NewRetryError("the CLB answered for this Service's create token no longer exists; creating a new one", busyRetryAfter)
-		}
-		return nil, err
-	}
-	groups, err := r.syncGroups(ctx, svc, spec, lbID, gs, strat)
+	gs, groups, err := r.syncVServerGroups(ctx, svc, cfg, st, strat, tagged, created)
 	if err != nil {
 		return nil, err
 	}
-	if !full {
+	if mode == modeBackends {
 		// Pods without an ENI yet: the backend-only caller (the endpoints
 		// controller) retries; a full reconcile goes on to listeners and
 		// status, the groups already kept their members.
@@ -106,67 +72,165 @@ func (r *Reconciler) ensure(ctx context.Context, svc *v1.Service, spec *Spec, no
 		}
 		return nil, nil
 	}
+	if err := r.syncListeners(ctx, svc, cfg, st.lb.LoadBalancerId, listeners, groups, manage); err != nil {
+		return nil, err
+	}
+	if err := r.cleanup(ctx, svc, st, gs, groups, tagged); err != nil {
+		return nil, err
+	}
+	return r.status(ctx, svc, cfg, st), nil
+}
 
-	var aclID, staleACL string
-	if manage {
-		if aclID, staleACL, err = r.syncACL(ctx, svc, spec, listeners); err != nil {
-			return nil, err
+// findOrCreate finds the Service's CLB, picks how its members are built,
+// and in modeFull creates the CLB when there is none (after checking the
+// quotas, so a Service that cannot fit gets no CLB at all). A nil state
+// with a nil error means there is nothing to do (modeBackends, no CLB).
+func (r *Reconciler) findOrCreate(ctx context.Context, svc *v1.Service, cfg *annotations.Config, nodes []*v1.Node, mode ensureMode) (*lbState, backendStrategy, bool, error) {
+	st, err := r.find(ctx, svc, configLookup(svc, cfg))
+	if err != nil {
+		var re *ReuseError
+		if errors.As(err, &re) {
+			r.events.Eventf(svc, v1.EventTypeWarning, ReasonReuseRefused, "%v", err)
 		}
-	} else if len(spec.SourceRanges) > 0 {
+		return nil, nil, false, err
+	}
+	if st == nil && mode == modeBackends {
+		return nil, nil, false, nil // EnsureLoadBalancer creates it
+	}
+	// Members come from endpoints when the endpoints controller installed
+	// its source, else from the nodes (podstrategy.go).
+	strat, err := r.pickStrategy(ctx, svc, cfg, nodes)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	if st != nil {
+		return st, strat, false, nil
+	}
+	if len(svc.Status.LoadBalancer.Ingress) > 0 {
+		r.events.Eventf(svc, v1.EventTypeWarning, ReasonSyncFailed,
+			"No CLB carries this Service's ownership tag although the Service has an address; creating a new CLB (its address will differ)")
+	}
+	if err := r.fitNewLB(ctx, svc, cfg, strat); err != nil {
+		return nil, nil, false, err
+	}
+	if st, err = r.createLB(ctx, svc, cfg); err != nil {
+		return nil, nil, false, err
+	}
+	return st, strat, true, nil
+}
+
+// readListeners lists the CLB's listeners, makes those this Service got
+// under a legacy cluster ID read as ours, and, where the Service manages
+// the listeners, drops the desired ones over the listener quota (the
+// returned Config).
+func (r *Reconciler) readListeners(ctx context.Context, svc *v1.Service, cfg *annotations.Config, st *lbState, tagged, manage bool) ([]slb.ListenerInDescribeLoadBalancerListeners, *annotations.Config, error) {
+	listeners, err := r.listenersOf(ctx, st)
+	if err != nil {
+		return nil, nil, err
+	}
+	if tagged {
+		r.recogniseLegacyListeners(svc, listeners)
+	}
+	if manage {
+		if cfg, err = r.fitExistingListeners(svc, cfg, listeners); err != nil {
+			return nil, nil, err
+		}
+	}
+	return listeners, cfg, nil
+}
+
+// syncVServerGroups reads the CLB's vServer groups and converges the
+// Service's groups and members. It returns the groups and each
+// listener's group ID.
+func (r *Reconciler) syncVServerGroups(ctx context.Context, svc *v1.Service, cfg *annotations.Config, st *lbState, strat backendStrategy, tagged, created bool) (*groupSet, map[listenerKey]string, error) {
+	gs, err := r.loadGroups(ctx, st.lb.LoadBalancerId)
+	if err != nil {
+		if created && isNotFound(err) {
+			// The ClientToken answered with a CLB that no longer exists
+			// (deleted by hand after an earlier create): use a new token.
+			r.bumpSalt(svc)
+			return nil, nil, api.NewRetryError("the CLB answered for this Service's create token no longer exists; creating a new one", busyRetryAfter)
+		}
+		return nil, nil, err
+	}
+	if tagged {
+		gs.legacy = r.legacy
+	}
+	groups, err := r.syncGroups(ctx, svc, cfg, st.lb.LoadBalancerId, gs, strat)
+	if err != nil {
+		return nil, nil, err
+	}
+	return gs, groups, nil
+}
+
+// syncListeners converges the source-ranges ACL, the listeners and the
+// HTTPS domain extensions. Listeners of a reused CLB are managed only with
+// force-override-listeners (manage).
+func (r *Reconciler) syncListeners(ctx context.Context, svc *v1.Service, cfg *annotations.Config, lbID string,
+	listeners []slb.ListenerInDescribeLoadBalancerListeners, groups map[listenerKey]string, manage bool) error {
+	var aclID, staleACL string
+	var err error
+	if manage {
+		if aclID, staleACL, err = r.syncACL(ctx, svc, cfg, listeners); err != nil {
+			return err
+		}
+	} else if len(cfg.SourceRanges) > 0 {
 		// No listener of ours to bind an ACL to: say so rather than
 		// create an ACL nothing uses.
 		r.events.Eventf(svc, v1.EventTypeWarning, ReasonAnnotationWarning,
 			"spec.loadBalancerSourceRanges is not applied: the listeners of reused CLB %s are not managed by this Service (annotation %s%s is not \"true\"); restrict access on the CLB's own listeners",
 			lbID, annoPrefix, annoOverride)
 	}
-	acts, err := r.planListeners(svc, spec, listeners, groups, aclID, staleACL, manage)
+	acts, err := r.planListeners(svc, cfg, listeners, groups, aclID, staleACL, manage)
 	if err != nil {
 		var ce *ListenerConflictError
 		if errors.As(err, &ce) {
 			r.events.Eventf(svc, v1.EventTypeWarning, ReasonListenerConflict, "CLB %s: %v", lbID, err)
 		}
-		return nil, err
+		return err
 	}
 	if err := r.checkListenerCerts(ctx, svc, acts); err != nil {
-		return nil, err
+		return err
 	}
 	if err := r.applyListeners(ctx, svc, lbID, acts); err != nil {
-		return nil, err
+		return err
 	}
 	if manage {
-		if err := r.syncDomains(ctx, svc, spec, lbID, listeners); err != nil {
-			return nil, err
-		}
+		return r.syncDomains(ctx, svc, cfg, lbID, listeners)
 	}
+	return nil
+}
+
+// cleanup deletes our vServer groups no listener needs any more and, on
+// a reused CLB, takes our members out of the user's groups the Service no
+// longer names (vgroup-port removed or pointed elsewhere).
+func (r *Reconciler) cleanup(ctx context.Context, svc *v1.Service, st *lbState, gs *groupSet, groups map[listenerKey]string, tagged bool) error {
 	r.cleanupGroups(ctx, svc, gs, groups, r.ids(tagged))
-	if st.own == ownReused {
-		// vgroup-port removed or pointed elsewhere: our members must leave
-		// the user's groups no longer named.
-		keep := map[string]bool{}
-		for _, id := range groups {
-			keep[id] = true
-		}
-		if err := r.leaveUserGroups(ctx, svc, gs, keep); err != nil {
-			return nil, err
-		}
+	if st.own != ownReused {
+		return nil
 	}
-	return r.status(ctx, svc, spec, st), nil
+	keep := map[string]bool{}
+	for _, id := range groups {
+		keep[id] = true
+	}
+	return r.leaveUserGroups(ctx, svc, gs, keep)
 }
 
 // syncInstance checks the create-only fields and converges the mutable
 // attributes of our (or the adopted) CLB; of a reused CLB, only the
-// attributes the user annotated (specFromConfig leaves the rest unset).
-func (r *Reconciler) syncInstance(ctx context.Context, svc *v1.Service, spec *Spec, st *lbState) error {
+// attributes the user annotated (the Wanted* methods of
+// annotations.LoadBalancer leave the rest unset).
+func (r *Reconciler) syncInstance(ctx context.Context, svc *v1.Service, cfg *annotations.Config, st *lbState) error {
 	if st.own != ownReused {
-		if err := checkImmutable(&spec.LB, &st.lb); err != nil {
+		if err := checkImmutable(&cfg.LB, &st.lb); err != nil {
 			r.events.Eventf(svc, v1.EventTypeWarning, ReasonImmutableField, "%v", err)
 			return err
 		}
-		for _, w := range createOnlyWarnings(&spec.LB, &st.lb) {
+		for _, w := range createOnlyWarnings(&cfg.LB, &st.lb) {
 			r.events.Event(svc, v1.EventTypeWarning, ReasonAnnotationWarning, w)
 		}
 	}
-	writes, err := r.planLBAttrs(svc, &spec.LB, st)
+	writes, err := r.planLBAttrs(svc, &cfg.LB, st)
 	if err != nil {
 		r.events.Eventf(svc, v1.EventTypeWarning, ReasonImmutableField, "%v", err)
 		return err
@@ -177,7 +241,7 @@ func (r *Reconciler) syncInstance(ctx context.Context, svc *v1.Service, spec *Sp
 		}
 	}
 	if st.own == ownIncumbent {
-		klog.InfoS("Adopted the incumbent CCM's CLB", "service", klog.KObj(svc), "loadBalancer", st.lb.LoadBalancerId)
+		klog.InfoS("Adopted the official CCM's CLB", "service", klog.KObj(svc), "loadBalancer", st.lb.LoadBalancerId)
 		r.events.Eventf(svc, v1.EventTypeNormal, ReasonAdopted, "Adopted CLB %s created by the previous cloud controller manager for this Service (address %s kept)", st.lb.LoadBalancerId, st.lb.Address)
 		st.own = ownOurs
 	}
@@ -193,7 +257,7 @@ func (r *Reconciler) syncInstance(ctx context.Context, svc *v1.Service, spec *Sp
 // (EnsureLoadBalancerDeleted) and reused if source ranges come back.
 // Without source ranges and without an active ACL on our listeners it
 // makes no call.
-func (r *Reconciler) syncACL(ctx context.Context, svc *v1.Service, spec *Spec, listeners []slb.ListenerInDescribeLoadBalancerListeners) (string, string, error) {
+func (r *Reconciler) syncACL(ctx context.Context, svc *v1.Service, cfg *annotations.Config, listeners []slb.ListenerInDescribeLoadBalancerListeners) (string, string, error) {
 	hint := ""
 	for _, l := range listeners {
 		if ownedBy(l.Description, svc, r.opts.ClusterID) && l.AclStatus == "on" && len(l.AclIds)+len(l.AclId) > 0 {
@@ -204,20 +268,24 @@ func (r *Reconciler) syncACL(ctx context.Context, svc *v1.Service, spec *Spec, l
 			break
 		}
 	}
-	if len(spec.SourceRanges) == 0 && hint == "" {
+	if len(cfg.SourceRanges) == 0 && hint == "" {
 		return "", "", nil
 	}
 	acl, err := r.findACL(ctx, svc, hint)
 	if err != nil {
 		return "", "", err
 	}
-	if len(spec.SourceRanges) == 0 {
+	if len(cfg.SourceRanges) == 0 {
 		if acl != nil {
 			return "", acl.id, nil
 		}
 		return "", "", nil
 	}
-	id, err := r.ensureACL(ctx, svc, acl, spec.SourceRanges)
+	ranges := make([]string, 0, len(cfg.SourceRanges))
+	for _, p := range cfg.SourceRanges {
+		ranges = append(ranges, p.String())
+	}
+	id, err := r.ensureACL(ctx, svc, acl, ranges)
 	return id, "", err
 }
 

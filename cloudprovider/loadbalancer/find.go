@@ -38,8 +38,8 @@ func lenientLookup(svc *v1.Service) lookup {
 	return l
 }
 
-func specLookup(svc *v1.Service, spec *Spec) lookup {
-	l := lookup{reuseID: spec.LB.ReuseID, name: spec.LB.Name}
+func configLookup(svc *v1.Service, cfg *annotations.Config) lookup {
+	l := lookup{reuseID: cfg.LB.ReuseID, name: cfg.LB.Name}
 	if l.name == "" {
 		l.name = cloudprovider.DefaultLoadBalancerName(svc)
 	}

@@ -13,6 +13,8 @@ import (
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/slb"
 	v1 "k8s.io/api/core/v1"
 	"k8s.io/klog/v2"
+
+	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/loadbalancer/annotations"
 )
 
 // Annotation keys named in certificate errors.
@@ -83,7 +85,7 @@ func (r *Reconciler) checkListenerCerts(ctx context.Context, svc *v1.Service, ac
 		if a.attrs.ServerCertificateID != nil {
 			id = *a.attrs.ServerCertificateID
 		}
-		if a.proto != ProtoHTTPS || id == "" || seen[id] || (a.op != opCreate && a.op != opUpdate) {
+		if a.proto != annotations.ProtocolHTTPS || id == "" || seen[id] || (a.op != opCreate && a.op != opUpdate) {
 			continue
 		}
 		seen[id] = true
@@ -106,15 +108,15 @@ func sniTagKey(domain string) string {
 // with a Warning. A listener without declared or tracked domains costs no
 // call. before is the listener listing taken before this reconcile's
 // listener changes (for the tags).
-func (r *Reconciler) syncDomains(ctx context.Context, svc *v1.Service, spec *Spec, lbID string, before []slb.ListenerInDescribeLoadBalancerListeners) error {
-	for i := range spec.Listeners {
-		l := &spec.Listeners[i]
-		if l.Protocol != ProtoHTTPS {
+func (r *Reconciler) syncDomains(ctx context.Context, svc *v1.Service, cfg *annotations.Config, lbID string, before []slb.ListenerInDescribeLoadBalancerListeners) error {
+	for i := range cfg.Listeners {
+		l := &cfg.Listeners[i]
+		if l.Protocol != annotations.ProtocolHTTPS {
 			continue
 		}
 		tracked := map[string]string{} // domain -> tag key
 		for _, a := range before {
-			if a.ListenerPort == l.Port && a.ListenerProtocol == ProtoHTTPS {
+			if listedKey(&a) == keyOf(l) {
 				for _, t := range a.Tags {
 					if strings.HasPrefix(t.TagKey, tagSNIPrefix) {
 						tracked[strings.ToLower(t.TagValue)] = t.TagKey
@@ -122,7 +124,7 @@ func (r *Reconciler) syncDomains(ctx context.Context, svc *v1.Service, spec *Spe
 				}
 			}
 		}
-		if len(l.Domains) == 0 && len(tracked) == 0 {
+		if len(l.DomainExtensions) == 0 && len(tracked) == 0 {
 			continue
 		}
 		if err := r.syncListenerDomains(ctx, svc, lbID, l, tracked); err != nil {
@@ -132,31 +134,37 @@ func (r *Reconciler) syncDomains(ctx context.Context, svc *v1.Service, spec *Spe
 	return nil
 }
 
-func (r *Reconciler) syncListenerDomains(ctx context.Context, svc *v1.Service, lbID string, l *ListenerSpec, tracked map[string]string) error {
-	listenerID := fmt.Sprintf("%s_%s_%d", lbID, ProtoHTTPS, l.Port)
+func (r *Reconciler) syncListenerDomains(ctx context.Context, svc *v1.Service, lbID string, l *annotations.Listener, tracked map[string]string) error {
+	port := int(l.Port)
+	// wanted: lower-cased domain -> certificate ID.
+	wanted := make(map[string]string, len(l.DomainExtensions))
+	for _, d := range l.DomainExtensions {
+		wanted[strings.ToLower(d.Domain)] = d.CertID
+	}
+	listenerID := fmt.Sprintf("%s_%s_%d", lbID, annotations.ProtocolHTTPS, port)
 	req := slb.CreateDescribeDomainExtensionsRequest()
-	req.LoadBalancerId, req.ListenerPort = lbID, requests.NewInteger(l.Port)
+	req.LoadBalancerId, req.ListenerPort = lbID, requests.NewInteger(port)
 	resp, err := r.slb.DescribeDomainExtensions(ctx, req)
 	if err != nil {
-		return classifyErr(fmt.Sprintf("listing domain extensions of listener %d", l.Port), err)
+		return classifyErr(fmt.Sprintf("listing domain extensions of listener %d", port), err)
 	}
 	have := map[string]slb.DomainExtension{}
 	for _, d := range resp.DomainExtensions.DomainExtension {
 		have[strings.ToLower(d.Domain)] = d
 	}
-	domains := make([]string, 0, len(l.Domains))
-	for d := range l.Domains {
+	domains := make([]string, 0, len(wanted))
+	for d := range wanted {
 		domains = append(domains, d)
 	}
 	sort.Strings(domains)
 	for _, d := range domains {
-		cert, key := l.Domains[d], strings.ToLower(d)
+		cert, key := wanted[d], strings.ToLower(d)
 		ext, exists := have[key]
 		_, ours := tracked[key]
 		switch {
 		case exists && !ours:
 			r.events.Eventf(svc, v1.EventTypeWarning, ReasonForeignObject,
-				"Domain %s on HTTPS listener %d of CLB %s was not added by this Service; it is left alone (annotation %s%s)", d, l.Port, lbID, annoPrefix, annoDomainExtensions)
+				"Domain %s on HTTPS listener %d of CLB %s was not added by this Service; it is left alone (annotation %s%s)", d, port, lbID, annoPrefix, annoDomainExtensions)
 		case exists && ext.ServerCertificateId != cert:
 			if err := r.checkCert(ctx, svc, annoDomainExtensions, cert); err != nil {
 				return err
@@ -176,16 +184,16 @@ func (r *Reconciler) syncListenerDomains(ctx context.Context, svc *v1.Service, l
 				}
 			}
 			create := slb.CreateCreateDomainExtensionRequest()
-			create.LoadBalancerId, create.ListenerPort, create.Domain, create.ServerCertificateId = lbID, requests.NewInteger(l.Port), d, cert
+			create.LoadBalancerId, create.ListenerPort, create.Domain, create.ServerCertificateId = lbID, requests.NewInteger(port), d, cert
 			if _, err := r.slb.CreateDomainExtension(ctx, create); err != nil {
 				return classifyErr("creating domain extension "+d, err)
 			}
-			klog.V(2).InfoS("Created domain extension", "service", klog.KObj(svc), "loadBalancer", lbID, "port", l.Port, "domain", d)
+			klog.V(2).InfoS("Created domain extension", "service", klog.KObj(svc), "loadBalancer", lbID, "port", port, "domain", d)
 		}
 	}
 	var untag []string
 	for key, tagKey := range tracked {
-		if _, wanted := l.Domains[key]; wanted {
+		if _, keep := wanted[key]; keep {
 			continue
 		}
 		if ext, ok := have[key]; ok {

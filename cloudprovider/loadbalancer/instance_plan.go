@@ -9,11 +9,13 @@ import (
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/slb"
 	v1 "k8s.io/api/core/v1"
+
+	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/loadbalancer/annotations"
 )
 
 // ImmutableError reports an annotation asking to change a CLB field that
 // cannot change after creation; the engine never recreates a CLB silently
-// (that would change its IP, user-needs.md §13).
+// (that would change its IP).
 type ImmutableError struct {
 	Field, Want, Have, LoadBalancerID string
 }
@@ -25,21 +27,21 @@ func (e *ImmutableError) Error() string {
 }
 
 // checkImmutable compares the declared create-only fields with the CLB.
-// Only declared fields are compared: an empty spec field means "whatever
-// the CLB has".
-func checkImmutable(spec *LBSpec, lb *slb.LoadBalancer) error {
+// Only declared fields are compared: an empty value means "whatever the
+// CLB has".
+func checkImmutable(want *annotations.LoadBalancer, lb *slb.LoadBalancer) error {
 	intranet := lb.AddressType == "intranet"
 	checks := []struct {
 		field, want, have string
 		applies           bool
 	}{
-		{"address-type", spec.AddressType, lb.AddressType, true},
-		{"master-zoneid", spec.MasterZoneID, lb.MasterZoneId, true},
-		{"slave-zoneid", spec.SlaveZoneID, lb.SlaveZoneId, true},
-		{"ip-version", spec.IPVersion, lb.AddressIPVersion, lb.AddressIPVersion != ""},
-		{"resource-group-id", spec.ResourceGroupID, lb.ResourceGroupId, lb.ResourceGroupId != ""},
-		{"network-type", spec.NetworkType, lb.NetworkType, intranet},
-		{"ip", spec.Address, lb.Address, intranet},
+		{"address-type", string(want.AddressType), lb.AddressType, true},
+		{"master-zoneid", want.MasterZoneID, lb.MasterZoneId, true},
+		{"slave-zoneid", want.SlaveZoneID, lb.SlaveZoneId, true},
+		{"ip-version", string(want.IPVersion), lb.AddressIPVersion, lb.AddressIPVersion != ""},
+		{"resource-group-id", want.WantedResourceGroupID(), lb.ResourceGroupId, lb.ResourceGroupId != ""},
+		{"network-type", string(want.NetworkType), lb.NetworkType, intranet},
+		{"ip", want.AddressString(), lb.Address, intranet},
 	}
 	for _, c := range checks {
 		if c.applies && c.want != "" && !strings.EqualFold(c.want, c.have) {
@@ -53,12 +55,12 @@ func checkImmutable(spec *LBSpec, lb *slb.LoadBalancer) error {
 // existing CLB but that the official CCM ignores after creation (it never
 // compares vswitch-id): the same result here, with a Warning instead of
 // the error checkImmutable gives for the fields it compared.
-func createOnlyWarnings(spec *LBSpec, lb *slb.LoadBalancer) []string {
-	if lb.AddressType != "intranet" || spec.VSwitchID == "" || strings.EqualFold(spec.VSwitchID, lb.VSwitchId) {
+func createOnlyWarnings(want *annotations.LoadBalancer, lb *slb.LoadBalancer) []string {
+	if lb.AddressType != "intranet" || want.VSwitchID == "" || strings.EqualFold(want.VSwitchID, lb.VSwitchId) {
 		return nil
 	}
 	return []string{fmt.Sprintf("annotation %svswitch-id=%q is ignored: CLB %s is in vSwitch %s and a CLB cannot move (as with the official CCM, the annotation counts at creation only); recreate the Service to change it",
-		annoPrefix, spec.VSwitchID, lb.LoadBalancerId, lb.VSwitchId)}
+		annoPrefix, want.VSwitchID, lb.LoadBalancerId, lb.VSwitchId)}
 }
 
 // lbWrite is one planned instance write.
@@ -68,27 +70,27 @@ type lbWrite struct {
 }
 
 // planLBAttrs returns the writes that bring our CLB's mutable attributes to
-// the spec: only declared attributes that differ (no write when equal).
-func (r *Reconciler) planLBAttrs(svc *v1.Service, spec *LBSpec, st *lbState) ([]lbWrite, error) {
+// the annotations: only declared attributes that differ (no write when equal).
+func (r *Reconciler) planLBAttrs(svc *v1.Service, want *annotations.LoadBalancer, st *lbState) ([]lbWrite, error) {
 	lb := &st.lb
 	id := lb.LoadBalancerId
 	var w []lbWrite
 	reused := st.own == ownReused
 	if !reused && (st.own == ownIncumbent || missingTags(st.tags, ownershipTags(svc, r.opts.ClusterID))) {
-		// Adoption of the incumbent's CLB: add our tags, keep everything
+		// Adoption of the official CCM's CLB: add our tags, keep everything
 		// else (address, listeners), so migrating users keep their IPs.
 		tags := ownershipTags(svc, r.opts.ClusterID)
 		w = append(w, lbWrite{"tag the CLB as ours", func(ctx context.Context) error { return r.tag(ctx, id, tags) }})
 	}
-	if spec.Name != "" && spec.Name != lb.LoadBalancerName {
+	if want.Name != "" && want.Name != lb.LoadBalancerName {
 		w = append(w, lbWrite{"rename the CLB", func(ctx context.Context) error {
 			req := slb.CreateSetLoadBalancerNameRequest()
-			req.LoadBalancerId, req.LoadBalancerName = id, spec.Name
+			req.LoadBalancerId, req.LoadBalancerName = id, want.Name
 			_, err := r.slb.SetLoadBalancerName(ctx, req)
 			return err
 		}})
 	}
-	charge := spec.InstanceChargeType
+	charge := want.InstanceChargeType
 	switch {
 	case strings.EqualFold(charge, "PayByCLCU") && lb.InstanceChargeType == "PayBySpec":
 		w = append(w, lbWrite{"switch the CLB to pay-by-LCU", func(ctx context.Context) error {
@@ -101,43 +103,43 @@ func (r *Reconciler) planLBAttrs(svc *v1.Service, spec *LBSpec, st *lbState) ([]
 		// "cannot change ... from pay-by-LCU to pay-by-specification"
 		// (ModifyLoadBalancerInstanceChargeType page).
 		return nil, &ImmutableError{Field: "instance-charge-type", Want: charge, Have: lb.InstanceChargeType, LoadBalancerID: id}
-	case strings.EqualFold(charge, "PayBySpec") && spec.LoadBalancerSpec != "" && spec.LoadBalancerSpec != lb.LoadBalancerSpec:
+	case strings.EqualFold(charge, "PayBySpec") && want.Spec != "" && want.Spec != lb.LoadBalancerSpec:
 		w = append(w, lbWrite{"change the CLB spec", func(ctx context.Context) error {
 			req := slb.CreateModifyLoadBalancerInstanceSpecRequest()
-			req.LoadBalancerId, req.LoadBalancerSpec = id, spec.LoadBalancerSpec
+			req.LoadBalancerId, req.LoadBalancerSpec = id, want.Spec
 			_, err := r.slb.ModifyLoadBalancerInstanceSpec(ctx, req)
 			return err
 		}})
 	}
 	if lb.AddressType == "internet" {
-		ct := strings.ToLower(spec.InternetChargeType)
-		bwChange := ct == "paybybandwidth" && spec.Bandwidth > 0 && spec.Bandwidth != lb.Bandwidth
+		ct := strings.ToLower(want.InternetChargeType)
+		bwChange := ct == "paybybandwidth" && want.BandwidthMbps() > 0 && want.BandwidthMbps() != lb.Bandwidth
 		if (ct != "" && ct != strings.ToLower(lb.InternetChargeType)) || bwChange {
 			w = append(w, lbWrite{"change the CLB's internet charge type or bandwidth", func(ctx context.Context) error {
 				req := slb.CreateModifyLoadBalancerInternetSpecRequest()
 				req.LoadBalancerId, req.InternetChargeType = id, ct
-				if ct == "paybybandwidth" && spec.Bandwidth > 0 {
-					req.Bandwidth = requestsInt(spec.Bandwidth)
+				if ct == "paybybandwidth" && want.BandwidthMbps() > 0 {
+					req.Bandwidth = requestsInt(want.BandwidthMbps())
 				}
 				_, err := r.slb.ModifyLoadBalancerInternetSpec(ctx, req)
 				return err
 			}})
 		}
 	}
-	if p := spec.DeleteProtection; p != "" && p != lb.DeleteProtection {
+	if p := want.WantedDeleteProtection(); p != "" && p != lb.DeleteProtection {
 		w = append(w, lbWrite{"set delete protection " + p, func(ctx context.Context) error { return r.setDeleteProtection(ctx, id, p) }})
 	}
-	if m := spec.ModificationProtection; m != "" && m != lb.ModificationProtectionStatus {
+	if m := want.WantedModificationProtection(); m != "" && m != lb.ModificationProtectionStatus {
 		w = append(w, lbWrite{"set modification protection " + m, func(ctx context.Context) error {
-			return r.setModificationProtection(ctx, id, m, orDefault(spec.ModificationProtectionReason, modProtectionReason))
+			return r.setModificationProtection(ctx, id, m, annotations.ModificationProtectionReason)
 		}})
 	}
-	add, remove := planAdditionalTags(st.tags, spec.Tags)
+	add, remove := planAdditionalTags(st.tags, want.TagMap())
 	if reused {
 		// The user's CLB gets the annotated tags, as with the official
 		// CCM, but no tag of ours (not even the list of keys we added),
 		// so nothing is ever untagged from it.
-		add, remove = diffTags(st.tags, spec.Tags), nil
+		add, remove = diffTags(st.tags, want.TagMap()), nil
 	}
 	if len(add) > 0 {
 		w = append(w, lbWrite{"add resource tags", func(ctx context.Context) error { return r.tag(ctx, id, add) }})

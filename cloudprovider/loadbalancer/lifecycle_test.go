@@ -173,7 +173,7 @@ func TestInvalidAnnotationMakesNoCall(t *testing.T) {
 func TestCrashAfterCreateLeavesOneCLB(t *testing.T) {
 	e := newEnv(t, envOpts{})
 	svc := service("web", nil)
-	spec, err := e.r.spec(svc)
+	spec, err := e.r.desired(svc)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,10 +5,14 @@ import (
 	"fmt"
 	"sort"
 
+	"strings"
+
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/slb"
 	v1 "k8s.io/api/core/v1"
 	"k8s.io/klog/v2"
+
+	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/loadbalancer/annotations"
 )
 
 // Listener operations, in the order they run.
@@ -23,7 +27,7 @@ const (
 type listenerAction struct {
 	op    string
 	port  int
-	proto string
+	proto annotations.Protocol
 	// attrs are all desired attributes of a create, the changed ones of
 	// an update.
 	attrs listenerAttrs
@@ -50,50 +54,124 @@ func (e *ListenerConflictError) Error() string {
 	return fmt.Sprintf("listener port %d/%s: %s (listener description %q)", e.Port, e.Protocol, e.Reason, e.Holder)
 }
 
+// listenerKey identifies a listener on a CLB: TCP and UDP may share a port.
+type listenerKey struct {
+	Port  int
+	Proto annotations.Protocol
+}
+
+// keyOf is the key of a desired listener.
+func keyOf(l *annotations.Listener) listenerKey { return listenerKey{int(l.Port), l.Protocol} }
+
+// listedKey is the key of a listed listener.
+func listedKey(a *slb.ListenerInDescribeLoadBalancerListeners) listenerKey {
+	return listenerKey{a.ListenerPort, annotations.Protocol(a.ListenerProtocol)}
+}
+
 // tcpFamily groups protocols that share a port space: TCP, HTTP and HTTPS
 // listeners exclude each other on one port, UDP is separate.
-func tcpFamily(p string) bool { return p != ProtoUDP }
+func tcpFamily(p annotations.Protocol) bool { return p != annotations.ProtocolUDP }
 
-// desiredAttrs are the attributes the engine manages on a listener: the
-// declared ones plus ownership, group and ACL bindings, and the defaults
-// of externalTrafficPolicy Local.
-func (r *Reconciler) desiredAttrs(svc *v1.Service, spec *Spec, l *ListenerSpec, groupID, aclID, staleACL string) listenerAttrs {
-	a := l.Attrs
-	a.Description = ptr(keyFor(svc, r.opts.ClusterID, l.Port).listenerDescription())
+// desiredAttrs is the one planning function for a listener's attributes:
+// the declared ones (declaredAttrs), the health-check port resolved for
+// the backends, ownership, group and ACL bindings, and the defaults of
+// externalTrafficPolicy Local.
+func (r *Reconciler) desiredAttrs(svc *v1.Service, cfg *annotations.Config, l *annotations.Listener, groupID, aclID, staleACL string) listenerAttrs {
+	a := declaredAttrs(l)
+	a.HealthCheckConnectPort = l.HealthCheckPort(cfg.Backend.Type)
+	a.Description = ptr(keyFor(svc, r.opts.ClusterID, int(l.Port)).listenerDescription())
 	if l.ForwardPort > 0 {
-		a.ForwardPort = ptr(l.ForwardPort)
+		a.ForwardPort = ptr(int(l.ForwardPort))
 	} else if groupID != "" {
 		a.VServerGroupID = &groupID
 	}
 	if aclID != "" {
 		a.ACLStatus, a.ACLType, a.ACLID = ptr(true), ptr("white"), &aclID
-	} else if staleACL != "" && l.Attrs.ACLStatus == nil {
+	} else if staleACL != "" && l.ACL.Status == nil {
 		a.ACLStatus = ptr(false) // source ranges removed: unbind our ACL
 	}
 	// externalTrafficPolicy Local: an HTTP check on healthCheckNodePort
 	// makes nodes without local endpoints fail and get no traffic, unless
 	// the user chose a health check.
-	if spec.Backend.Local && spec.Backend.HealthCheckNodePort > 0 && l.Protocol == ProtoTCP &&
-		l.Attrs.HealthCheckType == nil && l.Attrs.HealthCheckConnectPort == nil {
+	b := &cfg.Backend
+	if b.Local() && b.HealthCheckNodePort > 0 && l.Protocol == annotations.ProtocolTCP &&
+		a.HealthCheckType == nil && a.HealthCheckConnectPort == nil {
 		a.HealthCheckType, a.HealthCheckURI = ptr("http"), ptr("/healthz")
-		a.HealthCheckConnectPort = ptr(spec.Backend.HealthCheckNodePort)
+		a.HealthCheckConnectPort = ptr(int(b.HealthCheckNodePort))
 	}
 	// Local weights are endpoint counts; only wrr honours them.
-	if spec.Backend.Local && l.Attrs.Scheduler == nil {
+	if b.Local() && a.Scheduler == nil {
 		a.Scheduler = ptr("wrr")
 	}
 	return a
+}
+
+// declaredAttrs are the listener attributes the annotations declare;
+// unset values stay nil. The parser already gave each listener only the
+// health-check values of its protocol (annotations.HealthCheck).
+func declaredAttrs(l *annotations.Listener) listenerAttrs {
+	hc := &l.HealthCheck
+	a := listenerAttrs{
+		Scheduler:           nonEmpty(l.Scheduler),
+		ServerCertificateID: nonEmpty(l.CertID),
+		TLSCipherPolicy:     nonEmpty(l.TLSCipherPolicy),
+		EnableHTTP2:         l.HTTP2,
+		ACLStatus:           l.ACL.Status,
+		ACLType:             nonEmpty(l.ACL.Type),
+		ACLID:               nonEmpty(strings.Join(l.ACL.IDs, ",")),
+		PersistenceTimeout:  l.PersistenceTimeout,
+		EstablishedTimeout:  l.EstablishedTimeout,
+		IdleTimeout:         l.IdleTimeout,
+		RequestTimeout:      l.RequestTimeout,
+		ConnectionDrain:     l.ConnectionDrain,
+		ProxyProtocolV2:     l.ProxyProtocol,
+
+		StickySession:     l.StickySession.Enabled,
+		StickySessionType: nonEmpty(l.StickySession.Type),
+		CookieTimeout:     l.StickySession.CookieTimeout,
+		Cookie:            nonEmpty(l.StickySession.Cookie),
+
+		XForwardedForProto:         l.XForwardedFor.Proto,
+		XForwardedForSLBPort:       l.XForwardedFor.SLBPort,
+		XForwardedForClientSrcPort: l.XForwardedFor.ClientSrcPort,
+
+		HealthCheck:               hc.Enabled,
+		HealthCheckConnectTimeout: hc.ConnectTimeout,
+		HealthCheckTimeout:        hc.Timeout,
+		HealthCheckType:           nonEmpty(hc.Type),
+		HealthCheckURI:            nonEmpty(hc.URI),
+		HealthCheckDomain:         nonEmpty(hc.Domain),
+		HealthCheckHTTPCode:       nonEmpty(strings.Join(hc.HTTPCodes, ",")),
+		HealthCheckMethod:         nonEmpty(hc.Method),
+		HealthCheckConnectPort:    hc.ConnectPort,
+		HealthCheckInterval:       hc.Interval,
+		HealthyThreshold:          hc.HealthyThreshold,
+		UnhealthyThreshold:        hc.UnhealthyThreshold,
+	}
+	// The drain timeout means something only with the drain on.
+	if l.ConnectionDrain != nil && *l.ConnectionDrain {
+		a.ConnectionDrainTimeout = l.ConnectionDrainTimeout
+	}
+	return a
+}
+
+// nonEmpty is nil for "" (unset), else a pointer to s.
+func nonEmpty(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
 }
 
 // withCreateDefaults fills what a create needs when not declared:
 // Bandwidth -1 (no per-listener cap; required for TCP, UDP and HTTPS) and
 // the health check off for HTTP(S) (required; the official CCM's
 // default).
-func withCreateDefaults(proto string, a listenerAttrs) listenerAttrs {
+func withCreateDefaults(proto annotations.Protocol, a listenerAttrs) listenerAttrs {
 	if a.Bandwidth == nil {
 		a.Bandwidth = ptr(-1)
 	}
-	if (proto == ProtoHTTP || proto == ProtoHTTPS) && a.HealthCheck == nil {
+	if proto.IsHTTP() && a.HealthCheck == nil {
 		a.HealthCheck = ptr(false)
 	}
 	return a
@@ -102,11 +180,11 @@ func withCreateDefaults(proto string, a listenerAttrs) listenerAttrs {
 // planListeners diffs the desired listeners with the CLB's. manage says
 // whether listeners may be created, changed and deleted at all: always on
 // our CLB; on a reused one only with force-override-listeners, as with the
-// incumbent ("without it, listeners of a reused LB are untouched"; the
+// official CCM ("without it, listeners of a reused LB are untouched"; the
 // Service's vServer groups are still managed, for listeners the user points
 // at them). Listeners not ours are never changed or deleted; a needed port
 // they hold is a conflict.
-func (r *Reconciler) planListeners(svc *v1.Service, spec *Spec, actual []slb.ListenerInDescribeLoadBalancerListeners,
+func (r *Reconciler) planListeners(svc *v1.Service, cfg *annotations.Config, actual []slb.ListenerInDescribeLoadBalancerListeners,
 	groups map[listenerKey]string, aclID, staleACL string, manage bool) ([]listenerAction, error) {
 	if !manage {
 		return nil, nil
@@ -114,7 +192,7 @@ func (r *Reconciler) planListeners(svc *v1.Service, spec *Spec, actual []slb.Lis
 	have := map[listenerKey]*slb.ListenerInDescribeLoadBalancerListeners{}
 	for i := range actual {
 		a := &actual[i]
-		have[listenerKey{a.ListenerPort, a.ListenerProtocol}] = a
+		have[listedKey(a)] = a
 	}
 	ours := func(a *slb.ListenerInDescribeLoadBalancerListeners) bool {
 		return ownedBy(a.Description, svc, r.opts.ClusterID)
@@ -123,51 +201,53 @@ func (r *Reconciler) planListeners(svc *v1.Service, spec *Spec, actual []slb.Lis
 	deleted := map[listenerKey]bool{}
 	wanted := map[listenerKey]bool{}
 	del := func(a *slb.ListenerInDescribeLoadBalancerListeners) {
-		k := listenerKey{a.ListenerPort, a.ListenerProtocol}
+		k := listedKey(a)
 		if !deleted[k] {
 			deleted[k] = true
-			acts = append(acts, listenerAction{op: opDelete, port: a.ListenerPort, proto: a.ListenerProtocol,
+			acts = append(acts, listenerAction{op: opDelete, port: a.ListenerPort, proto: k.Proto,
 				forward: a.HTTPListenerConfig.ListenerForward == "on"})
 		}
 	}
-	for i := range spec.Listeners {
-		l := &spec.Listeners[i]
-		wanted[l.key()] = true
-		want := r.desiredAttrs(svc, spec, l, groups[l.key()], aclID, staleACL)
+	for i := range cfg.Listeners {
+		l := &cfg.Listeners[i]
+		key := keyOf(l)
+		port, forwardPort := key.Port, int(l.ForwardPort)
+		wanted[key] = true
+		want := r.desiredAttrs(svc, cfg, l, groups[key], aclID, staleACL)
 		create := func() {
 			a := withCreateDefaults(l.Protocol, want)
-			acts = append(acts, listenerAction{op: opCreate, port: l.Port, proto: l.Protocol, attrs: a, forward: l.ForwardPort > 0},
-				listenerAction{op: opStart, port: l.Port, proto: l.Protocol, forward: l.ForwardPort > 0, afterCreate: true})
+			acts = append(acts, listenerAction{op: opCreate, port: port, proto: l.Protocol, attrs: a, forward: forwardPort > 0},
+				listenerAction{op: opStart, port: port, proto: l.Protocol, forward: forwardPort > 0, afterCreate: true})
 		}
-		if a := have[l.key()]; a != nil {
+		if a := have[key]; a != nil {
 			if !ours(a) {
-				return nil, &ListenerConflictError{Port: l.Port, Protocol: l.Protocol, Holder: a.Description, Reason: "the port is used by a listener this Service does not own; it is left alone"}
+				return nil, &ListenerConflictError{Port: port, Protocol: string(l.Protocol), Holder: a.Description, Reason: "the port is used by a listener this Service does not own; it is left alone"}
 			}
 			forwardWas := a.HTTPListenerConfig.ListenerForward == "on"
-			if l.Protocol == ProtoHTTP && (forwardWas != (l.ForwardPort > 0) || (forwardWas && a.HTTPListenerConfig.ForwardPort != l.ForwardPort)) {
-				// Forwarding cannot be changed in place (incumbent-ccm.md
-				// §1.3b forward-port: "R").
+			if l.Protocol == annotations.ProtocolHTTP && (forwardWas != (forwardPort > 0) || (forwardWas && a.HTTPListenerConfig.ForwardPort != forwardPort)) {
+				// Forwarding cannot be changed in place: the Set action
+				// takes no ListenerForward or ForwardPort.
 				del(a)
 				create()
 				continue
 			}
 			have := listedAttrs(a)
 			if d := want.diff(&have); !d.empty() {
-				acts = append(acts, listenerAction{op: opUpdate, port: l.Port, proto: l.Protocol, attrs: d})
+				acts = append(acts, listenerAction{op: opUpdate, port: port, proto: l.Protocol, attrs: d})
 			}
 			if a.Status == "stopped" {
-				acts = append(acts, listenerAction{op: opStart, port: l.Port, proto: l.Protocol})
+				acts = append(acts, listenerAction{op: opStart, port: port, proto: l.Protocol})
 			}
 			continue
 		}
 		// A listener of another protocol on the same port space: ours is a
 		// protocol change (delete, then create); anyone else's a conflict.
 		for _, a := range actual {
-			if a.ListenerPort != l.Port || tcpFamily(a.ListenerProtocol) != tcpFamily(l.Protocol) {
+			if a.ListenerPort != port || tcpFamily(annotations.Protocol(a.ListenerProtocol)) != tcpFamily(l.Protocol) {
 				continue
 			}
 			if !ours(&a) {
-				return nil, &ListenerConflictError{Port: l.Port, Protocol: l.Protocol, Holder: a.Description, Reason: fmt.Sprintf("the port is used by a %s listener this Service does not own", a.ListenerProtocol)}
+				return nil, &ListenerConflictError{Port: port, Protocol: string(l.Protocol), Holder: a.Description, Reason: fmt.Sprintf("the port is used by a %s listener this Service does not own", a.ListenerProtocol)}
 			}
 			a := a
 			del(&a)
@@ -176,7 +256,7 @@ func (r *Reconciler) planListeners(svc *v1.Service, spec *Spec, actual []slb.Lis
 	}
 	for i := range actual {
 		a := &actual[i]
-		if ours(a) && !wanted[listenerKey{a.ListenerPort, a.ListenerProtocol}] {
+		if ours(a) && !wanted[listedKey(a)] {
 			del(a)
 		}
 	}
@@ -223,7 +303,7 @@ func (r *Reconciler) listenerCall(ctx context.Context, lbID string, a listenerAc
 	switch a.op {
 	case opDelete:
 		req := slb.CreateDeleteLoadBalancerListenerRequest()
-		req.LoadBalancerId, req.ListenerPort, req.ListenerProtocol = lbID, requests.NewInteger(a.port), a.proto
+		req.LoadBalancerId, req.ListenerPort, req.ListenerProtocol = lbID, requests.NewInteger(a.port), string(a.proto)
 		_, err := r.slb.DeleteLoadBalancerListener(ctx, req)
 		if isNotFound(err) {
 			return nil
@@ -231,27 +311,27 @@ func (r *Reconciler) listenerCall(ctx context.Context, lbID string, a listenerAc
 		return err
 	case opStart:
 		req := slb.CreateStartLoadBalancerListenerRequest()
-		req.LoadBalancerId, req.ListenerPort, req.ListenerProtocol = lbID, requests.NewInteger(a.port), a.proto
+		req.LoadBalancerId, req.ListenerPort, req.ListenerProtocol = lbID, requests.NewInteger(a.port), string(a.proto)
 		_, err := r.slb.StartLoadBalancerListener(ctx, req)
 		return err
 	}
 	var err error
 	switch create := a.op == opCreate; {
-	case create && a.proto == ProtoTCP:
+	case create && a.proto == annotations.ProtocolTCP:
 		_, err = r.slb.CreateLoadBalancerTCPListener(ctx, tcpCreateRequest(lbID, a.port, &a.attrs))
-	case create && a.proto == ProtoUDP:
+	case create && a.proto == annotations.ProtocolUDP:
 		_, err = r.slb.CreateLoadBalancerUDPListener(ctx, udpCreateRequest(lbID, a.port, &a.attrs))
-	case create && a.proto == ProtoHTTP:
+	case create && a.proto == annotations.ProtocolHTTP:
 		_, err = r.slb.CreateLoadBalancerHTTPListener(ctx, httpCreateRequest(lbID, a.port, &a.attrs))
-	case create && a.proto == ProtoHTTPS:
+	case create && a.proto == annotations.ProtocolHTTPS:
 		_, err = r.slb.CreateLoadBalancerHTTPSListener(ctx, httpsCreateRequest(lbID, a.port, &a.attrs))
-	case a.proto == ProtoTCP:
+	case a.proto == annotations.ProtocolTCP:
 		_, err = r.slb.SetLoadBalancerTCPListenerAttribute(ctx, tcpSetRequest(lbID, a.port, &a.attrs))
-	case a.proto == ProtoUDP:
+	case a.proto == annotations.ProtocolUDP:
 		_, err = r.slb.SetLoadBalancerUDPListenerAttribute(ctx, udpSetRequest(lbID, a.port, &a.attrs))
-	case a.proto == ProtoHTTP:
+	case a.proto == annotations.ProtocolHTTP:
 		_, err = r.slb.SetLoadBalancerHTTPListenerAttribute(ctx, httpSetRequest(lbID, a.port, &a.attrs))
-	case a.proto == ProtoHTTPS:
+	case a.proto == annotations.ProtocolHTTPS:
 		_, err = r.slb.SetLoadBalancerHTTPSListenerAttribute(ctx, httpsSetRequest(lbID, a.port, &a.attrs))
 	default:
 		err = fmt.Errorf("unsupported listener protocol %q", a.proto)

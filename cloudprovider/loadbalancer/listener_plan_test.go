@@ -33,12 +33,12 @@ func TestHealthCheckConnectPortBackend(t *testing.T) {
 			}
 			svc := service("web", a)
 			svc.Spec.Ports[0].TargetPort = tc.target
-			spec, err := r.parseAnnotations(svc)
+			cfg, err := r.desired(svc)
 			if err != nil {
 				t.Fatal(err)
 			}
 			got := ""
-			if p := spec.Listeners[0].Attrs.HealthCheckConnectPort; p != nil {
+			if p := r.desiredAttrs(svc, cfg, &cfg.Listeners[0], "", "", "").HealthCheckConnectPort; p != nil {
 				got = strconv.Itoa(*p)
 			}
 			if got != tc.want {

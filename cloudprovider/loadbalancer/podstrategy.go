@@ -27,8 +27,8 @@ const (
 
 // PodBackendSource feeds endpoint-driven backends: EndpointSlices and
 // Nodes from informer caches and ENI resolution. *podbackends.Source
-// implements it; the endpoints controller installs it with
-// SetPodBackendSource.
+// implements it; the endpoints controller installs it in
+// Options.PodBackends (SetPodBackendSource) when it starts.
 type PodBackendSource interface {
 	Synced() bool
 	EndpointSlices(svc *v1.Service) ([]*discoveryv1.EndpointSlice, error)
@@ -54,19 +54,23 @@ func (r *Reconciler) BackendPolicy(svc *v1.Service) (podbackends.Policy, bool) {
 	switch {
 	case cfg.Backend.Type == annotations.BackendENI:
 		return podbackends.PolicyENI, true
-	case cfg.Backend.Policy == annotations.TrafficLocal:
+	case cfg.Backend.Local():
 		return podbackends.PolicyLocal, true
 	}
 	return podbackends.PolicyCluster, true
 }
 
-// podSourceHolder holds the installed source; the framework may reconcile
-// concurrently with installation.
-type podSourceHolder struct {
+// PodBackendSlot holds the pod backend source once the endpoints
+// controller installed it; empty, members are the nodes the framework
+// passes. The framework may reconcile concurrently with installation.
+type PodBackendSlot struct {
 	p atomic.Pointer[PodBackendSource]
 }
 
-func (h *podSourceHolder) get() PodBackendSource {
+// Set installs s.
+func (h *PodBackendSlot) Set(s PodBackendSource) { h.p.Store(&s) }
+
+func (h *PodBackendSlot) get() PodBackendSource {
 	if p := h.p.Load(); p != nil {
 		return *p
 	}
@@ -79,7 +83,8 @@ func (h *podSourceHolder) get() PodBackendSource {
 // Local weights by endpoint count, ENI and ECI pod members, weight 0 for
 // terminating endpoints and draining nodes. Without a source, Services
 // asking for ENI backends are refused and Local works on nodes only.
-func (r *Reconciler) SetPodBackendSource(s PodBackendSource) { r.pods.p.Store(&s) }
+// It fills Options.PodBackends.
+func (r *Reconciler) SetPodBackendSource(s PodBackendSource) { r.pods.Set(s) }
 
 // IncompleteBackendsError is returned by SyncBackends when some pod IPs
 // inside the VPC have no ENI yet: their groups were synced without
@@ -107,8 +112,8 @@ type podStrategy struct {
 
 func (s *podStrategy) zone(serverID string) string { return s.zones[serverID] }
 
-func (s *podStrategy) build(l *ListenerSpec, desc string) []backend {
-	ms := s.members[l.key()]
+func (s *podStrategy) build(l *annotations.Listener, desc string) []backend {
+	ms := s.members[keyOf(l)]
 	out := make([]backend, len(ms))
 	for i, b := range ms {
 		b.Description = desc
@@ -118,7 +123,7 @@ func (s *podStrategy) build(l *ListenerSpec, desc string) []backend {
 }
 
 // incomplete reports whether the listener's members lack unresolved pods.
-func (s *podStrategy) incomplete(l *ListenerSpec) bool { return s.partial[l.key()] }
+func (s *podStrategy) incomplete(l *annotations.Listener) bool { return s.partial[keyOf(l)] }
 
 // incompleteErr is the backend-only path's error for missing ENIs.
 func (s *podStrategy) incompleteErr(svc *v1.Service) error {
@@ -130,27 +135,27 @@ func (s *podStrategy) incompleteErr(svc *v1.Service) error {
 
 // pickStrategy chooses how members are built: from endpoints when a
 // source is installed, else the node strategy on the framework's nodes.
-func (r *Reconciler) pickStrategy(ctx context.Context, svc *v1.Service, spec *Spec, nodes []*v1.Node) (backendStrategy, error) {
+func (r *Reconciler) pickStrategy(ctx context.Context, svc *v1.Service, cfg *annotations.Config, nodes []*v1.Node) (backendStrategy, error) {
 	src := r.pods.get()
 	if src == nil {
-		if spec.Backend.Type == BackendENI {
+		if cfg.Backend.Type == annotations.BackendENI {
 			return nil, fmt.Errorf("service %s: ENI backends need the endpoints controller, which is not running (see --controllers)", serviceKey(svc))
 		}
-		cands := eligibleNodes(nodes, &spec.Backend)
+		cands := eligibleNodes(nodes, &cfg.Backend)
 		if len(cands) == 0 {
 			r.events.Eventf(svc, v1.EventTypeWarning, ReasonNoBackends,
 				"There are no eligible nodes (of %d nodes: virtual-kubelet, non-ECS, excluded, backend-label or cordoned nodes are left out)", len(nodes))
 		}
-		return nodeStrategy{nodes: cands, spec: &spec.Backend}, nil
+		return nodeStrategy{nodes: cands, defaultWeight: cfg.Backend.DefaultWeight, sharedWeight: cfg.SharedWeight()}, nil
 	}
 	if !src.Synced() {
 		return nil, api.NewRetryError("endpoint and node caches are not synced yet", busyRetryAfter)
 	}
-	return r.podMembers(ctx, svc, spec, src)
+	return r.podMembers(ctx, svc, cfg, src)
 }
 
 // podMembers computes every listener's members from the source.
-func (r *Reconciler) podMembers(ctx context.Context, svc *v1.Service, spec *Spec, src PodBackendSource) (*podStrategy, error) {
+func (r *Reconciler) podMembers(ctx context.Context, svc *v1.Service, cfg *annotations.Config, src PodBackendSource) (*podStrategy, error) {
 	drain, err := annotations.ParseDrain(svc)
 	if err != nil {
 		r.events.Eventf(svc, v1.EventTypeWarning, ReasonInvalidAnnotation, "%v", err)
@@ -164,34 +169,35 @@ func (r *Reconciler) podMembers(ctx context.Context, svc *v1.Service, spec *Spec
 	if err != nil {
 		return nil, err
 	}
-	cands := candidateNodes(all, &spec.Backend, drain)
+	cands := candidateNodes(all, &cfg.Backend, drain)
 	policy := podbackends.PolicyCluster
 	switch {
-	case spec.Backend.Type == BackendENI:
+	case cfg.Backend.Type == annotations.BackendENI:
 		policy = podbackends.PolicyENI
-	case spec.Backend.Local:
+	case cfg.Backend.Local():
 		policy = podbackends.PolicyLocal
 	}
+	// The parser accepts ipv6 backends only on an ipv6 CLB.
 	family := discoveryv1.AddressTypeIPv4
-	if spec.LB.IPVersion == "ipv6" && annotations.BackendIPVersion(svc) == annotations.IPv6 {
+	if cfg.Backend.IPVersion == annotations.IPv6 {
 		family = discoveryv1.AddressTypeIPv6
 	}
 	weight := defaultWeight
-	if spec.Backend.DefaultWeight != nil {
-		weight = *spec.Backend.DefaultWeight
+	if cfg.Backend.DefaultWeight != nil {
+		weight = *cfg.Backend.DefaultWeight
 	}
 	byListener := map[listenerKey][]podbackends.Member{}
 	var ips []string
-	for i := range spec.Listeners {
-		l := &spec.Listeners[i]
+	for i := range cfg.Listeners {
+		l := &cfg.Listeners[i]
 		sp, ok := servicePortOf(svc, l)
 		if !ok {
 			continue
 		}
-		p := podbackends.Params{Policy: policy, DefaultWeight: weight, NodePort: l.NodePort, Nodes: cands,
-			Endpoints: podbackends.ForPort(svc, sp, slices, family), TotalWeight: spec.Backend.Weight}
+		p := podbackends.Params{Policy: policy, DefaultWeight: weight, NodePort: int(l.NodePort), Nodes: cands,
+			Endpoints: podbackends.ForPort(svc, sp, slices, family), TotalWeight: cfg.SharedWeight()}
 		ms := podbackends.Members(p)
-		byListener[l.key()] = ms
+		byListener[keyOf(l)] = ms
 		for _, m := range ms {
 			if m.IsPod() {
 				ips = append(ips, m.IP)
@@ -232,9 +238,9 @@ func (r *Reconciler) toBackends(svc *v1.Service, byListener map[listenerKey][]po
 		for _, m := range ms {
 			switch {
 			case !m.IsPod():
-				bs = append(bs, backend{ServerID: m.InstanceID, Type: BackendECS, Port: m.Port, Weight: m.Weight})
+				bs = append(bs, backend{ServerID: m.InstanceID, Type: annotations.BackendECS, Port: m.Port, Weight: m.Weight})
 			case res.ENI[m.IP] != "":
-				bs = append(bs, backend{ServerID: res.ENI[m.IP], Type: BackendENI, ServerIP: m.IP, Port: m.Port, Weight: m.Weight})
+				bs = append(bs, backend{ServerID: res.ENI[m.IP], Type: annotations.BackendENI, ServerIP: m.IP, Port: m.Port, Weight: m.Weight})
 			case outside[m.IP]:
 			default:
 				s.partial[lk] = true
@@ -263,7 +269,7 @@ func (r *Reconciler) toBackends(svc *v1.Service, byListener map[listenerKey][]po
 // drain keeps them at weight 0, cordoned nodes go with
 // remove-unscheduled-backend unless drain keeps them at weight 0.
 // Virtual nodes are always candidates: their pods are ENI members.
-func candidateNodes(all []*v1.Node, spec *BackendSpec, drain bool) map[string]podbackends.Node {
+func candidateNodes(all []*v1.Node, spec *annotations.Backend, drain bool) map[string]podbackends.Node {
 	keep := make([]*v1.Node, 0, len(all))
 	out := map[string]podbackends.Node{}
 	for _, n := range all {
@@ -300,9 +306,9 @@ func hasTaint(n *v1.Node, key string) bool {
 
 // servicePortOf finds the ServicePort behind a listener: same port and
 // transport (UDP for udp listeners, TCP for tcp, http and https).
-func servicePortOf(svc *v1.Service, l *ListenerSpec) (v1.ServicePort, bool) {
+func servicePortOf(svc *v1.Service, l *annotations.Listener) (v1.ServicePort, bool) {
 	want := v1.ProtocolTCP
-	if l.Protocol == ProtoUDP {
+	if l.Protocol == annotations.ProtocolUDP {
 		want = v1.ProtocolUDP
 	}
 	for _, p := range svc.Spec.Ports {
@@ -310,7 +316,7 @@ func servicePortOf(svc *v1.Service, l *ListenerSpec) (v1.ServicePort, bool) {
 		if proto == "" {
 			proto = v1.ProtocolTCP
 		}
-		if int(p.Port) == l.Port && proto == want {
+		if p.Port == l.Port && proto == want {
 			return p, true
 		}
 	}
@@ -318,11 +324,11 @@ func servicePortOf(svc *v1.Service, l *ListenerSpec) (v1.ServicePort, bool) {
 }
 
 // groupPort is the port in a group's name: the NodePort for node-backed
-// groups, the target port for ENI groups (as the incumbent names them;
+// groups, the target port for ENI groups (as the official CCM names them;
 // a named target port, which may differ per pod, uses the Service port).
-func groupPort(svc *v1.Service, spec *Spec, l *ListenerSpec) int {
-	if spec.Backend.Type != BackendENI {
-		return l.NodePort
+func groupPort(svc *v1.Service, cfg *annotations.Config, l *annotations.Listener) int {
+	if cfg.Backend.Type != annotations.BackendENI {
+		return int(l.NodePort)
 	}
 	if sp, ok := servicePortOf(svc, l); ok {
 		if sp.TargetPort.IntVal > 0 {
@@ -330,5 +336,5 @@ func groupPort(svc *v1.Service, spec *Spec, l *ListenerSpec) int {
 		}
 		return int(sp.Port)
 	}
-	return l.Port
+	return int(l.Port)
 }

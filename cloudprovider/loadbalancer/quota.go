@@ -10,6 +10,8 @@ import (
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/slb"
 	v1 "k8s.io/api/core/v1"
+
+	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/loadbalancer/annotations"
 )
 
 // Quotas are the CLB quotas a Service's plan is checked against before the
@@ -76,15 +78,16 @@ func planQuotaError(quota string, value int, format string, a ...any) error {
 // of the Service. A new CLB that cannot hold them all is refused; on an
 // existing CLB the listeners that already exist are kept and new ones are
 // added in port order while they fit, the rest get a Warning, so other
-// changes of the Service still apply. It returns the spec to reconcile.
-func (r *Reconciler) fitListeners(svc *v1.Service, spec *Spec, existing map[listenerKey]bool, foreign int, creating bool) (*Spec, error) {
+// changes of the Service still apply. It returns the Config to reconcile:
+// cfg itself, or a copy without the listeners that do not fit.
+func (r *Reconciler) fitListeners(svc *v1.Service, cfg *annotations.Config, existing map[listenerKey]bool, foreign int, creating bool) (*annotations.Config, error) {
 	quota := r.opts.Quotas.ListenersPerCLB
 	wanted := map[listenerKey]bool{}
-	for _, l := range spec.Listeners {
-		wanted[l.key()] = true
+	for i := range cfg.Listeners {
+		wanted[keyOf(&cfg.Listeners[i])] = true
 	}
 	if foreign+len(wanted) <= quota {
-		return spec, nil
+		return cfg, nil
 	}
 	if creating {
 		return nil, planQuotaError(quotaListeners, quota, "the Service needs %d listeners", len(wanted))
@@ -95,12 +98,12 @@ func (r *Reconciler) fitListeners(svc *v1.Service, spec *Spec, existing map[list
 			room--
 		}
 	}
-	out := *spec
+	out := *cfg
 	out.Listeners = nil
 	var dropped []string
-	for _, l := range spec.Listeners {
+	for _, l := range cfg.Listeners {
 		switch {
-		case existing[l.key()]:
+		case existing[keyOf(&l)]:
 		case room > 0:
 			room--
 		default:
@@ -316,11 +319,11 @@ func pickSubset(ms []backend, n int, zone func(serverID string) string, seed str
 // backends over the vServer groups per server quota, refuse it with no
 // cloud write (a subset for the backends quota is fine: the sync after
 // the create picks it).
-func (r *Reconciler) fitNewLB(ctx context.Context, svc *v1.Service, spec *Spec, strat backendStrategy) error {
-	if _, err := r.fitListeners(svc, spec, nil, 0, true); err != nil {
+func (r *Reconciler) fitNewLB(ctx context.Context, svc *v1.Service, cfg *annotations.Config, strat backendStrategy) error {
+	if _, err := r.fitListeners(svc, cfg, nil, 0, true); err != nil {
 		return err
 	}
-	targets, _ := r.groupTargets(svc, spec, nil, strat)
+	targets, _ := r.groupTargets(svc, cfg, nil, strat)
 	for _, t := range targets {
 		if t.userID != "" {
 			return nil // a user's group lives on a reused CLB, which exists
@@ -331,15 +334,15 @@ func (r *Reconciler) fitNewLB(ctx context.Context, svc *v1.Service, spec *Spec, 
 
 // fitExistingListeners applies the listener quota on an existing CLB whose
 // listeners this Service manages.
-func (r *Reconciler) fitExistingListeners(svc *v1.Service, spec *Spec, listeners []slb.ListenerInDescribeLoadBalancerListeners) (*Spec, error) {
+func (r *Reconciler) fitExistingListeners(svc *v1.Service, cfg *annotations.Config, listeners []slb.ListenerInDescribeLoadBalancerListeners) (*annotations.Config, error) {
 	existing := map[listenerKey]bool{}
 	foreign := 0
 	for _, l := range listeners {
 		if ownedBy(l.Description, svc, r.opts.ClusterID) {
-			existing[listenerKey{l.ListenerPort, l.ListenerProtocol}] = true
+			existing[listedKey(&l)] = true
 		} else {
 			foreign++
 		}
 	}
-	return r.fitListeners(svc, spec, existing, foreign, false)
+	return r.fitListeners(svc, cfg, existing, foreign, false)
 }

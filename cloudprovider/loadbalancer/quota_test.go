@@ -11,6 +11,8 @@ import (
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/slb"
 
 	"github.com/alicloud-ccm/alicloud-ccm/emulator"
+
+	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/loadbalancer/annotations"
 )
 
 func TestWaterfill(t *testing.T) {
@@ -37,7 +39,7 @@ func TestWaterfill(t *testing.T) {
 func subsetMembers(n int, weight func(i int) int) []backend {
 	var out []backend
 	for i := range n {
-		out = append(out, backend{ServerID: fmt.Sprintf("i-%02d", i), Type: BackendECS, Port: 30080, Weight: weight(i)})
+		out = append(out, backend{ServerID: fmt.Sprintf("i-%02d", i), Type: annotations.BackendECS, Port: 30080, Weight: weight(i)})
 	}
 	return out
 }
@@ -117,9 +119,9 @@ func contains(l []string, s string) bool {
 func TestFitListeners(t *testing.T) {
 	e := newEnv(t, envOpts{options: func(o *Options) { o.Quotas.ListenersPerCLB = 3 }})
 	svc := service("web", nil)
-	spec := &Spec{}
-	for p := 80; p < 84; p++ {
-		spec.Listeners = append(spec.Listeners, ListenerSpec{Port: p, Protocol: ProtoTCP})
+	cfg := &annotations.Config{}
+	for p := int32(80); p < 84; p++ {
+		cfg.Listeners = append(cfg.Listeners, annotations.Listener{Port: p, Protocol: annotations.ProtocolTCP})
 	}
 	tests := []struct {
 		name     string
@@ -138,9 +140,9 @@ func TestFitListeners(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			ex := map[listenerKey]bool{}
 			for _, p := range tc.existing {
-				ex[listenerKey{p, ProtoTCP}] = true
+				ex[listenerKey{p, annotations.ProtocolTCP}] = true
 			}
-			got, err := e.r.fitListeners(svc, spec, ex, tc.foreign, tc.creating)
+			got, err := e.r.fitListeners(svc, cfg, ex, tc.foreign, tc.creating)
 			var q *QuotaError
 			if tc.wantErr {
 				if !errors.As(err, &q) || q.Quota != quotaListeners {
@@ -153,7 +155,7 @@ func TestFitListeners(t *testing.T) {
 			}
 			var ports []int
 			for _, l := range got.Listeners {
-				ports = append(ports, l.Port)
+				ports = append(ports, int(l.Port))
 			}
 			if !reflect.DeepEqual(ports, tc.want) {
 				t.Errorf("listeners %v, want %v", ports, tc.want)

@@ -48,9 +48,13 @@ type Options struct {
 	// Defaults are the cloud-config values the annotation parser uses for
 	// unset annotations.
 	Defaults annotations.Defaults
-	// Parse builds the desired state of a Service. Nil selects the parser
-	// of the annotations package (config.go).
-	Parse func(svc *v1.Service) (*Spec, error)
+	// PodBackends is where the endpoints controller (controllers/endpoints)
+	// installs its source of endpoint-driven members when it starts
+	// (SetPodBackendSource): Local weights by endpoint count, ENI and ECI
+	// pod members. While it is empty, members are the nodes the framework
+	// passes and Services asking for ENI backends are refused. Nil: New
+	// makes an empty one.
+	PodBackends *PodBackendSlot
 }
 
 // Reconciler converges the CLB of each LoadBalancer Service. It implements
@@ -62,8 +66,8 @@ type Reconciler struct {
 	events record.EventRecorder
 	opts   Options
 	locks  keyedLocks
-	// pods is the endpoint source of issue #6 (podstrategy.go).
-	pods podSourceHolder
+	// pods is Options.PodBackends (podstrategy.go).
+	pods *PodBackendSlot
 	// attached counts the vServer groups each backend server is in
 	// (quota_index.go).
 	attached attachIndex
@@ -132,6 +136,9 @@ func (t *tombstones) has(uid types.UID, now time.Time) bool {
 var _ cloudprovider.LoadBalancer = (*Reconciler)(nil)
 
 // New returns a Reconciler using the given API clients and event recorder.
+// Its members come from the nodes the framework passes until a pod backend
+// source is installed in opts.PodBackends (the endpoints controller does
+// it when it starts).
 func New(slbAPI SLBAPI, vpcAPI VPCAPI, events record.EventRecorder, opts Options) *Reconciler {
 	if opts.BatchSize <= 0 || opts.BatchSize > DefaultBatchSize {
 		opts.BatchSize = DefaultBatchSize
@@ -140,11 +147,10 @@ func New(slbAPI SLBAPI, vpcAPI VPCAPI, events record.EventRecorder, opts Options
 	if opts.ClusterID == "" {
 		opts.ClusterID = LegacyClusterID // the official CCM's default
 	}
-	r := &Reconciler{slb: slbAPI, vpc: vpcAPI, events: events, opts: opts, salts: map[types.UID]int{}, now: time.Now}
-	if r.opts.Parse == nil {
-		r.opts.Parse = r.parseAnnotations
+	if opts.PodBackends == nil {
+		opts.PodBackends = &PodBackendSlot{}
 	}
-	return r
+	return &Reconciler{slb: slbAPI, vpc: vpcAPI, events: events, opts: opts, pods: opts.PodBackends, salts: map[types.UID]int{}, now: time.Now}
 }
 
 // LegacyClusterID is the cluster ID every cluster wrote when
@@ -235,11 +241,11 @@ func (r *Reconciler) GetLoadBalancer(ctx context.Context, _ string, svc *v1.Serv
 func (r *Reconciler) EnsureLoadBalancer(ctx context.Context, _ string, svc *v1.Service, nodes []*v1.Node) (*v1.LoadBalancerStatus, error) {
 	defer r.LockService(serviceKey(svc))()
 	r.deleted.clear(svc.UID)
-	spec, err := r.spec(svc)
+	cfg, err := r.desired(svc)
 	if err != nil {
 		return nil, err
 	}
-	st, err := r.ensure(ctx, svc, spec, nodes, true)
+	st, err := r.ensure(ctx, svc, cfg, nodes, modeFull)
 	if err != nil {
 		r.warn(svc, err)
 		return nil, err
@@ -269,26 +275,53 @@ func (r *Reconciler) syncBackends(ctx context.Context, svc *v1.Service, nodes []
 		klog.V(2).InfoS("Skipping a backend sync of a Service whose load balancer was deleted", "service", klog.KObj(svc))
 		return nil
 	}
-	spec, err := r.spec(svc)
+	cfg, err := r.desired(svc)
 	if err != nil {
 		return err
 	}
-	if _, err := r.ensure(ctx, svc, spec, nodes, false); err != nil {
+	if _, err := r.ensure(ctx, svc, cfg, nodes, modeBackends); err != nil {
 		r.warn(svc, err)
 		return err
 	}
 	return nil
 }
 
-// spec parses the Service and reports a parse failure as a Warning Event.
-func (r *Reconciler) spec(svc *v1.Service) (*Spec, error) {
-	spec, err := r.opts.Parse(svc)
+// desired parses the Service into the typed desired state the engine
+// plans from. The parser's warnings (unknown keys and the like) become
+// Warning Events; a Service that cannot be planned gets a Warning Event
+// naming key and value, and causes no cloud call.
+func (r *Reconciler) desired(svc *v1.Service) (*annotations.Config, error) {
+	cfg, err := annotations.Parse(svc, r.opts.Defaults)
+	if err == nil {
+		for _, w := range cfg.Warnings {
+			r.events.Event(svc, v1.EventTypeWarning, ReasonAnnotationWarning, w)
+		}
+		err = checkNodePorts(cfg)
+	}
 	if err != nil {
 		r.events.Eventf(svc, v1.EventTypeWarning, ReasonInvalidAnnotation, "%v", err)
 		return nil, fmt.Errorf("service %s: %w", serviceKey(svc), err)
 	}
-	return spec, nil
+	return cfg, nil
 }
+
+// checkNodePorts refuses to plan node backends before every port has its
+// NodePort (ENI backends use the target port; a redirecting HTTP listener
+// and a user's vServer group need none).
+func checkNodePorts(cfg *annotations.Config) error {
+	if cfg.Backend.Type == annotations.BackendENI {
+		return nil
+	}
+	for _, l := range cfg.Listeners {
+		if l.NodePort == 0 && l.ForwardPort == 0 && l.VGroupID == "" {
+			return fmt.Errorf("service port %d has no nodePort yet", l.Port)
+		}
+	}
+	return nil
+}
+
+// serviceKey is the lock and cache key of a Service.
+func serviceKey(svc *v1.Service) string { return svc.Namespace + "/" + svc.Name }
 
 // warn records a failed reconcile; quota errors get their own reason.
 func (r *Reconciler) warn(svc *v1.Service, err error) {

@@ -2,7 +2,6 @@ package loadbalancer
 
 import (
 	"context"
-	"strings"
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/vpc"
@@ -23,12 +22,13 @@ func lbStatusFromAddress(addr string, svc *v1.Service) *v1.LoadBalancerStatus {
 // ipMode is Proxy when any listener speaks PROXY protocol: in-cluster
 // clients must then go through the load balancer instead of kube-proxy's
 // shortcut, or the backends get connections without the PROXY header
-// (KEP-1860; user-needs.md §21). Otherwise VIP, the default.
-func ipMode(svc *v1.Service, spec *Spec) *v1.LoadBalancerIPMode {
+// (KEP-1860). Otherwise VIP, the default. Without the parsed annotations
+// (cfg nil: GetLoadBalancer) the proxy-protocol annotation is read alone.
+func ipMode(svc *v1.Service, cfg *annotations.Config) *v1.LoadBalancerIPMode {
 	proxy := false
-	if spec != nil {
-		for _, l := range spec.Listeners {
-			if p := l.Attrs.ProxyProtocolV2; p != nil && *p {
+	if cfg != nil {
+		for _, l := range cfg.Listeners {
+			if p := l.ProxyProtocol; p != nil && *p {
 				proxy = true
 			}
 		}
@@ -45,14 +45,14 @@ func ipMode(svc *v1.Service, spec *Spec) *v1.LoadBalancerIPMode {
 // status builds the Service status: the hostname annotation alone, or the
 // EIPs bound to the CLB (external-ip-type: eip), or the CLB address. When
 // the EIPs cannot be read the address is published with a Warning, as the
-// incumbent does (incumbent-ccm.md §1.7).
-func (r *Reconciler) status(ctx context.Context, svc *v1.Service, spec *Spec, st *lbState) *v1.LoadBalancerStatus {
-	mode := ipMode(svc, spec)
-	if spec.Hostname != "" {
+// official CCM does.
+func (r *Reconciler) status(ctx context.Context, svc *v1.Service, cfg *annotations.Config, st *lbState) *v1.LoadBalancerStatus {
+	mode := ipMode(svc, cfg)
+	if cfg.LB.Hostname != "" {
 		// The API server refuses ipMode without ip.
-		return &v1.LoadBalancerStatus{Ingress: []v1.LoadBalancerIngress{{Hostname: spec.Hostname}}}
+		return &v1.LoadBalancerStatus{Ingress: []v1.LoadBalancerIngress{{Hostname: cfg.LB.Hostname}}}
 	}
-	if spec.EIPStatus {
+	if cfg.LB.PublishEIPs() {
 		ips, err := r.eips(ctx, st.lb.LoadBalancerId)
 		if err != nil {
 			klog.ErrorS(err, "Reading the EIPs of the CLB", "service", klog.KObj(svc))
@@ -91,16 +91,4 @@ func (r *Reconciler) eips(ctx context.Context, lbID string) ([]string, error) {
 		}
 	}
 	return out, nil
-}
-
-// boolish normalises a raw on/off or true/false value to "on" or "off";
-// anything else is "".
-func boolish(s string) string {
-	switch strings.ToLower(s) {
-	case "on", "true":
-		return "on"
-	case "off", "false":
-		return "off"
-	}
-	return ""
 }

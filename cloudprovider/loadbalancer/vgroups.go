@@ -10,6 +10,8 @@ import (
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/slb"
 	v1 "k8s.io/api/core/v1"
 	"k8s.io/klog/v2"
+
+	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/loadbalancer/annotations"
 )
 
 // groupView is a vServer group as DescribeVServerGroups lists it.
@@ -77,7 +79,7 @@ func (r *Reconciler) members(ctx context.Context, groupID string) ([]backend, er
 	}
 	out := make([]backend, 0, len(resp.BackendServers.BackendServer))
 	for _, b := range resp.BackendServers.BackendServer {
-		out = append(out, backend{ServerID: b.ServerId, Type: orDefault(b.Type, BackendECS), ServerIP: b.ServerIp,
+		out = append(out, backend{ServerID: b.ServerId, Type: annotations.BackendType(orDefault(b.Type, string(annotations.BackendECS))), ServerIP: b.ServerIp,
 			Port: b.Port, Weight: b.Weight, Description: b.Description})
 	}
 	r.attached.setMembers(groupID, out)
@@ -102,13 +104,13 @@ type groupTarget struct {
 // groupTargets builds the groups the Service's listeners need, in
 // listener order, and each listener's group. gs is the CLB's groups (nil
 // before the CLB exists).
-func (r *Reconciler) groupTargets(svc *v1.Service, spec *Spec, gs *groupSet, strat backendStrategy) ([]*groupTarget, map[listenerKey]*groupTarget) {
+func (r *Reconciler) groupTargets(svc *v1.Service, cfg *annotations.Config, gs *groupSet, strat backendStrategy) ([]*groupTarget, map[listenerKey]*groupTarget) {
 	byKey := map[string]*groupTarget{}
 	var targets []*groupTarget
 	byListener := map[listenerKey]*groupTarget{}
-	for i := range spec.Listeners {
-		l := &spec.Listeners[i]
-		name := r.groupName(gs, svc, groupPort(svc, spec, l))
+	for i := range cfg.Listeners {
+		l := &cfg.Listeners[i]
+		name := r.groupName(gs, svc, groupPort(svc, cfg, l))
 		tkey := name
 		if l.VGroupID != "" {
 			tkey = "user:" + l.VGroupID
@@ -122,7 +124,7 @@ func (r *Reconciler) groupTargets(svc *v1.Service, spec *Spec, gs *groupSet, str
 			byKey[tkey] = t
 			targets = append(targets, t)
 		}
-		byListener[l.key()] = t
+		byListener[keyOf(l)] = t
 	}
 	return targets, byListener
 }
@@ -133,8 +135,8 @@ func (r *Reconciler) groupTargets(svc *v1.Service, spec *Spec, gs *groupSet, str
 // sees the whole Service. New groups are created with their first batch
 // of members in the same call (CreateVServerGroup takes up to 20), saving
 // a call per group.
-func (r *Reconciler) syncGroups(ctx context.Context, svc *v1.Service, spec *Spec, lbID string, gs *groupSet, strat backendStrategy) (map[listenerKey]string, error) {
-	targets, byListener := r.groupTargets(svc, spec, gs, strat)
+func (r *Reconciler) syncGroups(ctx context.Context, svc *v1.Service, cfg *annotations.Config, lbID string, gs *groupSet, strat backendStrategy) (map[listenerKey]string, error) {
+	targets, byListener := r.groupTargets(svc, cfg, gs, strat)
 	for _, t := range targets {
 		g, err := r.resolveGroup(lbID, gs, t)
 		if err != nil {
@@ -157,7 +159,7 @@ func (r *Reconciler) syncGroups(ctx context.Context, svc *v1.Service, spec *Spec
 	shrinks := func(t *groupTarget) bool { return len(t.desired) < len(t.actual) }
 	sort.SliceStable(order, func(i, j int) bool { return shrinks(order[i]) && !shrinks(order[j]) })
 	for _, t := range order {
-		if err := r.syncGroup(ctx, svc, spec, lbID, gs, t); err != nil {
+		if err := r.syncGroup(ctx, svc, cfg, lbID, gs, t); err != nil {
 			return nil, err
 		}
 	}
@@ -187,7 +189,7 @@ func (r *Reconciler) resolveGroup(lbID string, gs *groupSet, t *groupTarget) (*g
 
 // syncGroup converges one group (creating ours when missing) and sets
 // t.group.
-func (r *Reconciler) syncGroup(ctx context.Context, svc *v1.Service, spec *Spec, lbID string, gs *groupSet, t *groupTarget) error {
+func (r *Reconciler) syncGroup(ctx context.Context, svc *v1.Service, cfg *annotations.Config, lbID string, gs *groupSet, t *groupTarget) error {
 	if t.group == nil {
 		first := t.desired[:min(len(t.desired), r.opts.BatchSize)]
 		req := slb.CreateCreateVServerGroupRequest()
@@ -207,7 +209,7 @@ func (r *Reconciler) syncGroup(ctx context.Context, svc *v1.Service, spec *Spec,
 		return r.applyPlan(ctx, svc, gs, t.group, plan)
 	}
 	owned := func(b backend) bool { return b.Description == t.name }
-	plan := diffBackends(t.desired, t.actual, owned, spec.Backend.IgnoreWeightUpdate)
+	plan := diffBackends(t.desired, t.actual, owned, cfg.Backend.IgnoreWeightUpdate)
 	if t.incomplete {
 		plan.remove = nil
 	}
@@ -288,7 +290,7 @@ func (r *Reconciler) runStep(ctx context.Context, groupID string, s step) error 
 func backendsJSON(bs []backend, identityOnly bool) string {
 	items := make([]map[string]string, 0, len(bs))
 	for _, b := range bs {
-		m := map[string]string{"ServerId": b.ServerID, "Port": strconv.Itoa(b.Port), "Type": b.Type}
+		m := map[string]string{"ServerId": b.ServerID, "Port": strconv.Itoa(b.Port), "Type": string(b.Type)}
 		if b.ServerIP != "" {
 			m["ServerIp"] = b.ServerIP
 		}

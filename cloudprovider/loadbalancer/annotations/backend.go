@@ -30,6 +30,7 @@ func (p *parser) parseBackend() {
 		b.Policy = TrafficENI
 	case p.svc.Spec.ExternalTrafficPolicy == v1.ServiceExternalTrafficPolicyLocal:
 		b.Policy = TrafficLocal
+		b.HealthCheckNodePort = p.svc.Spec.HealthCheckNodePort
 	default:
 		b.Policy = TrafficCluster
 	}

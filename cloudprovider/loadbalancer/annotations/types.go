@@ -119,10 +119,8 @@ const (
 	// DefaultSpec is used when instance-charge-type is PayBySpec and spec is
 	// unset.
 	DefaultSpec = "slb.s1.small"
-	// DefaultScheduler is used when scheduler is unset.
-	DefaultScheduler = "rr"
 	// ModificationProtectionReason is sent with ConsoleProtection.
-	ModificationProtectionReason = "managed.by.ack"
+	ModificationProtectionReason = "managed.by.alicloud-ccm"
 	// HealthCheckConnectPortBackend is the health-check-connect-port value
 	// meaning "the backend server's port".
 	HealthCheckConnectPortBackend = -520
@@ -375,6 +373,9 @@ type Backend struct {
 	IgnoreWeightUpdate bool
 	// IPVersion is always set: backend-ip-version, default ipv4.
 	IPVersion IPVersion
+	// HealthCheckNodePort is spec.healthCheckNodePort with Policy Local;
+	// 0 otherwise.
+	HealthCheckNodePort int32
 }
 
 // ImmutableField is an instance attribute that cannot change after creation.
