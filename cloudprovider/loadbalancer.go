@@ -37,6 +37,10 @@ func newReconciler(c *Cloud) *loadbalancer.Reconciler {
 			ListenersPerCLB: g.QuotaListenersPerCLB,
 			GroupsPerServer: g.QuotaVServerGroupsPerInstance,
 		},
+		// Empty until the endpoints controller (controllers/endpoints)
+		// installs its EndpointSlice source when it starts; members are
+		// the framework's nodes until then.
+		PodBackends: &loadbalancer.PodBackendSlot{},
 		Defaults: annotations.Defaults{
 			BackendType:      annotations.BackendType(g.ServiceBackendType),
 			ResourceGroupID:  g.ResourceGroupID,
