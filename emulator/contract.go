@@ -215,13 +215,13 @@ type Certificate struct {
 }
 
 // instanceByID finds a seeded ECS instance; the caller holds the state lock.
-// Implemented in ecs_*.go.
+// Implemented in ecs_state.go.
 //   func (e *Emulator) instanceByID(id string) (*Instance, bool)
-// eniByID finds an ENI; implemented in ecs_*.go.
+// eniByID finds an ENI; implemented in ecs_state.go.
 //   func (e *Emulator) eniByID(id string) (*ENI, bool)
-// eniByIP finds the ENI holding a private IP in a VPC; implemented in ecs_*.go.
+// eniByIP finds the ENI holding a private IP in a VPC; implemented in ecs_state.go.
 //   func (e *Emulator) eniByIP(vpcID, ip string) (*ENI, bool)
-// vswitchByID / vpcByID: implemented in vpc_*.go.
+// vswitchByID / vpcByID: implemented in vpc_state.go.
 //   func (e *Emulator) vswitchByID(id string) (*VSwitch, bool)
 //   func (e *Emulator) vpcByID(id string) (*VPC, bool)
 // nextID makes a new resource ID with a prefix ("lb-", "rsp-", "acl-", ...),
@@ -229,8 +229,10 @@ type Certificate struct {
 //   func (e *Emulator) nextID(prefix string) string
 // register adds an action handler; implemented in core_*.go.
 //   func (e *Emulator) register(product, version, action string, h handler)
-// Products register themselves from init functions called by New:
-//   registerSLB(e) in slb_*.go, registerVPC(e) in vpc_*.go, registerECS(e) in ecs_*.go.
+// Products register themselves from functions New calls, one file each:
+//   registerSLB(e) in slb_register.go, registerNLB(e) in nlb_register.go,
+//   registerVPC(e) in vpc_register.go, registerECS(e) in ecs_register.go;
+//   the metadata service's paths are in imds_register.go.
 
 // Limits are the documented quotas and per-call limits, all configurable.
 // Defaults come from DefaultLimits; the reference for each is next to it.
