@@ -109,10 +109,8 @@ func New(ctx context.Context, cfg *config.CloudConfig, opts Options) (*Cloud, er
 // buildCapabilities constructs each capability from its own file's
 // constructor; a constructor returning nil means "not supported".
 func (c *Cloud) buildCapabilities() error {
+	c.lb = newLoadBalancer(c)
 	var err error
-	if c.lb, err = newLoadBalancer(c); err != nil {
-		return fmt.Errorf("load balancer: %w", err)
-	}
 	if c.routes, err = newRoutes(c); err != nil {
 		return fmt.Errorf("routes: %w", err)
 	}

@@ -10,8 +10,8 @@ import (
 // newLoadBalancer builds the CLB capability: the reconcile engine of
 // package loadbalancer on the SLB and VPC clients, with the cloud-config
 // values it needs.
-func newLoadBalancer(c *Cloud) (k8scloudprovider.LoadBalancer, error) {
-	return newReconciler(c), nil
+func newLoadBalancer(c *Cloud) k8scloudprovider.LoadBalancer {
+	return newReconciler(c)
 }
 
 // newReconciler is separate so other capabilities (the endpoints

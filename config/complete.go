@@ -69,7 +69,7 @@ func (c *CloudConfig) Complete(ctx context.Context, md MetadataSource) (Warnings
 			why = "the ECS metadata service is unreachable"
 		}
 		if required {
-			errs = append(errs, fmt.Errorf("Global.%s is not set and %s (%v): set Global.%s", name, why, err, name))
+			errs = append(errs, fmt.Errorf("Global.%s is not set and %s (%w): set Global.%s", name, why, err, name))
 		} else {
 			warns.addf("Global.%s is not set and %s (%v); features that need it must be configured per Service", name, why, err)
 		}

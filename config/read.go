@@ -185,8 +185,10 @@ func kindName(t reflect.Type) string {
 		return fmt.Sprintf("an object of %s", kindName(t.Elem()))
 	case reflect.Float64:
 		return "a number"
+	default:
+		// Global has no fields of other kinds; name the Go type.
+		return t.String()
 	}
-	return t.String()
 }
 
 // decodeSecret replaces the base64 text in v by its decoded value.

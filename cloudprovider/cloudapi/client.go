@@ -350,12 +350,13 @@ func (c *Client) attempt(ctx context.Context, req requests.AcsRequest, resp resp
 
 	err = c.wrapError(action, err)
 	code := CodeSuccess
-	switch e := err.(type) {
-	case nil:
-	case *APIError:
-		code = e.Code
+	var ae *APIError
+	switch {
+	case err == nil:
+	case errors.As(err, &ae):
+		code = ae.Code
 		if code == "" {
-			code = fmt.Sprintf("HTTP%d", e.HTTPStatus)
+			code = fmt.Sprintf("HTTP%d", ae.HTTPStatus)
 		}
 	default:
 		code = CodeTransportError

@@ -112,7 +112,7 @@ func TestEndpointsAndScheme(t *testing.T) {
 }
 
 func TestEndpointOverrideReachesServer(t *testing.T) {
-	f := newFakeAPI(t, func(action string, _ url.Values, _ int) reply {
+	f := newFakeAPI(t, func(_ string, _ url.Values, _ int) reply {
 		return ok(map[string]any{"Vpcs": map[string]any{"Vpc": []map[string]any{{"VpcId": "vpc-1", "CidrBlock": "10.0.0.0/8"}}}, "TotalCount": 1})
 	})
 	c := newTestClients(t, f)

@@ -117,7 +117,7 @@ func lbIDs(n int) []string {
 
 func TestListLoadBalancers(t *testing.T) {
 	all := lbIDs(250)
-	f := newFakeAPI(t, func(action string, p url.Values, _ int) reply {
+	f := newFakeAPI(t, func(_ string, p url.Values, _ int) reply {
 		ids := all
 		if filter := p.Get("LoadBalancerId"); filter != "" {
 			ids = strings.Split(filter, ",")
@@ -174,7 +174,7 @@ func TestListLoadBalancers(t *testing.T) {
 func TestListRouteEntries(t *testing.T) {
 	pages := map[string][]string{"": {"r1", "r2"}, "tok1": {"r3"}, "tok2": {"r4", "r5"}}
 	nextOf := map[string]string{"": "tok1", "tok1": "tok2", "tok2": ""}
-	f := newFakeAPI(t, func(action string, p url.Values, _ int) reply {
+	f := newFakeAPI(t, func(_ string, p url.Values, _ int) reply {
 		tok := p.Get("NextToken")
 		var entries []map[string]any
 		for _, id := range pages[tok] {
@@ -206,7 +206,7 @@ func TestListRouteEntries(t *testing.T) {
 func TestListInstances(t *testing.T) {
 	// The fake returns matching instances two at a time to exercise
 	// NextToken inside each ID batch.
-	f := newFakeAPI(t, func(action string, p url.Values, _ int) reply {
+	f := newFakeAPI(t, func(_ string, p url.Values, _ int) reply {
 		var ids []string
 		if err := json.Unmarshal([]byte(p.Get("InstanceIds")), &ids); err != nil {
 			return apiErr(400, "InvalidParameter", err.Error())

@@ -44,8 +44,8 @@ type batcher[K comparable, V any] struct {
 	inflight int
 }
 
-func newBatcher[K comparable, V any](max int, window, timeout time.Duration, fetch fetchFunc[K, V]) *batcher[K, V] {
-	return &batcher[K, V]{max: max, window: window, timeout: timeout, fetch: fetch, waiters: map[K][]chan batchResult[V]{}}
+func newBatcher[K comparable, V any](maxKeys int, window, timeout time.Duration, fetch fetchFunc[K, V]) *batcher[K, V] {
+	return &batcher[K, V]{max: maxKeys, window: window, timeout: timeout, fetch: fetch, waiters: map[K][]chan batchResult[V]{}}
 }
 
 // get looks key up through the next batch. ctx only bounds this caller's

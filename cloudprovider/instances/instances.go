@@ -220,6 +220,7 @@ func (p *Instances) InstanceMetadata(ctx context.Context, node *v1.Node) (*k8scl
 		return &k8scloudprovider.InstanceMetadata{ProviderID: node.Spec.ProviderID}, nil
 	}
 	switch a.verdict {
+	case present:
 	case gone:
 		return nil, fmt.Errorf("node %q: ECS instance %s (found by %s): %w", node.Name, res.ID.InstanceID, res.Via, k8scloudprovider.InstanceNotFound)
 	case unknown:

@@ -131,13 +131,14 @@ func TestInstanceMetadata(t *testing.T) {
 			rec := record.NewFakeRecorder(10)
 			p := w.provider(t, func(o *Options) { o.Events = rec })
 			got, err := p.InstanceMetadata(context.Background(), tc.node)
-			if tc.wantErr != "" {
+			switch {
+			case tc.wantErr != "":
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 					t.Fatalf("err = %v, want %q", err, tc.wantErr)
 				}
-			} else if err != nil {
+			case err != nil:
 				t.Fatal(err)
-			} else if !reflect.DeepEqual(got, tc.want) {
+			case !reflect.DeepEqual(got, tc.want):
 				t.Errorf("metadata =\n%+v\nwant\n%+v", got, tc.want)
 			}
 			select {

@@ -237,7 +237,9 @@ func (l *lookup) splitNotFound(ctx context.Context, ids []string, cause error) (
 	for _, part := range [][]string{ids[:half], ids[half:]} {
 		got, err := l.describeIDs(ctx, part)
 		if err != nil {
-			return nil, fmt.Errorf("%w (while isolating %v)", err, cause)
+			// cause (the NotFound that started the split) is context only: wrapped, it
+			// would make IsNotFound true for a different failure.
+			return nil, fmt.Errorf("%w (while isolating %v)", err, cause) //nolint:errorlint // see above
 		}
 		for k, v := range got {
 			out[k] = v

@@ -19,19 +19,20 @@ import (
 type Kind int
 
 const (
-	// KindECS: the node is an ECS instance of the configured region; ID is set.
+	// KindECS means the node is an ECS instance of the configured region;
+	// ID is set.
 	KindECS Kind = iota
-	// KindVirtual: a virtual-kubelet (ECI) node, never an ECS instance.
+	// KindVirtual is a virtual-kubelet (ECI) node, never an ECS instance.
 	KindVirtual
-	// KindForeign: the providerID belongs to another provider.
+	// KindForeign means the providerID belongs to another provider.
 	KindForeign
-	// KindOtherRegion: an ECS providerID (or node name) in another region,
-	// which this CCM's clients cannot query.
+	// KindOtherRegion is an ECS providerID (or node name) in another
+	// region, which this CCM's clients cannot query.
 	KindOtherRegion
-	// KindNotFound: no providerID and no ECS instance found by name, IP or
-	// metadata; typically a data-centre node.
+	// KindNotFound means no providerID and no ECS instance found by name,
+	// IP or metadata; typically a data-centre node.
 	KindNotFound
-	// KindAmbiguous: several ECS instances match the node's addresses.
+	// KindAmbiguous means several ECS instances match the node's addresses.
 	KindAmbiguous
 )
 

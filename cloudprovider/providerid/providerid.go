@@ -52,7 +52,7 @@ func IsInstanceID(s string) bool {
 		return false
 	}
 	for _, r := range s[2:] {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
+		if (r < 'a' || r > 'z') && (r < 'A' || r > 'Z') && (r < '0' || r > '9') {
 			return false
 		}
 	}

@@ -18,10 +18,10 @@ import (
 // eniTypePrimary is the Type filter of DescribeNetworkInterfaces.
 const eniTypePrimary = "Primary"
 
-// eniRecheckMin is the least time between two reads of the ENIs' state: the
+// eniRecheckInterval is the least time between two reads of the ENIs' state: the
 // framework may run several route reconciles in a row (one per node
 // event, at most one per 10 s), and one read serves them all.
-const eniRecheckMin = time.Second
+const eniRecheckInterval = time.Second
 
 // eniMissingTTL is how long an instance the VPC-wide listing did not show
 // is left out of further listings: an instance of another VPC, or one
@@ -51,7 +51,7 @@ const eniIDsPerCall = 100
 type srcDstCheck struct {
 	api     ecsAPI
 	vpcID   string
-	recheck time.Duration // least time between refreshes (eniRecheckMin)
+	recheck time.Duration // least time between refreshes (eniRecheckInterval)
 
 	mu       sync.Mutex
 	eniOf    map[string]string    // instance -> primary ENI: fixed for the instance's life
@@ -73,7 +73,7 @@ type flight struct {
 }
 
 func newSrcDstCheck(api ecsAPI, vpcID string) *srcDstCheck {
-	return &srcDstCheck{api: api, vpcID: vpcID, recheck: eniRecheckMin, eniOf: map[string]string{}, checkOn: map[string]bool{},
+	return &srcDstCheck{api: api, vpcID: vpcID, recheck: eniRecheckInterval, eniOf: map[string]string{}, checkOn: map[string]bool{},
 		inflight: map[string]*flight{}, failed: map[string]error{}, missing: map[string]time.Time{}}
 }
 

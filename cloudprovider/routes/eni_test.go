@@ -17,11 +17,11 @@ type filterlessECS struct {
 	modified []string
 }
 
-func (f *filterlessECS) ListNetworkInterfaces(ctx context.Context, req *ecs.DescribeNetworkInterfacesRequest) ([]ecs.NetworkInterfaceSet, error) {
+func (f *filterlessECS) ListNetworkInterfaces(_ context.Context, _ *ecs.DescribeNetworkInterfacesRequest) ([]ecs.NetworkInterfaceSet, error) {
 	return f.sets, nil
 }
 
-func (f *filterlessECS) ModifyNetworkInterfaceAttribute(ctx context.Context, req *ecs.ModifyNetworkInterfaceAttributeRequest) (*ecs.ModifyNetworkInterfaceAttributeResponse, error) {
+func (f *filterlessECS) ModifyNetworkInterfaceAttribute(_ context.Context, req *ecs.ModifyNetworkInterfaceAttributeRequest) (*ecs.ModifyNetworkInterfaceAttributeResponse, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.modified = append(f.modified, req.NetworkInterfaceId)

@@ -199,7 +199,7 @@ func (r *Routes) ready() error {
 // operator's extra route through a node, say), and entries with another
 // cluster's marker, which share the table and may lie inside
 // --cluster-cidr.
-func (r *Routes) ListRoutes(ctx context.Context, clusterName string) ([]*k8scloudprovider.Route, error) {
+func (r *Routes) ListRoutes(ctx context.Context, _ string) ([]*k8scloudprovider.Route, error) {
 	if err := r.ready(); err != nil {
 		return nil, err
 	}
@@ -318,7 +318,7 @@ func hasPodCIDR(node *v1.Node, dst netip.Prefix) bool {
 // Available. Nodes without an ECS instance (VNodes, other clouds) get no
 // route and no error: an error would only make the framework record a
 // failure Event for them on every reconcile.
-func (r *Routes) CreateRoute(ctx context.Context, clusterName string, nameHint string, route *k8scloudprovider.Route) error {
+func (r *Routes) CreateRoute(ctx context.Context, _, nameHint string, route *k8scloudprovider.Route) error {
 	nodeName := string(route.TargetNode)
 	if err := r.ready(); err != nil {
 		return err
@@ -428,7 +428,7 @@ func (r *Routes) eventFor(node *v1.Node, err error) {
 // It deletes only an entry that still matches exactly (destination, next hop
 // instance) and is ours (see the package doc); an entry already gone is
 // success.
-func (r *Routes) DeleteRoute(ctx context.Context, clusterName string, route *k8scloudprovider.Route) error {
+func (r *Routes) DeleteRoute(ctx context.Context, _ string, route *k8scloudprovider.Route) error {
 	if err := r.ready(); err != nil {
 		return err
 	}

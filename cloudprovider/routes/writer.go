@@ -535,7 +535,10 @@ func (w *writer) settle(ctx context.Context, tables []string, waiters []*op) map
 		}
 		if time.Now().After(deadline) {
 			for _, o := range waiters {
-				o.finish(fmt.Errorf("%s %s in route table %s: not settled after %s (last listing error: %v)",
+				// The op failed by not settling; the listing error is context, and
+				// wrapped it would let callers classify this failure as its own
+				// (e.g. a not-found table).
+				o.finish(fmt.Errorf("%s %s in route table %s: not settled after %s (last listing error: %v)", //nolint:errorlint // see above
 					o.kind, o.dst, o.table, w.tuning.SettleTimeout, lastErr))
 			}
 			klog.InfoS("Route tables still have entries in transition; going on", "tables", tables, "after", w.tuning.SettleTimeout)

@@ -199,7 +199,7 @@ func (c *Client) get(ctx context.Context, path string) (string, error) {
 	for attempt := 0; attempt < c.opts.Attempts; attempt++ {
 		if attempt > 0 {
 			if err := sleep(ctx, backoff); err != nil {
-				return "", fmt.Errorf("metadata GET %s: %w (last error: %v)", path, err, lastErr)
+				return "", fmt.Errorf("metadata GET %s: %w (last error: %w)", path, err, lastErr)
 			}
 			backoff *= 4
 		}
@@ -240,7 +240,7 @@ func (c *Client) get(ctx context.Context, path string) (string, error) {
 		}
 	}
 	if transportFailure {
-		return "", fmt.Errorf("%w at %s (%d attempts): %v", ErrUnreachable, c.base, c.opts.Attempts, lastErr)
+		return "", fmt.Errorf("%w at %s (%d attempts): %w", ErrUnreachable, c.base, c.opts.Attempts, lastErr)
 	}
 	return "", fmt.Errorf("metadata GET %s failed after %d attempts: %w", path, c.opts.Attempts, lastErr)
 }

@@ -24,9 +24,6 @@ const (
 	demoKeySecret = "DemoEmulatorSecret0000000000000"
 )
 
-// clusterCIDR is the deployment guide's example --cluster-cidr.
-const clusterCIDR = framework.SeedClusterCIDR
-
 // workDirMarker marks a directory this program created, so a re-run may
 // empty it and a mistyped --dir never deletes someone's files.
 const workDirMarker = ".alicloud-ccm-demo"
@@ -356,7 +353,7 @@ func (d *demo) startCCM(ctx context.Context) error {
 	d.say("log: %s", d.ccmLog)
 	err = pollCtx(ctx, 60*time.Second, func() (bool, error) {
 		if d.ccm.Exited() {
-			return false, errStop{fmt.Errorf("the CCM exited: %v", d.ccm.ExitError())}
+			return false, errStop{fmt.Errorf("the CCM exited: %w", d.ccm.ExitError())}
 		}
 		code, body, err := d.ccm.PlainGet("/healthz")
 		return err == nil && code == 200 && body == "ok", err

@@ -31,7 +31,7 @@ func (d *demo) follow(ctx context.Context) error {
 			fmt.Fprintln(d.o.out, "\nCtrl-C: stopping the CCM, the emulator, kube-apiserver and etcd ...")
 			return nil
 		case <-d.ccm.Done():
-			return fmt.Errorf("the cloud-controller-manager exited: %v (log: %s)", d.ccm.ExitError(), d.ccmLog)
+			return fmt.Errorf("the cloud-controller-manager exited: %w (log: %s)", d.ccm.ExitError(), d.ccmLog)
 		case <-tick.C:
 		}
 		cur, err := d.summary(ctx)

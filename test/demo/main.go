@@ -122,7 +122,7 @@ func main() {
 	case errors.Is(err, context.Canceled):
 		fmt.Fprintln(os.Stderr, "demo: interrupted")
 		stop()
-		os.Exit(130)
+		os.Exit(130) //nolint:gocritic // exitAfterDefer: stop() has just run
 	case err != nil:
 		fmt.Fprintln(os.Stderr, "demo:", err)
 		stop()

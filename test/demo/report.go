@@ -423,7 +423,7 @@ func (d *demo) verdict(f *findings) error {
 	}
 	if !f.noLB {
 		if f.ingressIP() == "" {
-			errs = append(errs, errors.New("Service default/nginx has no status.loadBalancer.ingress IP"))
+			errs = append(errs, errors.New("the Service default/nginx has no status.loadBalancer.ingress IP"))
 		}
 		if f.clb() == nil {
 			errs = append(errs, errors.New("no CLB for Service default/nginx in the emulator"))

@@ -99,7 +99,7 @@ func TestSeedCommandLine(t *testing.T) {
 	framework.WaitFor(t, startTimeout, "alicloud_api_requests_total for DescribeVpcAttribute", func() (bool, error) {
 		code, body, err := ccm.SecureGet("/metrics", cp.Token)
 		if err != nil || code != http.StatusOK {
-			return false, fmt.Errorf("GET /metrics: %d %v", code, err)
+			return false, fmt.Errorf("GET /metrics: %d %w", code, err)
 		}
 		v, ok := metricValue(body, "alicloud_api_requests_total", `action="DescribeVpcAttribute"`, `code="Success"`)
 		return ok && v >= 1, nil
@@ -180,8 +180,8 @@ func TestLeaderFailover(t *testing.T) {
 	// The standby sees the lease expire leaseDuration after it last saw a
 	// renewal (up to 1.2 retry periods late), then acquires on its next
 	// retry (jittered up to 1.2 retry periods); allow 1 s for a busy machine.
-	if max := leaseDuration + 3*retryPeriod + time.Second; killTakeover > max {
-		t.Errorf("takeover after SIGKILL took %s, want <= %s", killTakeover, max)
+	if limit := leaseDuration + 3*retryPeriod + time.Second; killTakeover > limit {
+		t.Errorf("takeover after SIGKILL took %s, want <= %s", killTakeover, limit)
 	}
 	fmt.Printf("leader handover: %s after SIGTERM, %s after SIGKILL (lease %s, renew %s, retry %s)\n",
 		termTakeover.Round(time.Millisecond), killTakeover.Round(time.Millisecond), leaseDuration, renewDeadline, retryPeriod)
@@ -259,7 +259,7 @@ func isLeader(cp *framework.ControlPlane, r *framework.CCMProcess, leaseName str
 	return ok && v == 1
 }
 
-func getLease(t *testing.T, cs kubernetes.Interface, name string) (*coordinationv1.Lease, error) {
+func getLease(_ *testing.T, cs kubernetes.Interface, name string) (*coordinationv1.Lease, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	l, err := cs.CoordinationV1().Leases("kube-system").Get(ctx, name, metav1.GetOptions{})

@@ -33,7 +33,7 @@ var lbExamples = map[string]lbExample{
 		rewrite: func(t *testing.T, w *lbWorld) map[string]string {
 			return map[string]string{"acl-demo-office": w.seedACL(t, "office", "10.1.0.0/16")}
 		},
-		check: func(w *lbWorld, s *clbState, i int, svc *corev1.Service) error {
+		check: func(_ *lbWorld, s *clbState, i int, svc *corev1.Service) error {
 			return s.wantListener(i, 80, "tcp", map[string]string{"AclStatus": "on", "AclType": "white", "AclId": svc.Annotations[annoPrefix+"acl-id"]})
 		},
 		edit:      setAnnotations("acl-type", "black"),
@@ -93,7 +93,7 @@ var lbExamples = map[string]lbExample{
 			targetPort),
 	},
 	"fixed-ip-vswitch.yaml": {
-		rewrite: func(t *testing.T, w *lbWorld) map[string]string {
+		rewrite: func(_ *testing.T, w *lbWorld) map[string]string {
 			return map[string]string{"vsw-demoh": w.emu.VSwitches[0]}
 		},
 		check: lbIs(func(s *clbState, i int) string {
@@ -133,7 +133,7 @@ var lbExamples = map[string]lbExample{
 		},
 	},
 	"https.yaml": {
-		check: func(w *lbWorld, s *clbState, i int, svc *corev1.Service) error {
+		check: func(_ *lbWorld, s *clbState, i int, svc *corev1.Service) error {
 			if err := s.wantListener(i, 80, "http", map[string]string{"ListenerForward": "on", "ForwardPort": "443"}); err != nil {
 				return err
 			}
@@ -152,7 +152,7 @@ var lbExamples = map[string]lbExample{
 			return nil
 		},
 		edit: setAnnotations("tls-cipher-policy", "tls_cipher_policy_1_1"),
-		checkEdit: func(w *lbWorld, s *clbState, i int, svc *corev1.Service) error {
+		checkEdit: func(_ *lbWorld, s *clbState, i int, svc *corev1.Service) error {
 			return s.wantListener(i, 443, "https", map[string]string{"TLSCipherPolicy": "tls_cipher_policy_1_1"})
 		},
 	},
@@ -178,7 +178,7 @@ var lbExamples = map[string]lbExample{
 		checkEdit: listenerIs("tcp", "Scheduler", "rr"),
 	},
 	"local-traffic-policy.yaml": {
-		check: func(w *lbWorld, s *clbState, i int, svc *corev1.Service) error {
+		check: func(_ *lbWorld, s *clbState, i int, svc *corev1.Service) error {
 			return s.wantListener(i, 80, "tcp", map[string]string{"Scheduler": "wrr", "HealthCheckType": "http",
 				"HealthCheckConnectPort": fmt.Sprint(svc.Spec.HealthCheckNodePort)})
 		},
@@ -235,11 +235,11 @@ var lbExamples = map[string]lbExample{
 		checkEdit: listenerIs("tcp", "Scheduler", "rr"),
 	},
 	"source-ranges.yaml": {
-		check: func(w *lbWorld, s *clbState, i int, svc *corev1.Service) error {
+		check: func(_ *lbWorld, s *clbState, i int, svc *corev1.Service) error {
 			return s.sourceRangesACL(i, svc, "10.0.0.0/8 203.0.113.0/24")
 		},
 		edit: func(svc *corev1.Service) { svc.Spec.LoadBalancerSourceRanges = []string{"192.0.2.0/24", "10.0.0.0/8"} },
-		checkEdit: func(w *lbWorld, s *clbState, i int, svc *corev1.Service) error {
+		checkEdit: func(_ *lbWorld, s *clbState, i int, svc *corev1.Service) error {
 			return s.sourceRangesACL(i, svc, "10.0.0.0/8 192.0.2.0/24")
 		},
 	},
@@ -264,14 +264,14 @@ var lbExamples = map[string]lbExample{
 		},
 	},
 	"tcp-udp-same-port.yaml": {
-		check: func(w *lbWorld, s *clbState, i int, svc *corev1.Service) error {
+		check: func(_ *lbWorld, s *clbState, i int, svc *corev1.Service) error {
 			if err := s.wantListener(i, 53, "tcp", nil); err != nil {
 				return err
 			}
 			return s.wantListener(i, 53, "udp", nil)
 		},
 		edit: setAnnotations("scheduler", "rr"),
-		checkEdit: func(w *lbWorld, s *clbState, i int, svc *corev1.Service) error {
+		checkEdit: func(_ *lbWorld, s *clbState, i int, svc *corev1.Service) error {
 			if err := s.wantListener(i, 53, "tcp", map[string]string{"Scheduler": "rr"}); err != nil {
 				return err
 			}
@@ -281,11 +281,11 @@ var lbExamples = map[string]lbExample{
 	"vgroup-port-weight.yaml": {
 		reuse: reusedLB,
 		// 30 spread over 3 nodes; the user's member is kept.
-		check: func(w *lbWorld, s *clbState, i int, svc *corev1.Service) error {
+		check: func(w *lbWorld, s *clbState, _ int, svc *corev1.Service) error {
 			return s.sharedMembers(w, svc, 10)
 		},
 		edit: setAnnotations("weight", "60"),
-		checkEdit: func(w *lbWorld, s *clbState, i int, svc *corev1.Service) error {
+		checkEdit: func(w *lbWorld, s *clbState, _ int, svc *corev1.Service) error {
 			return s.sharedMembers(w, svc, 20)
 		},
 	},

@@ -68,14 +68,14 @@ var officialStyle = map[string]struct {
 					"acl-official-vpn":    w.seedACL(t, "official-vpn", "10.2.0.0/16"),
 				}
 			},
-			check: func(w *lbWorld, s *clbState, i int, svc *corev1.Service) error {
+			check: func(_ *lbWorld, s *clbState, i int, svc *corev1.Service) error {
 				return s.wantListener(i, 80, "tcp", map[string]string{"AclStatus": "on", "AclType": "white", "aclid": svc.Annotations[annoPrefix+"acl-id"]})
 			},
 			edit: func(svc *corev1.Service) {
 				ids := strings.Split(svc.Annotations[annoPrefix+"acl-id"], ",")
 				svc.Annotations[annoPrefix+"acl-id"] = ids[1]
 			},
-			checkEdit: func(w *lbWorld, s *clbState, i int, svc *corev1.Service) error {
+			checkEdit: func(_ *lbWorld, s *clbState, i int, svc *corev1.Service) error {
 				return s.wantListener(i, 80, "tcp", map[string]string{"AclStatus": "on", "aclid": svc.Annotations[annoPrefix+"acl-id"]})
 			},
 		},

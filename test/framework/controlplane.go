@@ -136,7 +136,7 @@ func (cp *ControlPlane) startEtcd(bin string) error {
 		httpc := &http.Client{Timeout: 2 * time.Second}
 		lastErr = Poll(etcdReadyTimeout, "etcd "+client+"/health", func() (bool, error) {
 			if p.Exited() {
-				return false, fmt.Errorf("etcd exited: %v", p.ExitError())
+				return false, fmt.Errorf("etcd exited: %w", p.ExitError())
 			}
 			return probe(httpc, client+"/health", "", `"health":"true"`)
 		})
@@ -221,7 +221,7 @@ func (cp *ControlPlane) startAPIServer(bin string, opts ControlPlaneOptions) err
 		cp.Host = "https://127.0.0.1:" + strconv.Itoa(port)
 		lastErr = Poll(apiserverReadyTimeout, "kube-apiserver "+cp.Host+"/readyz", func() (bool, error) {
 			if p.Exited() {
-				return false, fmt.Errorf("kube-apiserver exited: %v", p.ExitError())
+				return false, fmt.Errorf("kube-apiserver exited: %w", p.ExitError())
 			}
 			// The serving certificate appears in --cert-dir only once the
 			// apiserver has started, so the client is built per attempt.
