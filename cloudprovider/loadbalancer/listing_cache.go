@@ -43,6 +43,9 @@ type startListing struct {
 	at   time.Time
 	// byUID: Service UID (our ownership tag) -> its CLBs, with listeners.
 	byUID map[types.UID][]listedLB
+	// calls is what the listing cost, to decide whether listing again is
+	// cheaper than the reads of the Services still waiting for it.
+	calls int
 }
 
 // listedLB is one CLB of the start-up listing with its listeners.
@@ -68,14 +71,32 @@ func (r *Reconciler) takeListed(ctx context.Context, uid types.UID) (lbs []slb.L
 	defer c.mu.Unlock()
 	if !c.done {
 		c.done = true
-		c.byUID, c.at = r.listCluster(ctx), r.now()
+		c.byUID, c.calls = r.listCluster(ctx)
+		c.at = r.now()
 	}
 	if len(c.byUID) == 0 {
 		return nil, nil, false
 	}
 	if r.now().Sub(c.at) > startListingTTL {
-		c.byUID = nil // let the memory go
-		return nil, nil, false
+		// A large start-up sync outlived the listing. List again for the
+		// Services not synced yet when that costs less than their own two
+		// reads each; the Services already synced stay out of it.
+		if 2*len(c.byUID) <= c.calls {
+			c.byUID = nil // let the memory go
+			return nil, nil, false
+		}
+		fresh, calls := r.listCluster(ctx)
+		for u := range c.byUID {
+			if _, ok := fresh[u]; !ok {
+				delete(c.byUID, u)
+			}
+		}
+		for u, e := range fresh {
+			if _, ok := c.byUID[u]; ok {
+				c.byUID[u] = e
+			}
+		}
+		c.calls, c.at = calls, r.now()
 	}
 	entries, found := c.byUID[uid]
 	if !found {
@@ -92,9 +113,10 @@ func (r *Reconciler) takeListed(ctx context.Context, uid types.UID) (lbs []slb.L
 
 // listCluster lists the CLBs tagged with this cluster's IDs (its own and
 // the legacy ones our Service UID tag still proves ours) and their
-// listeners, by Service UID. It returns nil on any error: every
-// reconcile then reads its own CLB, as without the listing.
-func (r *Reconciler) listCluster(ctx context.Context) map[types.UID][]listedLB {
+// listeners, by Service UID, and about how many calls that took. It
+// returns nil on any error: every reconcile then reads its own CLB, as
+// without the listing.
+func (r *Reconciler) listCluster(ctx context.Context) (map[types.UID][]listedLB, int) {
 	seen := map[string]bool{}
 	var lbs []slb.LoadBalancer
 	for _, id := range r.ids(true) {
@@ -104,7 +126,7 @@ func (r *Reconciler) listCluster(ctx context.Context) map[types.UID][]listedLB {
 		got, err := r.slb.ListLoadBalancers(ctx, req)
 		if err != nil {
 			klog.V(2).InfoS("Listing the cluster's CLBs at start-up failed; each Service reads its own", "err", err)
-			return nil
+			return nil, 0
 		}
 		for _, lb := range got {
 			if !seen[lb.LoadBalancerId] {
@@ -114,7 +136,7 @@ func (r *Reconciler) listCluster(ctx context.Context) map[types.UID][]listedLB {
 		}
 	}
 	if len(lbs) == 0 {
-		return nil
+		return nil, 0
 	}
 	ids := make([]string, 0, len(lbs))
 	for _, lb := range lbs {
@@ -126,7 +148,7 @@ func (r *Reconciler) listCluster(ctx context.Context) map[types.UID][]listedLB {
 	ls, err := r.slb.ListLoadBalancerListeners(ctx, req)
 	if err != nil {
 		klog.V(2).InfoS("Listing the cluster's listeners at start-up failed; each Service reads its own", "err", err)
-		return nil
+		return nil, 0
 	}
 	byLB := make(map[string][]slb.ListenerInDescribeLoadBalancerListeners, len(lbs))
 	for _, l := range ls {
@@ -141,7 +163,9 @@ func (r *Reconciler) listCluster(ctx context.Context) map[types.UID][]listedLB {
 		out[uid] = append(out[uid], listedLB{lb: lb, listeners: byLB[lb.LoadBalancerId]})
 	}
 	klog.V(2).InfoS("Listed the cluster's CLBs for the start-up sync", "loadBalancers", len(lbs), "listeners", len(ls))
-	return out
+	// Pages of 100 CLBs per cluster ID, calls of 10 CLBs for listeners.
+	calls := len(r.ids(true))*(1+len(lbs)/100) + (len(lbs)+9)/10
+	return out, calls
 }
 
 // listenersOf returns the listeners of the found CLB: from the start-up

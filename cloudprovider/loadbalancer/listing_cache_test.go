@@ -102,12 +102,46 @@ func TestRestartListingChangesSeen(t *testing.T) {
 		t.Errorf("DeleteLoadBalancerListener %d times, want 1 (writes %v)", n, e.writes())
 	}
 
-	// svc-01's entry is too old: it reads its own CLB.
+	// svc-01's entry is too old, and listing again (one DescribeLoadBalancers
+	// and one DescribeLoadBalancerListeners) would cost as much as its own
+	// two reads: it reads its own CLB.
 	now = now.Add(startListingTTL + time.Second)
 	e.emu.ResetAudit()
 	e.ensure(svcs[1])
 	if got := e.actionCounts(); got["DescribeLoadBalancers"] != 1 || got["DescribeLoadBalancerListeners"] != 1 {
 		t.Errorf("after the TTL: %v, want its own DescribeLoadBalancers and DescribeLoadBalancerListeners", got)
+	}
+}
+
+// TestRestartListingRefreshedForUnsynced: a start-up sync that outlives
+// the listing lists again for the Services not synced yet, when that is
+// cheaper than their own reads; the Services already synced read their
+// own CLB.
+func TestRestartListingRefreshedForUnsynced(t *testing.T) {
+	e := newEnv(t, envOpts{nodes: 3})
+	svcs := twoPortServices(12)
+	for _, svc := range svcs {
+		e.ensure(svc)
+	}
+	e.restart()
+	now := time.Now()
+	e.r.now = func() time.Time { return now }
+	e.ensure(svcs[0])
+	now = now.Add(startListingTTL + time.Second)
+	e.emu.ResetAudit()
+	for _, svc := range svcs[1:] {
+		e.ensure(svc)
+	}
+	if w := e.writes(); len(w) != 0 {
+		t.Fatalf("wrote %v", w)
+	}
+	if got := e.actionCounts(); got["DescribeLoadBalancers"] != 1 || got["DescribeLoadBalancerListeners"] != 2 {
+		t.Errorf("11 Services after the TTL: %v, want one listing again (1 DescribeLoadBalancers, 2 DescribeLoadBalancerListeners)", got)
+	}
+	e.emu.ResetAudit()
+	e.ensure(svcs[0])
+	if got := e.actionCounts(); got["DescribeLoadBalancers"] != 1 || got["DescribeLoadBalancerListeners"] != 1 {
+		t.Errorf("svc-00 synced before: %v, want its own reads", got)
 	}
 }
 
