@@ -38,7 +38,9 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	os.Exit(framework.Main(m, framework.ControlPlaneOptions{}))
+	// The harness's /24 Service range holds 254 ClusterIPs; S1 and S5 need
+	// up to a few thousand (the last flag wins).
+	os.Exit(framework.Main(m, framework.ControlPlaneOptions{ExtraAPIServerArgs: []string{"--service-cluster-ip-range=10.0.0.0/20"}}))
 }
 
 // backendsPerCall is the CLB's limit of backend servers per call
