@@ -29,11 +29,12 @@
 //
 // # Immutable fields
 //
-// [Config.ImmutableFields] lists the instance attributes that cannot change
-// after creation (address type, zones, IP version, resource group, vSwitch,
-// network type, fixed address, reused load balancer ID) with their desired
-// values. The engine compares them with the actual CLB and fails with an
-// error naming the field; it never recreates a load balancer to apply them.
+// [LoadBalancer.CheckImmutable] compares the attributes that cannot change
+// after creation (the registry entries whose Mutability is Immutable:
+// address type, zones, IP version, resource group, network type, fixed
+// address, reused load balancer ID) with an existing load balancer; the
+// engine fails with an error naming the field and never recreates a load
+// balancer to apply them. A changed CreateOnly entry (vSwitch) is a Warning.
 //
 // # Prefixes
 //

@@ -43,21 +43,24 @@ func ExampleParse() {
 	// intranet tcp false
 }
 
-// ImmutableFields gives the engine what to compare with an existing CLB.
-func ExampleConfig_ImmutableFields() {
+// CheckImmutable compares the Immutable and CreateOnly annotations with an
+// existing CLB: a change of the first is an error for the engine, of the
+// second a Warning.
+func ExampleLoadBalancer_CheckImmutable() {
 	svc := &v1.Service{
 		ObjectMeta: metav1.ObjectMeta{Name: "web", Annotations: map[string]string{
 			string(annotations.KeyAddressType): "intranet",
-			string(annotations.KeyVSwitchID):   "vsw-1",
+			string(annotations.KeyVSwitchID):   "vsw-2",
 		}},
 		Spec: v1.ServiceSpec{Type: v1.ServiceTypeLoadBalancer, Ports: []v1.ServicePort{{Port: 80}}},
 	}
 	cfg, _ := annotations.Parse(svc, annotations.Defaults{})
-	for _, f := range cfg.ImmutableFields() {
-		fmt.Printf("%s=%s defaulted=%v\n", f.Name, f.Value, f.Defaulted)
+	changes, warnings := cfg.LB.CheckImmutable(annotations.Actual{ID: "lb-1", AddressType: "internet", VSwitchID: "vsw-1", IPVersion: "ipv4"})
+	for _, c := range changes {
+		fmt.Printf("%s: want %s, have %s\n", c.Field(), c.Want, c.Have)
 	}
+	fmt.Println(len(warnings), "warnings")
 	// Output:
-	// address type=intranet defaulted=false
-	// vSwitch=vsw-1 defaulted=false
-	// IP version=ipv4 defaulted=true
+	// address-type: want intranet, have internet
+	// 0 warnings
 }

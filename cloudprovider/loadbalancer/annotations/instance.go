@@ -236,34 +236,6 @@ func (p *parser) parseTags(lb *LoadBalancer) {
 	}
 }
 
-// ImmutableFields lists the instance attributes that cannot change after the
-// load balancer is created, with their desired values, in a fixed order.
-// Unset attributes are left out: whatever the load balancer was created with
-// is kept. Address type and IP version are always listed (Defaulted when the
-// user did not write them); see ImmutableField.Defaulted.
-func (c *Config) ImmutableFields() []ImmutableField {
-	lb := &c.LB
-	fs := []ImmutableField{
-		{Name: "address type", Key: string(KeyAddressType), Value: string(lb.AddressType), Defaulted: !lb.AddressTypeSet},
-	}
-	add := func(name string, key Name, val string, defaulted bool) {
-		if val != "" {
-			fs = append(fs, ImmutableField{Name: name, Key: string(key), Value: val, Defaulted: defaulted})
-		}
-	}
-	add("load balancer ID", KeyID, lb.ReuseID, false)
-	add("network type", KeyNetworkType, string(lb.NetworkType), false)
-	add("vSwitch", KeyVSwitchID, lb.VSwitchID, false)
-	if lb.Address.IsValid() {
-		fs = append(fs, ImmutableField{Name: "address", Key: lb.AddressKey, Value: lb.Address.String()})
-	}
-	add("master zone", KeyMasterZoneID, lb.MasterZoneID, false)
-	add("slave zone", KeySlaveZoneID, lb.SlaveZoneID, false)
-	fs = append(fs, ImmutableField{Name: "IP version", Key: string(KeyIPVersion), Value: string(lb.IPVersion), Defaulted: !lb.IPVersionSet})
-	add("resource group", KeyResourceGroupID, lb.ResourceGroupID, !lb.ResourceGroupIDSet)
-	return fs
-}
-
 // preserveOnDelete reads preserve-lb-on-delete. The official CCM preserves
 // on any non-empty value, so `false` preserves too, with a Warning; keeping
 // the CLB is also the safe side. The delete path reads it through

@@ -136,56 +136,6 @@ func TestWarnings(t *testing.T) {
 	}
 }
 
-func TestImmutableFields(t *testing.T) {
-	tests := []struct {
-		name string
-		ann  map[string]string
-		lbIP string
-		d    Defaults
-		want []ImmutableField
-	}{
-		{name: "defaults only", want: []ImmutableField{
-			{Name: "address type", Key: string(KeyAddressType), Value: "internet", Defaulted: true},
-			{Name: "IP version", Key: string(KeyIPVersion), Value: "ipv4", Defaulted: true},
-		}},
-		{name: "resource group from cloud-config", d: Defaults{ResourceGroupID: "rg-d"}, want: []ImmutableField{
-			{Name: "address type", Key: string(KeyAddressType), Value: "internet", Defaulted: true},
-			{Name: "IP version", Key: string(KeyIPVersion), Value: "ipv4", Defaulted: true},
-			{Name: "resource group", Key: string(KeyResourceGroupID), Value: "rg-d", Defaulted: true},
-		}},
-		{name: "everything set", lbIP: "192.168.0.9", ann: ann(
-			string(KeyAddressType), "intranet", string(KeyNetworkType), "vpc", string(KeyVSwitchID), "vsw-1",
-			string(KeyMasterZoneID), "z-a", string(KeySlaveZoneID), "z-b", string(KeyIPVersion), "ipv4",
-			string(KeyResourceGroupID), "rg-1", string(KeyID), "lb-1"),
-			want: []ImmutableField{
-				{Name: "address type", Key: string(KeyAddressType), Value: "intranet"},
-				{Name: "load balancer ID", Key: string(KeyID), Value: "lb-1"},
-				{Name: "network type", Key: string(KeyNetworkType), Value: "vpc"},
-				{Name: "vSwitch", Key: string(KeyVSwitchID), Value: "vsw-1"},
-				{Name: "address", Key: "spec.loadBalancerIP", Value: "192.168.0.9"},
-				{Name: "master zone", Key: string(KeyMasterZoneID), Value: "z-a"},
-				{Name: "slave zone", Key: string(KeySlaveZoneID), Value: "z-b"},
-				{Name: "IP version", Key: string(KeyIPVersion), Value: "ipv4"},
-				{Name: "resource group", Key: string(KeyResourceGroupID), Value: "rg-1"},
-			}},
-		{name: "ip annotation", ann: ann(string(KeyAddressType), "intranet", string(KeyIP), "192.168.0.8"), want: []ImmutableField{
-			{Name: "address type", Key: string(KeyAddressType), Value: "intranet"},
-			{Name: "address", Key: string(KeyIP), Value: "192.168.0.8"},
-			{Name: "IP version", Key: string(KeyIPVersion), Value: "ipv4", Defaulted: true},
-		}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			svc := newService(tt.ann, nil)
-			svc.Spec.LoadBalancerIP = tt.lbIP
-			got := mustParse(t, svc, tt.d).ImmutableFields()
-			if !reflect.DeepEqual(got, tt.want) {
-				t.Errorf("ImmutableFields =\n%+v\nwant\n%+v", got, tt.want)
-			}
-		})
-	}
-}
-
 func TestErrorFormat(t *testing.T) {
 	e := &Error{Key: string(KeyBandwidth), Value: "x", Reason: "must be an integer"}
 	if got, want := e.Error(), `annotation service.beta.kubernetes.io/alibaba-cloud-loadbalancer-bandwidth="x": must be an integer`; got != want {

@@ -377,18 +377,3 @@ type Backend struct {
 	// 0 otherwise.
 	HealthCheckNodePort int32
 }
-
-// ImmutableField is an instance attribute that cannot change after creation.
-type ImmutableField struct {
-	// Name is the field, e.g. "address type".
-	Name string
-	// Key is the annotation key (or Service field) that sets it.
-	Key string
-	// Value is the desired value, in the form DescribeLoadBalancerAttribute
-	// reports it.
-	Value string
-	// Defaulted is true when Value is a default rather than written by the
-	// user. A default says nothing about a reused (id) load balancer, so the
-	// engine compares defaulted fields only for load balancers it created.
-	Defaulted bool
-}
