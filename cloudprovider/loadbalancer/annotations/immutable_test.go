@@ -65,7 +65,7 @@ func TestCheckImmutable(t *testing.T) {
 			warn: `vswitch-id="vsw-2" is ignored: load balancer lb-1 has "vsw-1"`},
 		{name: "vswitch of an internet CLB", ann: ann(intr, "internet", string(KeyVSwitchID), "vsw-2"), actual: internet},
 		{name: "all in registry order", ann: ann(intr, "intranet", string(KeyNetworkType), "classic", string(KeyMasterZoneID), "z-x"),
-			actual: Actual{AddressType: "internet"},
+			actual:  Actual{AddressType: "internet"},
 			changes: []ImmutableChange{{Name: KeyAddressType, Want: "intranet", Have: "internet"}, {Name: KeyMasterZoneID, Want: "z-x"}}},
 	}
 	for _, tt := range tests {
