@@ -1,5 +1,5 @@
 // Package endpoints is the controller that keeps CLB vServer group members
-// in step with a LoadBalancer Service's endpoints (issue #6). The
+// in step with a LoadBalancer Service's endpoints. The
 // framework's service controller reacts only to Service and Node changes;
 // this controller watches EndpointSlices (and Nodes for drains), coalesces
 // bursts per Service and re-syncs only vServer group members through the

@@ -22,9 +22,24 @@ var reservedTagKeys = []string{"kubernetes.do.not.delete", "ack.aliyun.com", "ku
 // tracked additional keys, SNI domains; loadbalancer/ownership.go).
 const reservedTagPrefix = "alicloud-ccm/"
 
+// parseInstance reads the load balancer instance annotations, topic by
+// topic. The order is the order of errors and Warnings.
 func (p *parser) parseInstance() {
 	lb := &p.cfg.LB
+	p.parseNetwork(lb)
+	p.parseBilling(lb)
+	p.parseZones(lb)
+	p.parseReuse(lb)
+	p.parseName(lb)
+	p.parseResourceGroup(lb)
+	p.parseTags(lb)
+	p.parseProtection(lb)
+	p.parseStatus(lb)
+}
 
+// parseNetwork reads where the load balancer sits: address type, network
+// type, vSwitch, IP version and fixed address.
+func (p *parser) parseNetwork(lb *LoadBalancer) {
 	lb.AddressType = AddressTypeInternet
 	if v := p.enum(KeyAddressType, false, string(AddressTypeInternet), string(AddressTypeIntranet)); v != "" {
 		lb.AddressType, lb.AddressTypeSet = AddressType(v), true
@@ -59,7 +74,12 @@ func (p *parser) parseInstance() {
 		lb.IPVersion, lb.IPVersionSet = IPVersion(v), true
 	}
 	p.parseAddress(lb)
+}
 
+// parseBilling reads the charge types, bandwidth and spec, and the
+// combinations the API refuses.
+func (p *parser) parseBilling(lb *LoadBalancer) {
+	intranet := lb.AddressType == AddressTypeIntranet
 	lb.InternetChargeType = p.enum(KeyChargeType, true, "paybytraffic", "paybybandwidth")
 	if lb.InternetChargeType != "" && intranet {
 		p.warnIgnored(KeyChargeType, "it applies to internet load balancers only")
@@ -81,7 +101,10 @@ func (p *parser) parseInstance() {
 	if lb.Spec != "" && lb.InstanceChargeType == "PayByCLCU" {
 		p.warnIgnored(KeySpec, "it applies to PayBySpec load balancers only")
 	}
+}
 
+// parseZones reads the primary and backup zones.
+func (p *parser) parseZones(lb *LoadBalancer) {
 	lb.MasterZoneID = p.id(KeyMasterZoneID)
 	lb.SlaveZoneID = p.id(KeySlaveZoneID)
 	switch {
@@ -90,22 +113,31 @@ func (p *parser) parseInstance() {
 	case lb.SlaveZoneID != "" && lb.SlaveZoneID == lb.MasterZoneID:
 		p.failName(KeySlaveZoneID, "must differ from %s", KeyMasterZoneID)
 	}
+}
 
+// parseReuse reads the CLB to reuse and whether its listeners are ours.
+func (p *parser) parseReuse(lb *LoadBalancer) {
 	lb.ReuseID = p.id(KeyID)
 	lb.ForceOverrideListeners = p.trueFalse(KeyForceOverrideListeners)
 	if p.has(KeyForceOverrideListeners) && !p.has(KeyID) {
 		p.warnIgnored(KeyForceOverrideListeners, "it applies only with "+string(KeyID))
 	}
+}
 
-	p.parseName(lb)
+// parseResourceGroup reads the resource group; cloud-config's default
+// applies when the annotation is unset.
+func (p *parser) parseResourceGroup(lb *LoadBalancer) {
 	lb.ResourceGroupID = p.id(KeyResourceGroupID)
 	if lb.ResourceGroupID != "" {
 		lb.ResourceGroupIDSet = true
 	} else if !p.has(KeyResourceGroupID) {
 		lb.ResourceGroupID = p.d.ResourceGroupID
 	}
-	p.parseTags(lb)
+}
 
+// parseProtection reads deletion and modification protection and
+// preserve-lb-on-delete.
+func (p *parser) parseProtection(lb *LoadBalancer) {
 	lb.DeleteProtection = true
 	if v := p.onOff(KeyDeleteProtection); v != nil {
 		lb.DeleteProtection, lb.DeleteProtectionSet = *v, true
@@ -115,6 +147,11 @@ func (p *parser) parseInstance() {
 		lb.ModificationProtection, lb.ModificationProtectionSet = v, true
 	}
 	lb.PreserveOnDelete = p.preserveOnDelete()
+}
+
+// parseStatus reads what the Service status publishes: a hostname, or the
+// bound EIPs.
+func (p *parser) parseStatus(lb *LoadBalancer) {
 	if val, key, ok := p.get(KeyHostname); ok {
 		if errs := validation.IsDNS1123Subdomain(val); len(errs) > 0 {
 			p.fail(key, val, "must be a DNS name: %s", strings.Join(errs, "; "))

@@ -318,7 +318,7 @@ func TestAggregatedErrors(t *testing.T) {
 }
 
 // The engine's own ownership tags (alicloud-ccm/*) are as reserved as the
-// incumbent's: a user value for alicloud-ccm/service-uid would be written
+// official CCM's: a user value for alicloud-ccm/service-uid would be written
 // over the CLB's ownership tag, the CLB would stop being found as the
 // Service's and a second CLB would be created; dropping such a key later
 // would untag the CLB's ownership.

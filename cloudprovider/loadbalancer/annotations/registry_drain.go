@@ -6,7 +6,8 @@ import (
 	v1 "k8s.io/api/core/v1"
 )
 
-// KeyDrainUnscheduledBackend asks for graceful node drains (issue #6).
+// KeyDrainUnscheduledBackend asks for graceful node drains: a cordoned or
+// autoscaler-tainted node stays a backend at weight 0 until it is gone.
 const KeyDrainUnscheduledBackend Name = Prefix + "drain-unscheduled-backend"
 
 // drainAnnotations are the graceful-drain settings, read by the endpoint

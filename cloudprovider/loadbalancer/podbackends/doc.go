@@ -1,5 +1,5 @@
 // Package podbackends computes the vServer group members a LoadBalancer
-// Service gets from its endpoints (issue #6), and resolves pod IPs to the
+// Service gets from its endpoints (pods, nodes, draining members), and resolves pod IPs to the
 // ENIs the CLB API needs for pod-direct backends.
 //
 // It is pure policy plus one cloud lookup, with no Kubernetes client and no

@@ -26,7 +26,7 @@ type VPCAPI interface {
 // Resolver limits and cache lifetimes.
 const (
 	// MaxIPsPerCall is DescribeNetworkInterfaces' PrivateIpAddress.N limit
-	// (alibaba-api.md §3).
+	// (https://www.alibabacloud.com/help/en/ecs/developer-reference/api-ecs-2014-05-26-describenetworkinterfaces).
 	MaxIPsPerCall = 100
 	// DefaultENITTL is how long an IP-to-ENI answer is reused. A pod IP
 	// stays on its ENI for the pod's life; the TTL bounds the damage when

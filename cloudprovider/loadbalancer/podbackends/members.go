@@ -167,7 +167,7 @@ func Members(p Params) []Member {
 
 // spread replaces the weights of members still in service (weight > 0) by
 // a share of total: evenly, or by endpoint count (byCount), at least 1
-// each, 0 for all when total is 0 (the incumbent's percent algorithm).
+// each, 0 for all when total is 0 (the official CCM's percent algorithm).
 // Draining and terminating members stay at 0.
 func spread(ms []Member, total int, byCount bool) {
 	sum, live := 0, 0
