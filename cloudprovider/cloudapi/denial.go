@@ -1,46 +1,10 @@
 package cloudapi
 
 import (
-	"errors"
 	"fmt"
-	"net/http"
-	"strings"
 	"sync"
 	"time"
 )
-
-// deniedCodes are answers meaning the credentials may not make this call
-// (RAM policy, disabled key, unauthorised region). Repeating the call does
-// not help until an operator changes the policy, so Do never retries them;
-// see denials for how soon it sends the action again.
-var deniedCodes = map[string]bool{
-	"Forbidden":                   true,
-	"Forbbiden":                   true, // sic, documented spelling on DescribeRouteTableList
-	"Forbidden.RAM":               true,
-	"Forbidden.Unauthorized":      true,
-	"Forbidden.SubUser":           true,
-	"Forbbiden.SubUser":           true, // sic
-	"Forbidden.NotSupportRAM":     true,
-	"Forbidden.AccessKeyDisabled": true,
-	"NoPermission":                true,
-	"UnauthorizedRegion":          true,
-}
-
-// isDenied reports whether err is a permission-denied answer: a denied code,
-// or any NoPermission.<detail> code.
-func isDenied(err error) bool {
-	var ae *APIError
-	if !errors.As(err, &ae) {
-		return false
-	}
-	return deniedCodes[ae.Code] || strings.HasPrefix(ae.Code, "NoPermission.") ||
-		(ae.HTTPStatus == http.StatusForbidden && strings.HasPrefix(ae.Code, "Forbidden"))
-}
-
-// IsDenied reports whether err (or an error it wraps) is a permission-denied
-// answer (Forbidden.RAM, NoPermission...): fix the RAM policy of the
-// credentials, retrying does not help.
-func IsDenied(err error) bool { return isDenied(err) }
 
 // denials holds actions back after a permission-denied answer. A 503 is
 // retried by Do with exponential backoff, so a caller that loops on errors

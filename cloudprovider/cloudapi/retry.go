@@ -13,74 +13,23 @@ import (
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
 )
 
-// notExecutedCodes are answers that prove the request was rejected before it
-// had any effect: the resource (or the platform) was busy or another change
-// was in flight, so a retry of even a non-idempotent write is safe.
-// Sources: alibaba-api.md §0.2 (gateway), §1.6 and per-action tables (CLB),
-// §2 (VPC routes: "may return TaskConflict in concurrent scenarios. Retry the
-// operation"), perf-reliability §1.4 (ENI InvalidOperation.Conflict).
-var notExecutedCodes = map[string]bool{
-	// CLB busy codes.
-	"ServiceIsConfiguring":                   true,
-	"VServerGroupProcessing":                 true,
-	"OperationBusy":                          true,
-	"BackendServer.configuring":              true,
-	"SystemBusy":                             true,
-	"ProcessingSameRequest":                  true,
-	"ServiceIsStopping":                      true,
-	"OperationFailed.ServiceGroupProcessing": true,
-	"DomainExtensionProcessing":              true,
-	"ResourceInConfiguring.Acl":              true,
-	"VpcSystemBusy":                          true,
-	// Gateway: a ClientToken request still in progress; a used nonce (each
-	// attempt is re-signed with a fresh nonce, so the rejected one never ran).
-	"LastTokenProcessing": true,
-	"SignatureNonceUsed":  true,
-	"OperationConflict":   true,
-	// VPC route table conflicts.
-	"TaskConflict":                  true,
-	"IncorrectRouteEntryStatus":     true,
-	"IncorrcetRouteEntryStatus":     true, // sic, documented spelling on DeleteRouteEntry
-	"IncorrectVpcStatus":            true,
-	"OperationFailed.DistibuteLock": true, // sic
-	// ECS ENI attribute conflicts.
-	"InvalidOperation.Conflict": true,
-	// NLB: another write to the resource is in flight, or its
-	// asynchronous job still runs (documented on every NLB write,
-	// https://api.alibabacloud.com/document/Nlb/2022-04-30/errorCode).
-	"Conflict.Lock":                      true,
-	"ResourceInConfiguring.loadbalancer": true,
-	"ResourceInCreating.loadbalancer":    true,
-}
-
-// notExecutedPrefixes extend notExecutedCodes: VPC documents a family of
-// IncorrectStatus.<Resource> codes (RouteTableStatus, VpcRouteEntry...), and
-// NLB answers IncorrectStatus.loadbalancer, .listener or .serverGroup while
-// a job on the resource runs.
-var notExecutedPrefixes = []string{"IncorrectStatus."}
-
-// idempotentOnlyCodes are transient server failures that may happen after
-// the request took effect, so only reads and ClientToken requests retry them.
-var idempotentOnlyCodes = map[string]bool{
-	"InternalError":          true,
-	"LocationServiceTimeout": true,
-}
-
 // retryDecision classifies err for a request; it returns the retry reason
 // (a metric label) and whether to retry.
 func retryDecision(err error, idempotent bool) (reason string, retry bool) {
 	var ae *APIError
 	if errors.As(err, &ae) {
-		code := ae.Code
-		switch {
-		case isThrottleCode(code):
+		// Throttled, busy and not-executed answers prove the call had no
+		// effect, so even a write is repeated; a server error may come after
+		// the call took effect, so only calls safe to repeat are.
+		switch class := ClassOf(ae.Code); {
+		case class == ClassThrottled:
 			return RetryReasonThrottled, true
-		case notExecutedCodes[code] || hasAnyPrefix(code, notExecutedPrefixes):
+		case class == ClassBusy || class == ClassNotExecuted:
 			return RetryReasonBusy, true
 		case !idempotent:
 			// A 5xx or unknown failure of a write may have been applied.
 			return "", false
-		case strings.HasPrefix(code, "ServiceUnavailable") || idempotentOnlyCodes[code] || ae.HTTPStatus >= 500:
+		case class == ClassServerError || ae.HTTPStatus >= 500:
 			return RetryReasonServerError, true
 		}
 		return "", false

@@ -12,52 +12,17 @@ import (
 
 // busyRetryAfter is how soon a reconcile stopped by a busy CLB is retried:
 // CLBs apply configuration asynchronously and refuse writes meanwhile with
-// the busy codes below; a fixed short delay converges faster than the
-// framework's exponential backoff (5 s .. 300 s).
+// busy codes (cloudapi.ClassBusy); a fixed short delay converges faster
+// than the framework's exponential backoff (5 s .. 300 s).
 const busyRetryAfter = 5 * time.Second
 
-// busyCodes are the product-wide CLB codes meaning "a previous
-// configuration is pending; try again" (alibaba-api.md §1.6,
-// https://api.alibabacloud.com/document/Slb/2014-05-15/errorCode). The client
-// layer already retries them a few times; when they persist the reconcile
-// ends with an api.RetryError.
-var busyCodes = map[string]bool{
-	"ServiceIsConfiguring":                   true,
-	"VServerGroupProcessing":                 true,
-	"OperationBusy":                          true,
-	"BackendServer.configuring":              true,
-	"ServiceIsStopping":                      true,
-	"SystemBusy":                             true,
-	"ProcessingSameRequest":                  true,
-	"OperationFailed.TokenIsProcessing":      true,
-	"ListenerProcessing":                     true,
-	"Operation.Deny":                         true,
-	"OperationFailed.ServiceGroupProcessing": true,
-	"ResourceInConfiguring.Acl":              true,
-	"DomainExtensionProcessing":              true,
-	"LastTokenProcessing":                    true,
-}
+// isBusy reports whether err is a busy answer (the CLB applies a previous
+// change); the client layer already retried it a few times, so the
+// reconcile ends with an api.RetryError. Classes: cloudapi.ClassOf.
+func isBusy(err error) bool { return cloudapi.IsBusy(err) }
 
-// quotaNames maps quota-exceeded codes to the quota a user raises in Quota
-// Center (alibaba-api.md §5). The emulator's backend codes follow the
-// documented ListenerNumberOverLimit family; the incumbent matched
-// InstanceBackendServerNumberOverLimit for the same quota.
-var quotaNames = map[string]string{
-	"OverQuota":                            "slb_quota_instances_num",
-	"ListenerNumberOverLimit":              "slb_quota_listeners_num",
-	"BackendServerNumberOverLimit":         "slb_quota_backendservers_num",
-	"InstanceBackendServerNumberOverLimit": "slb_quota_backendservers_num",
-	"BackendServerAttachedNumberOverLimit": "slb_quota_backendserver_attached_num",
-	"AclNumberOverLimit":                   "slb_quota_acls_num",
-	"AclEntryExceedLimit":                  "slb_quota_acl_entrys_num",
-	"DomainExtensionNumberOverLimit":       "slb_quota_domain_extensions_num",
-}
-
-// isBusy reports whether err is a CLB busy answer.
-func isBusy(err error) bool { return busyCodes[cloudapi.Code(err)] }
-
-// quotaName returns the quota err hit, or "".
-func quotaName(err error) string { return quotaNames[cloudapi.Code(err)] }
+// quotaName returns the Quota Center name of the quota err hit, or "".
+func quotaName(err error) string { return cloudapi.QuotaName(err) }
 
 // QuotaError is returned when a CLB quota stops the reconcile.
 type QuotaError struct {

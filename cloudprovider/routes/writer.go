@@ -21,24 +21,6 @@ import (
 // (https://www.alibabacloud.com/help/en/vpc/developer-reference/api-vpc-2016-04-28-createrouteentries).
 const maxEntriesPerCall = 50
 
-// Per-entry failure codes of the batch calls. Create duplicates: the
-// CIDR is taken, and the next listing tells whether by us. Status codes:
-// the entry was not written because the table was busy, so the op is safe
-// to send again. Delete not-exist: already gone.
-// (https://www.alibabacloud.com/help/en/vpc/developer-reference/api-vpc-2016-04-28-createrouteentries,
-// .../api-vpc-2016-04-28-deleterouteentries; codes as the incumbent handles them, perf-reliability §1.3)
-var (
-	duplicateCodes = []string{"VPC_ROUTE_ENTRY_CIDR_BLOCK_DUPLICATE", "InvalidCIDRBlock.Duplicate", "InvalidRouteEntry.Duplicate"}
-	busyCodes      = []string{"VPC_ROUTE_ENTRY_STATUS_ERROR", "IncorrectRouteEntryStatus", "IncorrcetRouteEntryStatus",
-		"TaskConflict", "OperationConflict", "OperationFailed.DistibuteLock", "IncorrectVpcStatus"}
-	quotaCodes    = []string{"QuotaExceeded", "QuotaExceeded.RouteEntry"}
-	notExistCodes = []string{"VPC_ROUTER_ENTRY_NOT_EXIST"}
-)
-
-func isBusyCode(code string) bool {
-	return slices.Contains(busyCodes, code) || strings.HasPrefix(code, "IncorrectStatus.")
-}
-
 type opKind int
 
 const (
@@ -363,7 +345,7 @@ func (w *writer) send(ctx context.Context, table string, ops []*op) []*op {
 	if err != nil {
 		// The client layer already retried what is safe to retry; a busy
 		// answer here means the VPC stayed busy through those retries.
-		if isBusyCode(cloudapi.Code(err)) {
+		if cloudapi.IsBusy(err) {
 			w.busy.Add(1)
 		}
 		for _, o := range ops {
@@ -390,16 +372,20 @@ func (w *writer) send(ctx context.Context, table string, ops []*op) []*op {
 			wait = append(wait, o)
 			continue
 		}
-		switch code := f.FailedCode; {
-		case isBusyCode(code):
+		// Per-entry failure codes: busy means the entry was not written
+		// because the table was busy, so the op is safe to send again; a
+		// create's "exists" means the CIDR is taken, and the next listing
+		// tells whether by us; a delete's "not found" means already gone.
+		switch code, class := f.FailedCode, cloudapi.ClassOf(f.FailedCode); {
+		case class == cloudapi.ClassBusy:
 			w.busy.Add(1)
 			w.requeue(o, code)
-		case o.kind == opCreate && slices.Contains(duplicateCodes, code):
+		case o.kind == opCreate && class == cloudapi.ClassExists:
 			o.dupe = true
 			wait = append(wait, o)
-		case o.kind == opCreate && slices.Contains(quotaCodes, code):
+		case o.kind == opCreate && class == cloudapi.ClassQuota:
 			o.finish(&QuotaError{Table: table, Dst: o.dst, Code: code})
-		case o.kind == opDelete && (slices.Contains(notExistCodes, code) || cloudapi.IsNotFoundCode(code)):
+		case o.kind == opDelete && class == cloudapi.ClassNotFound:
 			o.finish(nil)
 		default:
 			o.finish(&EntryError{Action: o.kind.String(), Table: table, Dst: o.dst, Code: code, Message: f.FailedMessage})
