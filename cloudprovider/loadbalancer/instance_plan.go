@@ -26,41 +26,31 @@ func (e *ImmutableError) Error() string {
 		e.LoadBalancerID, e.Field, e.Want, e.Have)
 }
 
-// checkImmutable compares the declared create-only fields with the CLB.
-// Only declared fields are compared: an empty value means "whatever the
-// CLB has".
+// checkImmutable compares the annotations the registry marks Immutable
+// with the CLB (annotations.LoadBalancer.CheckImmutable); the first change
+// is the error.
 func checkImmutable(want *annotations.LoadBalancer, lb *slb.LoadBalancer) error {
-	intranet := lb.AddressType == "intranet"
-	checks := []struct {
-		field, want, have string
-		applies           bool
-	}{
-		{"address-type", string(want.AddressType), lb.AddressType, true},
-		{"master-zoneid", want.MasterZoneID, lb.MasterZoneId, true},
-		{"slave-zoneid", want.SlaveZoneID, lb.SlaveZoneId, true},
-		{"ip-version", string(want.IPVersion), lb.AddressIPVersion, lb.AddressIPVersion != ""},
-		{"resource-group-id", want.WantedResourceGroupID(), lb.ResourceGroupId, lb.ResourceGroupId != ""},
-		{"network-type", string(want.NetworkType), lb.NetworkType, intranet},
-		{"ip", want.AddressString(), lb.Address, intranet},
-	}
-	for _, c := range checks {
-		if c.applies && c.want != "" && !strings.EqualFold(c.want, c.have) {
-			return &ImmutableError{Field: c.field, Want: c.want, Have: c.have, LoadBalancerID: lb.LoadBalancerId}
-		}
-	}
-	return nil
-}
-
-// createOnlyWarnings names create-only annotations that differ from an
-// existing CLB but that the official CCM ignores after creation (it never
-// compares vswitch-id): the same result here, with a Warning instead of
-// the error checkImmutable gives for the fields it compared.
-func createOnlyWarnings(want *annotations.LoadBalancer, lb *slb.LoadBalancer) []string {
-	if lb.AddressType != "intranet" || want.VSwitchID == "" || strings.EqualFold(want.VSwitchID, lb.VSwitchId) {
+	changes, _ := want.CheckImmutable(actualOf(lb))
+	if len(changes) == 0 {
 		return nil
 	}
-	return []string{fmt.Sprintf("annotation %svswitch-id=%q is ignored: CLB %s is in vSwitch %s and a CLB cannot move (as with the official CCM, the annotation counts at creation only); recreate the Service to change it",
-		annoPrefix, want.VSwitchID, lb.LoadBalancerId, lb.VSwitchId)}
+	c := changes[0]
+	return &ImmutableError{Field: c.Field(), Want: c.Want, Have: c.Have, LoadBalancerID: lb.LoadBalancerId}
+}
+
+// createOnlyWarnings names the annotations the registry marks CreateOnly
+// (vswitch-id) that differ from an existing CLB: the official CCM ignores
+// them after creation, so the same result here, with a Warning.
+func createOnlyWarnings(want *annotations.LoadBalancer, lb *slb.LoadBalancer) []string {
+	_, warnings := want.CheckImmutable(actualOf(lb))
+	return warnings
+}
+
+// actualOf is what the immutable check reads from a listed CLB.
+func actualOf(lb *slb.LoadBalancer) annotations.Actual {
+	return annotations.Actual{ID: lb.LoadBalancerId, AddressType: lb.AddressType, NetworkType: lb.NetworkType, Address: lb.Address,
+		VSwitchID: lb.VSwitchId, MasterZoneID: lb.MasterZoneId, SlaveZoneID: lb.SlaveZoneId, IPVersion: lb.AddressIPVersion,
+		ResourceGroupID: lb.ResourceGroupId}
 }
 
 // lbWrite is one planned instance write.
