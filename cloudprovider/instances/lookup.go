@@ -239,7 +239,8 @@ func (l *lookup) splitNotFound(ctx context.Context, ids []string, cause error) (
 		if err != nil {
 			// cause (the NotFound that started the split) is context only: wrapped, it
 			// would make IsNotFound true for a different failure.
-			return nil, fmt.Errorf("%w (while isolating %v)", err, cause) //nolint:errorlint // see above
+			//nolint:errorlint // cause is context, see above
+			return nil, fmt.Errorf("%w (while isolating %v)", err, cause)
 		}
 		for k, v := range got {
 			out[k] = v

@@ -318,7 +318,7 @@ func hasPodCIDR(node *v1.Node, dst netip.Prefix) bool {
 // Available. Nodes without an ECS instance (VNodes, other clouds) get no
 // route and no error: an error would only make the framework record a
 // failure Event for them on every reconcile.
-func (r *Routes) CreateRoute(ctx context.Context, _, nameHint string, route *k8scloudprovider.Route) error {
+func (r *Routes) CreateRoute(ctx context.Context, _, _ string, route *k8scloudprovider.Route) error {
 	nodeName := string(route.TargetNode)
 	if err := r.ready(); err != nil {
 		return err

@@ -524,7 +524,8 @@ func (w *writer) settle(ctx context.Context, tables []string, waiters []*op) map
 				// The op failed by not settling; the listing error is context, and
 				// wrapped it would let callers classify this failure as its own
 				// (e.g. a not-found table).
-				o.finish(fmt.Errorf("%s %s in route table %s: not settled after %s (last listing error: %v)", //nolint:errorlint // see above
+				//nolint:errorlint // lastErr is context, see above
+				o.finish(fmt.Errorf("%s %s in route table %s: not settled after %s (last listing error: %v)",
 					o.kind, o.dst, o.table, w.tuning.SettleTimeout, lastErr))
 			}
 			klog.InfoS("Route tables still have entries in transition; going on", "tables", tables, "after", w.tuning.SettleTimeout)

@@ -133,7 +133,7 @@ var lbExamples = map[string]lbExample{
 		},
 	},
 	"https.yaml": {
-		check: func(_ *lbWorld, s *clbState, i int, svc *corev1.Service) error {
+		check: func(_ *lbWorld, s *clbState, i int, _ *corev1.Service) error {
 			if err := s.wantListener(i, 80, "http", map[string]string{"ListenerForward": "on", "ForwardPort": "443"}); err != nil {
 				return err
 			}
@@ -152,7 +152,7 @@ var lbExamples = map[string]lbExample{
 			return nil
 		},
 		edit: setAnnotations("tls-cipher-policy", "tls_cipher_policy_1_1"),
-		checkEdit: func(_ *lbWorld, s *clbState, i int, svc *corev1.Service) error {
+		checkEdit: func(_ *lbWorld, s *clbState, i int, _ *corev1.Service) error {
 			return s.wantListener(i, 443, "https", map[string]string{"TLSCipherPolicy": "tls_cipher_policy_1_1"})
 		},
 	},
@@ -264,14 +264,14 @@ var lbExamples = map[string]lbExample{
 		},
 	},
 	"tcp-udp-same-port.yaml": {
-		check: func(_ *lbWorld, s *clbState, i int, svc *corev1.Service) error {
+		check: func(_ *lbWorld, s *clbState, i int, _ *corev1.Service) error {
 			if err := s.wantListener(i, 53, "tcp", nil); err != nil {
 				return err
 			}
 			return s.wantListener(i, 53, "udp", nil)
 		},
 		edit: setAnnotations("scheduler", "rr"),
-		checkEdit: func(_ *lbWorld, s *clbState, i int, svc *corev1.Service) error {
+		checkEdit: func(_ *lbWorld, s *clbState, i int, _ *corev1.Service) error {
 			if err := s.wantListener(i, 53, "tcp", map[string]string{"Scheduler": "rr"}); err != nil {
 				return err
 			}
