@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -27,16 +28,18 @@ type s5Sizes struct {
 	churn                   int           // endpoint changes per second
 	churnFor                time.Duration // how long the churn lasts
 	drain                   time.Duration // bound of the wait for the last changes
+	profileDir              string        // CPU and heap profiles of the CCM during the churn
 }
 
 func loadS5Sizes() s5Sizes {
 	s := s5Sizes{
-		nodes:    envInt("BENCH_S5_NODES", 200),
-		routed:   envInt("BENCH_S5_ROUTED", 20),
-		services: envInt("BENCH_S5_SERVICES", 20),
-		churn:    envInt("BENCH_S5_CHURN", 10),
-		churnFor: envDuration("BENCH_S5_CHURN_FOR", 20*time.Second),
-		drain:    envDuration("BENCH_S5_DRAIN", 3*time.Minute),
+		nodes:      envInt("BENCH_S5_NODES", 200),
+		routed:     envInt("BENCH_S5_ROUTED", 20),
+		services:   envInt("BENCH_S5_SERVICES", 20),
+		churn:      envInt("BENCH_S5_CHURN", 10),
+		churnFor:   envDuration("BENCH_S5_CHURN_FOR", 20*time.Second),
+		drain:      envDuration("BENCH_S5_DRAIN", 3*time.Minute),
+		profileDir: os.Getenv("BENCH_S5_PROFILE"),
 	}
 	s.nodes = max(s.nodes, 3)
 	s.routed = min(s.routed, s.nodes, 1024)
@@ -129,6 +132,7 @@ func s5(b testing.TB, s sizes) row {
 		changes []change
 		failed  int
 	)
+	stopProfiles := w.profile(b, z.profileDir)
 	tick := time.NewTicker(time.Second / time.Duration(max(z.churn, 1)))
 	next := 0
 	sem := make(chan struct{}, 16)
@@ -160,6 +164,7 @@ func s5(b testing.TB, s sizes) row {
 	}
 	tick.Stop()
 	wg.Wait()
+	stopProfiles()
 	churnWall := time.Since(start)
 
 	// Wait until every change is reflected, or the drain bound.
@@ -381,4 +386,40 @@ func cpuTicks(pid int) int64 {
 	u, _ := strconv.ParseInt(f[11], 10, 64)
 	st, _ := strconv.ParseInt(f[12], 10, 64)
 	return u + st
+}
+
+// profile collects 3-second CPU profiles of the CCM (its /debug/pprof, as
+// the admin) into dir until the returned stop is called, then one heap
+// profile. Without dir it does nothing. Read them with
+// `go tool pprof -top <binary> dir/cpu-*.pprof`.
+func (w *world) profile(b testing.TB, dir string) (stop func()) {
+	if dir == "" {
+		return func() {}
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		b.Fatal(err)
+	}
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	save := func(name, path string) {
+		code, body, err := w.ccm.SecureGet(path, w.cp.Token)
+		if err != nil || code != 200 {
+			fmt.Printf("S5: profile %s: %d %v\n", path, code, err)
+			return
+		}
+		_ = os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644)
+	}
+	go func() {
+		defer close(finished)
+		for i := 0; ; i++ {
+			select {
+			case <-done:
+				save("heap.pprof", "/debug/pprof/heap")
+				return
+			default:
+			}
+			save(fmt.Sprintf("cpu-%02d.pprof", i), "/debug/pprof/profile?seconds=3")
+		}
+	}()
+	return func() { close(done); <-finished }
 }
