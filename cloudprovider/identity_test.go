@@ -137,6 +137,7 @@ func TestClusterIdentity(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel() // each case has its own emulator and clientset
 			c, _ := routedCloud(t, tc.configured)
 			client := fake.NewSimpleClientset(
 				&v1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "kube-system", UID: types.UID("uid-kube-system")}},

@@ -63,10 +63,16 @@ func TestInitializeWiresTheClient(t *testing.T) {
 // (tests, tools) keeps the configured or legacy identity and does not
 // touch the API server.
 func TestInitializeWithoutBuilder(t *testing.T) {
-	c, _ := routedCloud(t, "cfg-id")
+	c, srv := routedCloud(t, "cfg-id")
 	stop := make(chan struct{})
 	defer close(stop)
 	c.Initialize(nil, stop)
+	// Let the background API check finish: a request cut off by the stop
+	// would hold the emulator's shutdown for its 5 s grace period.
+	deadline := time.Now().Add(5 * time.Second)
+	for srv.Emulator.CallCount("DescribeVpcAttribute", "") == 0 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
 	if _, err := c.nodes.List(); err == nil {
 		t.Error("node cache ready without a client")
 	}
