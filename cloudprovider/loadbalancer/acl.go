@@ -221,14 +221,14 @@ func (r *Reconciler) ensureACL(ctx context.Context, svc *v1.Service, st *aclStat
 	sort.Strings(remove)
 	for i := 0; i < len(add); i += aclEntriesPerCall {
 		req := slb.CreateAddAccessControlListEntryRequest()
-		req.AclId, req.AclEntrys = st.id, aclEntries(add[i:min(i+aclEntriesPerCall, len(add))], svc)
+		req.AclId, req.AclEntrys = st.id, aclEntries(add[i:min(i+aclEntriesPerCall, len(add))])
 		if _, err := r.slb.AddAccessControlListEntry(ctx, req); err != nil {
 			return "", classifyErr("adding source ranges to ACL "+st.id, err)
 		}
 	}
 	for i := 0; i < len(remove); i += aclEntriesPerCall {
 		req := slb.CreateRemoveAccessControlListEntryRequest()
-		req.AclId, req.AclEntrys = st.id, aclEntries(remove[i:min(i+aclEntriesPerCall, len(remove))], svc)
+		req.AclId, req.AclEntrys = st.id, aclEntries(remove[i:min(i+aclEntriesPerCall, len(remove))])
 		if _, err := r.slb.RemoveAccessControlListEntry(ctx, req); err != nil {
 			return "", classifyErr("removing source ranges from ACL "+st.id, err)
 		}
@@ -247,7 +247,7 @@ func (r *Reconciler) deleteACL(ctx context.Context, id string) error {
 }
 
 // aclEntries renders AclEntrys: [{"entry":"10.0.0.0/8","comment":"..."}].
-func aclEntries(cidrs []string, svc *v1.Service) string {
+func aclEntries(cidrs []string) string {
 	items := make([]map[string]string, 0, len(cidrs))
 	for _, c := range cidrs {
 		items = append(items, map[string]string{"entry": c, "comment": "loadBalancerSourceRanges"})

@@ -14,7 +14,7 @@ import (
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/auth/credentials"
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/slb"
 	v1 "k8s.io/api/core/v1"
-	"k8s.io/cloud-provider/api"
+	cloudproviderapi "k8s.io/cloud-provider/api"
 
 	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/cloudapi"
 	"github.com/alicloud-ccm/alicloud-ccm/emulator"
@@ -168,7 +168,7 @@ func byAction(entries []emulator.AuditEntry) string {
 
 // BenchmarkCLBFaultStorm creates 50 two-port Services on 20 nodes twice,
 // driving the Reconciler in-process as the framework's service controller
-// would (5 workers; a failed sync is retried after the api.RetryError's
+// would (5 workers; a failed sync is retried after the cloudproviderapi.RetryError's
 // delay, else with exponential backoff), with the client layer's production
 // retry policy and rate limits: once fault-free, once with 20% of the calls
 // failing (SystemBusy, ServiceUnavailable, InternalError, Throttling.User,
@@ -209,7 +209,7 @@ const (
 	stormNodes    = 20
 	stormWorkers  = 5
 	// stormDelayScale shrinks the framework's retry delays (5 s doubling
-	// to 300 s, or the api.RetryError's delay) so the bench takes a minute,
+	// to 300 s, or the cloudproviderapi.RetryError's delay) so the bench takes a minute,
 	// not an hour; the client layer's own backoff is unscaled.
 	stormDelayScale = 0.1
 )
@@ -324,7 +324,7 @@ func runStorm(b *testing.B, faults bool) stormResult {
 
 // converge runs f for every Service with stormWorkers workers until it
 // succeeds, requeueing a failure as the framework's service controller does:
-// after the api.RetryError's delay, else after 5 s doubling per failure of
+// after the cloudproviderapi.RetryError's delay, else after 5 s doubling per failure of
 // that Service (both scaled by stormDelayScale). It returns the syncs made
 // and how many failed.
 func converge(b *testing.B, svcs []*v1.Service, f func(*v1.Service) error) (syncs, failed int) {
@@ -355,7 +355,7 @@ func converge(b *testing.B, svcs []*v1.Service, f func(*v1.Service) error) (sync
 					return
 				}
 				wait := delay
-				var re *api.RetryError
+				var re *cloudproviderapi.RetryError
 				if errors.As(err, &re) {
 					wait = re.RetryAfter()
 				} else {

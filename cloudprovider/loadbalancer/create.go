@@ -11,7 +11,7 @@ import (
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/slb"
 	v1 "k8s.io/api/core/v1"
-	cloudprovider "k8s.io/cloud-provider"
+	k8scloudprovider "k8s.io/cloud-provider"
 	"k8s.io/klog/v2"
 
 	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/loadbalancer/annotations"
@@ -69,7 +69,7 @@ func (r *Reconciler) createLB(ctx context.Context, svc *v1.Service, cfg *annotat
 // them.
 func (r *Reconciler) createRequest(svc *v1.Service, s *annotations.LoadBalancer) (*slb.CreateLoadBalancerRequest, error) {
 	req := slb.CreateCreateLoadBalancerRequest()
-	req.LoadBalancerName = orDefault(s.Name, cloudprovider.DefaultLoadBalancerName(svc))
+	req.LoadBalancerName = orDefault(s.Name, k8scloudprovider.DefaultLoadBalancerName(svc))
 	req.AddressType = orDefault(string(s.AddressType), string(annotations.AddressTypeInternet))
 	if req.AddressType == "internet" && r.opts.DisablePublicSLB {
 		return nil, fmt.Errorf("internet-facing CLBs are disabled by cloud-config (disablePublicSLB); set annotation %saddress-type: intranet", annoPrefix)

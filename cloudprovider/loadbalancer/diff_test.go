@@ -118,8 +118,8 @@ func TestOrderPlan(t *testing.T) {
 			if !reflect.DeepEqual(got, tc.want) {
 				t.Errorf("steps = %v, want %v", got, tc.want)
 			}
-			if min := tc.plan.minCalls(tc.batch); min != len(got) {
-				t.Errorf("minCalls = %d, steps = %d", min, len(got))
+			if fewest := tc.plan.minCalls(tc.batch); fewest != len(got) {
+				t.Errorf("minCalls = %d, steps = %d", fewest, len(got))
 			}
 		})
 	}

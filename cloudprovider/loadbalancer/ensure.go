@@ -7,7 +7,7 @@ import (
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/slb"
 	v1 "k8s.io/api/core/v1"
-	"k8s.io/cloud-provider/api"
+	cloudproviderapi "k8s.io/cloud-provider/api"
 	"k8s.io/klog/v2"
 
 	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/loadbalancer/annotations"
@@ -149,7 +149,7 @@ func (r *Reconciler) syncVServerGroups(ctx context.Context, svc *v1.Service, cfg
 			// The ClientToken answered with a CLB that no longer exists
 			// (deleted by hand after an earlier create): use a new token.
 			r.bumpSalt(svc)
-			return nil, nil, api.NewRetryError("the CLB answered for this Service's create token no longer exists; creating a new one", busyRetryAfter)
+			return nil, nil, cloudproviderapi.NewRetryError("the CLB answered for this Service's create token no longer exists; creating a new one", busyRetryAfter)
 		}
 		return nil, nil, err
 	}

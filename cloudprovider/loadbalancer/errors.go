@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	"k8s.io/cloud-provider/api"
+	cloudproviderapi "k8s.io/cloud-provider/api"
 
 	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/cloudapi"
 )
@@ -18,7 +18,7 @@ const busyRetryAfter = 5 * time.Second
 
 // isBusy reports whether err is a busy answer (the CLB applies a previous
 // change); the client layer already retried it a few times, so the
-// reconcile ends with an api.RetryError. Classes: cloudapi.ClassOf.
+// reconcile ends with an cloudproviderapi.RetryError. Classes: cloudapi.ClassOf.
 func isBusy(err error) bool { return cloudapi.IsBusy(err) }
 
 // quotaName returns the Quota Center name of the quota err hit, or "".
@@ -41,18 +41,18 @@ func (e *QuotaError) Error() string {
 func (e *QuotaError) Unwrap() error { return e.Err }
 
 // classifyErr wraps an API error of step with context, turning busy answers
-// into an api.RetryError (so the framework retries at a fixed short delay)
+// into an cloudproviderapi.RetryError (so the framework retries at a fixed short delay)
 // and quota answers into a *QuotaError.
 func classifyErr(step string, err error) error {
 	if err == nil {
 		return nil
 	}
-	var re *api.RetryError
+	var re *cloudproviderapi.RetryError
 	if errors.As(err, &re) {
 		return err
 	}
 	if isBusy(err) {
-		return api.NewRetryError(fmt.Sprintf("%s: the CLB is busy applying a previous change, retrying: %v", step, err), busyRetryAfter)
+		return cloudproviderapi.NewRetryError(fmt.Sprintf("%s: the CLB is busy applying a previous change, retrying: %v", step, err), busyRetryAfter)
 	}
 	if q := quotaName(err); q != "" {
 		return fmt.Errorf("%s: %w", step, &QuotaError{Quota: q, Err: err})
@@ -63,7 +63,7 @@ func classifyErr(step string, err error) error {
 func asQuota(err error, q **QuotaError) bool { return errors.As(err, q) }
 
 func isRetry(err error) bool {
-	var re *api.RetryError
+	var re *cloudproviderapi.RetryError
 	return errors.As(err, &re)
 }
 

@@ -8,7 +8,7 @@ import (
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/slb"
 	v1 "k8s.io/api/core/v1"
-	cloudprovider "k8s.io/cloud-provider"
+	k8scloudprovider "k8s.io/cloud-provider"
 	"k8s.io/klog/v2"
 
 	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/loadbalancer/annotations"
@@ -33,7 +33,7 @@ type lookup struct {
 func lenientLookup(svc *v1.Service) lookup {
 	l := lookup{reuseID: annotations.ReuseID(svc), name: annotations.LoadBalancerName(svc)}
 	if l.name == "" {
-		l.name = cloudprovider.DefaultLoadBalancerName(svc)
+		l.name = k8scloudprovider.DefaultLoadBalancerName(svc)
 	}
 	return l
 }
@@ -41,7 +41,7 @@ func lenientLookup(svc *v1.Service) lookup {
 func configLookup(svc *v1.Service, cfg *annotations.Config) lookup {
 	l := lookup{reuseID: cfg.LB.ReuseID, name: cfg.LB.Name}
 	if l.name == "" {
-		l.name = cloudprovider.DefaultLoadBalancerName(svc)
+		l.name = k8scloudprovider.DefaultLoadBalancerName(svc)
 	}
 	return l
 }

@@ -181,9 +181,9 @@ func planAdditionalTags(have, want map[string]string) (map[string]string, []stri
 			}
 		}
 	}
-	switch list := additionalKeysValue(want); {
-	case list == have[TagAdditionalKeys]:
-	case list == "":
+	switch list := additionalKeysValue(want); list {
+	case have[TagAdditionalKeys]:
+	case "":
 		remove = append(remove, TagAdditionalKeys)
 	default:
 		add[TagAdditionalKeys] = list

@@ -232,7 +232,7 @@ func (r *Reconciler) planListeners(svc *v1.Service, cfg *annotations.Config, act
 				continue
 			}
 			have := listedAttrs(a)
-			if d := want.diff(&have); !d.empty() {
+			if d := diffAttrs(&want, &have); !d.empty() {
 				acts = append(acts, listenerAction{op: opUpdate, port: port, proto: l.Protocol, attrs: d})
 			}
 			if a.Status == "stopped" {

@@ -13,7 +13,7 @@ import (
 // listenerAttrs are the attributes the engine manages on one listener, in
 // one typed form for all four protocols: the desired values (planned from
 // the annotations, listener_plan.go), the values the listing reports
-// (listedAttrs) and the differences between them (diff). A nil field is
+// (listedAttrs) and the differences between them (diffAttrs). A nil field is
 // not managed: it is left as the CLB has it and never sent.
 //
 // The request builders below are the only place where these values are
@@ -78,13 +78,13 @@ type listenerAttrs struct {
 // empty reports whether no attribute is set (a diff with nothing to write).
 func (a *listenerAttrs) empty() bool { return *a == listenerAttrs{} }
 
-// diff returns the attributes of want that differ from have; the others
+// diffAttrs returns the attributes of want that differ from have; the others
 // are nil, so an update request sends the changed attributes only. An
 // attribute the listing does not report for the protocol (nil in have)
 // cannot be compared: it is set at creation only, so an unchanged Service
 // never causes a write. Strings compare case-insensitively, ACL IDs as
 // sets.
-func (want *listenerAttrs) diff(have *listenerAttrs) listenerAttrs {
+func diffAttrs(want, have *listenerAttrs) listenerAttrs {
 	return listenerAttrs{
 		Description:                diffStr(want.Description, have.Description),
 		Scheduler:                  diffStr(want.Scheduler, have.Scheduler),
@@ -276,7 +276,7 @@ func setBool(dst *requests.Boolean, v *bool) {
 
 // The request builders: one Create and one Set builder per listener
 // protocol. Create requests get every desired attribute, Set requests the
-// changed ones only (listenerAttrs.diff).
+// changed ones only (diffAttrs).
 
 // tcpCreateRequest builds CreateLoadBalancerTCPListener.
 func tcpCreateRequest(lbID string, port int, a *listenerAttrs) *slb.CreateLoadBalancerTCPListenerRequest {

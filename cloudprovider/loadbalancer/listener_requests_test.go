@@ -175,7 +175,7 @@ func TestListenerAttrsDiff(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			have := listedAttrs(&tc.listed)
-			d := tc.want.diff(&have)
+			d := diffAttrs(&tc.want, &have)
 			if got := setAttrNames(&d); !slices.Equal(got, tc.diff) {
 				t.Errorf("diff = %v, want %v", got, tc.diff)
 			}

@@ -10,7 +10,7 @@ import (
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/slb"
 	v1 "k8s.io/api/core/v1"
-	cloudprovider "k8s.io/cloud-provider"
+	k8scloudprovider "k8s.io/cloud-provider"
 )
 
 // Ownership tags on a CLB this CCM created or adopted. The Service UID is
@@ -43,8 +43,8 @@ const (
 type ownership int
 
 const (
-	// ownNone: not found.
-	ownNone ownership = iota
+	// The zero value: not found (no CLB, so no ownership).
+	_ ownership = iota
 	// ownOurs: our tags name this cluster and Service UID.
 	ownOurs
 	// ownIncumbent: created by the incumbent CCM for this Service; adopted
@@ -81,7 +81,7 @@ func classify(tags map[string]string, lbID string, svc *v1.Service, ids []string
 		}
 		return ownForeign
 	}
-	if tags[TagIncumbentOwner] != "" && tags[TagIncumbentOwner] == cloudprovider.DefaultLoadBalancerName(svc) {
+	if tags[TagIncumbentOwner] != "" && tags[TagIncumbentOwner] == k8scloudprovider.DefaultLoadBalancerName(svc) {
 		return ownIncumbent
 	}
 	if reuseID != "" && lbID == reuseID {
@@ -229,6 +229,6 @@ func ownershipTags(svc *v1.Service, clusterID string) map[string]string {
 		TagClusterID:      clusterID,
 		TagServiceUID:     string(svc.UID),
 		TagService:        svc.Namespace + "/" + svc.Name,
-		TagIncumbentOwner: cloudprovider.DefaultLoadBalancerName(svc),
+		TagIncumbentOwner: k8scloudprovider.DefaultLoadBalancerName(svc),
 	}
 }

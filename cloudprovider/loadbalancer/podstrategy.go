@@ -8,7 +8,7 @@ import (
 
 	v1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
-	"k8s.io/cloud-provider/api"
+	cloudproviderapi "k8s.io/cloud-provider/api"
 
 	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/loadbalancer/annotations"
 	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/loadbalancer/podbackends"
@@ -149,7 +149,7 @@ func (r *Reconciler) pickStrategy(ctx context.Context, svc *v1.Service, cfg *ann
 		return nodeStrategy{nodes: cands, defaultWeight: cfg.Backend.DefaultWeight, sharedWeight: cfg.SharedWeight()}, nil
 	}
 	if !src.Synced() {
-		return nil, api.NewRetryError("endpoint and node caches are not synced yet", busyRetryAfter)
+		return nil, cloudproviderapi.NewRetryError("endpoint and node caches are not synced yet", busyRetryAfter)
 	}
 	return r.podMembers(ctx, svc, cfg, src)
 }

@@ -62,8 +62,9 @@ func (q Quotas) withDefaults() Quotas {
 	return q
 }
 
-// ReasonBackendSubset: more backends are eligible than the CLB's backend
-// quota allows; a stable, zone-balanced subset is used.
+// ReasonBackendSubset is the Event reason when more backends are eligible
+// than the CLB's backend quota allows; a stable, zone-balanced subset is
+// used.
 const ReasonBackendSubset = "SelectedBackendSubset"
 
 // planQuotaError is the QuotaError of a plan that does not fit: nothing

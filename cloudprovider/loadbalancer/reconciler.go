@@ -11,7 +11,7 @@ import (
 	v1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/record"
-	cloudprovider "k8s.io/cloud-provider"
+	k8scloudprovider "k8s.io/cloud-provider"
 	"k8s.io/klog/v2"
 
 	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/loadbalancer/annotations"
@@ -58,7 +58,7 @@ type Options struct {
 }
 
 // Reconciler converges the CLB of each LoadBalancer Service. It implements
-// cloudprovider.LoadBalancer; every method is safe for concurrent use and
+// k8scloudprovider.LoadBalancer; every method is safe for concurrent use and
 // serialises work per Service (LockService).
 type Reconciler struct {
 	slb    SLBAPI
@@ -133,7 +133,7 @@ func (t *tombstones) has(uid types.UID, now time.Time) bool {
 	return ok && now.Sub(at) <= tombstoneTTL
 }
 
-var _ cloudprovider.LoadBalancer = (*Reconciler)(nil)
+var _ k8scloudprovider.LoadBalancer = (*Reconciler)(nil)
 
 // New returns a Reconciler using the given API clients and event recorder.
 // Its members come from the nodes the framework passes until a pod backend
@@ -192,7 +192,7 @@ func (r *Reconciler) GetLoadBalancerName(_ context.Context, _ string, svc *v1.Se
 	if n := annotations.LoadBalancerName(svc); n != "" {
 		return n
 	}
-	return cloudprovider.DefaultLoadBalancerName(svc)
+	return k8scloudprovider.DefaultLoadBalancerName(svc)
 }
 
 // GetLoadBalancer reports whether the Service has anything of ours in the

@@ -1,6 +1,7 @@
 package annotations
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -111,6 +112,8 @@ func (p *parser) parseListeners() {
 			}
 		case ProtocolTCP:
 			l.PersistenceTimeout, l.EstablishedTimeout = persistence, established
+		case ProtocolUDP, ProtocolHTTP:
+			// No attributes of their own beyond the shared ones below.
 		}
 		if l.Protocol == ProtocolHTTP {
 			l.ForwardPort = forward[l.Port]
@@ -138,7 +141,7 @@ func (p *parser) invalid(n Name) bool {
 		return false
 	}
 	for _, err := range p.errs {
-		if e, ok := err.(*Error); ok && e.Key == key {
+		if e := (*Error)(nil); errors.As(err, &e) && e.Key == key {
 			return true
 		}
 	}
