@@ -11,8 +11,8 @@ import (
 	v1 "k8s.io/api/core/v1"
 )
 
-// Per-call and paging limits of the ACL actions (alibaba-api.md §1.5):
-// "at most 50 IP entries ... in each call"; DescribeAccessControlListAttribute
+// Per-call and paging limits of the ACL actions: "at most 50 IP entries
+// ... in each call" (https://www.alibabacloud.com/help/en/slb/classic-load-balancer/developer-reference/api-slb-2014-05-15-addaccesscontrollistentry); DescribeAccessControlListAttribute
 // pages entries with PageSize at most 50.
 const (
 	aclEntriesPerCall = 50

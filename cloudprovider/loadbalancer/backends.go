@@ -49,12 +49,12 @@ type nodeCandidate struct {
 }
 
 // eligibleNodes filters the nodes the framework passes down to those that
-// can be ECS backends: not virtual-kubelet nodes (ECI pods are ENI backends,
-// issue #6), only nodes with an ECS providerID (data-centre nodes are not
+// can be ECS backends: not virtual-kubelet nodes (ECI pods are ENI
+// backends, built from endpoints), only nodes with an ECS providerID (data-centre nodes are not
 // ECS instances), not excluded by label, matching backend-label, and not
 // cordoned when remove-unscheduled-backend is on. Ready is deliberately not
 // checked: membership changes only on stable signals and CLB health checks
-// handle the rest (KEP-3458, user-needs.md §6).
+// handle the rest (KEP-3458).
 func eligibleNodes(nodes []*v1.Node, spec *annotations.Backend) []nodeCandidate {
 	sel := labels.SelectorFromSet(spec.NodeLabels)
 	out := make([]nodeCandidate, 0, len(nodes))
@@ -87,9 +87,9 @@ func eligibleNodes(nodes []*v1.Node, spec *annotations.Backend) []nodeCandidate 
 }
 
 // backendStrategy builds the desired members of one listener's group.
-// Strategies are the seam for issue #6: "Local: nodes with ready local
-// endpoints, weight = endpoint count" and ENI (pod) backends implement it
-// with EndpointSlices; today there is the node strategy.
+// The node strategy builds members from the framework's nodes; the pod
+// strategy (podstrategy.go) from EndpointSlices: Local weights by endpoint
+// count, ENI and ECI pod members.
 type backendStrategy interface {
 	build(l *annotations.Listener, desc string) []backend
 	// zone is a member's zone, for zone-balanced subsets (quota.go); ""
@@ -106,9 +106,10 @@ func zoneOf(n *v1.Node) string {
 }
 
 // nodeStrategy puts every eligible node on the listener's NodePort. It
-// serves externalTrafficPolicy Cluster, and Local until issue #6 (with the
-// listener's health check on healthCheckNodePort so nodes without local
-// endpoints fail it and get no traffic).
+// serves externalTrafficPolicy Cluster, and Local while no pod backend
+// source is installed (with the listener's health check on
+// healthCheckNodePort so nodes without local endpoints fail it and get no
+// traffic).
 type nodeStrategy struct {
 	nodes []nodeCandidate
 	// defaultWeight replaces every member's weight 100 (default-weight).
@@ -209,7 +210,7 @@ type step struct {
 // ordered against the CLB's backend quota: normally adds first, so the
 // group never loses capacity during a swap (zero-loss); but when the adds
 // would push the CLB over quota (count = members on the CLB now), removals
-// go first so the adds fit (user-needs.md §10). Removing stale members is
+// go first so the adds fit. Removing stale members is
 // always correct; members still desired are never removed to make room.
 // Weight updates come last.
 func orderPlan(p backendPlan, count, quota, batch int) []step {

@@ -18,9 +18,9 @@ import (
 //   - Our CLB (created or adopted): delete protection is turned off, then
 //     the CLB is deleted with its listeners and groups, then our
 //     source-ranges ACL.
-//   - Our CLB with preserve-lb-on-delete: as the incumbent does, the CLB
+//   - Our CLB with preserve-lb-on-delete: as the official CCM does, the CLB
 //     keeps its listeners, groups and address (so traffic keeps flowing
-//     while the user decides), our ownership tags and the incumbent's
+//     while the user decides), our ownership tags and the official CCM's
 //     kubernetes.do.not.delete tag are removed so no Service adopts it
 //     again, and delete and console modification protection are turned
 //     off so the user can delete it.

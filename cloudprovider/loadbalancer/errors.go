@@ -18,7 +18,7 @@ const busyRetryAfter = 5 * time.Second
 
 // isBusy reports whether err is a busy answer (the CLB applies a previous
 // change); the client layer already retried it a few times, so the
-// reconcile ends with an cloudproviderapi.RetryError. Classes: cloudapi.ClassOf.
+// reconcile ends with a cloudproviderapi.RetryError. Classes: cloudapi.ClassOf.
 func isBusy(err error) bool { return cloudapi.IsBusy(err) }
 
 // quotaName returns the Quota Center name of the quota err hit, or "".
@@ -41,7 +41,7 @@ func (e *QuotaError) Error() string {
 func (e *QuotaError) Unwrap() error { return e.Err }
 
 // classifyErr wraps an API error of step with context, turning busy answers
-// into an cloudproviderapi.RetryError (so the framework retries at a fixed short delay)
+// into a cloudproviderapi.RetryError (so the framework retries at a fixed short delay)
 // and quota answers into a *QuotaError.
 func classifyErr(step string, err error) error {
 	if err == nil {

@@ -1,8 +1,7 @@
 package loadbalancer
 
 // Event reasons of the CLB engine. Warnings name the cause (annotation key
-// and value, quota name, port, CLB ID) so users need not read CCM logs
-// (user-needs.md §12).
+// and value, quota name, port, CLB ID) so users need not read CCM logs.
 const (
 	// ReasonInvalidAnnotation: an annotation could not be parsed; nothing
 	// was written to the cloud.
@@ -24,7 +23,7 @@ const (
 	ReasonNoBackends = "UnAvailableLoadBalancer"
 	// ReasonCreated: a CLB was created.
 	ReasonCreated = "CreatedLoadBalancer"
-	// ReasonAdopted: a CLB created by the incumbent CCM was adopted.
+	// ReasonAdopted: a CLB created by the official CCM was adopted.
 	ReasonAdopted = "AdoptedLoadBalancer"
 	// ReasonDeleted: our CLB was deleted.
 	ReasonDeleted = "DeletedCLB"

@@ -106,7 +106,7 @@ func (e *DuplicateError) Error() string {
 
 // find locates the Service's CLB: by our ownership tag (the Service UID)
 // first, then by the id annotation, then by name; a name match counts only
-// when its tags prove it is this Service's (the incumbent's
+// when its tags prove it is this Service's (the official CCM's
 // kubernetes.do.not.delete=<default name> tag). It never trusts a name
 // alone. nil means there is none.
 //
@@ -156,7 +156,7 @@ func (r *Reconciler) find(ctx context.Context, svc *v1.Service, l lookup) (*lbSt
 			}
 			st := r.state(lb, svc, l.reuseID)
 			if st.own == ownIncumbent {
-				return st, nil // the incumbent's CLB of this very Service
+				return st, nil // the official CCM's CLB of this very Service
 			}
 			if why := reuseRefusal(st.tags); why != "" {
 				return nil, &ReuseError{ID: l.reuseID, Reason: why, refused: st}

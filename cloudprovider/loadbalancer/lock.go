@@ -3,7 +3,7 @@ package loadbalancer
 import "sync"
 
 // keyedLocks serialises work per Service: the framework's service
-// controller, its node sync and (issue #6) the endpoints controller may all
+// controller, its node sync and the endpoints controller may all
 // reconcile the same Service; two concurrent reconciles would both see "no
 // CLB" and race their creates, or interleave backend diffs.
 type keyedLocks struct {

@@ -30,9 +30,9 @@ const (
 	TagAdditionalKeys = "alicloud-ccm/additional-tags"
 )
 
-// Tags of the incumbent CCM (incumbent-ccm.md §1.5). A CLB carrying
-// TagIncumbentOwner=<default name of this Service> was created by the
-// incumbent for this Service and is adopted; TagIncumbentCluster also marks
+// Tags of the official CCM (kubernetes/cloud-provider-alibaba-cloud). A CLB
+// carrying TagIncumbentOwner=<default name of this Service> was created by
+// the official CCM for this Service and is adopted; TagIncumbentCluster also marks
 // ACK-managed CLBs such as the API-server SLB, which are never reused.
 const (
 	TagIncumbentOwner   = "kubernetes.do.not.delete"
@@ -91,10 +91,10 @@ func classify(tags map[string]string, lbID string, svc *v1.Service, ids []string
 }
 
 // reuseRefusal says why a CLB named by the id annotation may not be reused,
-// or "" if it may: CLBs created by a CCM (ours or the incumbent's, for any
+// or "" if it may: CLBs created by a CCM (ours or the official one, for any
 // Service) or by a cluster (ACK tags the API-server SLB with ack.aliyun.com)
 // are refused, as the ACK docs require ("CCM-created ones, and ACK-managed
-// ones such as the API-server SLB, cannot be reused", user-needs.md §A).
+// ones such as the API-server SLB, cannot be reused").
 func reuseRefusal(tags map[string]string) string {
 	for _, k := range []string{TagServiceUID, TagIncumbentOwner, TagIncumbentCluster} {
 		if v, ok := tags[k]; ok {
@@ -106,7 +106,7 @@ func reuseRefusal(tags map[string]string) string {
 
 // ownerKey is the description of a listener, vServer group or backend that
 // this CCM manages: "k8s/<port>/<service>/<namespace>/<clusterID>", the
-// incumbent's format (incumbent-ccm.md §1.5), so listeners and groups of an
+// official CCM's format, so listeners and groups of an
 // adopted CLB stay recognised. port is the listener port for listeners and
 // the NodePort for node-backed vServer groups and their backends.
 type ownerKey struct {

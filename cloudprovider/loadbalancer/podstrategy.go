@@ -15,7 +15,7 @@ import (
 	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/providerid"
 )
 
-// Event reasons of endpoint-driven backends (issue #6).
+// Event reasons of endpoint-driven backends.
 const (
 	// ReasonOverlayPodSkipped: pod IPs outside the VPC (overlay networks)
 	// cannot be CLB members and were left out.

@@ -21,7 +21,8 @@ import (
 const (
 	// DefaultBatchSize is the documented per-call backend limit of
 	// Add/Remove/SetVServerGroup* ("at most 20 backend servers in each
-	// call", alibaba-api.md §1.4; the incumbent's 40 exceeds it, §11.6).
+	// call", https://www.alibabacloud.com/help/en/slb/classic-load-balancer/developer-reference/api-slb-2014-05-15-addvservergroupbackendservers;
+	// the official CCM's 40 exceeds it).
 	DefaultBatchSize = 20
 	// defaultWeight is a backend's weight without annotations.
 	defaultWeight = 100
@@ -180,14 +181,14 @@ func (r *Reconciler) ids(tagged bool) []string {
 }
 
 // LockService takes the per-Service lock (key "<namespace>/<name>") and
-// returns its release. The endpoints controller of issue #6 takes it
+// returns its release. The endpoints controller takes it
 // around SyncBackends-style work so it never interleaves with the
 // framework's reconciles of the same Service.
 func (r *Reconciler) LockService(key string) func() { return r.locks.lock(key) }
 
 // GetLoadBalancerName returns the name of the Service's CLB: the name
 // annotation, else the framework's default name ("a" + UID without dashes,
-// 32 characters), as the incumbent names its CLBs.
+// 32 characters), as the official CCM names its CLBs.
 func (r *Reconciler) GetLoadBalancerName(_ context.Context, _ string, svc *v1.Service) string {
 	if n := annotations.LoadBalancerName(svc); n != "" {
 		return n
@@ -262,7 +263,7 @@ func (r *Reconciler) UpdateLoadBalancer(ctx context.Context, _ string, svc *v1.S
 
 // SyncBackends converges only the vServer group backends of svc (no
 // listener or instance calls). It is the entry point of backend-only
-// syncs: node changes now, and the endpoints controller of issue #6, whose
+// syncs: node changes, and the endpoints controller, whose
 // EndpointSlices feed the Local and ENI backend strategies (backends.go).
 // It takes the Service lock itself.
 func (r *Reconciler) SyncBackends(ctx context.Context, svc *v1.Service, nodes []*v1.Node) error {

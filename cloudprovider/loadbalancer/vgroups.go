@@ -50,7 +50,8 @@ func (g *groupSet) byID(id string) *groupView {
 }
 
 // loadGroups lists the CLB's vServer groups; DescribeVServerGroups has no
-// paging and returns all groups (alibaba-api.md §1.4).
+// paging and returns all groups
+// (https://www.alibabacloud.com/help/en/slb/classic-load-balancer/developer-reference/api-slb-2014-05-15-describevservergroups).
 func (r *Reconciler) loadGroups(ctx context.Context, lbID string) (*groupSet, error) {
 	req := slb.CreateDescribeVServerGroupsRequest()
 	req.LoadBalancerId = lbID
@@ -218,7 +219,7 @@ func (r *Reconciler) syncGroup(ctx context.Context, svc *v1.Service, cfg *annota
 
 // applyPlan runs a group's diff in quota-aware order (orderPlan). If an
 // add still hits the backends quota while removals are pending, the
-// removals run first and the add is retried once, as the incumbent does.
+// removals run first and the add is retried once, as the official CCM does.
 func (r *Reconciler) applyPlan(ctx context.Context, svc *v1.Service, gs *groupSet, g *groupView, p backendPlan) error {
 	if p.empty() {
 		return nil
@@ -285,8 +286,9 @@ func (r *Reconciler) runStep(ctx context.Context, groupID string, s step) error 
 }
 
 // backendsJSON renders the BackendServers parameter: a JSON list of
-// {ServerId, Weight, Type, ServerIp, Port, Description} (alibaba-api.md
-// §1.4). Removal needs only the identity.
+// {ServerId, Weight, Type, ServerIp, Port, Description}
+// (https://www.alibabacloud.com/help/en/slb/classic-load-balancer/developer-reference/api-slb-2014-05-15-addvservergroupbackendservers).
+// Removal needs only the identity.
 func backendsJSON(bs []backend, identityOnly bool) string {
 	items := make([]map[string]string, 0, len(bs))
 	for _, b := range bs {
