@@ -156,7 +156,9 @@ func TestPlanLBAttrs(t *testing.T) {
 			want: []string{"add resource tags"}},
 		{name: "our CLB without our tags gets them", tags: map[string]string{}, want: []string{"tag the CLB as ours"}},
 		{name: "reused: defaults are not applied", own: ownReused, tags: map[string]string{},
-			lb:   func(l *slb.LoadBalancer) { l.DeleteProtection, l.ModificationProtectionStatus = "off", annotations.NonProtection },
+			lb: func(l *slb.LoadBalancer) {
+				l.DeleteProtection, l.ModificationProtectionStatus = "off", annotations.NonProtection
+			},
 			edit: func(l *annotations.LoadBalancer) { l.ReuseID = "lb-1" }},
 		{name: "reused: annotated protection is applied", own: ownReused, tags: map[string]string{},
 			lb:   func(l *slb.LoadBalancer) { l.DeleteProtection = "off" },
