@@ -12,8 +12,8 @@ import (
 // It returns nil values when the load balancer capability is not the
 // engine (never the case in this provider, but checked by callers).
 func (c *Cloud) EndpointBackends() (*loadbalancer.Reconciler, *podbackends.Resolver) {
-	r, ok := c.lb.(*loadbalancer.Reconciler)
-	if !ok {
+	r := c.clbEngine()
+	if r == nil {
 		return nil, nil
 	}
 	return r, podbackends.NewResolver(c.clients.ECS, c.clients.VPC, c.cfg.Global.VpcID)

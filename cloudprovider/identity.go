@@ -28,8 +28,8 @@ const identityNamespace = "kube-system"
 // loudly, so a CCM without the namespaces permission keeps working as it
 // did.
 func (c *Cloud) resolveClusterID(builder k8scloudprovider.ControllerClientBuilder, stop <-chan struct{}) {
-	r, ok := c.lb.(*loadbalancer.Reconciler)
-	if !ok || c.cfg.Global.ClusterID != "" {
+	r := c.clbEngine()
+	if r == nil || c.cfg.Global.ClusterID != "" {
 		return // New already set the configured ID
 	}
 	if builder == nil {

@@ -7,11 +7,12 @@ import (
 	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/loadbalancer/annotations"
 )
 
-// newLoadBalancer builds the CLB capability: the reconcile engine of
-// package loadbalancer on the SLB and VPC clients, with the cloud-config
-// values it needs.
+// newLoadBalancer builds the load balancer capability: the CLB reconcile
+// engine of package loadbalancer on the SLB and VPC clients, with the
+// cloud-config values it needs, behind the product selection (lbselect.go)
+// that keeps NLB Services away from it.
 func newLoadBalancer(c *Cloud) k8scloudprovider.LoadBalancer {
-	return newReconciler(c)
+	return &productSelector{clb: newReconciler(c), events: c.events}
 }
 
 // newReconciler is separate so other capabilities (the endpoints

@@ -32,6 +32,7 @@ import (
 	"k8s.io/klog/v2"
 
 	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/loadbalancer"
+	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/loadbalancer/annotations"
 	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/loadbalancer/podbackends"
 )
 
@@ -201,8 +202,11 @@ func (c *Controller) sync(ctx context.Context, key string) error {
 	return nil
 }
 
-// managed reports whether svc is a LoadBalancer Service this CCM handles:
-// the framework skips Services with a loadBalancerClass.
+// managed reports whether svc is a LoadBalancer Service whose CLB this
+// CCM handles: the framework skips Services with a loadBalancerClass, and
+// a Service asking for an NLB gets no CLB writes (not even backends of a
+// CLB it had before its annotation switched).
 func managed(svc *v1.Service) bool {
-	return svc.DeletionTimestamp == nil && svc.Spec.Type == v1.ServiceTypeLoadBalancer && svc.Spec.LoadBalancerClass == nil
+	return svc.DeletionTimestamp == nil && svc.Spec.Type == v1.ServiceTypeLoadBalancer &&
+		annotations.ProductOf(svc) == annotations.ProductCLB
 }

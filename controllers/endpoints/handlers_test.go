@@ -144,6 +144,7 @@ func TestSliceEventFilter(t *testing.T) {
 	withClass := func(s *v1.Service) { c := "example.com/other"; s.Spec.LoadBalancerClass = &c }
 	deleting := func(s *v1.Service) { now := metav1.Now(); s.DeletionTimestamp = &now }
 	nodePort := func(s *v1.Service) { s.Spec.Type = v1.ServiceTypeNodePort }
+	wantsNLB := annotated(annotations.KeyLoadBalancerType, "nlb")
 	tests := []struct {
 		name     string
 		svc      *v1.Service
@@ -159,6 +160,7 @@ func TestSliceEventFilter(t *testing.T) {
 		{"Cluster: endpoint on a virtual node removed", lbService("web"), mkSlice("web", "n1", "vk"), mkSlice("web", "n1"), true},
 		{"bad annotation: the framework reports it", lbService("bad-a"), nil, mkSlice("bad-a", "n1"), false},
 		{"another load balancer class", lbService("local-a", withClass), nil, mkSlice("local-a", "n1"), false},
+		{"NLB by annotation: no CLB writes", lbService("local-a", wantsNLB), nil, mkSlice("local-a", "n1"), false},
 		{"Service being deleted", lbService("local-a", deleting), nil, mkSlice("local-a", "n1"), false},
 		{"not a LoadBalancer", lbService("local-a", nodePort), nil, mkSlice("local-a", "n1"), false},
 		{"slice of an unknown Service", lbService("local-a"), nil, mkSlice("local-zz", "n1"), false},

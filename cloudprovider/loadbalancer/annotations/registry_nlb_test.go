@@ -4,6 +4,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	v1 "k8s.io/api/core/v1"
 )
 
 // TestNLBRegistry keeps the NLB registry consistent: every entry documents
@@ -48,5 +50,39 @@ func TestNLBKeysOfTheOfficialCCM(t *testing.T) {
 	}
 	if len(nlbAnnotations) != len(official) {
 		t.Errorf("%d NLB-only keys, the official CCM has %d: update this list with the source", len(nlbAnnotations), len(official))
+	}
+}
+
+func TestProductOf(t *testing.T) {
+	class := func(c string) func(*v1.Service) { return func(s *v1.Service) { s.Spec.LoadBalancerClass = &c } }
+	anno := func(k, v string) func(*v1.Service) {
+		return func(s *v1.Service) { s.Annotations = map[string]string{k: v} }
+	}
+	tests := []struct {
+		name string
+		edit func(*v1.Service)
+		want Product
+	}{
+		{"nothing: CLB", func(*v1.Service) {}, ProductCLB},
+		{"NLB class", class(NLBClass), ProductNLB},
+		{"another class", class("example.com/lb"), ProductOther},
+		{"another class wins over the annotation", func(s *v1.Service) {
+			class("example.com/lb")(s)
+			s.Annotations = map[string]string{string(KeyLoadBalancerType): "nlb"}
+		}, ProductOther},
+		{"annotation nlb", anno(string(KeyLoadBalancerType), "nlb"), ProductNLB},
+		{"annotation NLB, padded", anno(string(KeyLoadBalancerType), " NLB "), ProductNLB},
+		{"legacy prefix", anno(LegacyPrefix+"type", "nlb"), ProductNLB},
+		{"annotation clb", anno(string(KeyLoadBalancerType), "clb"), ProductCLB},
+		{"annotation empty", anno(string(KeyLoadBalancerType), ""), ProductCLB},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			svc := &v1.Service{Spec: v1.ServiceSpec{Type: v1.ServiceTypeLoadBalancer}}
+			tt.edit(svc)
+			if got := ProductOf(svc); got != tt.want {
+				t.Errorf("ProductOf = %q, want %q", got, tt.want)
+			}
+		})
 	}
 }

@@ -22,6 +22,7 @@ import (
 
 	alicloud "github.com/alicloud-ccm/alicloud-ccm/cloudprovider"
 	"github.com/alicloud-ccm/alicloud-ccm/controllers/endpoints"
+	"github.com/alicloud-ccm/alicloud-ccm/controllers/nlbservice"
 	"github.com/alicloud-ccm/alicloud-ccm/controllers/providerid"
 )
 
@@ -185,5 +186,6 @@ func controllerInitializers() map[string]app.ControllerInitFuncConstructor {
 	}
 	inits[providerid.ControllerName] = providerid.InitFuncConstructor()
 	inits[endpoints.ControllerName] = endpoints.InitFuncConstructor()
+	inits[nlbservice.ControllerName] = nlbservice.InitFuncConstructor()
 	return inits
 }
