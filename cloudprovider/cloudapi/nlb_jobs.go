@@ -37,18 +37,18 @@ const MaxNLBJobIDsPerCall = 20
 // has no typed request; build it with CreateListAsynJobsRequest.
 type ListAsynJobsRequest struct {
 	*requests.RpcRequest
-	JobIds     *[]string        `position:"Query" name:"JobIds" type:"Repeated"`
+	JobIDs     *[]string        `position:"Query" name:"JobIds" type:"Repeated"`
 	NextToken  string           `position:"Query" name:"NextToken"`
 	MaxResults requests.Integer `position:"Query" name:"MaxResults"`
 }
 
 // AsynJob is one job of a ListAsynJobs answer.
 type AsynJob struct {
-	Id           string `json:"Id"` //nolint:revive // the API's field name
+	ID           string `json:"Id"`
 	ResourceType string `json:"ResourceType"`
-	ResourceId   string `json:"ResourceId"` //nolint:revive // the API's field name
+	ResourceID   string `json:"ResourceId"`
 	OperateType  string `json:"OperateType"`
-	ApiName      string `json:"ApiName"` //nolint:revive // the API's field name
+	APIName      string `json:"ApiName"`
 	Status       string `json:"Status"`
 	ErrorCode    string `json:"ErrorCode"`
 	ErrorMessage string `json:"ErrorMessage"`
@@ -57,7 +57,7 @@ type AsynJob struct {
 // ListAsynJobsResponse is the answer of ListAsynJobs.
 type ListAsynJobsResponse struct {
 	*responses.BaseResponse
-	RequestId  string    `json:"RequestId"` //nolint:revive // the API's field name
+	RequestID  string    `json:"RequestId"`
 	NextToken  string    `json:"NextToken"`
 	TotalCount int       `json:"TotalCount"`
 	Jobs       []AsynJob `json:"Jobs"`
@@ -133,7 +133,7 @@ func (n *NLB) PendingJobs(ctx context.Context, ids []string) ([]string, error) {
 	for _, batch := range Chunk(ids, MaxNLBJobIDsPerCall) {
 		r := CreateListAsynJobsRequest()
 		b := append([]string(nil), batch...)
-		r.JobIds = &b
+		r.JobIDs = &b
 		resp, err := n.ListAsynJobs(ctx, r)
 		if IsNotFound(err) {
 			// One unknown ID fails the whole call; ask job by job.
@@ -153,9 +153,9 @@ func (n *NLB) PendingJobs(ctx context.Context, ids []string) ([]string, error) {
 			switch j.Status {
 			case JobSucceeded:
 			case JobFailed:
-				return nil, &JobFailedError{Job: j.Id, Action: j.ApiName, Code: j.ErrorCode, Message: j.ErrorMessage}
+				return nil, &JobFailedError{Job: j.ID, Action: j.APIName, Code: j.ErrorCode, Message: j.ErrorMessage}
 			default: // Processing, or a status this client does not know yet
-				pending = append(pending, j.Id)
+				pending = append(pending, j.ID)
 			}
 		}
 	}
