@@ -190,6 +190,10 @@ var codes = map[string]codeClass{
 	"ResourceNotFound.serverGroup":   notFound,
 	"ResourceNotFound.BackendServer": notFound,
 	"ResourceNotFound.JobId":         notFound,
+	// NLB quotas: one code for all, "The quota of <quota> is exceeded,
+	// usage <used>/<limit>."; the message names the quota, so QuotaName
+	// has none to give.
+	"QuotaExceeded.QuotaInsufficient": {class: ClassQuota},
 
 	// Denials (RAM policy, disabled key, unauthorised region).
 	"Forbidden":                   denied,

@@ -72,6 +72,7 @@ func TestClassOf(t *testing.T) {
 		{code: "DomainExtensionNumberOverLimit", class: ClassQuota, quota: "slb_quota_domain_extensions_num"},
 		{code: "QuotaExceeded", class: ClassQuota, quota: "vpc_quota_route_entrys_num"},
 		{code: "QuotaExceeded.RouteEntry", class: ClassQuota, quota: "vpc_quota_route_entrys_num"},
+		{code: "QuotaExceeded.QuotaInsufficient", class: ClassQuota}, // NLB: the message names the quota
 		// Not found, including the route writer's per-entry code.
 		{code: "InvalidLoadBalancerId.NotFound", class: ClassNotFound},
 		{code: "InvalidRouteEntry", class: ClassNotFound},

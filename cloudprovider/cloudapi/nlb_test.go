@@ -427,3 +427,23 @@ func TestNLBJobFailed(t *testing.T) {
 		}
 	}
 }
+
+// An NLB quota answer is classified as a quota and not repeated.
+func TestNLBQuotaNotRetried(t *testing.T) {
+	e := newNLBEnv(t, 0)
+	lim := emulator.DefaultLimits()
+	lim.NLBPerAccount = 1
+	e.emu.SetLimits(lim)
+	e.createLB(t, "first", nil)
+	r := nlb.CreateCreateLoadBalancerRequest()
+	r.LoadBalancerName, r.AddressType, r.VpcId = "second", "Internet", nlbTestVPC
+	r.ZoneMappings = &[]nlb.CreateLoadBalancerZoneMappings{{ZoneId: "cn-hangzhou-h", VSwitchId: nlbTestVSWH},
+		{ZoneId: "cn-hangzhou-i", VSwitchId: nlbTestVSWI}}
+	_, err := e.nlb.CreateLoadBalancer(context.Background(), r)
+	if ClassOf(Code(err)) != ClassQuota {
+		t.Fatalf("CreateLoadBalancer over the quota = %v, want a quota class", err)
+	}
+	if n := sum(e.calls("CreateLoadBalancer")); n != 2 {
+		t.Errorf("%d CreateLoadBalancer calls, want 2 (the refused one not repeated)", n)
+	}
+}
