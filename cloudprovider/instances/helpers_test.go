@@ -11,6 +11,7 @@ import (
 	cloudproviderapi "k8s.io/cloud-provider/api"
 
 	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/cloudapi"
+	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/nodeclass"
 	"github.com/alicloud-ccm/alicloud-ccm/config/metadata"
 	"github.com/alicloud-ccm/alicloud-ccm/emulator"
 )
@@ -134,7 +135,9 @@ func withHostname(h string) nodeOpt {
 		n.Status.Addresses = append(n.Status.Addresses, v1.NodeAddress{Type: v1.NodeHostName, Address: h})
 	}
 }
-func virtual(n *v1.Node) { n.Labels = map[string]string{VirtualNodeLabel: VirtualNodeValue} }
+func virtual(n *v1.Node) {
+	n.Labels = map[string]string{nodeclass.VirtualLabel: nodeclass.VirtualValue}
+}
 func tainted(n *v1.Node) {
 	n.Spec.Taints = append(n.Spec.Taints, v1.Taint{Key: cloudproviderapi.TaintExternalCloudProvider, Value: "true", Effect: v1.TaintEffectNoSchedule})
 }

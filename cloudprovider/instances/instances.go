@@ -40,11 +40,11 @@ import (
 	v1 "k8s.io/api/core/v1"
 	"k8s.io/client-go/tools/record"
 	k8scloudprovider "k8s.io/cloud-provider"
-	cloudproviderapi "k8s.io/cloud-provider/api"
 	"k8s.io/klog/v2"
 	"k8s.io/utils/clock"
 
 	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/cloudapi"
+	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/nodeclass"
 )
 
 // Event reasons recorded on nodes.
@@ -212,7 +212,7 @@ func (p *Instances) InstanceMetadata(ctx context.Context, node *v1.Node) (*k8scl
 	switch res.Kind {
 	case KindECS:
 	case KindNotFound, KindAmbiguous:
-		if node.Spec.ProviderID == "" && hasUninitializedTaint(node) {
+		if node.Spec.ProviderID == "" && nodeclass.IsUninitialized(node) {
 			return nil, p.unresolvedError(node, res)
 		}
 		return &k8scloudprovider.InstanceMetadata{ProviderID: node.Spec.ProviderID}, nil
@@ -258,13 +258,4 @@ func (p *Instances) unresolvedError(node *v1.Node, res Resolution) error {
 		p.opts.Events.Event(node, v1.EventTypeWarning, reason, msg)
 	}
 	return errors.New(msg)
-}
-
-func hasUninitializedTaint(node *v1.Node) bool {
-	for _, t := range node.Spec.Taints {
-		if t.Key == cloudproviderapi.TaintExternalCloudProvider {
-			return true
-		}
-	}
-	return false
 }

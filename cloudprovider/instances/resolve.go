@@ -12,6 +12,7 @@ import (
 
 	v1 "k8s.io/api/core/v1"
 
+	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/nodeclass"
 	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/providerid"
 )
 
@@ -63,13 +64,6 @@ const (
 	ViaMetadata   = "metadata service"
 )
 
-// VirtualNodeLabel and VirtualNodeValue mark a virtual-kubelet (ECI) node,
-// as the deployment guide's BroadcastJob selects them.
-const (
-	VirtualNodeLabel = "type"
-	VirtualNodeValue = "virtual-kubelet"
-)
-
 // Resolution says which ECS instance, if any, a node is.
 type Resolution struct {
 	Kind Kind
@@ -82,11 +76,6 @@ type Resolution struct {
 	Candidates []string
 	// IPs are the node's InternalIPs that were looked up.
 	IPs []string
-}
-
-// IsVirtualNode reports whether node is a virtual-kubelet node.
-func IsVirtualNode(node *v1.Node) bool {
-	return node.Labels[VirtualNodeLabel] == VirtualNodeValue
 }
 
 // selfIdentity is what the metadata service says about the machine the CCM
@@ -153,7 +142,7 @@ func loadSelf(ctx context.Context, src MetadataSource) (*selfIdentity, error) {
 // hostname). An error means the API could not answer; the caller must then
 // not conclude anything about the node.
 func (p *Instances) Resolve(ctx context.Context, node *v1.Node) (Resolution, error) {
-	if IsVirtualNode(node) {
+	if nodeclass.IsVirtual(node) {
 		return Resolution{Kind: KindVirtual}, nil
 	}
 	if node.Spec.ProviderID != "" {
@@ -256,10 +245,10 @@ func KnownInstancesFrom(region string, list func() ([]*v1.Node, error)) func() [
 		}
 		out := make([]string, 0, len(nodes))
 		for _, n := range nodes {
-			if IsVirtualNode(n) {
+			if nodeclass.IsVirtual(n) {
 				continue
 			}
-			if id, err := providerid.Parse(n.Spec.ProviderID); err == nil && id.Region == region {
+			if id, ok := nodeclass.ECSInstance(n); ok && id.Region == region {
 				out = append(out, id.InstanceID)
 			}
 		}

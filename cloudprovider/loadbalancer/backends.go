@@ -9,7 +9,7 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 
 	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/loadbalancer/annotations"
-	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/providerid"
+	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/nodeclass"
 )
 
 // backend is one vServer group member.
@@ -36,8 +36,6 @@ func (b backend) key() string {
 
 // Node labels and values the builder honours.
 const (
-	labelNodeType             = "type"
-	nodeTypeVirtualKubelet    = "virtual-kubelet"
 	labelExcludeFromLB        = "node.kubernetes.io/exclude-from-external-load-balancers"
 	labelExcludeBalancerAlpha = "alpha.service-controller.kubernetes.io/exclude-balancer"
 )
@@ -60,7 +58,7 @@ func eligibleNodes(nodes []*v1.Node, spec *annotations.Backend) []nodeCandidate 
 	out := make([]nodeCandidate, 0, len(nodes))
 	seen := map[string]bool{}
 	for _, n := range nodes {
-		if n == nil || n.Labels[labelNodeType] == nodeTypeVirtualKubelet {
+		if n == nil || nodeclass.IsVirtual(n) {
 			continue
 		}
 		if _, ok := n.Labels[labelExcludeFromLB]; ok {
@@ -75,8 +73,8 @@ func eligibleNodes(nodes []*v1.Node, spec *annotations.Backend) []nodeCandidate 
 		if spec.RemoveUnscheduled && n.Spec.Unschedulable {
 			continue
 		}
-		id, err := providerid.Parse(n.Spec.ProviderID)
-		if err != nil || seen[id.InstanceID] {
+		id, ok := nodeclass.ECSInstance(n)
+		if !ok || seen[id.InstanceID] {
 			continue
 		}
 		seen[id.InstanceID] = true

@@ -12,6 +12,7 @@ import (
 
 	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/loadbalancer/annotations"
 	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/loadbalancer/podbackends"
+	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/nodeclass"
 	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/providerid"
 )
 
@@ -276,7 +277,7 @@ func candidateNodes(all []*v1.Node, spec *annotations.Backend, drain bool) map[s
 		if n.DeletionTimestamp != nil {
 			continue
 		}
-		if podbackends.IsVirtual(n) {
+		if nodeclass.IsVirtual(n) {
 			out[n.Name] = podbackends.Node{Name: n.Name, Virtual: true, Draining: drain && podbackends.IsDraining(n)}
 			continue
 		}

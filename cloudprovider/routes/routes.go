@@ -32,10 +32,10 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/record"
 	k8scloudprovider "k8s.io/cloud-provider"
-	cloudproviderapi "k8s.io/cloud-provider/api"
 	"k8s.io/klog/v2"
 
 	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/cloudapi"
+	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/nodeclass"
 	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/providerid"
 )
 
@@ -69,14 +69,6 @@ type NodeGetter interface {
 	Get(name string) (*v1.Node, error)
 	List() ([]*v1.Node, error)
 }
-
-// virtualKubeletLabel marks a VNode (ECI virtual node): it has no ECS
-// instance behind it, so no route can point at it (seed 002: ECI pods reach
-// overlay pods through the ECS nodes' routes, not the other way round).
-const (
-	virtualKubeletLabel = "type"
-	virtualKubeletValue = "virtual-kubelet"
-)
 
 // Config configures New.
 type Config struct {
@@ -211,9 +203,9 @@ func (r *Routes) ListRoutes(ctx context.Context, _ string) ([]*k8scloudprovider.
 	byInstance := map[string][]*v1.Node{}
 	var routed []string // instances of nodes that want a route
 	for _, n := range nodes {
-		if id, err := providerid.Parse(n.Spec.ProviderID); err == nil {
+		if id, ok := nodeclass.ECSInstance(n); ok {
 			byInstance[id.InstanceID] = append(byInstance[id.InstanceID], n)
-			if n.Labels[virtualKubeletLabel] != virtualKubeletValue && (n.Spec.PodCIDR != "" || len(n.Spec.PodCIDRs) > 0) {
+			if !nodeclass.IsVirtual(n) && (n.Spec.PodCIDR != "" || len(n.Spec.PodCIDRs) > 0) {
 				routed = append(routed, id.InstanceID)
 			}
 		}
@@ -384,25 +376,23 @@ func (r *Routes) CreateRoute(ctx context.Context, _, _ string, route *k8scloudpr
 }
 
 // nodeInstance returns the node's ECS instance ID. skip is true (with a nil
-// error) for nodes that get no route: VNodes and nodes of other providers.
+// error) for nodes that get no route: VNodes (no ECS instance behind them:
+// ECI pods reach overlay pods through the ECS nodes' routes, not the other
+// way round) and nodes of other providers or data centres.
 // A node whose providerID is still unset while it carries the
 // uninitialized taint is an error instead: its route is due as soon as the
 // node controller sets the providerID, and returning success would mark
 // its network available.
 func nodeInstance(node *v1.Node) (instance string, skip bool, err error) {
-	if node.Labels[virtualKubeletLabel] == virtualKubeletValue {
+	if nodeclass.IsVirtual(node) {
 		klog.V(4).InfoS("No route for a virtual-kubelet node", "node", node.Name)
 		return "", true, nil
 	}
-	if node.Spec.ProviderID == "" {
-		for _, t := range node.Spec.Taints {
-			if t.Key == cloudproviderapi.TaintExternalCloudProvider {
-				return "", true, fmt.Errorf("node %s has no providerID yet (not initialized); its route waits for it", node.Name)
-			}
-		}
+	if node.Spec.ProviderID == "" && nodeclass.IsUninitialized(node) {
+		return "", true, fmt.Errorf("node %s has no providerID yet (not initialized); its route waits for it", node.Name)
 	}
-	id, err := providerid.Parse(node.Spec.ProviderID)
-	if err != nil {
+	id, ok := nodeclass.ECSInstance(node)
+	if !ok {
 		klog.V(4).InfoS("No route for a node without an ECS providerID", "node", node.Name, "providerID", node.Spec.ProviderID)
 		return "", true, nil
 	}

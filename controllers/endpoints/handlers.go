@@ -11,6 +11,7 @@ import (
 
 	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/loadbalancer/annotations"
 	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/loadbalancer/podbackends"
+	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/nodeclass"
 )
 
 // enqueue schedules a Service's sync after the coalescing delay; further
@@ -64,7 +65,7 @@ func (c *Controller) touchesVirtualNode(s *discoveryv1.EndpointSlice) bool {
 		if e.NodeName == nil {
 			continue
 		}
-		if n, err := c.nodes.Get(*e.NodeName); err == nil && podbackends.IsVirtual(n) {
+		if n, err := c.nodes.Get(*e.NodeName); err == nil && nodeclass.IsVirtual(n) {
 			return true
 		}
 	}
@@ -81,7 +82,7 @@ func (c *Controller) onNodeUpdate(oldObj, newObj any) {
 	if !ok1 || !ok2 {
 		return
 	}
-	virtual := podbackends.IsVirtual(oldN) != podbackends.IsVirtual(newN)
+	virtual := nodeclass.IsVirtual(oldN) != nodeclass.IsVirtual(newN)
 	draining := podbackends.IsDraining(oldN) != podbackends.IsDraining(newN)
 	cordon := oldN.Spec.Unschedulable != newN.Spec.Unschedulable
 	if !virtual && !draining && !cordon {
@@ -103,7 +104,7 @@ func (c *Controller) onNodeDelete(obj any) {
 	if !ok {
 		return
 	}
-	virtual := podbackends.IsVirtual(n)
+	virtual := nodeclass.IsVirtual(n)
 	c.enqueueServices(func(svc *v1.Service) bool { return virtual || wantsDrain(svc) })
 }
 

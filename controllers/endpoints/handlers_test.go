@@ -20,6 +20,7 @@ import (
 	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/loadbalancer"
 	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/loadbalancer/annotations"
 	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/loadbalancer/podbackends"
+	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/nodeclass"
 )
 
 // fakeSyncer stands in for the CLB engine: the backend policy comes from
@@ -114,7 +115,7 @@ func mkNode(name string, mods ...func(*v1.Node)) *v1.Node {
 }
 
 func virtualNode(n *v1.Node) {
-	n.Labels = map[string]string{podbackends.LabelNodeType: podbackends.NodeTypeVirtualKubelet}
+	n.Labels = map[string]string{nodeclass.VirtualLabel: nodeclass.VirtualValue}
 }
 
 // queued waits until want keys are queued (at most 5 s: the delaying

@@ -35,10 +35,10 @@ import (
 	"k8s.io/client-go/tools/record"
 	"k8s.io/client-go/util/workqueue"
 	k8scloudprovider "k8s.io/cloud-provider"
-	cloudproviderapi "k8s.io/cloud-provider/api"
 	"k8s.io/klog/v2"
 
 	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/instances"
+	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/nodeclass"
 )
 
 // Event reasons recorded on nodes.
@@ -129,15 +129,8 @@ func New(client kubernetes.Interface, nodes coreinformers.NodeInformer, resolver
 
 // needsProviderID reports whether node is this controller's business.
 func needsProviderID(node *v1.Node) bool {
-	if node.Spec.ProviderID != "" || instances.IsVirtualNode(node) {
-		return false
-	}
-	for _, t := range node.Spec.Taints {
-		if t.Key == cloudproviderapi.TaintExternalCloudProvider {
-			return false // the framework's cloud-node controller initialises it
-		}
-	}
-	return true
+	// An uninitialized node is the framework's cloud-node controller's.
+	return node.Spec.ProviderID == "" && !nodeclass.IsVirtual(node) && !nodeclass.IsUninitialized(node)
 }
 
 // relevantChange reports whether an update touched what the lookup uses:

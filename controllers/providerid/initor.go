@@ -12,7 +12,7 @@ import (
 	"k8s.io/client-go/util/retry"
 	"k8s.io/klog/v2"
 
-	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/instances"
+	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/nodeclass"
 	pid "github.com/alicloud-ccm/alicloud-ccm/cloudprovider/providerid"
 )
 
@@ -62,7 +62,7 @@ func RunNodeInitor(ctx context.Context, client kubernetes.Interface, md Instance
 			return err
 		}
 		switch {
-		case instances.IsVirtualNode(node):
+		case nodeclass.IsVirtual(node):
 			result = InitorVirtual
 			return nil
 		case node.Spec.ProviderID != "":

@@ -16,6 +16,7 @@ import (
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 	"sigs.k8s.io/yaml"
 
+	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/nodeclass"
 	"github.com/alicloud-ccm/alicloud-ccm/test/framework"
 )
 
@@ -115,7 +116,7 @@ func (d *demo) registerNodes(ctx context.Context) error {
 			node.Spec.Taints = []corev1.Taint{framework.UninitializedTaint}
 		}
 		if p.virtual {
-			node.Labels["type"] = "virtual-kubelet"
+			node.Labels[nodeclass.VirtualLabel] = nodeclass.VirtualValue
 			node.Spec.Taints = []corev1.Taint{{Key: "virtual-kubelet.io/provider", Value: "alibabacloud", Effect: corev1.TaintEffectNoSchedule}}
 		}
 		cctx, cancel := context.WithTimeout(ctx, apiTimeout)

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -14,6 +13,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/nodeclass"
 	"github.com/alicloud-ccm/alicloud-ccm/emulator"
 )
 
@@ -127,9 +127,7 @@ func (f *findings) node(name string) *corev1.Node {
 
 // initialized reports whether a node lost the uninitialized taint.
 func initialized(n *corev1.Node) bool {
-	return n != nil && !slices.ContainsFunc(n.Spec.Taints, func(t corev1.Taint) bool {
-		return t.Key == "node.cloudprovider.kubernetes.io/uninitialized"
-	})
+	return n != nil && !nodeclass.IsUninitialized(n)
 }
 
 // complete reports whether everything the CCM should do is visible: the

@@ -18,10 +18,6 @@ const (
 
 // Node labels and taints the policies read.
 const (
-	// LabelNodeType with value NodeTypeVirtualKubelet marks a VNode
-	// (virtual-kubelet node running ECI pods).
-	LabelNodeType          = "type"
-	NodeTypeVirtualKubelet = "virtual-kubelet"
 	// TaintToBeDeleted is the cluster autoscaler's taint on a node it is
 	// about to remove (the framework's service controller drops such nodes
 	// at once; with drain they go to weight 0 first).
@@ -29,9 +25,6 @@ const (
 	// MaxWeight is the CLB's highest backend weight (0–100).
 	MaxWeight = 100
 )
-
-// IsVirtual reports whether n is a virtual-kubelet node.
-func IsVirtual(n *v1.Node) bool { return n != nil && n.Labels[LabelNodeType] == NodeTypeVirtualKubelet }
 
 // IsDraining reports whether n is cordoned or tainted for deletion by the
 // cluster autoscaler.
