@@ -8,6 +8,8 @@ import (
 	discoveryv1 "k8s.io/api/discovery/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
+
+	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/nodeclass"
 )
 
 func TestIsVirtualAndDraining(t *testing.T) {
@@ -18,14 +20,14 @@ func TestIsVirtualAndDraining(t *testing.T) {
 	}{
 		{name: "nil"},
 		{name: "plain node", n: &v1.Node{}},
-		{name: "virtual kubelet", n: &v1.Node{ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{LabelNodeType: NodeTypeVirtualKubelet}}}, virtual: true},
-		{name: "other type label", n: &v1.Node{ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{LabelNodeType: "ecs"}}}},
+		{name: "virtual kubelet", n: &v1.Node{ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{"type": "virtual-kubelet"}}}, virtual: true},
+		{name: "other type label", n: &v1.Node{ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{"type": "ecs"}}}},
 		{name: "cordoned", n: &v1.Node{Spec: v1.NodeSpec{Unschedulable: true}}, draining: true},
 		{name: "autoscaler taint", n: &v1.Node{Spec: v1.NodeSpec{Taints: []v1.Taint{{Key: "other"}, {Key: TaintToBeDeleted, Effect: v1.TaintEffectNoSchedule}}}}, draining: true},
 		{name: "other taint", n: &v1.Node{Spec: v1.NodeSpec{Taints: []v1.Taint{{Key: "node.kubernetes.io/not-ready"}}}}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := IsVirtual(tt.n); got != tt.virtual {
+			if got := nodeclass.IsVirtual(tt.n); got != tt.virtual {
 				t.Errorf("IsVirtual = %v", got)
 			}
 			if got := IsDraining(tt.n); got != tt.draining {
