@@ -20,7 +20,10 @@ The values follow the official CCM's NLB annotations
 (https://www.alibabacloud.com/help/en/slb/network-load-balancer/use-cases/configure-nlb-instances-by-using-annotations).
 
 This CCM does not create NLBs yet: an NLB Service gets a Warning event ` + "`NLBNotSupported`" + ` and no
-cloud writes.
+cloud writes. The framework's service controller skips every Service with a loadBalancerClass,
+so the NLB class is watched by this CCM's ` + "`nlb-service`" + ` controller (on by default;
+` + "`--controllers=*,-nlb-service`" + ` switches it off); the annotation reaches the provider through the
+framework.
 `
 
 // renderNLB writes the NLB section: one table per NLB group.
