@@ -3,11 +3,11 @@ package loadbalancer
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 
 	"strings"
 
-	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/slb"
 	v1 "k8s.io/api/core/v1"
 	"k8s.io/klog/v2"
@@ -163,6 +163,87 @@ func nonEmpty(s string) *string {
 	return &s
 }
 
+// listedAttrs reads the managed attributes of a listener from
+// DescribeLoadBalancerListeners, which carries each protocol's full
+// configuration, so no per-listener Describe*ListenerAttribute call is
+// needed. Attributes the protocol's configuration does not carry stay nil.
+func listedAttrs(l *slb.ListenerInDescribeLoadBalancerListeners) listenerAttrs {
+	ids := slices.Clone(l.AclIds)
+	if len(ids) == 0 && l.AclId != "" {
+		ids = strings.Split(l.AclId, ",")
+	}
+	slices.Sort(ids)
+	a := listenerAttrs{
+		Description: &l.Description, Scheduler: &l.Scheduler, Bandwidth: &l.Bandwidth,
+		VServerGroupID: &l.VServerGroupId, ACLStatus: listedSwitch(l.AclStatus), ACLType: &l.AclType,
+		ACLID: ptr(strings.Join(ids, ",")),
+	}
+	switch annotations.Protocol(l.ListenerProtocol) {
+	case annotations.ProtocolTCP:
+		c := &l.TCPListenerConfig
+		a.PersistenceTimeout, a.EstablishedTimeout = &c.PersistenceTimeout, &c.EstablishedTimeout
+		a.ConnectionDrain, a.ConnectionDrainTimeout = listedSwitch(c.ConnectionDrain), &c.ConnectionDrainTimeout
+		a.ProxyProtocolV2 = listedSwitch(c.ProxyProtocolV2Enabled)
+		a.HealthCheck, a.HealthCheckConnectTimeout = listedSwitch(c.HealthCheckSwitch), &c.HealthCheckConnectTimeout
+		a.HealthCheckType, a.HealthCheckURI, a.HealthCheckDomain = &c.HealthCheckType, &c.HealthCheckURI, &c.HealthCheckDomain
+		a.HealthCheckHTTPCode, a.HealthCheckMethod = &c.HealthCheckHttpCode, &c.HealthCheckMethod
+		a.HealthCheckConnectPort, a.HealthCheckInterval = &c.HealthCheckConnectPort, &c.HealthCheckInterval
+		a.HealthyThreshold, a.UnhealthyThreshold = &c.HealthyThreshold, &c.UnhealthyThreshold
+	case annotations.ProtocolUDP:
+		c := &l.UDPListenerConfig
+		a.PersistenceTimeout = &c.PersistenceTimeout
+		a.ConnectionDrain, a.ConnectionDrainTimeout = listedSwitch(c.ConnectionDrain), &c.ConnectionDrainTimeout
+		a.ProxyProtocolV2 = listedSwitch(c.ProxyProtocolV2Enabled)
+		a.HealthCheck, a.HealthCheckConnectTimeout = listedSwitch(c.HealthCheckSwitch), &c.HealthCheckConnectTimeout
+		a.HealthCheckType, a.HealthCheckURI, a.HealthCheckDomain = &c.HealthCheckType, &c.HealthCheckURI, &c.HealthCheckDomain
+		a.HealthCheckHTTPCode, a.HealthCheckMethod = &c.HealthCheckHttpCode, &c.HealthCheckMethod
+		a.HealthCheckConnectPort, a.HealthCheckInterval = &c.HealthCheckConnectPort, &c.HealthCheckInterval
+		a.HealthyThreshold, a.UnhealthyThreshold = &c.HealthyThreshold, &c.UnhealthyThreshold
+	case annotations.ProtocolHTTP:
+		c := &l.HTTPListenerConfig
+		if c.ListenerForward == "on" {
+			a.ForwardPort = &c.ForwardPort
+		}
+		a.IdleTimeout, a.RequestTimeout = &c.IdleTimeout, &c.RequestTimeout
+		a.StickySession, a.StickySessionType = listedSwitch(c.StickySession), &c.StickySessionType
+		a.CookieTimeout, a.Cookie = &c.CookieTimeout, &c.Cookie
+		a.XForwardedForProto, a.XForwardedForSLBPort = listedSwitch(c.XForwardedForProto), listedSwitch(c.XForwardedForSLBPORT)
+		a.XForwardedForClientSrcPort = listedSwitch(c.XForwardedForClientSrcPort)
+		a.HealthCheck, a.HealthCheckTimeout = listedSwitch(c.HealthCheck), &c.HealthCheckTimeout
+		a.HealthCheckType, a.HealthCheckURI, a.HealthCheckDomain = &c.HealthCheckType, &c.HealthCheckURI, &c.HealthCheckDomain
+		a.HealthCheckHTTPCode, a.HealthCheckMethod = &c.HealthCheckHttpCode, &c.HealthCheckMethod
+		a.HealthCheckConnectPort, a.HealthCheckInterval = &c.HealthCheckConnectPort, &c.HealthCheckInterval
+		a.HealthyThreshold, a.UnhealthyThreshold = &c.HealthyThreshold, &c.UnhealthyThreshold
+	case annotations.ProtocolHTTPS:
+		c := &l.HTTPSListenerConfig
+		a.ServerCertificateID, a.TLSCipherPolicy = &c.ServerCertificateId, &c.TLSCipherPolicy
+		a.EnableHTTP2 = listedSwitch(c.EnableHttp2)
+		a.IdleTimeout, a.RequestTimeout = &c.IdleTimeout, &c.RequestTimeout
+		a.StickySession, a.StickySessionType = listedSwitch(c.StickySession), &c.StickySessionType
+		a.CookieTimeout, a.Cookie = &c.CookieTimeout, &c.Cookie
+		a.XForwardedForProto, a.XForwardedForSLBPort = listedSwitch(c.XForwardedForProto), listedSwitch(c.XForwardedForSLBPORT)
+		a.XForwardedForClientSrcPort = listedSwitch(c.XForwardedForClientSrcPort)
+		a.HealthCheck, a.HealthCheckTimeout = listedSwitch(c.HealthCheck), &c.HealthCheckTimeout
+		a.HealthCheckType, a.HealthCheckURI, a.HealthCheckDomain = &c.HealthCheckType, &c.HealthCheckURI, &c.HealthCheckDomain
+		a.HealthCheckHTTPCode, a.HealthCheckMethod = &c.HealthCheckHttpCode, &c.HealthCheckMethod
+		a.HealthCheckConnectPort, a.HealthCheckInterval = &c.HealthCheckConnectPort, &c.HealthCheckInterval
+		a.HealthyThreshold, a.UnhealthyThreshold = &c.HealthyThreshold, &c.UnhealthyThreshold
+	}
+	return a
+}
+
+// listedSwitch reads a switch the listing reports as on/off or
+// true/false; any other value (none reported) is nil: not comparable.
+func listedSwitch(s string) *bool {
+	switch strings.ToLower(s) {
+	case "on", "true":
+		return ptr(true)
+	case "off", "false":
+		return ptr(false)
+	}
+	return nil
+}
+
 // withCreateDefaults fills what a create needs when not declared:
 // Bandwidth -1 (no per-listener cap; required for TCP, UDP and HTTPS) and
 // the health check off for HTTP(S) (required; the official CCM's
@@ -297,46 +378,6 @@ func (r *Reconciler) applyListeners(ctx context.Context, svc *v1.Service, lbID s
 		}
 	}
 	return nil
-}
-
-func (r *Reconciler) listenerCall(ctx context.Context, lbID string, a listenerAction) error {
-	switch a.op {
-	case opDelete:
-		req := slb.CreateDeleteLoadBalancerListenerRequest()
-		req.LoadBalancerId, req.ListenerPort, req.ListenerProtocol = lbID, requests.NewInteger(a.port), string(a.proto)
-		_, err := r.slb.DeleteLoadBalancerListener(ctx, req)
-		if isNotFound(err) {
-			return nil
-		}
-		return err
-	case opStart:
-		req := slb.CreateStartLoadBalancerListenerRequest()
-		req.LoadBalancerId, req.ListenerPort, req.ListenerProtocol = lbID, requests.NewInteger(a.port), string(a.proto)
-		_, err := r.slb.StartLoadBalancerListener(ctx, req)
-		return err
-	}
-	var err error
-	switch create := a.op == opCreate; {
-	case create && a.proto == annotations.ProtocolTCP:
-		_, err = r.slb.CreateLoadBalancerTCPListener(ctx, tcpCreateRequest(lbID, a.port, &a.attrs))
-	case create && a.proto == annotations.ProtocolUDP:
-		_, err = r.slb.CreateLoadBalancerUDPListener(ctx, udpCreateRequest(lbID, a.port, &a.attrs))
-	case create && a.proto == annotations.ProtocolHTTP:
-		_, err = r.slb.CreateLoadBalancerHTTPListener(ctx, httpCreateRequest(lbID, a.port, &a.attrs))
-	case create && a.proto == annotations.ProtocolHTTPS:
-		_, err = r.slb.CreateLoadBalancerHTTPSListener(ctx, httpsCreateRequest(lbID, a.port, &a.attrs))
-	case a.proto == annotations.ProtocolTCP:
-		_, err = r.slb.SetLoadBalancerTCPListenerAttribute(ctx, tcpSetRequest(lbID, a.port, &a.attrs))
-	case a.proto == annotations.ProtocolUDP:
-		_, err = r.slb.SetLoadBalancerUDPListenerAttribute(ctx, udpSetRequest(lbID, a.port, &a.attrs))
-	case a.proto == annotations.ProtocolHTTP:
-		_, err = r.slb.SetLoadBalancerHTTPListenerAttribute(ctx, httpSetRequest(lbID, a.port, &a.attrs))
-	case a.proto == annotations.ProtocolHTTPS:
-		_, err = r.slb.SetLoadBalancerHTTPSListenerAttribute(ctx, httpsSetRequest(lbID, a.port, &a.attrs))
-	default:
-		err = fmt.Errorf("unsupported listener protocol %q", a.proto)
-	}
-	return err
 }
 
 // listListeners reads all listeners of the CLB in one paged listing.

@@ -3,7 +3,6 @@ package loadbalancer
 import (
 	"context"
 	"errors"
-	"fmt"
 	"slices"
 	"sync"
 	"time"
@@ -234,91 +233,6 @@ func (r *Reconciler) GetLoadBalancer(ctx context.Context, _ string, svc *v1.Serv
 		return nil, false, err
 	}
 	return nil, len(acls) > 0, nil
-}
-
-// EnsureLoadBalancer creates or converges the Service's CLB and returns its
-// status. Annotations are parsed before anything else: a bad Service gets a
-// Warning Event naming key and value and causes no cloud call.
-func (r *Reconciler) EnsureLoadBalancer(ctx context.Context, _ string, svc *v1.Service, nodes []*v1.Node) (*v1.LoadBalancerStatus, error) {
-	defer r.LockService(serviceKey(svc))()
-	r.deleted.clear(svc.UID)
-	cfg, err := r.desired(svc)
-	if err != nil {
-		return nil, err
-	}
-	st, err := r.ensure(ctx, svc, cfg, nodes, modeFull)
-	if err != nil {
-		r.warn(svc, err)
-		return nil, err
-	}
-	return st, nil
-}
-
-// UpdateLoadBalancer converges the backends to a new node set; listeners
-// and instance attributes are left to EnsureLoadBalancer.
-func (r *Reconciler) UpdateLoadBalancer(ctx context.Context, _ string, svc *v1.Service, nodes []*v1.Node) error {
-	defer r.LockService(serviceKey(svc))()
-	return r.syncBackends(ctx, svc, nodes)
-}
-
-// SyncBackends converges only the vServer group backends of svc (no
-// listener or instance calls). It is the entry point of backend-only
-// syncs: node changes, and the endpoints controller, whose
-// EndpointSlices feed the Local and ENI backend strategies (backends.go).
-// It takes the Service lock itself.
-func (r *Reconciler) SyncBackends(ctx context.Context, svc *v1.Service, nodes []*v1.Node) error {
-	defer r.LockService(serviceKey(svc))()
-	return r.syncBackends(ctx, svc, nodes)
-}
-
-func (r *Reconciler) syncBackends(ctx context.Context, svc *v1.Service, nodes []*v1.Node) error {
-	if r.deleted.has(svc.UID, time.Now()) {
-		klog.V(2).InfoS("Skipping a backend sync of a Service whose load balancer was deleted", "service", klog.KObj(svc))
-		return nil
-	}
-	cfg, err := r.desired(svc)
-	if err != nil {
-		return err
-	}
-	if _, err := r.ensure(ctx, svc, cfg, nodes, modeBackends); err != nil {
-		r.warn(svc, err)
-		return err
-	}
-	return nil
-}
-
-// desired parses the Service into the typed desired state the engine
-// plans from. The parser's warnings (unknown keys and the like) become
-// Warning Events; a Service that cannot be planned gets a Warning Event
-// naming key and value, and causes no cloud call.
-func (r *Reconciler) desired(svc *v1.Service) (*annotations.Config, error) {
-	cfg, err := annotations.Parse(svc, r.opts.Defaults)
-	if err == nil {
-		for _, w := range cfg.Warnings {
-			r.events.Event(svc, v1.EventTypeWarning, ReasonAnnotationWarning, w)
-		}
-		err = checkNodePorts(cfg)
-	}
-	if err != nil {
-		r.events.Eventf(svc, v1.EventTypeWarning, ReasonInvalidAnnotation, "%v", err)
-		return nil, fmt.Errorf("service %s: %w", serviceKey(svc), err)
-	}
-	return cfg, nil
-}
-
-// checkNodePorts refuses to plan node backends before every port has its
-// NodePort (ENI backends use the target port; a redirecting HTTP listener
-// and a user's vServer group need none).
-func checkNodePorts(cfg *annotations.Config) error {
-	if cfg.Backend.Type == annotations.BackendENI {
-		return nil
-	}
-	for _, l := range cfg.Listeners {
-		if l.NodePort == 0 && l.ForwardPort == 0 && l.VGroupID == "" {
-			return fmt.Errorf("service port %d has no nodePort yet", l.Port)
-		}
-	}
-	return nil
 }
 
 // serviceKey is the lock and cache key of a Service.
