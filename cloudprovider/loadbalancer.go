@@ -16,7 +16,8 @@ func newLoadBalancer(c *Cloud) k8scloudprovider.LoadBalancer {
 }
 
 // newReconciler is separate so other capabilities (the endpoints
-// controller of issue #6) can share the engine and its per-Service locks.
+// controller, which syncs ENI/ECI pod backends) can share the engine and
+// its per-Service locks.
 func newReconciler(c *Cloud) *loadbalancer.Reconciler {
 	g := &c.cfg.Global
 	var vsws []string

@@ -39,7 +39,7 @@ type Discovered struct {
 }
 
 // Global is the content of the top-level "Global" object. Field names are
-// matched case-insensitively (as the incumbent CCM did), with a warning when
+// matched case-insensitively (as the official CCM does), with a warning when
 // the spelling differs from the documented one.
 type Global struct {
 	// AccessKey ID of a RAM user, base64-encoded (as configmap-ccm.sh writes it:
@@ -145,7 +145,7 @@ type Global struct {
 	APIQPS map[string]float64 `json:"apiQPS,omitempty"`
 	// Client-side API burst sizes per product, keys as in apiQPS.
 	APIBurst map[string]int `json:"apiBurst,omitempty"`
-	// ServiceToken mode of the incumbent CCM (exec of a `servicetoken` binary).
+	// ServiceToken mode of the official CCM (exec of a `servicetoken` binary).
 	UID string `json:"uid,omitempty" ignored:"ServiceToken mode is not supported; use RRSA, an ECS RAM role or a credentials file instead"`
 	// Service controller workers.
 	ServiceMaxConcurrentReconciles int `json:"serviceMaxConcurrentReconciles,omitempty" ignored:"use the --concurrent-service-syncs flag"`
@@ -153,13 +153,13 @@ type Global struct {
 	NodeMaxConcurrentReconciles int `json:"nodeMaxConcurrentReconciles,omitempty" ignored:"use the --concurrent-node-syncs flag"`
 	// Route controller workers.
 	RouteMaxConcurrentReconciles int `json:"routeMaxConcurrentReconciles,omitempty" ignored:"routes are reconciled in batches; see --route-reconciliation-period"`
-	// Node monitor period (unused by the incumbent v2 too).
+	// Node monitor period (unused by the official CCM v2 too).
 	NodeMonitorPeriod int64 `json:"nodeMonitorPeriod,omitempty" ignored:"use the --node-monitor-period flag"`
-	// Node address sync period (unused by the incumbent v2 too).
+	// Node address sync period (unused by the official CCM v2 too).
 	NodeAddrSyncPeriod int64 `json:"nodeAddrSyncPeriod,omitempty" ignored:"node addresses are synced by the node controller"`
-	// PrivateZone ID of the incumbent's pvtz controller.
+	// PrivateZone ID of the official CCM's pvtz controller.
 	PrivateZoneID string `json:"privateZoneId,omitempty" ignored:"the PrivateZone controller is not part of this CCM"`
-	// PrivateZone record TTL of the incumbent's pvtz controller.
+	// PrivateZone record TTL of the official CCM's pvtz controller.
 	PrivateZoneRecordTTL int64 `json:"privateZoneRecordTTL,omitempty" ignored:"the PrivateZone controller is not part of this CCM"`
 }
 

@@ -242,7 +242,7 @@ func TestReadWarnings(t *testing.T) {
 					t.Errorf("values not applied: %s", c)
 				}
 			}},
-		{"ignored incumbent fields", `{"Global": {"uid": "123", "privateZoneId": "pz", "privateZoneRecordTTL": 60, "nodeMonitorPeriod": 5, "nodeAddrSyncPeriod": 5,
+		{"ignored official-CCM fields", `{"Global": {"uid": "123", "privateZoneId": "pz", "privateZoneRecordTTL": 60, "nodeMonitorPeriod": 5, "nodeAddrSyncPeriod": 5,
 			"serviceMaxConcurrentReconciles": 3, "nodeMaxConcurrentReconciles": 1, "routeMaxConcurrentReconciles": 1}}`,
 			[]string{"Global.uid is ignored: ServiceToken mode is not supported", "Global.privateZoneId is ignored", "Global.privateZoneRecordTTL is ignored",
 				"Global.nodeMonitorPeriod is ignored", "Global.nodeAddrSyncPeriod is ignored", "Global.serviceMaxConcurrentReconciles is ignored",

@@ -28,7 +28,8 @@ var (
 	tagKeyRE    = regexp.MustCompile(`^[^\s,]{1,128}$`)
 )
 
-// knownFeatureGates are the incumbent's gates.
+// knownFeatureGates are the official CCM's feature gates
+// (kubernetes/cloud-provider-alibaba-cloud).
 var knownFeatureGates = map[string]bool{
 	"IPv6DualStack": true, "EndpointSlice": true, "FilterServiceOnNodeChange": true, "LoadBalancerTypeAnnotation": true,
 }

@@ -50,7 +50,8 @@ func apiErr(status int, code, msg string) reply {
 }
 
 // fakeAPI is a tiny Alibaba Cloud RPC endpoint: it verifies the HMAC-SHA1
-// signature (test-infra.md §2), records calls and answers via handle, which
+// signature (HMAC-SHA1 over the canonicalised query, as the SDK signs
+// RPC requests), records calls and answers via handle, which
 // gets the action, the merged query/form parameters and the 1-based count of
 // calls of that action so far.
 type fakeAPI struct {

@@ -45,12 +45,14 @@ const (
 	DefaultBaseBackoff = 500 * time.Millisecond
 	// DefaultMaxBackoff is long because ECS throttles per minute window: "If an
 	// API operation is throttled at minute T, the operation can continue to be
-	// called as of minute T+1" (perf-reliability §1.2).
+	// called as of minute T+1"
+	// (https://www.alibabacloud.com/help/en/elastic-compute-service/latest/api-throttling).
 	DefaultMaxBackoff = 30 * time.Second
 )
 
 // Per-product default client-side rate limits. Alibaba Cloud does not publish
-// per-action QPS quotas for these products (alibaba-api.md §5), so the
+// per-action QPS quotas for these products (Quota Center shows ECS and VPC
+// API rate limits per account only), so the
 // defaults are conservative and configurable; AWS's load-balancer controller
 // uses a similar 10 QPS / 40 burst default for its LB API.
 var defaultLimits = map[string]RateLimit{

@@ -11,7 +11,7 @@ import (
 // error instead of looping forever.
 const MaxPages = 1000
 
-// Documented per-call ID limits (alibaba-api.md §5).
+// Per-call ID limits, as each action's API reference page documents them.
 const (
 	// MaxLoadBalancerIDsPerCall is DescribeLoadBalancers' LoadBalancerId limit.
 	MaxLoadBalancerIDsPerCall = 10

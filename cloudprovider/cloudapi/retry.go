@@ -88,8 +88,10 @@ func isReadAction(action string) bool {
 // ensureClientToken sets a fresh ClientToken on requests that have such a
 // field and left it empty, and reports whether the request carries one. It
 // runs once, before the first attempt, so all retries reuse the same token and
-// the server deduplicates them (alibaba-api.md §1.1: without a token the
-// server uses the RequestId, which differs per attempt).
+// the server deduplicates them: "if you do not specify this parameter, the
+// system uses the RequestId as the ClientToken", and the RequestId differs
+// per attempt
+// (https://www.alibabacloud.com/help/en/slb/classic-load-balancer/developer-reference/api-slb-2014-05-15-createloadbalancer).
 func ensureClientToken(req requests.AcsRequest) bool {
 	v := reflect.ValueOf(req)
 	if v.Kind() != reflect.Pointer || v.IsNil() {

@@ -16,14 +16,15 @@ import (
 
 // codeInstanceNotFound is the ECS error code for an unknown instance ID. The
 // DescribeInstances page lists no not-found code (missing IDs are simply
-// absent, alibaba-api.md §3,
+// absent,
 // https://www.alibabacloud.com/help/en/ecs/developer-reference/api-ecs-2014-05-26-describeinstances),
 // but other ECS actions return it; if it ever comes back here it is a
 // positive "gone" for a single ID.
 const codeInstanceNotFound = "InvalidInstanceId.NotFound"
 
 // maxIPsPerCall is DescribeInstances' PrivateIpAddresses limit (JSON array
-// of at most 100, alibaba-api.md §3).
+// of at most 100,
+// https://www.alibabacloud.com/help/en/ecs/developer-reference/api-ecs-2014-05-26-describeinstances).
 const maxIPsPerCall = 100
 
 // verdict is what one DescribeInstances answer says about one instance ID.

@@ -1,6 +1,7 @@
 // Package providerid parses and formats the ECS provider IDs this CCM puts
-// on nodes: "<region>.<instance-id>" (what the incumbent and the deployment
-// guide's provider-initor write), also accepted with an "alicloud://" prefix.
+// on nodes: "<region>.<instance-id>" (what the official CCM,
+// kubernetes/cloud-provider-alibaba-cloud, and the deployment guide's
+// provider-initor write), also accepted with an "alicloud://" prefix.
 package providerid
 
 import (

@@ -119,7 +119,8 @@ func fromAPI(table string, r vpc.RouteEntry) (entry, bool) {
 }
 
 // transient reports whether the entry is changing; VPC refuses writes to
-// the table meanwhile ("IncorrectRouteEntryStatus", alibaba-api.md §2).
+// the table meanwhile ("IncorrectRouteEntryStatus",
+// https://www.alibabacloud.com/help/en/vpc/developer-reference/api-vpc-2016-04-28-createrouteentry).
 func (e entry) transient() bool {
 	return e.Status == statusPending || e.Status == statusModifying || e.Status == statusDeleting
 }

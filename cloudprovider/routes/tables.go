@@ -98,8 +98,8 @@ func (v *vpcInfo) listTables(ctx context.Context) ([]vpc.RouterTableListType, er
 // error on every route). Without configuration, a VPC with a single route
 // table uses it; with custom tables, the CCM cannot know which ones the
 // nodes' (and ECI pods') vSwitches use, so it asks for Global.routeTableIDs
-// rather than guess (the incumbent refuses several tables too,
-// incumbent-ccm.md §3).
+// rather than guess (the official CCM, kubernetes/cloud-provider-alibaba-cloud,
+// refuses several discovered tables too: "multiple route tables found").
 func (v *vpcInfo) choose(found []vpc.RouterTableListType) ([]string, error) {
 	ids := make([]string, 0, len(found))
 	var desc []string

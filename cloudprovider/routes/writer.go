@@ -77,7 +77,8 @@ func (o *op) wait(ctx context.Context) error {
 // route writes in a VPC (TaskConflict) and refuses writes to a table while
 // any of its entries is Pending/Deleting (IncorrectRouteEntryStatus)
 // (https://api.alibabacloud.com/document/Vpc/2016-04-28/CreateRouteEntries,
-// alibaba-api.md §2). So it works in rounds: per table, one batch call of up
+// https://www.alibabacloud.com/help/en/vpc/developer-reference/api-vpc-2016-04-28-createrouteentry).
+// So it works in rounds: per table, one batch call of up
 // to 50 entries, sent one after the other, then one listing per table per
 // poll until every written entry settled; ops arriving meanwhile queue up
 // and form the next round's batches.

@@ -16,7 +16,7 @@
 //     downgrading on those would hide a misconfigured proxy or an instance in
 //     hardened-only mode, where plain GETs are refused anyway.
 //   - TokenRequired: never send a GET without a token.
-//   - TokenDisabled: plain GETs only (the incumbent's --enable-imdsv2=false).
+//   - TokenDisabled: plain GETs only (the official CCM's --enable-imdsv2=false).
 //
 // Every request is bounded: by default 3 attempts, a 1.5 s timeout per attempt
 // and a 100 ms then 400 ms back-off, so on a host that is not an ECS instance a

@@ -27,7 +27,7 @@ import (
 )
 
 // legacyLockTypes are lock types client-go v0.37 refuses at start-up; the
-// incumbent's manifests still ask for them, so we map them to leases.
+// official CCM's manifests still ask for them, so we map them to leases.
 var legacyLockTypes = map[string]bool{
 	"endpoints": true, "configmaps": true, "endpointsleases": true, "configmapsleases": true,
 }

@@ -36,7 +36,7 @@ func Render(configDir string) ([]byte, error) {
 			fmt.Fprintf(&b, "| `%s` | %s | %s | %s |\n", f.name, f.typ, code(f.def), cell(f.doc))
 		}
 	}
-	b.WriteString("\n## Accepted but ignored\n\nThese fields of the incumbent CCM's cloud-config are accepted so existing files keep working; " +
+	b.WriteString("\n## Accepted but ignored\n\nThese fields of the official CCM's (kubernetes/cloud-provider-alibaba-cloud) cloud-config are accepted so existing files keep working; " +
 		"setting one produces a warning that says what to use instead.\n\n| Field | Type | Incumbent meaning | Instead |\n|---|---|---|---|\n")
 	for _, f := range fields {
 		if f.ignored != "" {
@@ -70,7 +70,7 @@ Global:
   routeTableIDs: vtb-aaa,vtb-bbb
 ` + "```" + `
 
-Field names are matched case-insensitively (as the incumbent CCM did), with a warning when the
+Field names are matched case-insensitively (as the official CCM does), with a warning when the
 spelling differs. Unknown fields produce a warning naming them. Every invalid value is reported at
 start-up, all at once, naming the field and the value (never the value of a secret).
 
