@@ -119,7 +119,7 @@ var fullJSON = fmt.Sprintf(`{"Global": {
   "region": "cn-beijing", "vpcid": "vpc-2ze0abc", "vswitchid": "cn-beijing-a:vsw-2zea,cn-beijing-b:vsw-2zeb", "zoneid": "cn-beijing-a",
   "clusterID": "c0ffee123", "kubernetesClusterTag": "k8s.io/cluster", "routeTableIDs": "vtb-1, vtb-2", "resourceGroupID": "rg-acfm",
   "serviceBackendType": "eni", "disablePublicSLB": true,
-  "quotaBackendServersPerCLB": 400, "quotaListenersPerCLB": 60, "quotaVServerGroupsPerInstance": 70, "featureGates": "IPv6DualStack=true,EndpointSlice=false",
+  "quotaBackendServersPerCLB": 400, "quotaListenersPerCLB": 60, "quotaVServerGroupsPerInstance": 70, "quotaRouteEntriesPerTable": 300, "featureGates": "IPv6DualStack=true,EndpointSlice=false",
   "network": "public", "slbEndpoint": "slb.example.com", "vpcEndpoint": "http://127.0.0.1:8080", "ecsEndpoint": "https://ecs.example.com:8443", "nlbEndpoint": "nlb.example.com",
   "stsEndpoint": "sts.example.com", "metadataEndpoint": "127.0.0.1:9999", "metadataTokenMode": "required",
   "apiQPS": {"slb": 5, "vpc": -1, "ecs": 2.5}, "apiBurst": {"slb": 10, "ecs": 3}
@@ -142,7 +142,7 @@ func TestReadEveryField(t *testing.T) {
 		Region: "cn-beijing", VpcID: "vpc-2ze0abc", VSwitchID: "cn-beijing-a:vsw-2zea,cn-beijing-b:vsw-2zeb", ZoneID: "cn-beijing-a",
 		ClusterID: "c0ffee123", KubernetesClusterTag: "k8s.io/cluster", RouteTableIDs: "vtb-1, vtb-2", ResourceGroupID: "rg-acfm",
 		ServiceBackendType: "eni", DisablePublicSLB: true,
-		QuotaBackendServersPerCLB: 400, QuotaListenersPerCLB: 60, QuotaVServerGroupsPerInstance: 70, FeatureGates: "IPv6DualStack=true,EndpointSlice=false",
+		QuotaBackendServersPerCLB: 400, QuotaListenersPerCLB: 60, QuotaVServerGroupsPerInstance: 70, QuotaRouteEntriesPerTable: 300, FeatureGates: "IPv6DualStack=true,EndpointSlice=false",
 		Network: "public", SLBEndpoint: "slb.example.com", VPCEndpoint: "http://127.0.0.1:8080", ECSEndpoint: "https://ecs.example.com:8443", NLBEndpoint: "nlb.example.com",
 		STSEndpoint: "sts.example.com", MetadataEndpoint: "127.0.0.1:9999", MetadataTokenMode: "required",
 		APIQPS: map[string]float64{"slb": 5, "vpc": -1, "ecs": 2.5}, APIBurst: map[string]int{"slb": 10, "ecs": 3},
