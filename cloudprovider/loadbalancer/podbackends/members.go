@@ -1,6 +1,7 @@
 package podbackends
 
 import (
+	"slices"
 	"sort"
 
 	v1 "k8s.io/api/core/v1"
@@ -151,7 +152,7 @@ func Members(p Params) []Member {
 	}
 	sort.Slice(nodes, func(i, j int) bool { return nodes[i].InstanceID < nodes[j].InstanceID })
 	sort.Slice(pods, func(i, j int) bool { return pods[i].IP < pods[j].IP })
-	out := append(nodes, pods...)
+	out := slices.Concat(nodes, pods)
 	if p.TotalWeight != nil {
 		spread(out, *p.TotalWeight, p.Policy == PolicyLocal)
 	}
