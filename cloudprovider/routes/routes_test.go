@@ -13,6 +13,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	k8scloudprovider "k8s.io/cloud-provider"
 	cloudproviderapi "k8s.io/cloud-provider/api"
+	"k8s.io/component-base/metrics/testutil"
 )
 
 func testCtx(t *testing.T) context.Context {
@@ -249,7 +250,14 @@ func TestRouteTableFull(t *testing.T) {
 	for i := range 5 {
 		nodes = append(nodes, e.addNode(i, podCIDR(i)))
 	}
+	// The batch call succeeds; the quota answers are per entry, so only the
+	// entry-failure counter can tell an alert that the table is full.
+	quotaFailures := entryFailures.WithLabelValues(e.system, "create", "quota")
+	before, _ := testutil.GetCounterMetricValue(quotaFailures)
 	errs := createAll(testCtx(t), r, nodes)
+	if after, _ := testutil.GetCounterMetricValue(quotaFailures); after-before != 2 {
+		t.Errorf("alicloud_ccm_route_entry_failures_total{class=quota} rose by %v, want 2", after-before)
+	}
 	if len(errs) != 2 {
 		t.Fatalf("%d errors (%v), want 2 routes over the quota of 3", len(errs), errs)
 	}

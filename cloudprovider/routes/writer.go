@@ -377,7 +377,9 @@ func (w *writer) send(ctx context.Context, table string, ops []*op) []*op {
 		// because the table was busy, so the op is safe to send again; a
 		// create's "exists" means the CIDR is taken, and the next listing
 		// tells whether by us; a delete's "not found" means already gone.
-		switch code, class := f.FailedCode, cloudapi.ClassOf(f.FailedCode); {
+		code, class := f.FailedCode, cloudapi.ClassOf(f.FailedCode)
+		observeEntryFailure(table, o.kind, class)
+		switch {
 		case class == cloudapi.ClassBusy:
 			w.busy.Add(1)
 			w.requeue(o, code)
