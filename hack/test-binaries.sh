@@ -122,7 +122,8 @@ build_golangci_lint() {
   # -mod=mod from GOFLAGS does not apply to `go install m@v`; clear GOFLAGS.
   (cd "$gobin" && GOFLAGS=-buildvcs=false GOBIN="$gobin" go install -ldflags "-s -w" \
       "github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$GOLANGCI_LINT_VERSION") &&
-    mv -f "$gobin/golangci-lint" "$out"
+    mv -f "$gobin/golangci-lint" "$out" ||
+    { log "building golangci-lint $GOLANGCI_LINT_VERSION failed"; exit 1; }
   # A build that produced something other than the pinned version must fail.
   "$out" version --short | grep -x "${GOLANGCI_LINT_VERSION#v}" >/dev/null ||
     { log "golangci-lint at $out is not $GOLANGCI_LINT_VERSION"; "$out" version >&2; exit 1; }
