@@ -257,7 +257,7 @@ type Limits struct {
 	NLBServersPerGroup      int `json:"nlbServersPerGroup"`      // ECS/ENI/IP servers per server group: 400
 	NLBGroupsPerServer      int `json:"nlbGroupsPerServer"`      // times one server may join server groups: 200
 	NLBListenersPerGroup    int `json:"nlbListenersPerGroup"`    // listeners one server group may serve: 50
-	NLBServersPerCall       int `json:"nlbServersPerCall"`       // AddServersToServerGroup & co.: 200 per call
+	NLBServersPerCall       int `json:"nlbServersPerCall"`       // AddServersToServerGroup & co.: 40 per call
 	NLBSecurityGroupsPerLB  int `json:"nlbSecurityGroupsPerLB"`  // security groups per NLB: 4
 	NLBAdditionalCertsPerLB int `json:"nlbAdditionalCertsPerLB"` // nlb_quota_loadbalancer_certificates_num: 25
 	// VPC.
@@ -279,7 +279,7 @@ func DefaultLimits() Limits {
 		BackendsPerCall: 20, TagsPerResource: 20, LBIDsPerDescribe: 10, ACLsPerAccount: 200,
 		EntriesPerACL: 300, EntriesPerACLCall: 50, DomainExtensionsPerListen: 3,
 		NLBPerAccount: 60, NLBListenersPerLB: 50, NLBServersPerLB: 400, NLBGroupsPerAccount: 3000,
-		NLBServersPerGroup: 400, NLBGroupsPerServer: 200, NLBListenersPerGroup: 50, NLBServersPerCall: 200,
+		NLBServersPerGroup: 400, NLBGroupsPerServer: 200, NLBListenersPerGroup: 50, NLBServersPerCall: 40,
 		NLBSecurityGroupsPerLB: 4, NLBAdditionalCertsPerLB: 25,
 		RouteEntriesPerTable: 200, RoutesPerBatchCall: 50,
 		IDsPerDescribeInstances: 100, IDsPerDescribeENIs: 100,

@@ -14,8 +14,10 @@ import (
 )
 
 // nlbServerParams reads Servers.N.{ServerId,ServerType,ServerIp,Port,Weight,Description}:
-// at least one, at most NLBServersPerCall ("You can add up to 200 backend
-// servers in each call"), no duplicates (DuplicatedParam.Server).
+// at least one, at most NLBServersPerCall ("You can specify up to 40 backend
+// servers in each call",
+// https://www.alibabacloud.com/help/en/slb/network-load-balancer/developer-reference/api-nlb-2022-04-30-addserverstoservergroup),
+// no duplicates (DuplicatedParam.Server).
 func nlbServerParams(c *call, withWeight bool) ([]*nlbServer, error) {
 	var out []*nlbServer
 	seen := map[string]bool{}
