@@ -59,11 +59,6 @@ func (s *SLB) DescribeDomainExtensions(ctx context.Context, req *slb.DescribeDom
 	return call(ctx, s.Client, req, slb.CreateDescribeDomainExtensionsResponse())
 }
 
-// DescribeDomainExtensionAttribute returns one domain extension.
-func (s *SLB) DescribeDomainExtensionAttribute(ctx context.Context, req *slb.DescribeDomainExtensionAttributeRequest) (*slb.DescribeDomainExtensionAttributeResponse, error) {
-	return call(ctx, s.Client, req, slb.CreateDescribeDomainExtensionAttributeResponse())
-}
-
 // SetDomainExtensionAttribute changes the certificate of a domain extension.
 func (s *SLB) SetDomainExtensionAttribute(ctx context.Context, req *slb.SetDomainExtensionAttributeRequest) (*slb.SetDomainExtensionAttributeResponse, error) {
 	return call(ctx, s.Client, req, slb.CreateSetDomainExtensionAttributeResponse())

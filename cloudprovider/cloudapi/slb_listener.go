@@ -19,11 +19,6 @@ func (s *SLB) SetLoadBalancerTCPListenerAttribute(ctx context.Context, req *slb.
 	return call(ctx, s.Client, req, slb.CreateSetLoadBalancerTCPListenerAttributeResponse())
 }
 
-// DescribeLoadBalancerTCPListenerAttribute returns a TCP listener's configuration.
-func (s *SLB) DescribeLoadBalancerTCPListenerAttribute(ctx context.Context, req *slb.DescribeLoadBalancerTCPListenerAttributeRequest) (*slb.DescribeLoadBalancerTCPListenerAttributeResponse, error) {
-	return call(ctx, s.Client, req, slb.CreateDescribeLoadBalancerTCPListenerAttributeResponse())
-}
-
 // CreateLoadBalancerUDPListener creates a UDP listener.
 func (s *SLB) CreateLoadBalancerUDPListener(ctx context.Context, req *slb.CreateLoadBalancerUDPListenerRequest) (*slb.CreateLoadBalancerUDPListenerResponse, error) {
 	return call(ctx, s.Client, req, slb.CreateCreateLoadBalancerUDPListenerResponse())
@@ -32,11 +27,6 @@ func (s *SLB) CreateLoadBalancerUDPListener(ctx context.Context, req *slb.Create
 // SetLoadBalancerUDPListenerAttribute updates a UDP listener.
 func (s *SLB) SetLoadBalancerUDPListenerAttribute(ctx context.Context, req *slb.SetLoadBalancerUDPListenerAttributeRequest) (*slb.SetLoadBalancerUDPListenerAttributeResponse, error) {
 	return call(ctx, s.Client, req, slb.CreateSetLoadBalancerUDPListenerAttributeResponse())
-}
-
-// DescribeLoadBalancerUDPListenerAttribute returns a UDP listener's configuration.
-func (s *SLB) DescribeLoadBalancerUDPListenerAttribute(ctx context.Context, req *slb.DescribeLoadBalancerUDPListenerAttributeRequest) (*slb.DescribeLoadBalancerUDPListenerAttributeResponse, error) {
-	return call(ctx, s.Client, req, slb.CreateDescribeLoadBalancerUDPListenerAttributeResponse())
 }
 
 // CreateLoadBalancerHTTPListener creates an HTTP listener.
@@ -49,11 +39,6 @@ func (s *SLB) SetLoadBalancerHTTPListenerAttribute(ctx context.Context, req *slb
 	return call(ctx, s.Client, req, slb.CreateSetLoadBalancerHTTPListenerAttributeResponse())
 }
 
-// DescribeLoadBalancerHTTPListenerAttribute returns an HTTP listener's configuration.
-func (s *SLB) DescribeLoadBalancerHTTPListenerAttribute(ctx context.Context, req *slb.DescribeLoadBalancerHTTPListenerAttributeRequest) (*slb.DescribeLoadBalancerHTTPListenerAttributeResponse, error) {
-	return call(ctx, s.Client, req, slb.CreateDescribeLoadBalancerHTTPListenerAttributeResponse())
-}
-
 // CreateLoadBalancerHTTPSListener creates an HTTPS listener.
 func (s *SLB) CreateLoadBalancerHTTPSListener(ctx context.Context, req *slb.CreateLoadBalancerHTTPSListenerRequest) (*slb.CreateLoadBalancerHTTPSListenerResponse, error) {
 	return call(ctx, s.Client, req, slb.CreateCreateLoadBalancerHTTPSListenerResponse())
@@ -64,11 +49,6 @@ func (s *SLB) SetLoadBalancerHTTPSListenerAttribute(ctx context.Context, req *sl
 	return call(ctx, s.Client, req, slb.CreateSetLoadBalancerHTTPSListenerAttributeResponse())
 }
 
-// DescribeLoadBalancerHTTPSListenerAttribute returns an HTTPS listener's configuration.
-func (s *SLB) DescribeLoadBalancerHTTPSListenerAttribute(ctx context.Context, req *slb.DescribeLoadBalancerHTTPSListenerAttributeRequest) (*slb.DescribeLoadBalancerHTTPSListenerAttributeResponse, error) {
-	return call(ctx, s.Client, req, slb.CreateDescribeLoadBalancerHTTPSListenerAttributeResponse())
-}
-
 // DescribeLoadBalancerListeners lists listeners of up to 10 CLB instances (NextToken paging).
 func (s *SLB) DescribeLoadBalancerListeners(ctx context.Context, req *slb.DescribeLoadBalancerListenersRequest) (*slb.DescribeLoadBalancerListenersResponse, error) {
 	return call(ctx, s.Client, req, slb.CreateDescribeLoadBalancerListenersResponse())
@@ -77,11 +57,6 @@ func (s *SLB) DescribeLoadBalancerListeners(ctx context.Context, req *slb.Descri
 // StartLoadBalancerListener starts a stopped listener.
 func (s *SLB) StartLoadBalancerListener(ctx context.Context, req *slb.StartLoadBalancerListenerRequest) (*slb.StartLoadBalancerListenerResponse, error) {
 	return call(ctx, s.Client, req, slb.CreateStartLoadBalancerListenerResponse())
-}
-
-// StopLoadBalancerListener stops a listener.
-func (s *SLB) StopLoadBalancerListener(ctx context.Context, req *slb.StopLoadBalancerListenerRequest) (*slb.StopLoadBalancerListenerResponse, error) {
-	return call(ctx, s.Client, req, slb.CreateStopLoadBalancerListenerResponse())
 }
 
 // DeleteLoadBalancerListener deletes a listener.

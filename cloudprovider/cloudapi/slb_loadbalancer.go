@@ -68,8 +68,3 @@ func (s *SLB) TagResources(ctx context.Context, req *slb.TagResourcesRequest) (*
 func (s *SLB) UntagResources(ctx context.Context, req *slb.UntagResourcesRequest) (*slb.UntagResourcesResponse, error) {
 	return call(ctx, s.Client, req, slb.CreateUntagResourcesResponse())
 }
-
-// ListTagResources lists tags of CLB resources (NextToken paging).
-func (s *SLB) ListTagResources(ctx context.Context, req *slb.ListTagResourcesRequest) (*slb.ListTagResourcesResponse, error) {
-	return call(ctx, s.Client, req, slb.CreateListTagResourcesResponse())
-}
