@@ -139,7 +139,7 @@ func (r *Reconciler) preserve(ctx context.Context, svc *v1.Service, st *lbState)
 		}
 	}
 	var keys []string
-	for _, k := range []string{TagClusterID, TagServiceUID, TagService, TagAdditionalKeys, TagIncumbentOwner} {
+	for _, k := range []string{TagClusterID, TagServiceUID, TagService, TagAdditionalKeys, TagOfficialOwner} {
 		if _, ok := st.tags[k]; ok {
 			keys = append(keys, k)
 		}

@@ -19,9 +19,9 @@ func TestDeleteCleansOursFromNowRefusedReusedCLB(t *testing.T) {
 		tag        emulator.Tag
 		vgroupPort bool
 	}{
-		{"ACK cluster tag", emulator.Tag{Key: TagIncumbentCluster, Value: "c-other"}, false},
+		{"ACK cluster tag", emulator.Tag{Key: TagOfficialCluster, Value: "c-other"}, false},
 		{"another Service's tag", emulator.Tag{Key: TagServiceUID, Value: "uid-other"}, false},
-		{"incumbent owner tag, vgroup-port", emulator.Tag{Key: TagIncumbentOwner, Value: "a-other"}, true},
+		{"official owner tag, vgroup-port", emulator.Tag{Key: TagOfficialOwner, Value: "a-other"}, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv(t, envOpts{})

@@ -255,10 +255,10 @@ func TestClassify(t *testing.T) {
 		{"ours", map[string]string{TagServiceUID: string(svc.UID), TagClusterID: "c"}, "", ownOurs, true},
 		{"ours in another cluster is foreign", map[string]string{TagServiceUID: string(svc.UID), TagClusterID: "other"}, "", ownForeign, true},
 		{"another Service's", map[string]string{TagServiceUID: "x", TagClusterID: "c"}, "", ownForeign, true},
-		{"incumbent's for this Service", map[string]string{TagIncumbentOwner: defaultName(svc), TagIncumbentCluster: "c"}, "", ownIncumbent, true},
-		{"incumbent's for another Service", map[string]string{TagIncumbentOwner: "aother"}, "", ownForeign, true},
+		{"official CCM's for this Service", map[string]string{TagOfficialOwner: defaultName(svc), TagOfficialCluster: "c"}, "", ownOfficial, true},
+		{"official CCM's for another Service", map[string]string{TagOfficialOwner: "aother"}, "", ownForeign, true},
 		{"user's CLB named by id", map[string]string{"team": "a"}, "lb-1", ownReused, false},
-		{"ACK API server CLB named by id", map[string]string{TagIncumbentCluster: "c-123"}, "lb-1", ownReused, true},
+		{"ACK API server CLB named by id", map[string]string{TagOfficialCluster: "c-123"}, "lb-1", ownReused, true},
 		{"untagged CLB not named by id", nil, "", ownForeign, false},
 	}
 	for _, tc := range tests {

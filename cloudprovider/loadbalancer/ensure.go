@@ -136,7 +136,7 @@ func (r *Reconciler) ensure(ctx context.Context, svc *v1.Service, cfg *annotatio
 	// Our tags prove the whole CLB is this Service's: what this cluster
 	// wrote on it under a legacy cluster ID is still ours, and is kept as
 	// it is (an upgrade writes nothing).
-	tagged := st.own == ownOurs || st.own == ownIncumbent
+	tagged := st.own == ownOurs || st.own == ownOfficial
 	manage := st.own != ownReused || cfg.LB.ForceOverrideListeners
 	var listeners []slb.ListenerInDescribeLoadBalancerListeners
 	if mode == modeFull {
@@ -326,7 +326,7 @@ func (r *Reconciler) syncInstance(ctx context.Context, svc *v1.Service, cfg *ann
 			return classifyErr(fmt.Sprintf("CLB %s: %s", st.lb.LoadBalancerId, w.what), err)
 		}
 	}
-	if st.own == ownIncumbent {
+	if st.own == ownOfficial {
 		klog.InfoS("Adopted the official CCM's CLB", "service", klog.KObj(svc), "loadBalancer", st.lb.LoadBalancerId)
 		r.events.Eventf(svc, v1.EventTypeNormal, ReasonAdopted, "Adopted CLB %s created by the previous cloud controller manager for this Service (address %s kept)", st.lb.LoadBalancerId, st.lb.Address)
 		st.own = ownOurs

@@ -155,7 +155,7 @@ func (r *Reconciler) find(ctx context.Context, svc *v1.Service, l lookup) (*lbSt
 				continue
 			}
 			st := r.state(lb, svc, l.reuseID)
-			if st.own == ownIncumbent {
+			if st.own == ownOfficial {
 				return st, nil // the official CCM's CLB of this very Service
 			}
 			if why := reuseRefusal(st.tags); why != "" {
@@ -177,7 +177,7 @@ func (r *Reconciler) find(ctx context.Context, svc *v1.Service, l lookup) (*lbSt
 			continue
 		}
 		st := r.state(lb, svc, "")
-		if st.own == ownIncumbent || st.own == ownOurs {
+		if st.own == ownOfficial || st.own == ownOurs {
 			return st, nil
 		}
 		klog.V(2).InfoS("A CLB has this Service's load balancer name but no tag proves it is the Service's; ignoring it",

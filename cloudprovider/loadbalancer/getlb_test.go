@@ -16,7 +16,7 @@ import (
 func TestGetLoadBalancerLetsEveryServiceBeDeleted(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t, envOpts{})
-	refused, err := e.emu.SeedLoadBalancer(emulator.SeedLB{Name: "apiserver", Tags: []emulator.Tag{{Key: TagIncumbentCluster, Value: "c1"}}})
+	refused, err := e.emu.SeedLoadBalancer(emulator.SeedLB{Name: "apiserver", Tags: []emulator.Tag{{Key: TagOfficialCluster, Value: "c1"}}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -66,7 +66,7 @@ func (r *Reconciler) planLBAttrs(svc *v1.Service, want *annotations.LoadBalancer
 	id := lb.LoadBalancerId
 	var w []lbWrite
 	reused := st.own == ownReused
-	if !reused && (st.own == ownIncumbent || missingTags(st.tags, ownershipTags(svc, r.opts.ClusterID))) {
+	if !reused && (st.own == ownOfficial || missingTags(st.tags, ownershipTags(svc, r.opts.ClusterID))) {
 		// Adoption of the official CCM's CLB: add our tags, keep everything
 		// else (address, listeners), so migrating users keep their IPs.
 		tags := ownershipTags(svc, r.opts.ClusterID)

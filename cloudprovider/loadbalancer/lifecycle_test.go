@@ -36,12 +36,12 @@ func (e *env) sawEvent(reason string) bool {
 	}
 }
 
-func TestAdoptIncumbentCLB(t *testing.T) {
+func TestAdoptOfficialCLB(t *testing.T) {
 	e := newEnv(t, envOpts{})
 	svc := service("web", nil)
 	name := defaultName(svc)
 	id, err := e.emu.SeedLoadBalancer(emulator.SeedLB{Name: name, DeleteProtection: true,
-		Tags:          []emulator.Tag{{Key: TagIncumbentOwner, Value: name}, {Key: TagIncumbentCluster, Value: testCluster}},
+		Tags:          []emulator.Tag{{Key: TagOfficialOwner, Value: name}, {Key: TagOfficialCluster, Value: testCluster}},
 		VServerGroups: []emulator.SeedVServerGroup{{Name: "k8s/30080/web/default/" + testCluster}},
 		Listeners:     []emulator.SeedListener{{Protocol: "tcp", Port: 80, VServerGroup: "k8s/30080/web/default/" + testCluster, Attributes: map[string]string{"Description": "k8s/80/web/default/" + testCluster}}},
 	})
@@ -51,7 +51,7 @@ func TestAdoptIncumbentCLB(t *testing.T) {
 	addr := e.lb(id).Address
 	st := e.ensure(svc)
 	if lbs := e.lbs(); len(lbs) != 1 {
-		t.Fatalf("%d CLBs after adoption, want the incumbent's only", len(lbs))
+		t.Fatalf("%d CLBs after adoption, want the official CCM's only", len(lbs))
 	}
 	if st.Ingress[0].IP != addr {
 		t.Errorf("address %s, want the kept %s", st.Ingress[0].IP, addr)
@@ -64,7 +64,7 @@ func TestAdoptIncumbentCLB(t *testing.T) {
 		t.Errorf("CreateLoadBalancer called %d times", n)
 	}
 	if ls := e.listeners(id); len(ls) != 1 {
-		t.Errorf("listeners after adoption: %d, want the incumbent's one kept", len(ls))
+		t.Errorf("listeners after adoption: %d, want the official CCM's one kept", len(ls))
 	}
 	if !e.sawEvent(ReasonAdopted) {
 		t.Error("no Adopted event")
@@ -130,7 +130,7 @@ func TestReuseCLB(t *testing.T) {
 
 func TestReuseRefusedWritesNothing(t *testing.T) {
 	e := newEnv(t, envOpts{})
-	for _, tag := range []emulator.Tag{{Key: TagIncumbentCluster, Value: "c-apiserver"}, {Key: TagIncumbentOwner, Value: "aother"}, {Key: TagServiceUID, Value: "other"}} {
+	for _, tag := range []emulator.Tag{{Key: TagOfficialCluster, Value: "c-apiserver"}, {Key: TagOfficialOwner, Value: "aother"}, {Key: TagServiceUID, Value: "other"}} {
 		id, err := e.emu.SeedLoadBalancer(emulator.SeedLB{Tags: []emulator.Tag{tag}})
 		if err != nil {
 			t.Fatal(err)

@@ -15,16 +15,16 @@ func TestCreatedCLBCarriesOfficialOwnerTag(t *testing.T) {
 	svc := service("web", nil)
 	e.ensure(svc)
 	lb := e.lbs()[0]
-	if got := tagMap(lb.Tags.Tag)[TagIncumbentOwner]; got != defaultName(svc) {
-		t.Fatalf("tag %s = %q, want %q (tags %v)", TagIncumbentOwner, got, defaultName(svc), lb.Tags.Tag)
+	if got := tagMap(lb.Tags.Tag)[TagOfficialOwner]; got != defaultName(svc) {
+		t.Fatalf("tag %s = %q, want %q (tags %v)", TagOfficialOwner, got, defaultName(svc), lb.Tags.Tag)
 	}
 	// A CLB created before the tag existed: untag it, sync, tagged again.
-	if err := e.r.untag(context.Background(), lb.LoadBalancerId, []string{TagIncumbentOwner}); err != nil {
+	if err := e.r.untag(context.Background(), lb.LoadBalancerId, []string{TagOfficialOwner}); err != nil {
 		t.Fatal(err)
 	}
 	e.ensure(svc)
-	if got := tagMap(e.lbs()[0].Tags.Tag)[TagIncumbentOwner]; got != defaultName(svc) {
-		t.Fatalf("after resync: tag %s = %q", TagIncumbentOwner, got)
+	if got := tagMap(e.lbs()[0].Tags.Tag)[TagOfficialOwner]; got != defaultName(svc) {
+		t.Fatalf("after resync: tag %s = %q", TagOfficialOwner, got)
 	}
 }
 

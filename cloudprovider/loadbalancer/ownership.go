@@ -31,12 +31,12 @@ const (
 )
 
 // Tags of the official CCM (kubernetes/cloud-provider-alibaba-cloud). A CLB
-// carrying TagIncumbentOwner=<default name of this Service> was created by
-// the official CCM for this Service and is adopted; TagIncumbentCluster also marks
+// carrying TagOfficialOwner=<default name of this Service> was created by
+// the official CCM for this Service and is adopted; TagOfficialCluster also marks
 // ACK-managed CLBs such as the API-server SLB, which are never reused.
 const (
-	TagIncumbentOwner   = "kubernetes.do.not.delete"
-	TagIncumbentCluster = "ack.aliyun.com"
+	TagOfficialOwner   = "kubernetes.do.not.delete"
+	TagOfficialCluster = "ack.aliyun.com"
 )
 
 // ownership classifies a CLB relative to one Service.
@@ -47,9 +47,9 @@ const (
 	_ ownership = iota
 	// ownOurs: our tags name this cluster and Service UID.
 	ownOurs
-	// ownIncumbent: created by the incumbent CCM for this Service; adopted
+	// ownOfficial: created by the official CCM for this Service; adopted
 	// by adding our tags.
-	ownIncumbent
+	ownOfficial
 	// ownReused: the user's CLB named by the id annotation; never deleted.
 	ownReused
 	// ownForeign: anything else; never touched.
@@ -57,7 +57,7 @@ const (
 )
 
 func (o ownership) String() string {
-	return [...]string{"none", "ours", "incumbent", "reused", "foreign"}[o]
+	return [...]string{"none", "ours", "official", "reused", "foreign"}[o]
 }
 
 // tagMap turns the SDK's tag list into a map.
@@ -81,8 +81,8 @@ func classify(tags map[string]string, lbID string, svc *v1.Service, ids []string
 		}
 		return ownForeign
 	}
-	if tags[TagIncumbentOwner] != "" && tags[TagIncumbentOwner] == k8scloudprovider.DefaultLoadBalancerName(svc) {
-		return ownIncumbent
+	if tags[TagOfficialOwner] != "" && tags[TagOfficialOwner] == k8scloudprovider.DefaultLoadBalancerName(svc) {
+		return ownOfficial
 	}
 	if reuseID != "" && lbID == reuseID {
 		return ownReused
@@ -96,7 +96,7 @@ func classify(tags map[string]string, lbID string, svc *v1.Service, ids []string
 // are refused, as the ACK docs require ("CCM-created ones, and ACK-managed
 // ones such as the API-server SLB, cannot be reused").
 func reuseRefusal(tags map[string]string) string {
-	for _, k := range []string{TagServiceUID, TagIncumbentOwner, TagIncumbentCluster} {
+	for _, k := range []string{TagServiceUID, TagOfficialOwner, TagOfficialCluster} {
 		if v, ok := tags[k]; ok {
 			return fmt.Sprintf("it carries the tag %s=%s: it was created by a cloud controller manager or a cluster, and only CLBs created by users can be reused", k, v)
 		}
@@ -221,14 +221,14 @@ func keyFor(svc *v1.Service, clusterID string, port int) ownerKey {
 }
 
 // ownershipTags are the tags put on a CLB we create or adopt. Our own tags
-// prove ownership to us; TagIncumbentOwner=<default name> is the official
+// prove ownership to us; TagOfficialOwner=<default name> is the official
 // CCM's ownership tag, so ACK's console, the official CCM's tooling and a
 // move back to the official CCM see the CLB as the Service's too.
 func ownershipTags(svc *v1.Service, clusterID string) map[string]string {
 	return map[string]string{
-		TagClusterID:      clusterID,
-		TagServiceUID:     string(svc.UID),
-		TagService:        svc.Namespace + "/" + svc.Name,
-		TagIncumbentOwner: k8scloudprovider.DefaultLoadBalancerName(svc),
+		TagClusterID:     clusterID,
+		TagServiceUID:    string(svc.UID),
+		TagService:       svc.Namespace + "/" + svc.Name,
+		TagOfficialOwner: k8scloudprovider.DefaultLoadBalancerName(svc),
 	}
 }

@@ -45,7 +45,7 @@ func TestReusedCLBGetsAnnotatedAttributes(t *testing.T) {
 		t.Errorf("tags %v: want env=prod added and team=a kept", tags)
 	}
 	for k := range tags {
-		if strings.HasPrefix(k, "alicloud-ccm/") || k == TagIncumbentOwner {
+		if strings.HasPrefix(k, "alicloud-ccm/") || k == TagOfficialOwner {
 			t.Errorf("tag %s of ours on the user's CLB", k)
 		}
 	}

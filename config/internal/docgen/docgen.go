@@ -37,7 +37,7 @@ func Render(configDir string) ([]byte, error) {
 		}
 	}
 	b.WriteString("\n## Accepted but ignored\n\nThese fields of the official CCM's (kubernetes/cloud-provider-alibaba-cloud) cloud-config are accepted so existing files keep working; " +
-		"setting one produces a warning that says what to use instead.\n\n| Field | Type | Incumbent meaning | Instead |\n|---|---|---|---|\n")
+		"setting one produces a warning that says what to use instead.\n\n| Field | Type | Meaning in the official CCM | Instead |\n|---|---|---|---|\n")
 	for _, f := range fields {
 		if f.ignored != "" {
 			fmt.Fprintf(&b, "| `%s` | %s | %s | %s |\n", f.name, f.typ, cell(f.doc), cell(f.ignored))
