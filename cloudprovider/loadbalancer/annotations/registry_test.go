@@ -2,6 +2,9 @@ package annotations
 
 import (
 	"bytes"
+	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -118,9 +121,16 @@ func TestRenderMarkdown(t *testing.T) {
 			t.Errorf("%s: its difference is not listed under Migrating", a.Name)
 		}
 	}
-	for _, banned := range []string{"incumbent", "alibaba-api.md", "incumbent-ccm.md", "issue #"} {
+	for _, banned := range []string{"incumbent", "issue #"} {
 		if bytes.Contains(bytes.ToLower(doc), []byte(banned)) {
 			t.Errorf("the reference mentions %q", banned)
+		}
+	}
+	// Every Markdown file the reference names must be one of the docs next
+	// to it: a user cannot open a file outside the repository.
+	for _, m := range mdFileRE.FindAll(doc, -1) {
+		if _, err := os.Stat(filepath.Join("..", "..", "..", "docs", string(m))); err != nil {
+			t.Errorf("the reference names %s, which is not in docs/", m)
 		}
 	}
 	if !bytes.Contains(doc, []byte("kubernetes/cloud-provider-alibaba-cloud")) {
@@ -130,6 +140,9 @@ func TestRenderMarkdown(t *testing.T) {
 		t.Error("the reference does not start with its title")
 	}
 }
+
+// mdFileRE matches a Markdown file name such as cloud-config.md.
+var mdFileRE = regexp.MustCompile(`[A-Za-z0-9_-]+\.md\b`)
 
 func TestOrDash(t *testing.T) {
 	if orDash("") != "—" || orDash("x") != "x" {
