@@ -1,6 +1,7 @@
 package annotations
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
 	"slices"
@@ -11,6 +12,21 @@ import (
 
 	"github.com/alicloud-ccm/alicloud-ccm/internal/shorten"
 )
+
+// Parse reads every load balancer annotation and field of svc once into a
+// typed Config. All problems are aggregated: the error is an errors.Join of
+// *Error, one per bad key. The returned Config is never nil, but must not be
+// acted on when the error is not nil.
+func Parse(svc *v1.Service, d Defaults) (*Config, error) {
+	p := newParser(svc, d)
+	p.parseInstance()
+	p.parseListeners()
+	p.parseHealthChecks()
+	p.parseBackend()
+	p.parseServiceFields()
+	p.warnUnknown()
+	return p.cfg, errors.Join(p.errs...)
+}
 
 // parser holds the state of one Parse call.
 type parser struct {
