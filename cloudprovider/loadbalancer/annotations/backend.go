@@ -10,9 +10,29 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation"
 )
 
-// parseBackend reads the backend annotations.
+// parseBackend reads the backend annotations of a CLB Service.
 func (p *parser) parseBackend() {
 	b := &p.cfg.Backend
+	p.parseBackendShared(b)
+	b.IPVersion = IPv4
+	if val, key, ok := p.get(KeyBackendIPVersion); ok {
+		switch {
+		case strings.EqualFold(val, "dualstack"):
+			p.fail(key, val, "dual-stack backends exist for NLB only; CLB takes ipv4 or ipv6")
+		case val != string(IPv4) && val != string(IPv6):
+			p.fail(key, val, "must be one of ipv4, ipv6")
+		case val == string(IPv6) && p.cfg.LB.IPVersion != IPv6:
+			p.fail(key, val, "IPv6 backends need %s: ipv6", KeyIPVersion)
+		default:
+			b.IPVersion = IPVersion(val)
+		}
+	}
+}
+
+// parseBackendShared reads the backend annotations CLB and NLB Services
+// read alike: the backend type and traffic policy, node selection, reused
+// groups (vgroup-port) and weights. The address family is the product's.
+func (p *parser) parseBackendShared(b *Backend) {
 	b.Type = BackendECS
 	switch {
 	case p.has(KeyBackendType):
@@ -50,20 +70,6 @@ func (p *parser) parseBackend() {
 	b.DefaultWeight = p.intRange(KeyDefaultWeight)
 	if v := p.onOff(KeyIgnoreWeightUpdate); v != nil {
 		b.IgnoreWeightUpdate = *v
-	}
-
-	b.IPVersion = IPv4
-	if val, key, ok := p.get(KeyBackendIPVersion); ok {
-		switch {
-		case strings.EqualFold(val, "dualstack"):
-			p.fail(key, val, "dual-stack backends exist for NLB only; CLB takes ipv4 or ipv6")
-		case val != string(IPv4) && val != string(IPv6):
-			p.fail(key, val, "must be one of ipv4, ipv6")
-		case val == string(IPv6) && p.cfg.LB.IPVersion != IPv6:
-			p.fail(key, val, "IPv6 backends need %s: ipv6", KeyIPVersion)
-		default:
-			b.IPVersion = IPVersion(val)
-		}
 	}
 }
 
@@ -123,6 +129,10 @@ func (p *parser) vgroupPorts() map[int32]string {
 		switch {
 		case !idPattern.MatchString(id) || !portOK:
 			p.fail(key, val, "entry %q must be vgroupId:port with a port from %d to %d", item, minPort, maxPort)
+		case p.nlb && !strings.HasPrefix(id, "sgp-"):
+			// An rsp- (CLB vServer group) ID on an NLB is a copy-paste
+			// mistake: the NLB would not find it.
+			p.fail(key, val, "entry %q: %q is not an NLB server group ID (sgp-...)", item, id)
 		// As the official CCM: entries for other ports are ignored, the
 		// first entry for a port wins.
 		case !slices.Contains(ports, port):
@@ -139,10 +149,10 @@ func (p *parser) vgroupPorts() map[int32]string {
 	return out
 }
 
-// parseServiceFields reads spec.loadBalancerSourceRanges (spec.ports,
-// spec.loadBalancerIP and spec.externalTrafficPolicy are read with the
-// listeners, the address and the backends).
-func (p *parser) parseServiceFields() {
+// sourceRanges parses spec.loadBalancerSourceRanges, masked; nil when the
+// field is empty.
+func (p *parser) sourceRanges() []netip.Prefix {
+	var out []netip.Prefix
 	for i, r := range p.svc.Spec.LoadBalancerSourceRanges {
 		// The API server accepts surrounding spaces here; so does the
 		// upstream service helper.
@@ -152,8 +162,16 @@ func (p *parser) parseServiceFields() {
 			p.fail(fmt.Sprintf("%s[%d]", FieldLoadBalancerSourceRanges, i), r, "must be a CIDR such as 10.0.0.0/8")
 			continue
 		}
-		p.cfg.SourceRanges = append(p.cfg.SourceRanges, pfx.Masked())
+		out = append(out, pfx.Masked())
 	}
+	return out
+}
+
+// parseServiceFields reads spec.loadBalancerSourceRanges (spec.ports,
+// spec.loadBalancerIP and spec.externalTrafficPolicy are read with the
+// listeners, the address and the backends).
+func (p *parser) parseServiceFields() {
+	p.cfg.SourceRanges = p.sourceRanges()
 	// A CLB listener is bound to one access control list: the CCM's ACL
 	// of the source ranges and a user's ACL (acl-id) cannot both apply,
 	// and silently preferring either would open or close the listeners

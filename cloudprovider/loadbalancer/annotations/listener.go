@@ -40,7 +40,7 @@ func notUDP(p Protocol) bool  { return p != ProtocolUDP }
 // parseListeners builds one Listener per spec.ports entry and fills in the
 // listener annotations that fit each one's protocol.
 func (p *parser) parseListeners() {
-	protos := p.protocolPort()
+	protos := p.protocolPort(ProtocolTCP, ProtocolUDP, ProtocolHTTP, ProtocolHTTPS)
 	for _, sp := range p.svc.Spec.Ports {
 		l := Listener{
 			PortName: sp.Name, Port: sp.Port, NodePort: sp.NodePort,
@@ -181,8 +181,9 @@ func portRef(sp v1.ServicePort) string {
 // entry that is not protocol:port or names another protocol is an error,
 // as it is there. Where one port is both a TCP and a UDP ServicePort, an
 // entry picks the ServicePort it fits (udp the UDP one, the others the TCP
-// one), so the two listeners stay distinct.
-func (p *parser) protocolPort() map[portKey]Protocol {
+// one), so the two listeners stay distinct. allowed are the protocols of
+// the product (CLB: tcp, udp, http, https; NLB: tcp, udp, tcpssl).
+func (p *parser) protocolPort(allowed ...Protocol) map[portKey]Protocol {
 	items, key, val, ok := p.list(KeyProtocolPort)
 	if !ok {
 		return nil
@@ -199,8 +200,8 @@ func (p *parser) protocolPort() map[portKey]Protocol {
 			p.fail(key, val, "entry %q must be protocol:port", item)
 			continue
 		}
-		if !slices.Contains([]Protocol{ProtocolTCP, ProtocolUDP, ProtocolHTTP, ProtocolHTTPS}, proto) {
-			p.fail(key, val, "entry %q: protocol must be tcp, udp, http or https (lower case)", item)
+		if !slices.Contains(allowed, proto) {
+			p.fail(key, val, "entry %q: protocol must be %s (lower case)", item, orList(allowed))
 			continue
 		}
 		port, portOK := parsePort(strings.TrimSpace(ns))
@@ -235,6 +236,18 @@ func (p *parser) protocolPort() map[portKey]Protocol {
 		out[sp] = proto
 	}
 	return out
+}
+
+// orList formats values as "a, b or c".
+func orList[T ~string](values []T) string {
+	s := make([]string, len(values))
+	for i, v := range values {
+		s[i] = string(v)
+	}
+	if len(s) < 2 {
+		return strings.Join(s, "")
+	}
+	return strings.Join(s[:len(s)-1], ", ") + " or " + s[len(s)-1]
 }
 
 // serviceProtocol is a ServicePort's protocol, TCP when unset (the API

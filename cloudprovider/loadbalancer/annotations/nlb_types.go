@@ -3,6 +3,7 @@ package annotations
 import (
 	"net/netip"
 
+	v1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 )
 
@@ -36,12 +37,19 @@ type NLBInstance struct {
 	Name string
 	// AddressType is always set: address-type, default internet.
 	AddressType AddressType
+	// AddressTypeSet is true when address-type was written.
+	AddressTypeSet bool
 	// IPVersion is always set: ipv4 or DualStack.
 	IPVersion IPVersion
+	// IPVersionSet is true when ip-version was written.
+	IPVersionSet bool
 	// IPv6AddressType is internet or intranet; empty when unset.
 	IPv6AddressType AddressType
 	// ResourceGroupID is resource-group-id, else Defaults.ResourceGroupID.
 	ResourceGroupID string
+	// ResourceGroupIDSet is true when resource-group-id was written (false
+	// when ResourceGroupID came from Defaults).
+	ResourceGroupIDSet bool
 	// AdditionalTags are extra tags; nil means "do not manage extra tags".
 	AdditionalTags []Tag
 	// ZoneMaps are the zones of zone-maps in annotation order; nil when
@@ -90,6 +98,10 @@ type NLBListener struct {
 	// target port (pod backends).
 	Port, NodePort int32
 	TargetPort     intstr.IntOrString
+	// PortName is the ServicePort name (may be empty); ServiceProtocol its
+	// protocol (TCP or UDP): one port may be a TCP and a UDP ServicePort.
+	PortName        string
+	ServiceProtocol v1.Protocol
 	// Protocol is always set: protocol-port, else the ServicePort protocol.
 	Protocol NLBProtocol
 	// PortRange is listener-port-range for this port; nil when unset.

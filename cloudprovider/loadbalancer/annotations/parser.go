@@ -38,6 +38,10 @@ type parser struct {
 	// seen records the key (either prefix) and value each set annotation
 	// was read from, so cross-checks can name them in errors.
 	seen map[Name]setting
+	// nlb is set by ParseNLB: ranges come from the NLB registry rows, and
+	// on/off switches are read as the official CCM's NLB controller reads
+	// them (any case of `on`).
+	nlb bool
 }
 
 // setting is one annotation as found on the Service.
@@ -129,7 +133,8 @@ func (p *parser) str(n Name) string {
 // onOff parses an on/off flag as the official CCM reads it: it compares
 // with lower-case `on` and treats every other value as off. So `On`, `yes`
 // or `true` is off here too (the same cloud result), with a Warning that
-// names the value, because off is rarely what such a value meant.
+// names the value, because off is rarely what such a value meant. Its NLB
+// controller compares in any case, so for an NLB Service `On` is on.
 func (p *parser) onOff(n Name) *bool { return p.onOffValue(n, false) }
 
 // onOffStrict parses an on/off flag the official CCM does not have: no
@@ -144,10 +149,10 @@ func (p *parser) onOffValue(n Name, strict bool) *bool {
 	if !ok {
 		return nil
 	}
-	switch val {
-	case "on":
+	switch {
+	case val == "on", p.nlb && !strict && strings.EqualFold(val, "on"):
 		return new(true)
-	case "off":
+	case val == "off", p.nlb && !strict && strings.EqualFold(val, "off"):
 		return new(false)
 	}
 	if strict {
@@ -182,7 +187,7 @@ func (p *parser) intRange(n Name) *int {
 	if !ok {
 		return nil
 	}
-	r := rangeOf(n)
+	r := p.rangeOf(n)
 	v, err := strconv.Atoi(val)
 	if err != nil {
 		p.fail(key, val, "must be an integer from %d to %d", r.Min, r.Max)
@@ -193,6 +198,15 @@ func (p *parser) intRange(n Name) *int {
 		return nil
 	}
 	return &v
+}
+
+// rangeOf is the Range of n in the registry the parser reads: the NLB
+// row's for an NLB Service (its limits differ), else the CLB row's.
+func (p *parser) rangeOf(n Name) Range {
+	if p.nlb {
+		return nlbRangeOf(n)
+	}
+	return rangeOf(n)
 }
 
 // enum parses one of values and returns it ("" when unset or invalid).

@@ -99,7 +99,7 @@ var nlbAnnotations = []Annotation{
 		Doc: "ALPN negotiation on tcpssl listeners; needs `alpn-policy`."},
 	{Name: KeyALPNPolicy, Group: GroupNLBListener, Protocols: tcpssl, Type: "`HTTP1Only` \\| `HTTP2Only` \\| `HTTP2Optional` \\| `HTTP2Preferred`", Default: "none", Mutability: Mutable,
 		Doc: "ALPN policy of tcpssl listeners (with `alpn: on`)."},
-	{Name: KeyCPS, Group: GroupNLBListener, Type: "integer 0–1000000", Default: "NLB default (`0`, no limit)", Mutability: Mutable,
+	{Name: KeyCPS, Group: GroupNLBListener, Range: &Range{Min: 0, Max: 1000000}, Default: "NLB default (`0`, no limit)", Mutability: Mutable,
 		Doc: "New connections per second each listener accepts; `0` means no limit."},
 	{Name: KeyPPv2PrivateLinkEpID, Group: GroupNLBListener, Type: onOff, Default: "`off`", Mutability: Mutable,
 		Doc: "With `proxy-protocol: on`, the proxy protocol v2 header carries the PrivateLink endpoint ID."},
@@ -138,44 +138,64 @@ var nlbShared = []Annotation{
 	{Name: KeyCertID, Group: GroupNLBListener, Protocols: tcpssl, Type: "certificate ID", Default: "none (required for tcpssl)", Mutability: Mutable, Doc: "Server certificate of tcpssl listeners."},
 	{Name: KeyTLSCipherPolicy, Group: GroupNLBListener, Protocols: tcpssl, Type: "TLS policy ID, e.g. `tls_cipher_policy_1_2`", Default: "NLB default (`tls_cipher_policy_1_0`)", Mutability: Mutable, Doc: "TLS security policy of tcpssl listeners."},
 	{Name: KeyProxyProtocol, Group: GroupNLBListener, Type: onOff, Default: "`off`", Mutability: Mutable, Doc: "Proxy protocol v2 towards the backends."},
-	{Name: KeyIdleTimeout, Group: GroupNLBListener, Type: "integer 10–900 (s; udp 10–90)", Default: "NLB default (900; udp 90)", Mutability: Mutable, Doc: "Idle connection timeout of listeners."},
+	{Name: KeyIdleTimeout, Group: GroupNLBListener, Range: &Range{Min: 10, Max: 900, Unit: "s; udp 10–90"}, Default: "NLB default (900; udp 90)", Mutability: Mutable, Doc: "Idle connection timeout of listeners."},
 	{Name: KeyScheduler, Group: GroupNLBServerGroup, Type: "`wrr` \\| `rr` \\| `wlc` \\| `sch` \\| `tch` \\| `qch`", Default: "NLB default (`wrr`)", Mutability: Mutable,
 		Doc: "Scheduling algorithm of the server groups; `qch` (QUIC ID hash) only for udp."},
 	{Name: KeyConnectionDrain, Group: GroupNLBServerGroup, Type: onOff, Default: "NLB default (`off`)", Mutability: Mutable, Doc: "Connection draining when a backend is removed."},
-	{Name: KeyConnectionDrainTimeout, Group: GroupNLBServerGroup, Type: "integer 0–900 (s)", Default: "NLB default (10)", Mutability: Mutable, Doc: "How long draining connections are kept."},
+	{Name: KeyConnectionDrainTimeout, Group: GroupNLBServerGroup, Range: &Range{Min: 0, Max: 900, Unit: "s"}, Default: "NLB default (10)", Mutability: Mutable, Doc: "How long draining connections are kept."},
 	{Name: KeyHealthCheckFlag, Group: GroupNLBServerGroup, Type: onOff, Default: "NLB default (`on`)", Mutability: Mutable, Doc: "Health checks of the server groups."},
 	{Name: KeyHealthCheckType, Group: GroupNLBServerGroup, Type: "`tcp` \\| `http` \\| `udp`", Default: "NLB default (`tcp`)", Mutability: Mutable, Doc: "Health check protocol."},
-	{Name: KeyHealthCheckConnectPort, Group: GroupNLBServerGroup, Type: "integer 0–65535", Default: "NLB default (`0`, the backend port)", Mutability: Mutable, Doc: "Port the health check connects to; `0` is each backend's port."},
-	{Name: KeyHealthCheckConnectTimeout, Group: GroupNLBServerGroup, Type: "integer 1–300 (s)", Default: "NLB default (5)", Mutability: Mutable, Doc: "Health check response timeout."},
-	{Name: KeyHealthyThreshold, Group: GroupNLBServerGroup, Type: "integer 2–10", Default: "NLB default (2)", Mutability: Mutable, Doc: "Successes before a backend is healthy."},
-	{Name: KeyUnhealthyThreshold, Group: GroupNLBServerGroup, Type: "integer 2–10", Default: "NLB default (2)", Mutability: Mutable, Doc: "Failures before a backend is unhealthy."},
-	{Name: KeyHealthCheckInterval, Group: GroupNLBServerGroup, Type: "integer 1–50 (s; udp checks 1–300)", Default: "NLB default (5)", Mutability: Mutable, Doc: "Time between health checks."},
+	{Name: KeyHealthCheckConnectPort, Group: GroupNLBServerGroup, Range: &Range{Min: 0, Max: maxPort}, Default: "NLB default (`0`, the backend port)", Mutability: Mutable, Doc: "Port the health check connects to; `0` is each backend's port."},
+	{Name: KeyHealthCheckConnectTimeout, Group: GroupNLBServerGroup, Range: &Range{Min: 1, Max: 300, Unit: "s"}, Default: "NLB default (5)", Mutability: Mutable, Doc: "Health check response timeout."},
+	{Name: KeyHealthyThreshold, Group: GroupNLBServerGroup, Range: &Range{Min: 2, Max: 10}, Default: "NLB default (2)", Mutability: Mutable, Doc: "Successes before a backend is healthy."},
+	{Name: KeyUnhealthyThreshold, Group: GroupNLBServerGroup, Range: &Range{Min: 2, Max: 10}, Default: "NLB default (2)", Mutability: Mutable, Doc: "Failures before a backend is unhealthy."},
+	{Name: KeyHealthCheckInterval, Group: GroupNLBServerGroup, Range: &Range{Min: 1, Max: 300, Unit: "s; 1–50 unless `health-check-type: udp`"}, Default: "NLB default (5)", Mutability: Mutable, Doc: "Time between health checks."},
 	{Name: KeyHealthCheckURI, Group: GroupNLBServerGroup, Type: "path", Default: "none", Mutability: Mutable, Doc: "Path of http health checks."},
 	{Name: KeyHealthCheckDomain, Group: GroupNLBServerGroup, Type: "domain name or `$SERVER_IP`", Default: "NLB default (`$SERVER_IP`)", Mutability: Mutable, Doc: "Host of http health checks."},
 	{Name: KeyHealthCheckMethod, Group: GroupNLBServerGroup, Type: "`GET` \\| `HEAD`", Default: "NLB default (`GET`)", Mutability: Mutable, Doc: "Method of http health checks."},
 	{Name: KeyHealthCheckHTTPCode, Group: GroupNLBServerGroup, Type: "`http_2xx` \\| `http_3xx` \\| `http_4xx` \\| `http_5xx`, comma-separated", Default: "NLB default (`http_2xx`)", Mutability: Mutable, Doc: "Status codes that mean healthy for http health checks."},
 	{Name: KeyVGroupPort, Group: GroupNLBServerGroup, Type: "`sgp-id:port[,...]`", Default: "none", Mutability: Mutable, Doc: "With `id`: put the backends of a Service port into an existing server group of the reused NLB."},
-	{Name: KeyWeight, Group: GroupNLBServerGroup, Type: "integer 0–100", Default: "none", Mutability: Mutable, Doc: "With `vgroup-port`: the total weight of this Service's backends in the shared server group."},
-	{Name: KeyDefaultWeight, Group: GroupNLBServerGroup, Type: "integer 0–100", Default: "100", Mutability: Mutable, Doc: "Weight of each backend."},
+	{Name: KeyWeight, Group: GroupNLBServerGroup, Range: &Range{Min: 0, Max: 100}, Default: "none", Mutability: Mutable, Doc: "With `vgroup-port`: the total weight of this Service's backends in the shared server group."},
+	{Name: KeyDefaultWeight, Group: GroupNLBServerGroup, Range: &Range{Min: 0, Max: 100}, Default: "100", Mutability: Mutable, Doc: "Weight of each backend."},
 	{Name: KeyIgnoreWeightUpdate, Group: GroupNLBServerGroup, Type: onOff, Default: "`off`", Mutability: Mutable, Doc: "Do not change the weights of existing backends."},
+	{Name: KeyBackendType, Group: GroupNLBServerGroup, Type: "`ecs` \\| `eni`", Default: "cloud-config `serviceBackendType`, else `ecs`", Mutability: Mutable,
+		Doc: "`ecs`: the nodes on the NodePort; `eni`: the pods on the target port (Terway), ignoring `externalTrafficPolicy`."},
 	{Name: KeyBackendLabel, Group: GroupNLBServerGroup, Type: "`k1=v1[,k2=v2...]`", Default: "all nodes", Mutability: Mutable, Doc: "Only nodes with all these labels are backends."},
 	{Name: KeyRemoveUnscheduledBackend, Group: GroupNLBServerGroup, Type: onOff, Default: "`off`", Mutability: Mutable, Doc: "Remove cordoned nodes from the backends."},
+	{Name: KeyDrainUnscheduledBackend, Group: GroupNLBServerGroup, Type: onOff, Default: "`off`", Mutability: Mutable,
+		Doc: "Drain nodes gracefully: a cordoned or autoscaler-tainted node stays a backend at weight 0 until it is gone or back in service."},
 	{Name: KeyBackendIPVersion, Group: GroupNLBServerGroup, Type: "`ipv4` \\| `ipv6` \\| `dualstack`", Default: "`ipv4`", Mutability: Immutable, Doc: "Address family of pod backends (with `ip-version: DualStack`)."},
 }
 
-// nlbByName indexes nlbAnnotations and nlbShared by full key.
+// nlbByName indexes nlbAnnotations and nlbShared by full key. Building it
+// also renders the Type of every ranged entry from its Range, as byName
+// does for the CLB rows.
 var nlbByName = func() map[Name]*Annotation {
 	m := map[Name]*Annotation{}
 	for _, list := range [][]Annotation{nlbAnnotations, nlbShared} {
 		for i := range list {
-			if _, dup := m[list[i].Name]; dup {
-				panic("annotations: duplicate NLB registry entry " + string(list[i].Name))
+			a := &list[i]
+			if _, dup := m[a.Name]; dup {
+				panic("annotations: duplicate NLB registry entry " + string(a.Name))
 			}
-			m[list[i].Name] = &list[i]
+			if a.Range != nil {
+				a.Type = a.Range.String()
+			}
+			m[a.Name] = a
 		}
 	}
 	return m
 }()
+
+// nlbRangeOf returns the Range of a ranged NLB annotation. A key without
+// one is a programming error, caught by the tests of every NLB key.
+func nlbRangeOf(n Name) Range {
+	a, ok := nlbByName[n]
+	if !ok || a.Range == nil {
+		panic("annotations: " + string(n) + " has no Range in the NLB registry")
+	}
+	return *a.Range
+}
 
 // AllNLB returns the annotations NLB Services read, in reference order:
 // NLB-only keys and shared keys with their NLB meaning, by group.

@@ -7,14 +7,20 @@ import (
 )
 
 // warnUnknown warns about keys with a load balancer prefix that are not in
-// the registry, suggesting the nearest known name: a typo would otherwise be
-// ignored without a trace.
+// the registry of the Service's product, suggesting the nearest known name:
+// a typo would otherwise be ignored without a trace. A key of the other
+// product (an NLB-only key on a CLB Service, a CLB-only key on an NLB
+// Service) is named as such.
 func (p *parser) warnUnknown() {
 	keys := make([]string, 0, len(p.ann))
 	for k := range p.ann {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys) // map order would make the warnings flap
+	known := registry
+	if p.nlb {
+		known = AllNLB()
+	}
 	for _, k := range keys {
 		suffix, ok := strings.CutPrefix(k, Prefix)
 		if !ok {
@@ -22,26 +28,34 @@ func (p *parser) warnUnknown() {
 				continue
 			}
 		}
-		if _, known := byName[Prefix+Name(suffix)]; known || slices.Contains(ignoredKeys, suffix) {
+		n := Prefix + Name(suffix)
+		if slices.ContainsFunc(known, func(a Annotation) bool { return a.Name == n }) || slices.Contains(ignoredKeys, suffix) {
 			continue
 		}
-		if isNLBOnly(Prefix + Name(suffix)) {
+		if _, clb := byName[n]; p.nlb && clb {
+			p.warnf("annotation %s applies to CLB Services only and is ignored on an NLB Service", k)
+			continue
+		}
+		if !p.nlb && isNLBOnly(n) {
 			p.warnf("annotation %s applies to NLB Services only (spec.loadBalancerClass %s) and is ignored", k, NLBClass)
 			continue
 		}
 		msg := "unknown annotation " + k + " is ignored"
-		if s := suggest(suffix); s != "" {
+		if s := suggestFrom(suffix, known); s != "" {
 			msg += "; did you mean " + s + "?"
 		}
 		p.warnf("%s", msg)
 	}
 }
 
-// suggest returns the known suffix nearest to s, or "" when none is close
-// enough to be a plausible typo.
-func suggest(s string) string {
+// suggest returns the CLB key suffix nearest to s, or "" when none is
+// close enough to be a plausible typo.
+func suggest(s string) string { return suggestFrom(s, registry) }
+
+// suggestFrom returns the suffix in known nearest to s, or "".
+func suggestFrom(s string, known []Annotation) string {
 	best, bestDist := "", 0
-	for _, a := range registry {
+	for _, a := range known {
 		n := string(a.Name)
 		if !strings.HasPrefix(n, Prefix) {
 			continue
