@@ -464,3 +464,21 @@ func (c calls) actions() string {
 	}
 	return sb.String()
 }
+
+// nodeSyncPasses is the number of passes the framework's service
+// controller made over every Service on node events
+// (service_controller_nodesync_latency_seconds_count on /metrics), or -1.
+func (w *world) nodeSyncPasses() int {
+	code, body, err := w.ccm.SecureGet("/metrics", w.cp.Token)
+	if err != nil || code != 200 {
+		return -1
+	}
+	for _, l := range strings.Split(body, "\n") {
+		if v, ok := strings.CutPrefix(l, "service_controller_nodesync_latency_seconds_count "); ok {
+			if f, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil {
+				return int(f)
+			}
+		}
+	}
+	return -1
+}

@@ -24,6 +24,7 @@ import (
 	"github.com/alicloud-ccm/alicloud-ccm/controllers/endpoints"
 	"github.com/alicloud-ccm/alicloud-ccm/controllers/nlbservice"
 	"github.com/alicloud-ccm/alicloud-ccm/controllers/providerid"
+	"github.com/alicloud-ccm/alicloud-ccm/controllers/servicectl"
 )
 
 // legacyLockTypes are lock types client-go v0.37 refuses at start-up; the
@@ -184,6 +185,9 @@ func controllerInitializers() map[string]app.ControllerInitFuncConstructor {
 	for name, c := range app.DefaultInitFuncConstructors {
 		inits[name] = c
 	}
+	// The framework's service controller, with node events folded into
+	// one key (controllers/servicectl).
+	inits[servicectl.ControllerName] = servicectl.InitFuncConstructor()
 	inits[providerid.ControllerName] = providerid.InitFuncConstructor()
 	inits[endpoints.ControllerName] = endpoints.InitFuncConstructor()
 	inits[nlbservice.ControllerName] = nlbservice.InitFuncConstructor()
