@@ -17,6 +17,7 @@ import (
 
 	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/cloudapi"
 	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/loadbalancer"
+	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/loadbalancer/annotations"
 	"github.com/alicloud-ccm/alicloud-ccm/emulator"
 )
 
@@ -29,9 +30,20 @@ const (
 	testVPC     = "vpc-test"
 	testZoneH   = "cn-hangzhou-h"
 	testZoneI   = "cn-hangzhou-i"
+	testZoneJ   = "cn-hangzhou-j"
 	testVSwH    = "vsw-h"
 	testVSwI    = "vsw-i"
+	// testVSwH2 is a second vSwitch in zone H, testVSwJ one in zone J.
+	testVSwH2 = "vsw-h2"
+	testVSwJ  = "vsw-j"
 )
+
+// vswitchOf places the harness's vSwitches: zone and the third octet of
+// their /20.
+var vswitchOf = map[string]struct {
+	zone  string
+	octet int
+}{testVSwH: {testZoneH, 0}, testVSwI: {testZoneI, 16}, testVSwH2: {testZoneH, 32}, testVSwJ: {testZoneJ, 48}}
 
 // env is one emulator, its NLB client and a Reconciler over it.
 type env struct {
@@ -39,6 +51,7 @@ type env struct {
 	srv    *emulator.Servers
 	emu    *emulator.Emulator
 	api    *cloudapi.NLB
+	ecs    *cloudapi.ECS
 	r      *Reconciler
 	events *record.FakeRecorder
 	nodes  []*v1.Node
@@ -56,12 +69,21 @@ type envOpts struct {
 	seed func(*emulator.SeedState)
 	// options change the Reconciler's Options.
 	options func(*Options)
+	// nodeVSwitches, when set, places one node per entry in that vSwitch
+	// (instead of nodes nodes in vsw-h).
+	nodeVSwitches []string
+	// faults is the emulator's initial fault profile.
+	faults *emulator.FaultProfile
 }
 
 func newEnv(t testing.TB, o envOpts) *env {
 	t.Helper()
 	clock := emulator.NewFakeClock(time.Now())
-	cfg := emulator.Config{Region: testRegion, AccessKeys: map[string]string{"testid": "testsecret"}, Clock: clock, NLBJobDuration: o.jobs}
+	cfg := emulator.Config{Region: testRegion, AccessKeys: map[string]string{"testid": "testsecret"}, Clock: clock, NLBJobDuration: o.jobs,
+		TimestampTolerance: -1}
+	if o.faults != nil {
+		cfg.Faults = *o.faults
+	}
 	srv, err := emulator.Start(cfg, "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -72,17 +94,26 @@ func newEnv(t testing.TB, o envOpts) *env {
 	}
 	seed := emulator.SeedState{
 		Region: testRegion,
-		Zones:  []string{testZoneH, testZoneI},
+		Zones:  []string{testZoneH, testZoneI, testZoneJ},
 		VPCs:   []emulator.VPC{{VpcID: testVPC, CidrBlock: "192.168.0.0/16", VRouterID: "vrt-test"}},
 		VSwitches: []emulator.VSwitch{{VSwitchID: testVSwH, VpcID: testVPC, ZoneID: testZoneH, CidrBlock: "192.168.0.0/20"},
-			{VSwitchID: testVSwI, VpcID: testVPC, ZoneID: testZoneI, CidrBlock: "192.168.16.0/20"}},
+			{VSwitchID: testVSwI, VpcID: testVPC, ZoneID: testZoneI, CidrBlock: "192.168.16.0/20"},
+			{VSwitchID: testVSwH2, VpcID: testVPC, ZoneID: testZoneH, CidrBlock: "192.168.32.0/20"},
+			{VSwitchID: testVSwJ, VpcID: testVPC, ZoneID: testZoneJ, CidrBlock: "192.168.48.0/20"}},
 	}
 	e := &env{t: t, srv: srv, emu: srv.Emulator, events: record.NewFakeRecorder(1000), clock: clock}
+	if o.nodeVSwitches != nil {
+		o.nodes = len(o.nodeVSwitches)
+	}
 	for i := 0; i < o.nodes; i++ {
 		id := nodeID(i)
-		ip := fmt.Sprintf("192.168.%d.%d", 1+i/200, 10+i%200)
-		seed.Instances = append(seed.Instances, emulator.Instance{InstanceID: id, ZoneID: testZoneH, VpcID: testVPC,
-			VSwitchID: testVSwH, PrivateIP: ip})
+		vsw := testVSwH
+		if o.nodeVSwitches != nil {
+			vsw = o.nodeVSwitches[i]
+		}
+		ip := fmt.Sprintf("192.168.%d.%d", vswitchOf[vsw].octet+1+i/200, 10+i%200)
+		seed.Instances = append(seed.Instances, emulator.Instance{InstanceID: id, ZoneID: vswitchOf[vsw].zone, VpcID: testVPC,
+			VSwitchID: vsw, PrivateIP: ip})
 		n := testNode(fmt.Sprintf("node-%d", i), testRegion+"."+id, nil)
 		n.Status.Addresses = []v1.NodeAddress{{Type: v1.NodeInternalIP, Address: ip}}
 		e.nodes = append(e.nodes, n)
@@ -97,17 +128,22 @@ func newEnv(t testing.TB, o envOpts) *env {
 		Region:      testRegion,
 		Credentials: credentials.NewStaticAKCredentialsProvider("testid", "testsecret"),
 		NLB:         cloudapi.ProductOptions{Endpoint: srv.APIURL, RateLimit: cloudapi.RateLimit{QPS: -1}},
+		ECS:         cloudapi.ProductOptions{Endpoint: srv.APIURL, RateLimit: cloudapi.RateLimit{QPS: -1}},
 		Retry:       cloudapi.RetryPolicy{MaxAttempts: 2, BaseBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond},
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.api = clients.NLB
-	opts := Options{ClusterID: testCluster, Region: testRegion, VpcID: testVPC, PodBackends: &loadbalancer.PodBackendSlot{}}
+	e.api, e.ecs = clients.NLB, clients.ECS
+	// New NLBs take the nodes' zones (all in zone H by default) completed
+	// by cloud-config's vSwitch of zone I: two zones, as NLB needs.
+	opts := Options{ClusterID: testCluster, Region: testRegion, VpcID: testVPC, PodBackends: &loadbalancer.PodBackendSlot{},
+		ECS: clients.ECS, VSwitches: []annotations.ZoneMap{{ZoneID: testZoneI, VSwitchID: testVSwI}}}
 	if o.options != nil {
 		o.options(&opts)
 	}
 	e.r = New(clients.NLB, e.events, opts)
+	e.r.now = clock.Now
 	return e
 }
 

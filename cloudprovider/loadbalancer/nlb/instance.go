@@ -1,0 +1,232 @@
+package nlb
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
+	sdknlb "github.com/aliyun/alibaba-cloud-sdk-go/services/nlb"
+	v1 "k8s.io/api/core/v1"
+	k8scloudprovider "k8s.io/cloud-provider"
+	"k8s.io/klog/v2"
+
+	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/loadbalancer"
+	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/loadbalancer/annotations"
+)
+
+// syncInstance converges the mutable attributes of the Service's NLB to
+// the annotations, writing only differences, and returns the jobs its
+// writes started. Of a reused NLB only what the user annotated is
+// changed; an owned one (ours, or the official CCM's, adopted here by
+// adding our tags) gets every attribute.
+//
+// UpdateLoadBalancerProtection is synchronous and tags lock nothing, but
+// the zone, address-type and attribute updates each lock the NLB until
+// their job ends ("ResourceInConfiguring.loadbalancer"), so at most one of
+// them is sent per reconcile; the next reconcile sends the next.
+//
+// Create-only attributes (IP version, resource group, bandwidth package)
+// that differ get a Warning Event and are left as they are.
+func (r *Reconciler) syncInstance(ctx context.Context, svc *v1.Service, cfg *annotations.NLBConfig, st *lbState) ([]string, error) {
+	lb := &st.lb
+	id := lb.LoadBalancerId
+	want := &cfg.LB
+	owned := st.own.owned()
+	var jobs []string
+	if owned {
+		r.warnCreateOnly(svc, want, lb)
+		if add := diffTags(st.tags, ownershipTags(svc, r.opts.ClusterID)); len(add) > 0 {
+			job, err := r.tag(ctx, id, add)
+			if err != nil {
+				return nil, classifyErr("NLB "+id+": adding the ownership tags", err)
+			}
+			jobs = append(jobs, job)
+			if st.own == ownOfficial {
+				klog.InfoS("Adopted the official CCM's NLB", "service", klog.KObj(svc), "loadBalancer", id)
+				r.events.Eventf(svc, v1.EventTypeNormal, loadbalancer.ReasonAdopted, "Adopted NLB %s created by the previous cloud controller manager for this Service (DNS name %s kept)", id, lb.DNSName)
+				st.own = ownOurs
+			}
+		}
+	}
+	if err := r.syncProtection(ctx, want, lb, owned); err != nil {
+		return nil, err
+	}
+	tagJobs, err := r.syncTags(ctx, want, st, owned)
+	if err != nil {
+		return nil, err
+	}
+	jobs = append(jobs, tagJobs...)
+
+	job, err := r.syncLockingAttrs(ctx, svc, want, lb, owned)
+	if err != nil {
+		return nil, err
+	}
+	return append(jobs, job), nil
+}
+
+// syncLockingAttrs sends at most one of the NLB-locking writes: zones,
+// then address type, then name and cross-zone. It returns its job ID, or
+// "" when nothing differs.
+func (r *Reconciler) syncLockingAttrs(ctx context.Context, svc *v1.Service, want *annotations.NLBInstance, lb *sdknlb.LoadbalancerInfo, owned bool) (string, error) {
+	id := lb.LoadBalancerId
+	if want.ZoneMaps != nil && zonesDiffer(want.ZoneMaps, lb.ZoneMappings) {
+		req := sdknlb.CreateUpdateLoadBalancerZonesRequest()
+		req.LoadBalancerId, req.ZoneMappings = id, updateZones(want.ZoneMaps)
+		resp, err := r.api.UpdateLoadBalancerZones(ctx, req)
+		if err != nil {
+			return "", classifyErr("NLB "+id+": updating the zones to annotation "+string(annotations.KeyZoneMaps), err)
+		}
+		return resp.JobId, nil
+	}
+	if at := apiAddressType(want.AddressType); (owned || want.AddressTypeSet) && !strings.EqualFold(at, lb.AddressType) {
+		req := sdknlb.CreateUpdateLoadBalancerAddressTypeConfigRequest()
+		req.LoadBalancerId, req.AddressType = id, at
+		if at == "Internet" {
+			var zs []sdknlb.UpdateLoadBalancerAddressTypeConfigZoneMappings
+			for _, z := range want.ZoneMaps {
+				if z.EIPAllocationID != "" {
+					zs = append(zs, sdknlb.UpdateLoadBalancerAddressTypeConfigZoneMappings{ZoneId: z.ZoneID, VSwitchId: z.VSwitchID, AllocationId: z.EIPAllocationID})
+				}
+			}
+			if len(zs) > 0 {
+				req.ZoneMappings = &zs
+			}
+		}
+		resp, err := r.api.UpdateLoadBalancerAddressTypeConfig(ctx, req)
+		if err != nil {
+			return "", classifyErr(fmt.Sprintf("NLB %s: changing the address type to %s", id, at), err)
+		}
+		return resp.JobId, nil
+	}
+	name := want.Name
+	if name == "" && owned {
+		name = k8scloudprovider.DefaultLoadBalancerName(svc)
+	}
+	rename := name != "" && name != lb.LoadBalancerName
+	cross := want.CrossZoneEnabled != nil && *want.CrossZoneEnabled != lb.CrossZoneEnabled
+	if !rename && !cross {
+		return "", nil
+	}
+	req := sdknlb.CreateUpdateLoadBalancerAttributeRequest()
+	req.LoadBalancerId = id
+	if rename {
+		req.LoadBalancerName = name
+	}
+	if cross {
+		req.CrossZoneEnabled = requests.NewBoolean(*want.CrossZoneEnabled)
+	}
+	resp, err := r.api.UpdateLoadBalancerAttribute(ctx, req)
+	if err != nil {
+		return "", classifyErr("NLB "+id+": updating the name or cross-zone setting", err)
+	}
+	return resp.JobId, nil
+}
+
+// syncProtection converges delete and modification protection (one
+// synchronous call when either differs). Of a reused NLB only the
+// annotated ones.
+func (r *Reconciler) syncProtection(ctx context.Context, want *annotations.NLBInstance, lb *sdknlb.LoadbalancerInfo, owned bool) error {
+	req := sdknlb.CreateUpdateLoadBalancerProtectionRequest()
+	req.LoadBalancerId = lb.LoadBalancerId
+	write := false
+	if (owned || want.DeleteProtectionSet) && want.DeleteProtection != lb.DeletionProtectionConfig.Enabled {
+		req.DeletionProtectionEnabled = requests.NewBoolean(want.DeleteProtection)
+		if want.DeleteProtection {
+			req.DeletionProtectionReason = annotations.ModificationProtectionReason
+		}
+		write = true
+	}
+	mod := orDefault(want.ModificationProtection, annotations.ConsoleProtection)
+	if (owned || want.ModificationProtectionSet) && mod != orDefault(lb.ModificationProtectionConfig.Status, annotations.NonProtection) {
+		req.ModificationProtectionStatus = mod
+		if mod == annotations.ConsoleProtection {
+			req.ModificationProtectionReason = annotations.ModificationProtectionReason
+		}
+		write = true
+	}
+	if !write {
+		return nil
+	}
+	if _, err := r.api.UpdateLoadBalancerProtection(ctx, req); err != nil {
+		return classifyErr("NLB "+lb.LoadBalancerId+": updating the delete or modification protection", err)
+	}
+	return nil
+}
+
+// syncTags converges additional-resource-tags (nil: not managed). On an
+// owned NLB keys we added earlier (listed in TagAdditionalKeys) and no
+// longer annotated are removed; a reused NLB gets the annotated tags but
+// no tag of ours, so nothing is ever removed from it.
+func (r *Reconciler) syncTags(ctx context.Context, want *annotations.NLBInstance, st *lbState, owned bool) ([]string, error) {
+	if want.AdditionalTags == nil {
+		return nil, nil
+	}
+	id := st.lb.LoadBalancerId
+	extra := tagMap(want.AdditionalTags)
+	for _, k := range ownTagKeys {
+		delete(extra, k) // ours win; the parser refuses our keys anyway
+	}
+	add, remove := planAdditionalTags(st.tags, extra)
+	if !owned {
+		add, remove = diffTags(st.tags, extra), nil
+	}
+	var jobs []string
+	if len(add) > 0 {
+		job, err := r.tag(ctx, id, add)
+		if err != nil {
+			return nil, classifyErr("NLB "+id+": adding resource tags", err)
+		}
+		jobs = append(jobs, job)
+	}
+	if len(remove) > 0 {
+		req := sdknlb.CreateUntagResourcesRequest()
+		req.ResourceType, req.ResourceId, req.TagKey = "loadbalancer", &[]string{id}, &remove
+		resp, err := r.api.UntagResources(ctx, req)
+		if err != nil {
+			return nil, classifyErr("NLB "+id+": removing resource tags", err)
+		}
+		jobs = append(jobs, resp.JobId)
+	}
+	return jobs, nil
+}
+
+// tag adds or overwrites tags on an NLB (TagResources takes 20 per call).
+func (r *Reconciler) tag(ctx context.Context, id string, tags map[string]string) (string, error) {
+	var last string
+	keys := sortedKeys(tags)
+	for start := 0; start < len(keys); start += 20 {
+		end := min(start+20, len(keys))
+		t := make([]sdknlb.TagResourcesTag, 0, end-start)
+		for _, k := range keys[start:end] {
+			t = append(t, sdknlb.TagResourcesTag{Key: k, Value: tags[k]})
+		}
+		req := sdknlb.CreateTagResourcesRequest()
+		req.ResourceType, req.ResourceId, req.Tag = "loadbalancer", &[]string{id}, &t
+		resp, err := r.api.TagResources(ctx, req)
+		if err != nil {
+			return "", err
+		}
+		last = resp.JobId
+	}
+	return last, nil
+}
+
+// warnCreateOnly says which create-only attributes of our NLB differ from
+// the annotations (the NLB API cannot change them in place).
+func (r *Reconciler) warnCreateOnly(svc *v1.Service, want *annotations.NLBInstance, lb *sdknlb.LoadbalancerInfo) {
+	var diffs []string
+	if v := apiIPVersion(want.IPVersion); !strings.EqualFold(v, orDefault(lb.AddressIpVersion, "ipv4")) {
+		diffs = append(diffs, fmt.Sprintf("%s=%s (the NLB has %s)", annotations.KeyIPVersion, want.IPVersion, lb.AddressIpVersion))
+	}
+	if want.ResourceGroupID != "" && lb.ResourceGroupId != "" && want.ResourceGroupID != lb.ResourceGroupId {
+		diffs = append(diffs, fmt.Sprintf("%s=%s (the NLB is in %s)", annotations.KeyResourceGroupID, want.ResourceGroupID, lb.ResourceGroupId))
+	}
+	if want.BandwidthPackageID != "" && want.BandwidthPackageID != lb.BandwidthPackageId {
+		diffs = append(diffs, fmt.Sprintf("%s=%s (the NLB has %q)", annotations.KeyBandwidthPackageID, want.BandwidthPackageID, lb.BandwidthPackageId))
+	}
+	if len(diffs) > 0 {
+		r.events.Eventf(svc, v1.EventTypeWarning, loadbalancer.ReasonImmutableField,
+			"NLB %s keeps its create-time settings: %s; these cannot change after creation (create a new Service to change them)", lb.LoadBalancerId, strings.Join(diffs, ", "))
+	}
+}

@@ -1,0 +1,174 @@
+package nlb
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	v1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/types"
+	cloudproviderapi "k8s.io/cloud-provider/api"
+
+	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/cloudapi"
+	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/loadbalancer"
+)
+
+// NLB writes are asynchronous: the answer carries a JobId and the change
+// takes effect in the background, while the resource refuses other writes
+// (https://www.alibabacloud.com/help/en/slb/network-load-balancer/developer-reference/api-nlb-2022-04-30-getjobstatus).
+// A reconcile never waits for a job: it records the jobs it started and
+// ends with a RetryError; the next reconcile of the Service first asks
+// whether they ended (one call for up to 20 jobs) and goes on only then.
+// A job that failed is reported once as an error naming its action, and
+// the next reconcile writes again (the write was undone).
+
+// Retry delays while jobs run: half the age of the oldest running job,
+// within [minJobRetry, maxJobRetry], so a short job (a listener) is
+// checked again soon and a long one (a new NLB provisioning for a minute)
+// costs a few checks rather than one every second.
+const (
+	minJobRetry = time.Second
+	maxJobRetry = 10 * time.Second
+)
+
+// busyRetryAfter is how soon a reconcile stopped by a busy answer (another
+// write to the resource in flight, or its job running) is retried.
+const busyRetryAfter = 2 * time.Second
+
+// pendingJobs are the jobs one reconcile of a Service started.
+type pendingJobs struct {
+	ids []string
+	// what the jobs do, for messages ("creating the NLB", "listeners").
+	what string
+	// create is true for the CreateLoadBalancer job: if it fails, the
+	// create token must change (the server answers a used token with its
+	// first result, the NLB that failed).
+	create bool
+	since  time.Time
+}
+
+// jobBook holds each Service's pending jobs.
+type jobBook struct {
+	mu sync.Mutex
+	m  map[types.UID]*pendingJobs
+}
+
+func (b *jobBook) get(uid types.UID) *pendingJobs {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.m[uid]
+}
+
+func (b *jobBook) set(uid types.UID, p *pendingJobs) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if p == nil || len(p.ids) == 0 {
+		delete(b.m, uid)
+		return
+	}
+	b.m[uid] = p
+}
+
+// jobDelay is the retry delay for jobs running since since.
+func (r *Reconciler) jobDelay(since time.Time) time.Duration {
+	d := r.now().Sub(since) / 2
+	return min(max(d, minJobRetry), maxJobRetry)
+}
+
+// startedJobs records the jobs a reconcile started and returns the
+// RetryError that ends it; nil when there are none.
+func (r *Reconciler) startedJobs(svc *v1.Service, what string, create bool, ids []string) error {
+	ids = nonEmpty(ids)
+	if len(ids) == 0 {
+		return nil
+	}
+	now := r.now()
+	p := &pendingJobs{ids: ids, what: what, create: create, since: now}
+	if old := r.jobs.get(svc.UID); old != nil && old.create == create && old.what == what {
+		p.since = old.since // the same wait goes on
+	}
+	r.jobs.set(svc.UID, p)
+	return cloudproviderapi.NewRetryError(fmt.Sprintf("NLB jobs started (%s): %d running", what, len(ids)), r.jobDelay(p.since))
+}
+
+// addJobs records jobs without ending the reconcile (a backend-only
+// sync): the next full reconcile waits for them with the ones already
+// recorded.
+func (r *Reconciler) addJobs(svc *v1.Service, what string, ids []string) {
+	ids = nonEmpty(ids)
+	if len(ids) == 0 {
+		return
+	}
+	r.jobs.mu.Lock()
+	defer r.jobs.mu.Unlock()
+	if p := r.jobs.m[svc.UID]; p != nil {
+		p.ids = append(p.ids, ids...)
+		return
+	}
+	r.jobs.m[svc.UID] = &pendingJobs{ids: ids, what: what, since: r.now()}
+}
+
+// awaitJobs checks the jobs the Service's last reconcile started: a
+// RetryError while some run, the failure of a failed one (once: the next
+// reconcile writes again), nil when all ended well or there were none.
+func (r *Reconciler) awaitJobs(ctx context.Context, svc *v1.Service) error {
+	p := r.jobs.get(svc.UID)
+	if p == nil {
+		return nil
+	}
+	running, err := r.api.PendingJobs(ctx, p.ids)
+	var failed *cloudapi.JobFailedError
+	switch {
+	case errors.As(err, &failed):
+		r.jobs.set(svc.UID, nil)
+		if p.create {
+			r.bumpSalt(svc)
+		}
+		err = fmt.Errorf("%s: %w", p.what, err)
+		r.events.Eventf(svc, v1.EventTypeWarning, loadbalancer.ReasonSyncFailed, "%v", err)
+		return err
+	case err != nil:
+		return classifyErr("checking NLB jobs", err)
+	case len(running) > 0:
+		p.ids = running
+		r.jobs.set(svc.UID, p)
+		return cloudproviderapi.NewRetryError(fmt.Sprintf("NLB jobs still running (%s): %d", p.what, len(running)), r.jobDelay(p.since))
+	}
+	r.jobs.set(svc.UID, nil)
+	return nil
+}
+
+// classifyErr wraps an API error of step with context: busy answers and
+// jobs still running become a RetryError (retried at a short fixed delay),
+// the rest are wrapped as they are.
+func classifyErr(step string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var re *cloudproviderapi.RetryError
+	if errors.As(err, &re) {
+		return err
+	}
+	if cloudapi.IsBusy(err) || cloudapi.IsJobsPending(err) {
+		return cloudproviderapi.NewRetryError(fmt.Sprintf("%s: the NLB is busy with a previous change, retrying: %v", step, err), busyRetryAfter)
+	}
+	return fmt.Errorf("%s: %w", step, err)
+}
+
+// isRetry reports whether err asks the framework to retry.
+func isRetry(err error) bool {
+	var re *cloudproviderapi.RetryError
+	return errors.As(err, &re)
+}
+
+func nonEmpty(ids []string) []string {
+	out := ids[:0:0]
+	for _, id := range ids {
+		if id != "" {
+			out = append(out, id)
+		}
+	}
+	return out
+}
