@@ -18,6 +18,12 @@ NLB Services read the keys below: the NLB-only keys, and CLB keys with the NLB m
 ranges given here. An NLB-only key on a CLB Service gives a warning and is ignored.
 The values follow the official CCM's NLB annotations
 (https://www.alibabacloud.com/help/en/slb/network-load-balancer/use-cases/configure-nlb-instances-by-using-annotations).
+Where this CCM differs: on/off values are read in any case (` + "`On`" + ` is on), as the official CCM's NLB
+controller reads them; ` + "`scheduler`" + `, ` + "`server-group-type`" + `, ` + "`health-check-type`" + ` and
+` + "`health-check-method`" + ` are read in any case and sent in the API's spelling; a list where the NLB takes one
+item (` + "`cert-id`" + `, ` + "`cacert-id`" + `), a CLB spelling (` + "`$_ip`" + `, ` + "`-520`" + `) and combinations the NLB refuses
+(` + "`qch`" + ` with a tcp listener, ` + "`preserve-client-ip: on`" + ` with a tcpssl listener, overlapping port ranges) are
+errors before any cloud write. Examples: [examples/services/nlb-*.yaml](../examples/services/).
 
 This CCM does not create NLBs yet: an NLB Service gets a Warning event ` + "`NLBNotSupported`" + ` and no
 cloud writes. The framework's service controller skips every Service with a loadBalancerClass,
