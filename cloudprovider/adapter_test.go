@@ -267,8 +267,8 @@ func TestCapabilities(t *testing.T) {
 	if _, ok := c.Routes(); !ok {
 		t.Error("Routes not supported")
 	}
-	if r, res := c.EndpointBackends(); r == nil || res == nil {
-		t.Error("EndpointBackends returned no engine or resolver")
+	if r, pods, res := c.EndpointBackends(); r == nil || res == nil || pods == nil || pods != c.podBackends {
+		t.Error("EndpointBackends returned no engine or resolver, or not the pod backend slot New built the engine with")
 	}
 	// A node the provider can resolve, through the interface the
 	// node-provider-id controller uses.
@@ -285,7 +285,7 @@ func TestCapabilities(t *testing.T) {
 	if lb, ok := c.LoadBalancer(); !ok || lb == nil {
 		t.Error("a non-engine load balancer is still offered")
 	}
-	if r, res := c.EndpointBackends(); r != nil || res != nil {
+	if r, pods, res := c.EndpointBackends(); r != nil || pods != nil || res != nil {
 		t.Error("EndpointBackends offered an engine that is not the CLB reconciler")
 	}
 	c.lb, c.routes = nil, nil

@@ -6,15 +6,17 @@ import (
 )
 
 // EndpointBackends gives the endpoints controller (controllers/endpoints)
-// the CLB engine the framework's service controller uses, so both share
-// one code path and one per-Service lock, and a new ENI resolver on the
-// ECS and VPC clients for the cluster VPC. The controller calls it once.
-// It returns nil values when the load balancer capability is not the
-// engine (never the case in this provider, but checked by callers).
-func (c *Cloud) EndpointBackends() (*loadbalancer.Reconciler, *podbackends.Resolver) {
+// what it needs, once: the CLB engine the framework's service controller
+// uses, so both share one code path and one per-Service lock; the pod
+// backend slot the engines were built with (New, cloud.go), for the
+// controller to install its informer-backed source in; and a new ENI
+// resolver on the ECS and VPC clients for the cluster VPC. It returns nil
+// values when the load balancer capability is not the engine (never the
+// case in this provider, but checked by callers).
+func (c *Cloud) EndpointBackends() (*loadbalancer.Reconciler, *loadbalancer.PodBackendSlot, *podbackends.Resolver) {
 	r := c.clbEngine()
 	if r == nil {
-		return nil, nil
+		return nil, nil, nil
 	}
-	return r, podbackends.NewResolver(c.clients.ECS, c.clients.VPC, c.cfg.Global.VpcID)
+	return r, c.podBackends, podbackends.NewResolver(c.clients.ECS, c.clients.VPC, c.cfg.Global.VpcID)
 }

@@ -13,6 +13,7 @@ import (
 	"k8s.io/klog/v2"
 
 	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/cloudapi"
+	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/loadbalancer"
 	"github.com/alicloud-ccm/alicloud-ccm/config"
 	"github.com/alicloud-ccm/alicloud-ccm/config/credentials"
 	"github.com/alicloud-ccm/alicloud-ccm/config/metadata"
@@ -37,6 +38,11 @@ type Cloud struct {
 	events *eventSink
 	// nodes reads Node objects from an informer started in Initialize.
 	nodes *nodeIndex
+	// podBackends is the slot of the endpoint-driven member source, built
+	// here and shared by the load balancer engines (newReconciler) and
+	// the endpoints controller (EndpointBackends), which fills it once the
+	// framework's informers exist (controllers/endpoints).
+	podBackends *loadbalancer.PodBackendSlot
 
 	lb k8scloudprovider.LoadBalancer
 	// finalizers removes the official CCM's Service finalizer (migration).
@@ -79,6 +85,15 @@ func NewFromFile(path string, opts Options) (*Cloud, error) {
 // New builds the provider from a parsed cloud-config: it fills what the file
 // leaves out from the ECS metadata service, picks the credentials source and
 // creates the API clients.
+//
+// One dependency of the load balancer engine is installed later, from
+// outside: its source of endpoint-driven members (EndpointSlices, cached
+// Nodes, ENI lookups) needs the framework's shared informers, which exist
+// only after New returned. New therefore builds an empty
+// loadbalancer.PodBackendSlot, gives it to the engine (Options.PodBackends)
+// and hands the same slot to the endpoints controller's initialiser
+// (EndpointBackends, backends_sync.go), which fills it. Until then members
+// are the nodes the framework passes.
 func New(ctx context.Context, cfg *config.CloudConfig, opts Options) (*Cloud, error) {
 	md, err := metadata.New(cfg.Global.MetadataOptions())
 	if err != nil {
@@ -99,7 +114,8 @@ func New(ctx context.Context, cfg *config.CloudConfig, opts Options) (*Cloud, er
 	if err != nil {
 		return nil, fmt.Errorf("API clients: %w", err)
 	}
-	c := &Cloud{cfg: cfg, opts: opts, clients: clients, events: &eventSink{}, nodes: &nodeIndex{}}
+	c := &Cloud{cfg: cfg, opts: opts, clients: clients, events: &eventSink{}, nodes: &nodeIndex{},
+		podBackends: &loadbalancer.PodBackendSlot{}}
 	if err := c.buildCapabilities(); err != nil {
 		return nil, err
 	}

@@ -39,10 +39,10 @@ func newReconciler(c *Cloud) *loadbalancer.Reconciler {
 			ListenersPerCLB: g.QuotaListenersPerCLB,
 			GroupsPerServer: g.QuotaVServerGroupsPerInstance,
 		},
-		// Empty until the endpoints controller (controllers/endpoints)
-		// installs its EndpointSlice source when it starts; members are
-		// the framework's nodes until then.
-		PodBackends: &loadbalancer.PodBackendSlot{},
+		// Built empty in New (cloud.go); the endpoints controller fills
+		// it through EndpointBackends. Members are the framework's nodes
+		// until then.
+		PodBackends: c.podBackends,
 		Defaults: annotations.Defaults{
 			BackendType:      annotations.BackendType(g.ServiceBackendType),
 			ResourceGroupID:  g.ResourceGroupID,

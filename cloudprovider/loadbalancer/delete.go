@@ -36,9 +36,11 @@ import (
 //     (added after the fact; Ensure refuses it): our CLB is deleted as
 //     above and the annotated CLB is not touched.
 //
-// It works from the raw annotations so a Service whose annotations no
-// longer parse can still be cleaned up, and returns nil when there is
-// nothing of ours.
+// It reads only the id and name annotations, through the lenient
+// accessors of package annotations (lenientLookup in find.go), not the
+// full parser, so a Service whose other annotations no longer parse can
+// still be cleaned up; preserve-lb-on-delete is read the same way. It
+// returns nil when there is nothing of ours.
 func (r *Reconciler) EnsureLoadBalancerDeleted(ctx context.Context, _ string, svc *v1.Service) error {
 	defer r.LockService(serviceKey(svc))()
 	r.deleted.mark(svc.UID, time.Now())

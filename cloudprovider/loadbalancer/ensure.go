@@ -308,11 +308,12 @@ func (r *Reconciler) cleanup(ctx context.Context, svc *v1.Service, st *lbState, 
 // annotations.LoadBalancer leave the rest unset).
 func (r *Reconciler) syncInstance(ctx context.Context, svc *v1.Service, cfg *annotations.Config, st *lbState) error {
 	if st.own != ownReused {
-		if err := checkImmutable(&cfg.LB, &st.lb); err != nil {
+		warnings, err := checkImmutable(&cfg.LB, &st.lb)
+		if err != nil {
 			r.events.Eventf(svc, v1.EventTypeWarning, ReasonImmutableField, "%v", err)
 			return err
 		}
-		for _, w := range createOnlyWarnings(&cfg.LB, &st.lb) {
+		for _, w := range warnings {
 			r.events.Event(svc, v1.EventTypeWarning, ReasonAnnotationWarning, w)
 		}
 	}

@@ -26,24 +26,18 @@ func (e *ImmutableError) Error() string {
 		e.LoadBalancerID, e.Field, e.Want, e.Have)
 }
 
-// checkImmutable compares the annotations the registry marks Immutable
-// with the CLB (annotations.LoadBalancer.CheckImmutable); the first change
-// is the error.
-func checkImmutable(want *annotations.LoadBalancer, lb *slb.LoadBalancer) error {
-	changes, _ := want.CheckImmutable(actualOf(lb))
+// checkImmutable compares the create-time annotations with the CLB in one
+// pass of annotations.LoadBalancer.CheckImmutable. A changed Immutable
+// annotation is the error (the first one, as an *ImmutableError); a changed
+// CreateOnly one (vswitch-id), which the official CCM ignores after
+// creation, is a Warning: the same result, said aloud.
+func checkImmutable(want *annotations.LoadBalancer, lb *slb.LoadBalancer) (warnings []string, err error) {
+	changes, warnings := want.CheckImmutable(actualOf(lb))
 	if len(changes) == 0 {
-		return nil
+		return warnings, nil
 	}
 	c := changes[0]
-	return &ImmutableError{Field: c.Field(), Want: c.Want, Have: c.Have, LoadBalancerID: lb.LoadBalancerId}
-}
-
-// createOnlyWarnings names the annotations the registry marks CreateOnly
-// (vswitch-id) that differ from an existing CLB: the official CCM ignores
-// them after creation, so the same result here, with a Warning.
-func createOnlyWarnings(want *annotations.LoadBalancer, lb *slb.LoadBalancer) []string {
-	_, warnings := want.CheckImmutable(actualOf(lb))
-	return warnings
+	return warnings, &ImmutableError{Field: c.Field(), Want: c.Want, Have: c.Have, LoadBalancerID: lb.LoadBalancerId}
 }
 
 // actualOf is what the immutable check reads from a listed CLB.

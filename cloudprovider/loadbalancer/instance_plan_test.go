@@ -67,7 +67,7 @@ func TestCheckImmutable(t *testing.T) {
 			if tc.edit != nil {
 				tc.edit(&want)
 			}
-			err := checkImmutable(&want, &tc.lb)
+			_, err := checkImmutable(&want, &tc.lb)
 			var ie *ImmutableError
 			switch {
 			case tc.field == "" && err != nil:
@@ -84,7 +84,8 @@ func TestCheckImmutable(t *testing.T) {
 }
 
 // TestCreateOnlyWarnings: vswitch-id counts at creation only; a different
-// one on an existing intranet CLB is a Warning, not an error.
+// one on an existing intranet CLB is a Warning from the same check, not an
+// error.
 func TestCreateOnlyWarnings(t *testing.T) {
 	lb := slb.LoadBalancer{LoadBalancerId: "lb-1", AddressType: "intranet", VSwitchId: "vsw-a"}
 	tests := []struct {
@@ -102,8 +103,12 @@ func TestCreateOnlyWarnings(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			want := baseLB()
+			want.AddressType = annotations.AddressType(tc.lb.AddressType)
 			want.VSwitchID = tc.vswitch
-			got := createOnlyWarnings(&want, &tc.lb)
+			got, err := checkImmutable(&want, &tc.lb)
+			if err != nil {
+				t.Fatalf("a CreateOnly change is not an error: %v", err)
+			}
 			if (len(got) > 0) != tc.warn {
 				t.Fatalf("warnings %v, want warning %v", got, tc.warn)
 			}

@@ -28,8 +28,9 @@ const (
 
 // PodBackendSource feeds endpoint-driven backends: EndpointSlices and
 // Nodes from informer caches and ENI resolution. *podbackends.Source
-// implements it; the endpoints controller installs it in
-// Options.PodBackends (SetPodBackendSource) when it starts.
+// implements it; the endpoints controller installs it in the
+// PodBackendSlot it shares with the engine (Options.PodBackends) when it
+// is constructed.
 type PodBackendSource interface {
 	Synced() bool
 	EndpointSlices(svc *v1.Service) ([]*discoveryv1.EndpointSlice, error)
@@ -62,8 +63,19 @@ func (r *Reconciler) BackendPolicy(svc *v1.Service) (podbackends.Policy, bool) {
 }
 
 // PodBackendSlot holds the pod backend source once the endpoints
-// controller installed it; empty, members are the nodes the framework
-// passes. The framework may reconcile concurrently with installation.
+// controller installed it. The provider builds one slot and hands it to
+// the engines (Options.PodBackends) and to the endpoints controller's
+// initialiser, because the source needs the framework's informers, which
+// exist only after the engines were built. While the slot is empty,
+// members are the nodes the framework passes. The framework may reconcile
+// concurrently with installation.
+//
+// From the installation on, every reconcile (the framework's and the
+// endpoints controller's) builds members from EndpointSlices and the
+// cached Nodes: Local weights by endpoint count, ENI and ECI pod members,
+// weight 0 for terminating endpoints and draining nodes. Without a source,
+// Services asking for ENI backends are refused and Local works on nodes
+// only.
 type PodBackendSlot struct {
 	p atomic.Pointer[PodBackendSource]
 }
@@ -77,15 +89,6 @@ func (h *PodBackendSlot) get() PodBackendSource {
 	}
 	return nil
 }
-
-// SetPodBackendSource installs the source of endpoint-driven backends.
-// From then on every reconcile (the framework's and the endpoints
-// controller's) builds members from EndpointSlices and the cached Nodes:
-// Local weights by endpoint count, ENI and ECI pod members, weight 0 for
-// terminating endpoints and draining nodes. Without a source, Services
-// asking for ENI backends are refused and Local works on nodes only.
-// It fills Options.PodBackends.
-func (r *Reconciler) SetPodBackendSource(s PodBackendSource) { r.pods.Set(s) }
 
 // IncompleteBackendsError is returned by SyncBackends when some pod IPs
 // inside the VPC have no ENI yet: their groups were synced without
@@ -137,7 +140,7 @@ func (s *podStrategy) incompleteErr(svc *v1.Service) error {
 // pickStrategy chooses how members are built: from endpoints when a
 // source is installed, else the node strategy on the framework's nodes.
 func (r *Reconciler) pickStrategy(ctx context.Context, svc *v1.Service, cfg *annotations.Config, nodes []*v1.Node) (backendStrategy, error) {
-	src := r.pods.get()
+	src := r.pods.Source()
 	if src == nil {
 		if cfg.Backend.Type == annotations.BackendENI {
 			return nil, fmt.Errorf("service %s: ENI backends need the endpoints controller, which is not running (see --controllers)", serviceKey(svc))

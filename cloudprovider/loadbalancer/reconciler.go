@@ -48,12 +48,13 @@ type Options struct {
 	// Defaults are the cloud-config values the annotation parser uses for
 	// unset annotations.
 	Defaults annotations.Defaults
-	// PodBackends is where the endpoints controller (controllers/endpoints)
-	// installs its source of endpoint-driven members when it starts
-	// (SetPodBackendSource): Local weights by endpoint count, ENI and ECI
-	// pod members. While it is empty, members are the nodes the framework
-	// passes and Services asking for ENI backends are refused. Nil: New
-	// makes an empty one.
+	// PodBackends is the slot where the endpoints controller
+	// (controllers/endpoints) installs its source of endpoint-driven
+	// members when it is constructed: Local weights by endpoint count, ENI
+	// and ECI pod members (PodBackendSlot). The provider passes the same
+	// slot to the controller. While it is empty, members are the nodes the
+	// framework passes and Services asking for ENI backends are refused.
+	// Nil: New makes an empty one, which only tests fill.
 	PodBackends *PodBackendSlot
 }
 
@@ -138,7 +139,7 @@ var _ k8scloudprovider.LoadBalancer = (*Reconciler)(nil)
 // New returns a Reconciler using the given API clients and event recorder.
 // Its members come from the nodes the framework passes until a pod backend
 // source is installed in opts.PodBackends (the endpoints controller does
-// it when it starts).
+// it when the framework constructs it; the provider hands it the slot).
 func New(slbAPI SLBAPI, vpcAPI VPCAPI, events record.EventRecorder, opts Options) *Reconciler {
 	if opts.BatchSize <= 0 || opts.BatchSize > DefaultBatchSize {
 		opts.BatchSize = DefaultBatchSize

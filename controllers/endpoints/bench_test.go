@@ -149,9 +149,10 @@ func newBenchEnv(b *testing.B, n int) *benchEnv {
 	if err != nil {
 		b.Fatal(err)
 	}
-	e.r = loadbalancer.New(clients.SLB, clients.VPC, record.NewFakeRecorder(10000), loadbalancer.Options{ClusterID: "c-bench", VpcID: "vpc-b"})
+	pods := &loadbalancer.PodBackendSlot{}
+	e.r = loadbalancer.New(clients.SLB, clients.VPC, record.NewFakeRecorder(10000), loadbalancer.Options{ClusterID: "c-bench", VpcID: "vpc-b", PodBackends: pods})
 	f := informers.NewSharedInformerFactory(e.cs, 0)
-	e.c, err = New(e.r, f.Core().V1().Services(), f.Discovery().V1().EndpointSlices(), f.Core().V1().Nodes(),
+	e.c, err = New(e.r, pods, f.Core().V1().Services(), f.Discovery().V1().EndpointSlices(), f.Core().V1().Nodes(),
 		podbackends.NewResolver(clients.ECS, clients.VPC, "vpc-b"), Options{Coalesce: 200 * time.Millisecond})
 	if err != nil {
 		b.Fatal(err)

@@ -8,8 +8,10 @@
 // or instance call.
 //
 // At construction it installs an informer-backed source of EndpointSlices,
-// Nodes and ENI lookups in the engine (loadbalancer.SetPodBackendSource),
-// so the framework's own reconciles build the same members.
+// Nodes and ENI lookups in the pod backend slot the provider built the
+// engine with (loadbalancer.PodBackendSlot, handed over by the provider's
+// EndpointBackends), so the framework's own reconciles build the same
+// members.
 package endpoints
 
 import (
@@ -56,7 +58,6 @@ const (
 // *loadbalancer.Reconciler implements it.
 type Syncer interface {
 	SyncBackends(ctx context.Context, svc *v1.Service, nodes []*v1.Node) error
-	SetPodBackendSource(s loadbalancer.PodBackendSource)
 	BackendPolicy(svc *v1.Service) (podbackends.Policy, bool)
 }
 
@@ -81,13 +82,17 @@ type Controller struct {
 }
 
 // New builds the controller on the framework's informers, installs its
-// endpoint source in the engine and registers the event handlers. The
-// informers are started by the caller (the framework starts its shared
-// informer factory after every controller was constructed).
-func New(syncer Syncer, services coreinformers.ServiceInformer, slices discoveryinformers.EndpointSliceInformer,
+// endpoint source in pods (the slot the engine was built with) and
+// registers the event handlers. The informers are started by the caller
+// (the framework starts its shared informer factory after every
+// controller was constructed).
+func New(syncer Syncer, pods *loadbalancer.PodBackendSlot, services coreinformers.ServiceInformer, slices discoveryinformers.EndpointSliceInformer,
 	nodes coreinformers.NodeInformer, resolver *podbackends.Resolver, opts Options) (*Controller, error) {
 	if syncer == nil {
 		return nil, errors.New("endpoints controller: no CLB engine")
+	}
+	if pods == nil {
+		return nil, errors.New("endpoints controller: no pod backend slot to install its source in")
 	}
 	if opts.Coalesce <= 0 {
 		opts.Coalesce = DefaultCoalesce
@@ -112,7 +117,7 @@ func New(syncer Syncer, services coreinformers.ServiceInformer, slices discovery
 	}
 	c.source = podbackends.NewSource(slices.Lister(), nodes.Lister(), resolver, c.synced...)
 	c.source.OnIncomplete = func(svc *v1.Service) { c.queue.AddRateLimited(svc.Namespace + "/" + svc.Name) }
-	syncer.SetPodBackendSource(c.source)
+	pods.Set(c.source)
 	if _, err := slices.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc:    func(obj any) { c.onSlice(nil, obj) },
 		UpdateFunc: c.onSlice,

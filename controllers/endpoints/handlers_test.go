@@ -30,7 +30,7 @@ type fakeSyncer struct {
 	mu     sync.Mutex
 	synced []string
 	err    error
-	source loadbalancer.PodBackendSource
+	pods   loadbalancer.PodBackendSlot
 }
 
 func (f *fakeSyncer) SyncBackends(_ context.Context, svc *v1.Service, nodes []*v1.Node) error {
@@ -39,8 +39,6 @@ func (f *fakeSyncer) SyncBackends(_ context.Context, svc *v1.Service, nodes []*v
 	f.synced = append(f.synced, fmt.Sprintf("%s/%s:%d", svc.Namespace, svc.Name, len(nodes)))
 	return f.err
 }
-
-func (f *fakeSyncer) SetPodBackendSource(s loadbalancer.PodBackendSource) { f.source = s }
 
 func (f *fakeSyncer) BackendPolicy(svc *v1.Service) (podbackends.Policy, bool) {
 	switch {
@@ -67,13 +65,13 @@ func newHandlerEnv(t *testing.T, coalesce time.Duration) *handlerEnv {
 	t.Helper()
 	f := informers.NewSharedInformerFactory(fake.NewSimpleClientset(), 0)
 	syncer := &fakeSyncer{}
-	c, err := New(syncer, f.Core().V1().Services(), f.Discovery().V1().EndpointSlices(), f.Core().V1().Nodes(), nil,
+	c, err := New(syncer, &syncer.pods, f.Core().V1().Services(), f.Discovery().V1().EndpointSlices(), f.Core().V1().Nodes(), nil,
 		Options{Coalesce: coalesce, Workers: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(c.queue.ShutDown)
-	if syncer.source == nil {
+	if syncer.pods.Source() == nil {
 		t.Fatal("New did not install its pod backend source in the engine")
 	}
 	return &handlerEnv{c: c, syncer: syncer, svcs: f.Core().V1().Services().Informer().GetIndexer(),
@@ -330,10 +328,10 @@ func TestSyncDecisions(t *testing.T) {
 }
 
 // TestNewDefaults: a zero Options gets the documented defaults; no engine
-// is an error.
+// or no pod backend slot is an error.
 func TestNewDefaults(t *testing.T) {
 	f := informers.NewSharedInformerFactory(fake.NewSimpleClientset(), 0)
-	c, err := New(&fakeSyncer{}, f.Core().V1().Services(), f.Discovery().V1().EndpointSlices(), f.Core().V1().Nodes(), nil, Options{})
+	c, err := New(&fakeSyncer{}, &loadbalancer.PodBackendSlot{}, f.Core().V1().Services(), f.Discovery().V1().EndpointSlices(), f.Core().V1().Nodes(), nil, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -341,7 +339,10 @@ func TestNewDefaults(t *testing.T) {
 	if c.opts.Coalesce != DefaultCoalesce || c.opts.Workers != DefaultWorkers {
 		t.Errorf("options = %+v, want coalesce %v and %d workers", c.opts, DefaultCoalesce, DefaultWorkers)
 	}
-	if _, err := New(nil, f.Core().V1().Services(), f.Discovery().V1().EndpointSlices(), f.Core().V1().Nodes(), nil, Options{}); err == nil {
+	if _, err := New(nil, &loadbalancer.PodBackendSlot{}, f.Core().V1().Services(), f.Discovery().V1().EndpointSlices(), f.Core().V1().Nodes(), nil, Options{}); err == nil {
 		t.Error("New without an engine: want an error")
+	}
+	if _, err := New(&fakeSyncer{}, nil, f.Core().V1().Services(), f.Discovery().V1().EndpointSlices(), f.Core().V1().Nodes(), nil, Options{}); err == nil {
+		t.Error("New without a pod backend slot: want an error")
 	}
 }

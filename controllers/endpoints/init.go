@@ -23,7 +23,7 @@ const ClientName = "service-controller"
 // Provider is what the controller needs from the cloud provider;
 // *alicloud.Cloud implements it (cloudprovider/backends_sync.go).
 type Provider interface {
-	EndpointBackends() (*loadbalancer.Reconciler, *podbackends.Resolver)
+	EndpointBackends() (*loadbalancer.Reconciler, *loadbalancer.PodBackendSlot, *podbackends.Resolver)
 }
 
 // InitFuncConstructor registers the controller with the framework
@@ -42,8 +42,8 @@ func startWrapper(_ app.ControllerInitContext, cfg *cloudcontrollerconfig.Comple
 			klog.InfoS("The cloud provider has no endpoint backends; not starting", "controller", ControllerName)
 			return nil, false, nil
 		}
-		rec, resolver := p.EndpointBackends()
-		if rec == nil {
+		rec, pods, resolver := p.EndpointBackends()
+		if rec == nil || pods == nil {
 			klog.InfoS("The cloud provider's load balancer is not the CLB engine; not starting", "controller", ControllerName)
 			return nil, false, nil
 		}
@@ -61,7 +61,7 @@ func startWrapper(_ app.ControllerInitContext, cfg *cloudcontrollerconfig.Comple
 			}
 		}
 		inf := cfg.SharedInformers
-		c, err := New(rec, inf.Core().V1().Services(), inf.Discovery().V1().EndpointSlices(), inf.Core().V1().Nodes(), resolver, Options{})
+		c, err := New(rec, pods, inf.Core().V1().Services(), inf.Discovery().V1().EndpointSlices(), inf.Core().V1().Nodes(), resolver, Options{})
 		if err != nil {
 			return nil, false, err
 		}
