@@ -15,7 +15,8 @@ A Service with ` + "`spec.loadBalancerClass: " + NLBClass + "`" + `, or with the
 immutable (Kubernetes enforces it); switching the annotation between ` + "`clb`" + ` and ` + "`nlb`" + ` on a
 Service that already has its load balancer is refused with a Warning event and nothing is written.
 NLB Services read the keys below: the NLB-only keys, and CLB keys with the NLB meaning and
-ranges given here. An NLB-only key on a CLB Service gives a warning and is ignored.
+ranges given here. An NLB-only key on a CLB Service, and a CLB-only key on an NLB Service, gives a
+warning and is ignored.
 The values follow the official CCM's NLB annotations
 (https://www.alibabacloud.com/help/en/slb/network-load-balancer/use-cases/configure-nlb-instances-by-using-annotations).
 Where this CCM differs: on/off values are read in any case (` + "`On`" + ` is on), as the official CCM's NLB
@@ -23,7 +24,8 @@ controller reads them; ` + "`scheduler`" + `, ` + "`server-group-type`" + `, ` +
 ` + "`health-check-method`" + ` are read in any case and sent in the API's spelling; a list where the NLB takes one
 item (` + "`cert-id`" + `, ` + "`cacert-id`" + `), a CLB spelling (` + "`$_ip`" + `, ` + "`-520`" + `) and combinations the NLB refuses
 (` + "`qch`" + ` with a tcp listener, ` + "`preserve-client-ip: on`" + ` with a tcpssl listener, overlapping port ranges) are
-errors before any cloud write. Examples: [examples/services/nlb-*.yaml](../examples/services/).
+errors before any cloud write. The health check settings apply without ` + "`health-check-flag`" + ` (the official
+CCM reads them only with ` + "`health-check-flag: on`" + `). Examples: [examples/services/nlb-*.yaml](../examples/services/).
 
 This CCM does not create NLBs yet: an NLB Service gets a Warning event ` + "`NLBNotSupported`" + ` and no
 cloud writes. The framework's service controller skips every Service with a loadBalancerClass,

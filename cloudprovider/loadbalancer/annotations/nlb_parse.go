@@ -36,11 +36,12 @@ func ParseNLB(svc *v1.Service, d Defaults) (*NLBConfig, error) {
 	p.nlb = true
 	c := &NLBConfig{}
 	p.parseNLBInstance(&c.LB)
-	// The server group type first: port-range listeners need Ip groups.
+	// The server group type and the backends before the listeners:
+	// port-range listeners need Ip groups of pods.
 	c.ServerGroup.Type = p.serverGroupType()
+	p.parseNLBBackend(c)
 	p.parseNLBListeners(c)
 	p.parseNLBServerGroup(c)
-	p.parseNLBBackend(c)
 	c.SourceRanges = p.sourceRanges()
 	p.warnUnknown()
 	c.Warnings = p.cfg.Warnings

@@ -162,17 +162,22 @@ func (p *parser) nlbSecurityPolicy() string {
 
 // listenerPortRanges parses `start-end:servicePort[,...]` as the official
 // CCM reads it: the first entry for a port wins, entries for ports the
-// Service does not have are ignored (each a Warning here). Port ranges
-// forward to the port the client connected to, which only pod addresses
-// serve: they need Ip server groups. Ranges of one protocol family (TCP
+// Service does not have are ignored (each a Warning here). Ranges of one protocol family (TCP
 // and TCPSSL share one) must not overlap each other or another listener.
 func (p *parser) listenerPortRanges(c *NLBConfig) {
 	items, key, val, ok := p.list(KeyListenerPortRange)
 	if !ok {
 		return
 	}
-	if c.ServerGroup.Type != NLBServerGroupIP {
+	// A port range forwards to the port the client connected to, which
+	// pods serve and a NodePort does not (the official CCM refuses it
+	// without eni backends too).
+	switch {
+	case c.ServerGroup.Type != NLBServerGroupIP:
 		p.fail(key, val, "needs %s: ip (a port range forwards to pod addresses on the port the client used)", KeyServerGroupType)
+		return
+	case c.Backend.Type != BackendENI:
+		p.fail(key, val, "needs %s: eni (a port range forwards to pod addresses on the port the client used, not to a NodePort)", KeyBackendType)
 		return
 	}
 	ports := p.servicePorts()

@@ -128,31 +128,37 @@ func TestListenerPortRange(t *testing.T) {
 	tests := []struct {
 		name   string
 		ann    map[string]string
+		d      Defaults
 		errKey Name
 		warn   string
 		want   []*PortRange // per listener of three
 	}{
 		{name: "needs server-group-type ip", ann: ann(string(KeyListenerPortRange), "8000-8100:80"), errKey: KeyListenerPortRange},
+		{name: "needs eni backends: a NodePort serves one port",
+			ann: ann(string(KeyListenerPortRange), "8000-8100:80", string(KeyServerGroupType), "ip"), errKey: KeyListenerPortRange},
+		{name: "eni backends from cloud-config count",
+			ann: ann(string(KeyListenerPortRange), "9000-9100:80", string(KeyServerGroupType), "ip"), d: Defaults{BackendType: BackendENI},
+			want: []*PortRange{{9000, 9100}, nil, {9000, 9100}}},
 		{name: "instance groups refuse it too", ann: ann(string(KeyListenerPortRange), "8000-8100:80", string(KeyServerGroupType), "instance"), errKey: KeyListenerPortRange},
 		{name: "both listeners of port 80 get the range",
-			ann:  ann(string(KeyServerGroupType), "ip", string(KeyListenerPortRange), "9000-9100:80"),
+			ann:  ann(string(KeyServerGroupType), "ip", string(KeyBackendType), "eni", string(KeyListenerPortRange), "9000-9100:80"),
 			want: []*PortRange{{9000, 9100}, nil, {9000, 9100}}},
 		{name: "a range over another tcp listener's port is an error",
-			ann:    ann(string(KeyServerGroupType), "ip", string(KeyListenerPortRange), "8000-8100:80"),
+			ann:    ann(string(KeyServerGroupType), "ip", string(KeyBackendType), "eni", string(KeyListenerPortRange), "8000-8100:80"),
 			errKey: KeyListenerPortRange},
 		{name: "two overlapping ranges are an error",
-			ann:    ann(string(KeyServerGroupType), "ip", string(KeyListenerPortRange), "9000-9100:80,9100-9200:8050"),
+			ann:    ann(string(KeyServerGroupType), "ip", string(KeyBackendType), "eni", string(KeyListenerPortRange), "9000-9100:80,9100-9200:8050"),
 			errKey: KeyListenerPortRange},
 		{name: "adjacent ranges are fine",
-			ann:  ann(string(KeyServerGroupType), "ip", string(KeyListenerPortRange), "9000-9100:80,9101-9200:8050"),
+			ann:  ann(string(KeyServerGroupType), "ip", string(KeyBackendType), "eni", string(KeyListenerPortRange), "9000-9100:80,9101-9200:8050"),
 			want: []*PortRange{{9000, 9100}, {9101, 9200}, {9000, 9100}}},
 		{name: "entry for another port is ignored",
-			ann:  ann(string(KeyServerGroupType), "ip", string(KeyListenerPortRange), "9000-9100:81"),
+			ann:  ann(string(KeyServerGroupType), "ip", string(KeyBackendType), "eni", string(KeyListenerPortRange), "9000-9100:81"),
 			warn: "not a port of the Service", want: []*PortRange{nil, nil, nil}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cfg, err := ParseNLB(nlbService(tt.ann, three), Defaults{})
+			cfg, err := ParseNLB(nlbService(tt.ann, three), tt.d)
 			checkOutcome(t, cfg.Warnings, err, tt.errKey, tt.warn)
 			if tt.want == nil {
 				return

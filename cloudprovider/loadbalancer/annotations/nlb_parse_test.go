@@ -23,7 +23,7 @@ var (
 var (
 	tcpsslSetup = map[Name]string{KeyProtocolPort: "tcpssl:443", KeyCertID: "cert-1"}
 	reuseSetup  = map[Name]string{KeyID: "nlb-1"}
-	ipSGSetup   = map[Name]string{KeyServerGroupType: "ip"}
+	ipSGSetup   = map[Name]string{KeyServerGroupType: "ip", KeyBackendType: "eni"}
 	dualSetup   = map[Name]string{KeyIPVersion: "DualStack"}
 	proxySetup  = map[Name]string{KeyProxyProtocol: "on"}
 	httpHCSetup = map[Name]string{KeyHealthCheckType: "http"}

@@ -108,7 +108,7 @@ var nlbAnnotations = []Annotation{
 	{Name: KeyPPv2VpcID, Group: GroupNLBListener, Type: onOff, Default: "`off`", Mutability: Mutable,
 		Doc: "With `proxy-protocol: on`, the proxy protocol v2 header carries the client's VPC ID."},
 	{Name: KeyListenerPortRange, Group: GroupNLBListener, Type: "`start-end:servicePort[,...]`", Default: "none", Mutability: RecreatesListener,
-		Doc: "Listen on a port range instead of the Service port, e.g. `80-90:80`; only with `server-group-type: ip` (pod backends), whose members then take the port the client connected to."},
+		Doc: "Listen on a port range instead of the Service port, e.g. `80-90:80`; only with `server-group-type: ip` and `backend-type: eni` (pod backends), whose members then take the port the client connected to; ranges must not overlap another listener of the same protocol family (tcp and tcpssl share one)."},
 	{Name: KeyServerGroupType, Group: GroupNLBServerGroup, Type: "`instance` \\| `ip`", Default: "`instance`", Mutability: Immutable,
 		Doc: "`instance`: server groups of ECS instances and ENIs; `ip`: server groups of IP addresses (pod IPs)."},
 	{Name: KeyPreserveClientIP, Group: GroupNLBServerGroup, Type: onOff, Default: "NLB default (`on` for instance groups)", Mutability: Mutable,
