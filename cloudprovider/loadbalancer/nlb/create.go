@@ -11,8 +11,10 @@ import (
 	sdknlb "github.com/aliyun/alibaba-cloud-sdk-go/services/nlb"
 	v1 "k8s.io/api/core/v1"
 	k8scloudprovider "k8s.io/cloud-provider"
+	cloudproviderapi "k8s.io/cloud-provider/api"
 	"k8s.io/klog/v2"
 
+	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/cloudapi"
 	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/loadbalancer"
 	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/loadbalancer/annotations"
 )
@@ -44,6 +46,9 @@ func (r *Reconciler) createLB(ctx context.Context, svc *v1.Service, cfg *annotat
 	if err != nil {
 		return "", classifyErr("creating the NLB", err)
 	}
+	r.saltMu.Lock()
+	r.created[svc.UID] = resp.LoadbalancerId
+	r.saltMu.Unlock()
 	klog.InfoS("Created NLB", "service", klog.KObj(svc), "loadBalancer", resp.LoadbalancerId, "job", resp.JobId)
 	r.events.Eventf(svc, v1.EventTypeNormal, loadbalancer.ReasonCreated, "Created NLB %s", resp.LoadbalancerId)
 	return resp.JobId, nil
@@ -120,6 +125,40 @@ func (r *Reconciler) clientToken(svc *v1.Service, req *sdknlb.CreateLoadBalancer
 	sum := sha256.Sum256([]byte(b.String()))
 	// ClientToken: ASCII, at most 64 characters.
 	return "k8s-" + hex.EncodeToString(sum[:])[:40]
+}
+
+// checkCreated is called when no NLB of svc was found: if this CCM
+// created one for svc and the listing does not show it, either the listing
+// lags (the NLB exists: wait) or the NLB the create token answers with is
+// gone (deleted by hand, or a create whose job failed): the next create
+// needs a new token, or the cloud would answer with the gone NLB again.
+// One GetLoadBalancerAttribute call, only on this path.
+func (r *Reconciler) checkCreated(ctx context.Context, svc *v1.Service) error {
+	r.saltMu.Lock()
+	id := r.created[svc.UID]
+	r.saltMu.Unlock()
+	if id == "" {
+		return nil
+	}
+	req := sdknlb.CreateGetLoadBalancerAttributeRequest()
+	req.LoadBalancerId = id
+	resp, err := r.api.GetLoadBalancerAttribute(ctx, req)
+	switch {
+	case cloudapi.IsNotFound(err) || (err == nil && (resp.LoadBalancerStatus == statusDeleting || resp.LoadBalancerStatus == statusDeleted)):
+		r.forgetCreated(svc)
+		r.bumpSalt(svc)
+		return nil
+	case err != nil:
+		return classifyErr("reading the NLB created for this Service", err)
+	}
+	return cloudproviderapi.NewRetryError(fmt.Sprintf("NLB %s created for this Service is not listed yet", id), minJobRetry)
+}
+
+// forgetCreated drops the NLB remembered by createLB (found or gone).
+func (r *Reconciler) forgetCreated(svc *v1.Service) {
+	r.saltMu.Lock()
+	delete(r.created, svc.UID)
+	r.saltMu.Unlock()
 }
 
 // bumpSalt makes the next create of svc use a fresh ClientToken.

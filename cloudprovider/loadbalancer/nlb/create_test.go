@@ -250,3 +250,28 @@ func TestAPISpelling(t *testing.T) {
 		t.Errorf("nonEmpty %v", got)
 	}
 }
+
+// TestCreatedNotListedYet: the create answered, but the listings after it
+// do not show the NLB yet: the engine asks for the NLB it was given,
+// finds it, and waits instead of creating another.
+func TestCreatedNotListedYet(t *testing.T) {
+	e := engineEnv(t, envOpts{})
+	svc := testService("web", nil)
+	cfg := e.config(svc, nil)
+	lossy := &lossyAPI{API: e.api}
+	e.r.api = lossy
+	var re *cloudproviderapi.RetryError
+	if _, err := e.step(svc, cfg); !errors.As(err, &re) {
+		t.Fatalf("create: %v", err)
+	}
+	e.clock.Advance(jobTime)
+	lossy.hideLists = 2 // tags, then name
+	_, err := e.step(svc, cfg)
+	if !errors.As(err, &re) || !strings.Contains(err.Error(), "not listed yet") {
+		t.Fatalf("want a wait for the listing, got %v", err)
+	}
+	e.converge(svc, cfg)
+	if n := e.count("CreateLoadBalancer"); n != 1 || len(e.lbs()) != 1 {
+		t.Errorf("creates %d, NLBs %d", n, len(e.lbs()))
+	}
+}

@@ -120,6 +120,9 @@ func (r *Reconciler) ensure(ctx context.Context, svc *v1.Service, cfg *annotatio
 		return nil, err
 	}
 	if st == nil {
+		if err := r.checkCreated(ctx, svc); err != nil {
+			return nil, err
+		}
 		if len(svc.Status.LoadBalancer.Ingress) > 0 {
 			r.events.Eventf(svc, v1.EventTypeWarning, loadbalancer.ReasonSyncFailed,
 				"No NLB carries this Service's ownership tags although the Service has an address; creating a new NLB (its DNS name will differ)")
@@ -138,6 +141,7 @@ func (r *Reconciler) ensure(ctx context.Context, svc *v1.Service, cfg *annotatio
 		// No job ID: look again at the next reconcile all the same.
 		return nil, cloudproviderapi.NewRetryError("the NLB was created; waiting for it to be provisioned", minJobRetry)
 	}
+	r.forgetCreated(svc)
 	if err := r.waitUsable(st); err != nil {
 		return nil, err
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/loadbalancer"
 	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/loadbalancer/annotations"
+	"github.com/alicloud-ccm/alicloud-ccm/internal/shorten"
 )
 
 // syncInstance converges the mutable attributes of the Service's NLB to
@@ -26,8 +27,9 @@ import (
 // their job ends ("ResourceInConfiguring.loadbalancer"), so at most one of
 // them is sent per reconcile; the next reconcile sends the next.
 //
-// Create-only attributes (IP version, resource group, bandwidth package)
-// that differ get a Warning Event and are left as they are.
+// Attributes that cannot change in place (IP version, resource group,
+// bandwidth package) and differ get a Warning Event and are left as they
+// are.
 func (r *Reconciler) syncInstance(ctx context.Context, svc *v1.Service, cfg *annotations.NLBConfig, st *lbState) ([]string, error) {
 	lb := &st.lb
 	id := lb.LoadBalancerId
@@ -35,7 +37,7 @@ func (r *Reconciler) syncInstance(ctx context.Context, svc *v1.Service, cfg *ann
 	owned := st.own.owned()
 	var jobs []string
 	if owned {
-		r.warnCreateOnly(svc, want, lb)
+		r.warnCreateOnly(svc, cfg, lb)
 		if add := diffTags(st.tags, ownershipTags(svc, r.opts.ClusterID)); len(add) > 0 {
 			job, err := r.tag(ctx, id, add)
 			if err != nil {
@@ -212,21 +214,24 @@ func (r *Reconciler) tag(ctx context.Context, id string, tags map[string]string)
 	return last, nil
 }
 
-// warnCreateOnly says which create-only attributes of our NLB differ from
-// the annotations (the NLB API cannot change them in place).
-func (r *Reconciler) warnCreateOnly(svc *v1.Service, want *annotations.NLBInstance, lb *sdknlb.LoadbalancerInfo) {
+// warnCreateOnly says which attributes of our NLB differ from the
+// annotations but cannot change in place (the registry's Immutable NLB
+// keys: ip-version, resource-group-id; annotations.NLBConfig.CheckImmutable),
+// and a bandwidth package this CCM does not attach to an existing NLB.
+// Nothing is written for them.
+func (r *Reconciler) warnCreateOnly(svc *v1.Service, cfg *annotations.NLBConfig, lb *sdknlb.LoadbalancerInfo) {
 	var diffs []string
-	if v := apiIPVersion(want.IPVersion); !strings.EqualFold(v, orDefault(lb.AddressIpVersion, "ipv4")) {
-		diffs = append(diffs, fmt.Sprintf("%s=%s (the NLB has %s)", annotations.KeyIPVersion, want.IPVersion, lb.AddressIpVersion))
+	for _, c := range cfg.CheckImmutable(annotations.NLBActual{ID: lb.LoadBalancerId, IPVersion: lb.AddressIpVersion, ResourceGroupID: lb.ResourceGroupId}) {
+		if c.Name == annotations.KeyID {
+			continue // find refuses another NLB (ChangedError)
+		}
+		diffs = append(diffs, fmt.Sprintf("%s=%s (the NLB has %s)", c.Name, shorten.Value(c.Want), c.Have))
 	}
-	if want.ResourceGroupID != "" && lb.ResourceGroupId != "" && want.ResourceGroupID != lb.ResourceGroupId {
-		diffs = append(diffs, fmt.Sprintf("%s=%s (the NLB is in %s)", annotations.KeyResourceGroupID, want.ResourceGroupID, lb.ResourceGroupId))
-	}
-	if want.BandwidthPackageID != "" && want.BandwidthPackageID != lb.BandwidthPackageId {
-		diffs = append(diffs, fmt.Sprintf("%s=%s (the NLB has %q)", annotations.KeyBandwidthPackageID, want.BandwidthPackageID, lb.BandwidthPackageId))
+	if want := cfg.LB.BandwidthPackageID; want != "" && want != lb.BandwidthPackageId {
+		diffs = append(diffs, fmt.Sprintf("%s=%s (the NLB has %q; a bandwidth package is only attached at creation)", annotations.KeyBandwidthPackageID, shorten.Value(want), lb.BandwidthPackageId))
 	}
 	if len(diffs) > 0 {
 		r.events.Eventf(svc, v1.EventTypeWarning, loadbalancer.ReasonImmutableField,
-			"NLB %s keeps its create-time settings: %s; these cannot change after creation (create a new Service to change them)", lb.LoadBalancerId, strings.Join(diffs, ", "))
+			"NLB %s keeps its settings: %s; these cannot change after creation (create a new Service to change them)", lb.LoadBalancerId, strings.Join(diffs, ", "))
 	}
 }

@@ -64,6 +64,9 @@ type Reconciler struct {
 	// exists: the server answers a used token with its first result.
 	saltMu sync.Mutex
 	salts  map[types.UID]int
+	// created is the NLB the last create of each Service answered with,
+	// until a lookup finds it (checkCreated).
+	created map[types.UID]string
 
 	// deleted holds the Services EnsureLoadBalancerDeleted ran for, so a
 	// backend-only sync decided on a stale view of the Service does not
@@ -85,7 +88,7 @@ func New(api API, events record.EventRecorder, opts Options) *Reconciler {
 	if opts.PodBackends == nil {
 		opts.PodBackends = &loadbalancer.PodBackendSlot{}
 	}
-	return &Reconciler{api: api, events: events, opts: opts, salts: map[types.UID]int{},
+	return &Reconciler{api: api, events: events, opts: opts, salts: map[types.UID]int{}, created: map[types.UID]string{},
 		deleted: map[types.UID]time.Time{}, jobs: jobBook{m: map[types.UID]*pendingJobs{}}, now: time.Now}
 }
 
