@@ -58,6 +58,7 @@ type SLBAPI interface {
 	DeleteVServerGroup(ctx context.Context, req *slb.DeleteVServerGroupRequest) (*slb.DeleteVServerGroupResponse, error)
 	AddVServerGroupBackendServers(ctx context.Context, req *slb.AddVServerGroupBackendServersRequest) (*slb.AddVServerGroupBackendServersResponse, error)
 	RemoveVServerGroupBackendServers(ctx context.Context, req *slb.RemoveVServerGroupBackendServersRequest) (*slb.RemoveVServerGroupBackendServersResponse, error)
+	ModifyVServerGroupBackendServers(ctx context.Context, req *slb.ModifyVServerGroupBackendServersRequest) (*slb.ModifyVServerGroupBackendServersResponse, error)
 	SetVServerGroupAttribute(ctx context.Context, req *slb.SetVServerGroupAttributeRequest) (*slb.SetVServerGroupAttributeResponse, error)
 
 	CreateAccessControlList(ctx context.Context, req *slb.CreateAccessControlListRequest) (*slb.CreateAccessControlListResponse, error)

@@ -200,40 +200,47 @@ func diffBackends(desired, actual []backend, owned func(backend) bool, ignoreWei
 
 // step is one batched call of a plan.
 type step struct {
-	op    string // add | remove | update
+	op    string // add | remove | replace | update
 	batch []backend
+	// old are the members a replace step takes out for batch
+	// (ModifyVServerGroupBackendServers).
+	old []backend
 }
 
-// orderPlan turns a plan into batched calls of at most batch members,
-// ordered against the CLB's backend quota: normally adds first, so the
-// group never loses capacity during a swap (zero-loss); but when the adds
-// would push the CLB over quota (count = members on the CLB now), removals
-// go first so the adds fit. Removing stale members is
-// always correct; members still desired are never removed to make room.
-// Weight updates come last.
-func orderPlan(p backendPlan, count, quota, batch int) []step {
+// orderPlan turns a plan into batched calls of at most batch members.
+// Adds and removes are paired into replace calls first
+// (ModifyVServerGroupBackendServers swaps up to batch members for as many
+// others in one call): a pod moving to another node is one call per group
+// instead of two, the group never loses capacity during the swap
+// (zero-loss) and the CLB's member count, which its backend quota counts,
+// never grows on the way. After the pairs only adds or only removes are
+// left; weight updates come last.
+func orderPlan(p backendPlan, batch int) []step {
 	var steps []step
+	pairs := min(len(p.add), len(p.remove))
+	for i := 0; i < pairs; i += batch {
+		j := min(i+batch, pairs)
+		steps = append(steps, step{op: "replace", batch: p.add[i:j], old: p.remove[i:j]})
+	}
 	chunks := func(op string, items []backend) {
 		for i := 0; i < len(items); i += batch {
 			j := min(i+batch, len(items))
 			steps = append(steps, step{op: op, batch: items[i:j]})
 		}
 	}
-	if count+len(p.add) > quota {
-		chunks("remove", p.remove)
-		chunks("add", p.add)
-	} else {
-		chunks("add", p.add)
-		chunks("remove", p.remove)
-	}
+	chunks("add", p.add[pairs:])
+	chunks("remove", p.remove[pairs:])
 	chunks("update", p.update)
 	return steps
 }
 
-// minCalls is the fewest calls a plan needs (for the benchmark's ratio).
+// minCalls is the fewest calls a plan needs (for the benchmark's ratio):
+// replace calls for the pairs, then the adds or removes left, then the
+// weight updates.
 func (p backendPlan) minCalls(batch int) int {
 	c := func(n int) int { return (n + batch - 1) / batch }
-	return c(len(p.add)) + c(len(p.remove)) + c(len(p.update))
+	pairs := min(len(p.add), len(p.remove))
+	return c(pairs) + c(len(p.add)-pairs) + c(len(p.remove)-pairs) + c(len(p.update))
 }
 
 func (b backend) String() string {

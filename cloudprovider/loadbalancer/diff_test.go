@@ -87,36 +87,56 @@ func many(n int, prefix string) []backend {
 
 func TestOrderPlan(t *testing.T) {
 	tests := []struct {
-		name         string
-		plan         backendPlan
-		count, quota int
-		batch        int
-		want         []string // op:size
+		name  string
+		plan  backendPlan
+		batch int
+		want  []string // op:size (replace: new members; as many old ones)
 	}{
-		{name: "adds before removes (zero-loss swap) when under quota",
-			plan: backendPlan{add: many(3, "n"), remove: many(2, "o")}, count: 10, quota: 200, batch: 20,
-			want: []string{"add:3", "remove:2"}},
-		{name: "removes first when the adds would exceed the quota",
-			plan: backendPlan{add: many(30, "n"), remove: many(30, "o")}, count: 190, quota: 200, batch: 20,
-			want: []string{"remove:20", "remove:10", "add:20", "add:10"}},
-		{name: "batches of at most the per-call limit",
-			plan: backendPlan{add: many(45, "n")}, count: 0, quota: 200, batch: 20,
+		{name: "a swap is one replace call (a pod moved to another node)",
+			plan: backendPlan{add: many(1, "n"), remove: many(1, "o")}, batch: 20,
+			want: []string{"replace:1"}},
+		{name: "pairs first, then the adds left",
+			plan: backendPlan{add: many(3, "n"), remove: many(2, "o")}, batch: 20,
+			want: []string{"replace:2", "add:1"}},
+		{name: "pairs first, then the removes left",
+			plan: backendPlan{add: many(2, "n"), remove: many(25, "o")}, batch: 20,
+			want: []string{"replace:2", "remove:20", "remove:3"}},
+		{name: "pairs in batches of at most the per-call limit",
+			plan: backendPlan{add: many(30, "n"), remove: many(30, "o")}, batch: 20,
+			want: []string{"replace:20", "replace:10"}},
+		{name: "adds in batches of at most the per-call limit",
+			plan: backendPlan{add: many(45, "n")}, batch: 20,
 			want: []string{"add:20", "add:20", "add:5"}},
 		{name: "configurable batch size",
-			plan: backendPlan{add: many(45, "n")}, count: 0, quota: 200, batch: 10,
+			plan: backendPlan{add: many(45, "n")}, batch: 10,
 			want: []string{"add:10", "add:10", "add:10", "add:10", "add:5"}},
 		{name: "weight updates last",
-			plan: backendPlan{add: many(1, "n"), update: many(21, "u"), remove: many(1, "o")}, count: 0, quota: 200, batch: 20,
-			want: []string{"add:1", "remove:1", "update:20", "update:1"}},
+			plan: backendPlan{add: many(1, "n"), update: many(21, "u"), remove: many(1, "o")}, batch: 20,
+			want: []string{"replace:1", "update:20", "update:1"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			var got []string
-			for _, s := range orderPlan(tc.plan, tc.count, tc.quota, tc.batch) {
+			adds, removes := 0, 0
+			for _, s := range orderPlan(tc.plan, tc.batch) {
 				got = append(got, fmt.Sprintf("%s:%d", s.op, len(s.batch)))
+				if s.op == "replace" && len(s.old) != len(s.batch) {
+					t.Errorf("replace of %d old members by %d new ones", len(s.old), len(s.batch))
+				}
+				switch s.op {
+				case "replace":
+					adds, removes = adds+len(s.batch), removes+len(s.old)
+				case "add":
+					adds += len(s.batch)
+				case "remove":
+					removes += len(s.batch)
+				}
 			}
 			if !reflect.DeepEqual(got, tc.want) {
 				t.Errorf("steps = %v, want %v", got, tc.want)
+			}
+			if adds != len(tc.plan.add) || removes != len(tc.plan.remove) {
+				t.Errorf("steps add %d and remove %d members, the plan %d and %d", adds, removes, len(tc.plan.add), len(tc.plan.remove))
 			}
 			if fewest := tc.plan.minCalls(tc.batch); fewest != len(got) {
 				t.Errorf("minCalls = %d, steps = %d", fewest, len(got))

@@ -403,15 +403,23 @@ func TestBatchingAndQuotaOrderingAgainstTheAPI(t *testing.T) {
 	if n := e.emu.CallCount("AddVServerGroupBackendServers", "OK"); n != 2 {
 		t.Errorf("adds = %d, want 2", n)
 	}
-	// Swap 15 nodes: 45+15 > 50, so removals must go first.
+	// Swap 15 nodes: 45+15 > 50, so adding before removing would hit the
+	// quota; one replace call never grows the CLB's member count.
 	all := newEnvNodes(60)
 	e.emu.ResetAudit()
 	if err := e.r.UpdateLoadBalancer(context.Background(), "k", svc, all[15:60]); err != nil {
 		t.Fatal(err)
 	}
-	w := e.writes()
-	if len(w) != 2 || w[0] != "RemoveVServerGroupBackendServers" || w[1] != "AddVServerGroupBackendServers" {
+	if w := e.writes(); len(w) != 1 || w[0] != "ModifyVServerGroupBackendServers" {
 		t.Errorf("writes = %v", w)
+	}
+	// The members are exactly the new nodes.
+	e.emu.ResetAudit()
+	if err := e.r.UpdateLoadBalancer(context.Background(), "k", svc, all[15:60]); err != nil {
+		t.Fatal(err)
+	}
+	if w := e.writes(); len(w) != 0 {
+		t.Errorf("writes after the swap converged = %v", w)
 	}
 }
 

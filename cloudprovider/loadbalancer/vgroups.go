@@ -217,35 +217,16 @@ func (r *Reconciler) syncGroup(ctx context.Context, svc *v1.Service, cfg *annota
 	return r.applyPlan(ctx, svc, gs, t.group, plan)
 }
 
-// applyPlan runs a group's diff in quota-aware order (orderPlan). If an
-// add still hits the backends quota while removals are pending, the
-// removals run first and the add is retried once, as the official CCM does.
+// applyPlan runs a group's diff (orderPlan). A quota the adds still hit
+// is reported; the next sync plans again from what the cloud shows.
 func (r *Reconciler) applyPlan(ctx context.Context, svc *v1.Service, gs *groupSet, g *groupView, p backendPlan) error {
 	if p.empty() {
 		return nil
 	}
 	klog.V(2).InfoS("Updating vServer group members", "service", klog.KObj(svc), "group", g.id,
 		"add", len(p.add), "remove", len(p.remove), "update", len(p.update))
-	steps := orderPlan(p, gs.total, r.opts.Quotas.BackendsPerCLB, r.opts.BatchSize)
-	for i := 0; i < len(steps); i++ {
-		s := steps[i]
-		err := r.runStep(ctx, g.id, s)
-		if err != nil && s.op == "add" && quotaName(err) == "slb_quota_backendservers_num" {
-			var rest []step
-			for _, t := range steps[i+1:] {
-				if t.op == "remove" {
-					if err := r.runStep(ctx, g.id, t); err != nil {
-						return classifyErr("removing members of vServer group "+g.id, err)
-					}
-					gs.total -= len(t.batch)
-				} else {
-					rest = append(rest, t)
-				}
-			}
-			steps = append(steps[:i+1:i+1], rest...)
-			err = r.runStep(ctx, g.id, s)
-		}
-		if err != nil {
+	for _, s := range orderPlan(p, r.opts.BatchSize) {
+		if err := r.runStep(ctx, g.id, s); err != nil {
 			return classifyErr(fmt.Sprintf("%s members of vServer group %s", s.op, g.id), err)
 		}
 		switch s.op {
@@ -270,6 +251,14 @@ func (r *Reconciler) runStep(ctx context.Context, groupID string, s step) error 
 		req := slb.CreateRemoveVServerGroupBackendServersRequest()
 		req.VServerGroupId, req.BackendServers = groupID, backendsJSON(s.batch, true)
 		_, err = r.slb.RemoveVServerGroupBackendServers(ctx, req)
+	case "replace":
+		req := slb.CreateModifyVServerGroupBackendServersRequest()
+		req.VServerGroupId = groupID
+		req.OldBackendServers, req.NewBackendServers = backendsJSON(s.old, false), backendsJSON(s.batch, false)
+		_, err = r.slb.ModifyVServerGroupBackendServers(ctx, req)
+		if err == nil {
+			r.attached.change(groupID, s.old, -1)
+		}
 	case "update":
 		req := slb.CreateSetVServerGroupAttributeRequest()
 		req.VServerGroupId, req.BackendServers = groupID, backendsJSON(s.batch, false)
