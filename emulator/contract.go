@@ -266,6 +266,9 @@ type Limits struct {
 	// ECS.
 	IDsPerDescribeInstances int `json:"idsPerDescribeInstances"` // 100
 	IDsPerDescribeENIs      int `json:"idsPerDescribeEnis"`      // 100
+	// ECS security groups (https://www.alibabacloud.com/help/en/ecs/user-guide/limitations).
+	SecurityGroupRulesPerGroup int `json:"securityGroupRulesPerGroup"` // inbound + outbound rules per group: 200
+	SecurityGroupRulesPerCall  int `json:"securityGroupRulesPerCall"`  // Permissions.N / SecurityGroupRuleId.N: 100
 }
 
 // DefaultLimits returns the documented defaults: CLB quotas from
@@ -283,5 +286,6 @@ func DefaultLimits() Limits {
 		NLBSecurityGroupsPerLB: 4, NLBAdditionalCertsPerLB: 25,
 		RouteEntriesPerTable: 200, RoutesPerBatchCall: 50,
 		IDsPerDescribeInstances: 100, IDsPerDescribeENIs: 100,
+		SecurityGroupRulesPerGroup: 200, SecurityGroupRulesPerCall: 100,
 	}
 }

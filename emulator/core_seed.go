@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/netip"
+	"slices"
 	"time"
 )
 
@@ -44,6 +45,8 @@ type SeedState struct {
 	ENIs         []ENI            `json:"enis,omitempty"`
 	EIPs         []EIP            `json:"eips,omitempty"`
 	Certificates []Certificate    `json:"certificates,omitempty"`
+	// SecurityGroups are ECS security groups (a user's, for an NLB to join).
+	SecurityGroups []SecurityGroup `json:"securityGroups,omitempty"`
 	// NLBServerGroups and NLBs are pre-existing NLB resources (someone
 	// else's, or ours from before a restart); see nlb_seed.go.
 	NLBServerGroups []SeedNLBServerGroup `json:"nlbServerGroups,omitempty"`
@@ -113,6 +116,11 @@ func (e *Emulator) Seed(s SeedState) error {
 			return fmt.Errorf("seed certificate %q: serverCertificateId is required", c.ServerCertificateName)
 		}
 		e.slb.serverCerts[cp.ServerCertificateID] = &cp
+	}
+	for _, g := range s.SecurityGroups {
+		if _, err := e.addSecurityGroup(g); err != nil {
+			return fmt.Errorf("seed security group %s: %w", g.SecurityGroupID, err)
+		}
 	}
 	return e.seedNLB(s.NLBServerGroups, s.NLBs)
 }
@@ -263,8 +271,10 @@ type DumpState struct {
 	ENIs         []ENI          `json:"enis"`
 	EIPs         []EIP          `json:"eips"`
 	Certificates []Certificate  `json:"certificates"`
-	SLB          any            `json:"slb,omitempty"`
-	NLB          any            `json:"nlb,omitempty"`
+	// SecurityGroups are the ECS security groups with their rules.
+	SecurityGroups []SecurityGroup `json:"securityGroups,omitempty"`
+	SLB            any             `json:"slb,omitempty"`
+	NLB            any             `json:"nlb,omitempty"`
 }
 
 // DumpRouteTab is a route table with its current entries (statuses as of the dump).
@@ -318,6 +328,11 @@ func (e *Emulator) Dump() DumpState {
 	}
 	for _, id := range sortedKeys(e.slb.serverCerts) {
 		d.Certificates = append(d.Certificates, *e.slb.serverCerts[id])
+	}
+	for _, g := range e.securityGroupList() {
+		cp := *g
+		cp.Rules, cp.Tags = slices.Clone(g.Rules), slices.Clone(g.Tags)
+		d.SecurityGroups = append(d.SecurityGroups, cp)
 	}
 	d.SLB = e.slb.dump()
 	d.NLB = e.nlbDump(now)

@@ -14,12 +14,14 @@ type ecsState struct {
 	instOrder []string
 	enis      map[string]*ENI
 	eniOrder  []string
-	ramHidden map[string]RAMVisibility // see ecs_ram.go
+	ramHidden map[string]RAMVisibility  // see ecs_ram.go
+	sgs       map[string]*SecurityGroup // see ecs_secgroups.go
+	sgOrder   []string
 }
 
 // newECSState returns empty ECS state.
 func newECSState() *ecsState {
-	return &ecsState{instances: map[string]*Instance{}, enis: map[string]*ENI{}}
+	return &ecsState{instances: map[string]*Instance{}, enis: map[string]*ENI{}, sgs: map[string]*SecurityGroup{}}
 }
 
 func (e *Emulator) instanceByID(id string) (*Instance, bool) {

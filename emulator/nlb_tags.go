@@ -185,18 +185,48 @@ func (s *nlbState) nlbResourceIDs(rtype string) []string {
 	return out
 }
 
-// securityGroupParams reads SecurityGroupIds.N (sg- IDs).
+// securityGroupParams reads SecurityGroupIds.N.
 func securityGroupParams(c *call) ([]string, error) {
 	ids := c.list("SecurityGroupIds")
 	if len(ids) == 0 {
 		return nil, nlbMissing("SecurityGroupIds")
 	}
-	for _, id := range ids {
-		if !strings.HasPrefix(id, "sg-") {
-			return nil, Errf(http.StatusNotFound, "ResourceNotFound.SecurityGroup", "The specified resource of SecurityGroup is not found.")
-		}
-	}
 	return ids, nil
+}
+
+func errNLBSecurityGroupNotFound() *APIError {
+	return Errf(http.StatusNotFound, "ResourceNotFound.SecurityGroup", "The specified resource of SecurityGroup is not found.")
+}
+
+// checkJoin checks the groups an NLB joins against ECS state, as "Add an
+// NLB instance to a security group" states the limits
+// (https://www.alibabacloud.com/help/en/slb/network-load-balancer/user-guide/add-an-nlb-instance-to-a-security-group):
+// the group must exist (ResourceNotFound.SecurityGroup 404), be in the
+// NLB's VPC, and be of the same type (basic or advanced) as the groups
+// the NLB is already in. The API page lists no code for the last two; the
+// emulator answers OperationDenied.SecurityGroupVpcMismatch and
+// OperationDenied.SecurityGroupTypeMismatch (400).
+func (e *Emulator) checkJoin(lb *nlbLB, next []string) error {
+	typ := ""
+	for _, id := range next {
+		g, ok := e.ecs.sgs[id]
+		if !ok {
+			if contains(lb.SecurityGroups, id) {
+				continue // joined before (a seeded NLB): not re-checked
+			}
+			return errNLBSecurityGroupNotFound()
+		}
+		if g.VpcID != lb.VpcID {
+			return Errf(http.StatusBadRequest, "OperationDenied.SecurityGroupVpcMismatch",
+				"The security group %s is not in the VPC %s of the load balancer.", id, lb.VpcID)
+		}
+		if typ != "" && g.Type != typ {
+			return Errf(http.StatusBadRequest, "OperationDenied.SecurityGroupTypeMismatch",
+				"The security groups of a load balancer must all be basic or all advanced.")
+		}
+		typ = g.Type
+	}
+	return nil
 }
 
 // nlbLoadBalancerJoinSecurityGroup adds security groups (at most
@@ -207,7 +237,8 @@ func nlbLoadBalancerJoinSecurityGroup(c *call) (any, error) {
 }
 
 // nlbLoadBalancerLeaveSecurityGroup removes security groups; leaving one
-// not joined changes nothing (api-nlb-2022-04-30-loadbalancerleavesecuritygroup).
+// not joined changes nothing, leaving one that exists nowhere is
+// ResourceNotFound.SecurityGroup (api-nlb-2022-04-30-loadbalancerleavesecuritygroup).
 func nlbLoadBalancerLeaveSecurityGroup(c *call) (any, error) {
 	return nlbSecurityGroups(c, false)
 }
@@ -224,10 +255,19 @@ func nlbSecurityGroups(c *call, join bool) (any, error) {
 	}
 	next := append([]string(nil), lb.SecurityGroups...)
 	for _, id := range ids {
-		if join && !contains(next, id) {
+		_, exists := c.e.ecs.sgs[id]
+		switch {
+		case join && !contains(next, id):
 			next = append(next, id)
-		} else if !join {
+		case !join && !exists && !contains(next, id):
+			return nil, errNLBSecurityGroupNotFound()
+		case !join:
 			next = removeString(next, id)
+		}
+	}
+	if join {
+		if err := c.e.checkJoin(lb, next); err != nil {
+			return nil, err
 		}
 	}
 	if limit := c.e.cfg.Limits.NLBSecurityGroupsPerLB; len(next) > limit {

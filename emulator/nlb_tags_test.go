@@ -90,10 +90,17 @@ func TestNLBTags(t *testing.T) {
 }
 
 // TestNLBSecurityGroups covers LoadBalancerJoinSecurityGroup and
-// LoadBalancerLeaveSecurityGroup, their job and their quota.
+// LoadBalancerLeaveSecurityGroup, their job and their quota, and the
+// checks against ECS state: the group exists, is in the NLB's VPC and of
+// the type of the groups already joined.
 func TestNLBSecurityGroups(t *testing.T) {
 	fc := NewFakeClock(time.Now())
-	_, c := nlbEnv(t, withJobs(fc, time.Second))
+	_, tc := sgEnv(t, withJobs(fc, time.Second))
+	c := nlbClient(t, tc.Host)
+	sg := func() string { return mustSG(t, tc.ECS, testVPC, "") }
+	a, b, cc, d, e := sg(), sg(), sg(), sg(), sg()
+	other := mustSG(t, tc.ECS, "vpc-other", "")
+	ent := mustSG(t, tc.ECS, testVPC, "enterprise")
 	lb := mustNLB(t, c)
 	fc.Advance(time.Second)
 	join := func(ids ...string) (*nlb.LoadBalancerJoinSecurityGroupResponse, error) {
@@ -101,30 +108,39 @@ func TestNLBSecurityGroups(t *testing.T) {
 		r.LoadBalancerId, r.SecurityGroupIds = lb, &ids
 		return c.LoadBalancerJoinSecurityGroup(r)
 	}
-	jr, err := join("sg-a", "sg-b")
+	leave := func(ids ...string) error {
+		r := nlb.CreateLoadBalancerLeaveSecurityGroupRequest()
+		r.LoadBalancerId, r.SecurityGroupIds = lb, &ids
+		_, err := c.LoadBalancerLeaveSecurityGroup(r)
+		return err
+	}
+	jr, err := join(a, b)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = join("sg-c")
+	_, err = join(cc)
 	wantErr(t, err, "ResourceInConfiguring.loadbalancer", 400)
 	fc.Advance(time.Second)
 	if jobStatus(t, c, jr.JobId) != "Succeeded" {
 		t.Fatal("join job still running")
 	}
-	if got := getNLB(t, c, lb).SecurityGroupIds; strings.Join(got, ",") != "sg-a,sg-b" {
+	if got := getNLB(t, c, lb).SecurityGroupIds; strings.Join(got, ",") != a+","+b {
 		t.Fatalf("security groups %v", got)
 	}
-	_, err = join("sg-c", "sg-d", "sg-e")
+	_, err = join(cc, d, e)
 	wantErr(t, err, "QuotaExceeded.QuotaInsufficient", 400)
-	_, err = join("not-a-group")
+	_, err = join("sg-unknown")
 	wantErr(t, err, "ResourceNotFound.SecurityGroup", 404)
-	r := nlb.CreateLoadBalancerLeaveSecurityGroupRequest()
-	r.LoadBalancerId, r.SecurityGroupIds = lb, &[]string{"sg-a"}
-	if _, err := c.LoadBalancerLeaveSecurityGroup(r); err != nil {
+	_, err = join(other)
+	wantErr(t, err, "OperationDenied.SecurityGroupVpcMismatch", 400)
+	_, err = join(ent)
+	wantErr(t, err, "OperationDenied.SecurityGroupTypeMismatch", 400)
+	wantErr(t, leave("sg-unknown"), "ResourceNotFound.SecurityGroup", 404)
+	if err := leave(a, cc); err != nil { // cc is not joined: nothing happens to it
 		t.Fatal(err)
 	}
 	fc.Advance(time.Second)
-	if got := getNLB(t, c, lb).SecurityGroupIds; strings.Join(got, ",") != "sg-b" {
+	if got := getNLB(t, c, lb).SecurityGroupIds; strings.Join(got, ",") != b {
 		t.Fatalf("security groups %v", got)
 	}
 }
