@@ -176,6 +176,13 @@ var codes = map[string]codeClass{
 	"InvalidEcsId.NotFound":              notFound,
 	"InvalidEniId.NotFound":              notFound,
 	"InvalidNetworkInterfaceId.NotFound": notFound,
+	// ECS security groups: the addressed group or rule does not exist
+	// (RevokeSecurityGroup answers InvalidSecurityGroupRule.RuleNotExist for
+	// Permissions that match no rule).
+	"InvalidSecurityGroupId.NotFound":       notFound,
+	"InvalidSecurityGroupRuleId.NotFound":   notFound,
+	"InvalidSecurityGroupRule.RuleNotExist": notFound,
+	"AuthorizationLimitExceed":              {class: ClassQuota},
 
 	// NLB: another write to the resource is in flight, or its asynchronous
 	// job still runs (documented on every NLB write).

@@ -36,6 +36,9 @@ type Options struct {
 	// complete the zones of a new NLB when the nodes span fewer than two
 	// zones (zones.go).
 	VSwitches []annotations.ZoneMap
+	// SecurityGroups is the ECS client of the source-ranges security
+	// group (*cloudapi.ECS); nil refuses spec.loadBalancerSourceRanges.
+	SecurityGroups SecurityGroupAPI
 }
 
 // InstanceAPI is the ECS read the engine makes (*cloudapi.ECS implements it).
