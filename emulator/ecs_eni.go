@@ -49,7 +49,7 @@ func ecsDescribeNetworkInterfaces(c *call) (any, error) {
 		for i, n := range all {
 			keys[i] = n.NetworkInterfaceID
 		}
-		if from, to, res.NextToken, err = c.tokenPage(keys, 10, 500); err != nil {
+		if from, to, res.NextToken, err = c.tokenPage(keys, 500); err != nil {
 			return nil, err
 		}
 	} else {

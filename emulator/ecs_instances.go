@@ -67,9 +67,11 @@ func tagsMatch(have, want []Tag) bool {
 }
 
 // tokenPage paginates with MaxResults/NextToken: MaxResults is clamped to
-// [lo, hi] (default 10, "<10 ⇒ 10, >hi ⇒ hi"); the token names the first
-// item of the next page. ids are the filtered items in order.
-func (c *call) tokenPage(ids []string, lo, hi int) (from, to int, next string, err error) {
+// [10, hi] (default 10, "<10 ⇒ 10, >hi ⇒ hi": every ECS list action's
+// minimum is 10); the token names the first item of the next page. ids
+// are the filtered items in order.
+func (c *call) tokenPage(ids []string, hi int) (from, to int, next string, err error) {
+	const lo = 10
 	limit, err := c.integer("MaxResults", 10)
 	if err != nil {
 		return 0, 0, "", err
@@ -164,7 +166,7 @@ func ecsDescribeInstances(c *call) (any, error) {
 		for i, in := range all {
 			keys[i] = in.InstanceID
 		}
-		if from, to, res.NextToken, err = c.tokenPage(keys, 10, 100); err != nil {
+		if from, to, res.NextToken, err = c.tokenPage(keys, 100); err != nil {
 			return nil, err
 		}
 	} else {

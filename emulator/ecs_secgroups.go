@@ -180,7 +180,7 @@ func ecsDescribeSecurityGroups(c *call) (any, error) {
 		for i, g := range all {
 			keys[i] = g.SecurityGroupID
 		}
-		if from, to, res.NextToken, err = c.tokenPage(keys, 10, 100); err != nil {
+		if from, to, res.NextToken, err = c.tokenPage(keys, 100); err != nil {
 			return nil, err
 		}
 	} else {
@@ -255,7 +255,7 @@ func ecsDescribeSecurityGroupAttribute(c *call) (any, error) {
 		for i, r := range rules {
 			keys[i] = r.RuleID
 		}
-		if from, to, res.NextToken, err = c.tokenPage(keys, 10, 1000); err != nil {
+		if from, to, res.NextToken, err = c.tokenPage(keys, 1000); err != nil {
 			return nil, err
 		}
 	}
