@@ -32,17 +32,26 @@ func PreserveOnDelete(svc *v1.Service) (keep bool, warnings []string) {
 }
 
 // ProxyProtocol reports whether proxy-protocol is on, as Parse reads it
-// (only lower-case `on`, as in the official CCM).
+// for a CLB Service (only lower-case `on`, as in the official CCM) and
+// ParseNLB for an NLB Service (`on` in any case).
 func ProxyProtocol(svc *v1.Service) bool {
-	v := newParser(svc, Defaults{}).onOff(KeyProxyProtocol)
+	v := productParser(svc).onOff(KeyProxyProtocol)
 	return v != nil && *v
 }
 
 // RemoveUnscheduled reports whether remove-unscheduled-backend is on, as
-// Parse reads it.
+// Parse or ParseNLB (by the Service's product) reads it.
 func RemoveUnscheduled(svc *v1.Service) bool {
-	v := newParser(svc, Defaults{}).onOff(KeyRemoveUnscheduledBackend)
+	v := productParser(svc).onOff(KeyRemoveUnscheduledBackend)
 	return v != nil && *v
+}
+
+// productParser is a parser that reads svc's annotations as the parser of
+// its product does (ParseNLB for an NLB Service, else Parse).
+func productParser(svc *v1.Service) *parser {
+	p := newParser(svc, Defaults{})
+	p.nlb = ProductOf(svc) == ProductNLB
+	return p
 }
 
 // BackendIPVersion returns backend-ip-version: IPv6 only for exactly

@@ -359,3 +359,35 @@ func TestNLBCheckImmutable(t *testing.T) {
 		}
 	}
 }
+
+// TestNLBAccessorsReadAsParseNLB: the single-key accessors (for paths that
+// must work when other annotations do not parse) read an NLB Service's
+// keys as ParseNLB does: on/off in any case.
+func TestNLBAccessorsReadAsParseNLB(t *testing.T) {
+	for _, tt := range []struct {
+		val  string
+		want bool
+	}{
+		{"on", true}, {"On", true}, {" ON ", true}, {"off", false}, {"", false}, {"true", false},
+	} {
+		t.Run(tt.val, func(t *testing.T) {
+			svc := nlbService(ann(string(KeyProxyProtocol), tt.val, KeyRemoveUnscheduledBackend.Legacy(), tt.val,
+				string(KeyID), "nlb-1", string(KeyName), "my-nlb", string(KeyPreserveLBOnDelete), "true"), nil)
+			cfg := mustParseNLB(t, svc, Defaults{})
+			if got, p := ProxyProtocol(svc), cfg.Listeners[0].ProxyProtocol; got != tt.want || (p != nil && *p) != tt.want {
+				t.Errorf("ProxyProtocol = %v, ParseNLB %v, want %v", got, boolStr(p), tt.want)
+			}
+			if got := RemoveUnscheduled(svc); got != tt.want || cfg.Backend.RemoveUnscheduled != tt.want {
+				t.Errorf("RemoveUnscheduled = %v, ParseNLB %v, want %v", got, cfg.Backend.RemoveUnscheduled, tt.want)
+			}
+			if keep, _ := PreserveOnDelete(svc); ReuseID(svc) != cfg.LB.ReuseID || LoadBalancerName(svc) != cfg.LB.Name || keep != cfg.LB.PreserveOnDelete {
+				t.Errorf("accessors %q %q %v, ParseNLB %+v", ReuseID(svc), LoadBalancerName(svc), keep, cfg.LB)
+			}
+		})
+	}
+	// The same value on a CLB Service is off, as Parse reads it.
+	clb := newService(ann(string(KeyProxyProtocol), "On"), nil)
+	if ProxyProtocol(clb) {
+		t.Error("ProxyProtocol(CLB Service, On) = true; Parse reads it as off")
+	}
+}
