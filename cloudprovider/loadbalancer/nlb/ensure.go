@@ -83,7 +83,7 @@ func (r *Reconciler) syncBackends(ctx context.Context, svc *v1.Service, nodes []
 	}
 	// The next full reconcile checks these jobs (a failed one is
 	// reported there); this sync does not wait for them.
-	r.addJobs(svc, "servers", jobs)
+	r.addJobs(svc, jobs)
 	return nil
 }
 

@@ -1,10 +1,14 @@
 package nlb
 
 import (
+	"context"
+	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	sdknlb "github.com/aliyun/alibaba-cloud-sdk-go/services/nlb"
+	v1 "k8s.io/api/core/v1"
 
 	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/loadbalancer"
 	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/loadbalancer/annotations"
@@ -123,4 +127,102 @@ func TestInstanceAttributes(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestOwnershipTagsRestored: a tag of ours removed by hand from our NLB
+// is put back (only that one), without an adoption event.
+func TestOwnershipTagsRestored(t *testing.T) {
+	e := engineEnv(t, envOpts{})
+	svc := testService("web", nil)
+	cfg := e.config(svc, nil)
+	e.converge(svc, cfg)
+	id := e.only().LoadBalancerId
+	un := sdknlb.CreateUntagResourcesRequest()
+	un.ResourceType, un.ResourceId, un.TagKey = "loadbalancer", &[]string{id}, &[]string{loadbalancer.TagService}
+	if _, err := e.api.UntagResources(context.Background(), un); err != nil {
+		t.Fatal(err)
+	}
+	e.drainEvents()
+	e.emu.ResetAudit()
+	e.converge(svc, cfg)
+	if w := e.writes(); !slices.Equal(w, []string{"TagResources"}) {
+		t.Errorf("writes %v", w)
+	}
+	if nlbTagMap(e.only().Tags)[loadbalancer.TagService] != "default/web" {
+		t.Error("the tag is still missing")
+	}
+	if evs := e.drainEvents(); hasEvent(evs, loadbalancer.ReasonAdopted) {
+		t.Errorf("events %v", evs)
+	}
+}
+
+// TestTagBatches: more than 20 tags go in calls of 20 (TagResources).
+func TestTagBatches(t *testing.T) {
+	e := engineEnv(t, envOpts{seed: func(s *emulator.SeedState) { s.NLBs = []emulator.SeedNLB{seedNLB("nlb-user", "uu", nil)} }})
+	lim := emulator.DefaultLimits()
+	lim.TagsPerResource = 50
+	e.emu.SetLimits(lim)
+	tags := map[string]string{}
+	for i := 0; i < 25; i++ {
+		tags[fmt.Sprintf("k%02d", i)] = "v"
+	}
+	e.emu.ResetAudit()
+	if _, err := e.r.tag(context.Background(), "nlb-user", tags); err != nil {
+		t.Fatal(err)
+	}
+	if n := e.count("TagResources"); n != 2 || len(e.only().Tags) != 25 {
+		t.Errorf("calls %d, tags %d", n, len(e.only().Tags))
+	}
+}
+
+// TestBusyNLBRetries: a change to an NLB whose job still runs (another
+// write locked it) ends in a RetryError with no other write; it goes
+// through once the NLB is free.
+func TestBusyNLBRetries(t *testing.T) {
+	e := engineEnv(t, envOpts{})
+	svc := testService("web", nil)
+	e.converge(svc, e.config(svc, nil))
+	id := e.only().LoadBalancerId
+	req := sdknlb.CreateUpdateLoadBalancerAttributeRequest()
+	req.LoadBalancerId, req.CrossZoneEnabled = id, "true"
+	if _, err := e.api.UpdateLoadBalancerAttribute(context.Background(), req); err != nil {
+		t.Fatal(err)
+	}
+	cfg := e.config(svc, func(c *annotations.NLBConfig) { c.LB.AddressType = annotations.AddressTypeIntranet })
+	e.emu.ResetAudit()
+	_, err := e.step(svc, cfg)
+	if !isRetry(err) {
+		t.Fatalf("want a retry on the busy NLB, got %v", err)
+	}
+	for _, a := range e.emu.Audit() {
+		if !isReadAction(a.Action) && a.Code == "OK" {
+			t.Errorf("write %s went through", a.Action)
+		}
+	}
+	e.converge(svc, cfg)
+	if e.only().AddressType != "Intranet" {
+		t.Error("not converged")
+	}
+}
+
+// TestInternetWithEIPs: switching an intranet NLB to internet passes the
+// zone-maps EIPs.
+func TestInternetWithEIPs(t *testing.T) {
+	e := engineEnv(t, envOpts{seed: func(s *emulator.SeedState) {
+		s.EIPs = []emulator.EIP{{AllocationID: "eip-1", IPAddress: "47.1.1.1"}}
+	}})
+	svc := testService("web", nil)
+	zones := []annotations.ZoneMap{{ZoneID: testZoneH, VSwitchID: testVSwH}, {ZoneID: testZoneI, VSwitchID: testVSwI}}
+	e.converge(svc, e.config(svc, func(c *annotations.NLBConfig) {
+		c.LB.AddressType, c.LB.ZoneMaps = annotations.AddressTypeIntranet, zones
+	}))
+	zones[0].EIPAllocationID = "eip-1"
+	st, _ := e.converge(svc, e.config(svc, func(c *annotations.NLBConfig) { c.LB.ZoneMaps = zones }))
+	if !slices.ContainsFunc(st.Ingress, func(in v1.LoadBalancerIngress) bool { return in.IP == "47.1.1.1" }) {
+		t.Errorf("status %+v: want the EIP", st.Ingress)
+	}
+}
+
+func isReadAction(a string) bool {
+	return strings.HasPrefix(a, "List") || strings.HasPrefix(a, "Get") || strings.HasPrefix(a, "Describe")
 }

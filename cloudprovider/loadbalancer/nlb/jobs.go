@@ -93,10 +93,9 @@ func (r *Reconciler) startedJobs(svc *v1.Service, what string, create bool, ids 
 	return cloudproviderapi.NewRetryError(fmt.Sprintf("NLB jobs started (%s): %d running", what, len(ids)), r.jobDelay(p.since))
 }
 
-// addJobs records jobs without ending the reconcile (a backend-only
-// sync): the next full reconcile waits for them with the ones already
-// recorded.
-func (r *Reconciler) addJobs(svc *v1.Service, what string, ids []string) {
+// addJobs records the jobs of a backend-only sync without ending it: the
+// next full reconcile waits for them with the ones already recorded.
+func (r *Reconciler) addJobs(svc *v1.Service, ids []string) {
 	ids = nonEmpty(ids)
 	if len(ids) == 0 {
 		return
@@ -107,7 +106,7 @@ func (r *Reconciler) addJobs(svc *v1.Service, what string, ids []string) {
 		p.ids = append(p.ids, ids...)
 		return
 	}
-	r.jobs.m[svc.UID] = &pendingJobs{ids: ids, what: what, since: r.now()}
+	r.jobs.m[svc.UID] = &pendingJobs{ids: ids, what: "servers", since: r.now()}
 }
 
 // awaitJobs checks the jobs the Service's last reconcile started: a
