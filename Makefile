@@ -76,6 +76,7 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchtime 5x ./cloudprovider/instances/
 	$(GO) test -run '^$$' -bench CLBServices -benchtime 1x ./cloudprovider/loadbalancer/
 	$(GO) test -run '^$$' -bench CLBFaultStorm -benchtime 1x -timeout 30m ./cloudprovider/loadbalancer/
+	$(GO) test -run '^$$' -bench NLBServices -benchtime 1x -timeout 20m ./cloudprovider/loadbalancer/nlb/
 
 ## bench-e2e: the CCM binary at scale on etcd + kube-apiserver + emulator (test/bench: S1-S5), full
 ## size; smaller: make bench-e2e BENCH_SERVICES=20 BENCH_NODES=10 BENCH_ROUTE_NODES=50 BENCH_S5_NODES=200

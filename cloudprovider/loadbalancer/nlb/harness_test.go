@@ -74,6 +74,9 @@ type envOpts struct {
 	nodeVSwitches []string
 	// faults is the emulator's initial fault profile.
 	faults *emulator.FaultProfile
+	// realClock runs the emulator and the engine on real time (benches:
+	// jobs take real time); env.clock is then nil.
+	realClock bool
 }
 
 func newEnv(t testing.TB, o envOpts) *env {
@@ -81,6 +84,9 @@ func newEnv(t testing.TB, o envOpts) *env {
 	clock := emulator.NewFakeClock(time.Now())
 	cfg := emulator.Config{Region: testRegion, AccessKeys: map[string]string{"testid": "testsecret"}, Clock: clock, NLBJobDuration: o.jobs,
 		TimestampTolerance: -1}
+	if o.realClock {
+		cfg.Clock, clock = nil, nil
+	}
 	if o.faults != nil {
 		cfg.Faults = *o.faults
 	}
@@ -143,7 +149,9 @@ func newEnv(t testing.TB, o envOpts) *env {
 		o.options(&opts)
 	}
 	e.r = New(clients.NLB, e.events, opts)
-	e.r.now = clock.Now
+	if clock != nil {
+		e.r.now = clock.Now
+	}
 	return e
 }
 
