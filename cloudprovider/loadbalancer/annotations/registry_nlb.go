@@ -79,8 +79,8 @@ const (
 
 // nlbAnnotations are the keys only NLB Services read.
 var nlbAnnotations = []Annotation{
-	{Name: KeyZoneMaps, Group: GroupNLBInstance, Type: "`zone:vSwitch[:privateIPv4[:eipAllocationId]][,...]`", Default: "none (required unless `id` reuses an NLB)", Mutability: Mutable,
-		Doc: "Zones of the NLB, each with the vSwitch its address lives in and optionally a fixed private IPv4 address and, for an Internet NLB, an EIP; at least two zones where the region has two. A change updates the zones in place (UpdateLoadBalancerZones)."},
+	{Name: KeyZoneMaps, Group: GroupNLBInstance, Type: "`zone:vSwitch[:privateIPv4[:eipAllocationId]][,...]`", Default: "a new NLB: the nodes' zones (most nodes first, at most 10), in each the vSwitch most of its nodes use; cloud-config `vswitchid` entries `zone:vsw-...` complete them to two zones (the official CCM requires the annotation)", Mutability: Mutable,
+		Doc: "Zones of the NLB, each with the vSwitch its address lives in and optionally a fixed private IPv4 address and, for an Internet NLB, an EIP; at least two zones where the region has two. A change updates the zones in place (UpdateLoadBalancerZones). Without the annotation the zones are chosen once, at creation: node changes never move an existing NLB's zones (its addresses would change)."},
 	{Name: KeySecurityGroupIDs, Group: GroupNLBInstance, Type: "security group IDs, comma-separated (at most 4)", Default: "none", Mutability: Mutable,
 		Doc: "Security groups joined to the NLB; the NLB leaves the ones removed from the list that the CCM joined."},
 	{Name: KeyBandwidthPackageID, Group: GroupNLBInstance, Type: "bandwidth package ID (`cbwp-...`)", Default: "none", Mutability: Mutable,
