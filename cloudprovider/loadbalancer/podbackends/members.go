@@ -5,6 +5,8 @@ import (
 	"sort"
 
 	v1 "k8s.io/api/core/v1"
+
+	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/nodeclass"
 )
 
 // Policy selects how endpoints become members.
@@ -22,7 +24,7 @@ const (
 	// TaintToBeDeleted is the cluster autoscaler's taint on a node it is
 	// about to remove (the framework's service controller drops such nodes
 	// at once; with drain they go to weight 0 first).
-	TaintToBeDeleted = "ToBeDeletedByClusterAutoscaler"
+	TaintToBeDeleted = nodeclass.ToBeDeletedTaint
 	// MaxWeight is the CLB's highest backend weight (0–100).
 	MaxWeight = 100
 )
