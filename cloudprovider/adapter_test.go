@@ -50,6 +50,10 @@ func TestOfficialFinalizerDrop(t *testing.T) {
 		{name: "list changed since the framework read it: the test op refuses, nothing removed",
 			stored: []string{"example.com/new", officialCLBFinalizer}, seen: []string{officialCLBFinalizer, "example.com/new"},
 			want: []string{"example.com/new", officialCLBFinalizer}, wantErr: officialCLBFinalizer, wantPatch: true},
+		{name: "official NLB finalizer (a migrated NLB Service)", stored: []string{officialNLBFinalizer, cleanupFinalizer},
+			want: []string{cleanupFinalizer}, wantPatch: true},
+		{name: "both official finalizers, in one patch", stored: []string{officialCLBFinalizer, "example.com/keep", officialNLBFinalizer},
+			want: []string{"example.com/keep"}, wantPatch: true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

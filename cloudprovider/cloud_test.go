@@ -66,7 +66,7 @@ func writeConfig(t *testing.T, global map[string]string) string {
 // endpoints points every product, STS and the metadata service at srv.
 func endpoints(srv *emulator.Servers) map[string]string {
 	return map[string]string{
-		"slbEndpoint": srv.APIURL, "vpcEndpoint": srv.APIURL, "ecsEndpoint": srv.APIURL,
+		"slbEndpoint": srv.APIURL, "vpcEndpoint": srv.APIURL, "ecsEndpoint": srv.APIURL, "nlbEndpoint": srv.APIURL,
 		"stsEndpoint": srv.APIURL, "metadataEndpoint": srv.MetadataURL,
 	}
 }

@@ -49,6 +49,9 @@ func (c *Cloud) resolveClusterID(builder k8scloudprovider.ControllerClientBuilde
 		switch {
 		case err == nil && ns.UID != "":
 			r.SetClusterID(string(ns.UID), loadbalancer.LegacyClusterID)
+			if n := c.nlbEngine(); n != nil {
+				n.SetClusterID(string(ns.UID))
+			}
 			if rt, ok := c.routes.(*routes.Routes); ok {
 				rt.SetClusterID(string(ns.UID), loadbalancer.LegacyClusterID)
 			}

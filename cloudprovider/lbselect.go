@@ -13,19 +13,39 @@ import (
 
 	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/loadbalancer"
 	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/loadbalancer/annotations"
+	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/loadbalancer/podbackends"
+	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/nodeclass"
 )
 
+// nlbEngine is what the provider needs of the NLB engine
+// (*nlb.Reconciler): the framework's interface, the backend policy the
+// endpoints controller asks for, and the cluster identity Initialize
+// resolves.
+type nlbEngine interface {
+	k8scloudprovider.LoadBalancer
+	BackendPolicy(svc *v1.Service) (podbackends.Policy, bool)
+	SetClusterID(id string)
+}
+
 // productSelector routes each Service to the engine of the product it asks
-// for (annotations.ProductOf). The framework's service controller only
-// calls it for Services without a loadBalancerClass (it skips every class),
-// so the NLB class reaches the nlb-service controller instead
-// (controllers/nlbservice); here NLB means the type annotation.
+// for (annotations.ProductOf): CLB Services to the CLB engine, NLB
+// Services to the NLB engine. The framework's service controller calls it
+// for Services without a loadBalancerClass (it skips every class), which
+// select NLB by annotation; the NLB class reaches it through this CCM's
+// nlb-service controller (controllers/nlbservice). A switch between CLB
+// and NLB on a Service that has a load balancer is refused with a Warning
+// Event and no write; a Service with another controller's class is never
+// touched.
 type productSelector struct {
 	clb    *loadbalancer.Reconciler
+	nlb    nlbEngine
 	events record.EventRecorder
 }
 
-var _ k8scloudprovider.LoadBalancer = (*productSelector)(nil)
+var (
+	_ k8scloudprovider.LoadBalancer = (*productSelector)(nil)
+	_ loadbalancer.BackendSyncer    = (*productSelector)(nil)
+)
 
 // clbEngine returns the CLB engine behind the load balancer capability, or
 // nil when the capability is something else (tests' stubs).
@@ -39,43 +59,130 @@ func (c *Cloud) clbEngine() *loadbalancer.Reconciler {
 	return nil
 }
 
-// GetLoadBalancer reports the Service's CLB (reads only): a Service asking
-// for an NLB may still have the CLB it had before, which its deletion
-// must clean up.
+// nlbEngine returns the NLB engine behind the load balancer capability, or
+// nil.
+func (c *Cloud) nlbEngine() nlbEngine {
+	if p, ok := c.lb.(*productSelector); ok {
+		return p.nlb
+	}
+	return nil
+}
+
+// engines returns the engine of the product svc asks for first and the
+// other one second; nil, nil for another controller's class.
+func (p *productSelector) engines(svc *v1.Service) (wanted, other k8scloudprovider.LoadBalancer) {
+	switch annotations.ProductOf(svc) {
+	case annotations.ProductNLB:
+		return p.nlb, p.clb
+	case annotations.ProductCLB:
+		return p.clb, p.nlb
+	default: // another controller's class
+		return nil, nil
+	}
+}
+
+// GetLoadBalancer reports the load balancer of the product svc asks for,
+// else one of the other product (reads only): the framework deletes only
+// what this reports, and a Service may still have the other product's
+// load balancer (a refused switch, or a Service whose type changed away
+// from LoadBalancer, which drops its class).
 func (p *productSelector) GetLoadBalancer(ctx context.Context, cluster string, svc *v1.Service) (*v1.LoadBalancerStatus, bool, error) {
-	return p.clb.GetLoadBalancer(ctx, cluster, svc)
+	wanted, other := p.engines(svc)
+	if wanted == nil {
+		return nil, false, nil
+	}
+	st, exists, err := wanted.GetLoadBalancer(ctx, cluster, svc)
+	if err != nil || exists {
+		return st, exists, err
+	}
+	return other.GetLoadBalancer(ctx, cluster, svc)
 }
 
-// GetLoadBalancerName is the CLB engine's name.
+// GetLoadBalancerName is the name the wanted product's engine gives.
 func (p *productSelector) GetLoadBalancerName(ctx context.Context, cluster string, svc *v1.Service) string {
-	return p.clb.GetLoadBalancerName(ctx, cluster, svc)
+	if wanted, _ := p.engines(svc); wanted != nil {
+		return wanted.GetLoadBalancerName(ctx, cluster, svc)
+	}
+	return ""
 }
 
-// EnsureLoadBalancer runs the CLB engine for CLB Services; an NLB Service
-// or a product switch gets a Warning Event and an error, with no write.
+// EnsureLoadBalancer runs the engine of the product svc asks for; a
+// product switch or another controller's class gets an error (and the
+// switch a Warning Event), with no write.
 func (p *productSelector) EnsureLoadBalancer(ctx context.Context, cluster string, svc *v1.Service, nodes []*v1.Node) (*v1.LoadBalancerStatus, error) {
 	if err := p.refusal(ctx, cluster, svc); err != nil {
 		return nil, err
 	}
-	return p.clb.EnsureLoadBalancer(ctx, cluster, svc, nodes)
+	wanted, _ := p.engines(svc)
+	return wanted.EnsureLoadBalancer(ctx, cluster, svc, nodes)
 }
 
-// UpdateLoadBalancer converges CLB backends; for an NLB Service it does
-// nothing (EnsureLoadBalancer already said why).
+// UpdateLoadBalancer converges the backends of the Service's load
+// balancer; for a refused switch or another class it does nothing
+// (EnsureLoadBalancer already said why).
 func (p *productSelector) UpdateLoadBalancer(ctx context.Context, cluster string, svc *v1.Service, nodes []*v1.Node) error {
-	if want, has := p.products(svc); want != annotations.ProductCLB || has == annotations.ProductNLB {
-		klog.V(2).InfoS("Not updating the backends of a Service that asks for another load balancer product", "service", klog.KObj(svc), "wants", want, "has", has)
+	switch p.backendProduct(svc) {
+	case annotations.ProductCLB:
+		return p.clb.UpdateLoadBalancer(ctx, cluster, svc, nodes)
+	case annotations.ProductNLB:
+		return p.nlb.UpdateLoadBalancer(ctx, cluster, svc, nodes)
+	default: // a refused switch, or another controller's class
 		return nil
 	}
-	return p.clb.UpdateLoadBalancer(ctx, cluster, svc, nodes)
 }
 
-// EnsureLoadBalancerDeleted always runs the CLB engine's cleanup: it
-// deletes only a CLB this CCM owns for the Service (none for a Service
-// that never had one, and then it writes nothing), so a Service whose
-// product switch was refused still gets its CLB removed.
+// EnsureLoadBalancerDeleted runs both engines' cleanups: each deletes only
+// what this CCM made for the Service (nothing, and no write, for a
+// product the Service never had), so whichever product the Service has,
+// or had before a refused switch or a crash before its status was
+// written, is removed. Another controller's Service is left alone.
 func (p *productSelector) EnsureLoadBalancerDeleted(ctx context.Context, cluster string, svc *v1.Service) error {
-	return p.clb.EnsureLoadBalancerDeleted(ctx, cluster, svc)
+	wanted, other := p.engines(svc)
+	if wanted == nil {
+		return nil
+	}
+	return errors.Join(wanted.EnsureLoadBalancerDeleted(ctx, cluster, svc), other.EnsureLoadBalancerDeleted(ctx, cluster, svc))
+}
+
+// SyncBackends is the endpoints controller's backend-only sync
+// (loadbalancer.BackendSyncer): the CLB engine's SyncBackends, or the NLB
+// engine's UpdateLoadBalancer with the nodes the framework would pass.
+// Refused Services get no call.
+func (p *productSelector) SyncBackends(ctx context.Context, svc *v1.Service, nodes []*v1.Node) error {
+	switch p.backendProduct(svc) {
+	case annotations.ProductCLB:
+		return p.clb.SyncBackends(ctx, svc, nodes)
+	case annotations.ProductNLB:
+		return p.nlb.UpdateLoadBalancer(ctx, "", svc, nodeclass.LoadBalancerNodes(nodes))
+	default: // a refused switch, or another controller's class
+		return nil
+	}
+}
+
+// BackendPolicy is the backend policy of svc as its product's engine
+// reads it.
+func (p *productSelector) BackendPolicy(svc *v1.Service) (podbackends.Policy, bool) {
+	switch annotations.ProductOf(svc) {
+	case annotations.ProductNLB:
+		return p.nlb.BackendPolicy(svc)
+	case annotations.ProductCLB:
+		return p.clb.BackendPolicy(svc)
+	default:
+		return "", false
+	}
+}
+
+// backendProduct returns the product whose backends svc's node and
+// endpoint changes converge: the wanted one, unless the status shows the
+// other product (a refused switch: no write at all); "" then and for
+// another controller's class.
+func (p *productSelector) backendProduct(svc *v1.Service) annotations.Product {
+	want, has := p.products(svc)
+	if want == annotations.ProductOther || has != "" && has != want {
+		klog.V(2).InfoS("Not syncing the backends of a Service whose load balancer is not of the product it asks for", "service", klog.KObj(svc), "wants", want, "has", has)
+		return ""
+	}
+	return want
 }
 
 // products returns what svc asks for and what its status shows it has
@@ -99,8 +206,9 @@ func statusProduct(st v1.LoadBalancerStatus) annotations.Product {
 	return annotations.ProductCLB
 }
 
-// refusal returns nil when the CLB engine may run for svc; otherwise it
-// records the Warning Event and returns the error to report.
+// refusal returns nil when the wanted product's engine may run for svc;
+// otherwise it records the Warning Event (for a switch) and returns the
+// error to report.
 func (p *productSelector) refusal(ctx context.Context, cluster string, svc *v1.Service) error {
 	want, has := p.products(svc)
 	switch {
@@ -112,7 +220,7 @@ func (p *productSelector) refusal(ctx context.Context, cluster string, svc *v1.S
 		return p.refuse(svc, loadbalancer.ReasonTypeChangeRefused, fmt.Sprintf("the Service has an NLB (%s) but asks for a CLB (annotation %s is not nlb): "+
 			"a Service cannot switch between CLB and NLB; nothing was changed. Set %s: nlb again, or delete and recreate the Service",
 			hostnames(svc.Status.LoadBalancer), annotations.KeyLoadBalancerType, annotations.KeyLoadBalancerType))
-	case want != annotations.ProductNLB:
+	case want != annotations.ProductNLB || has == annotations.ProductNLB:
 		return nil
 	}
 	if has == "" {
@@ -120,18 +228,19 @@ func (p *productSelector) refusal(ctx context.Context, cluster string, svc *v1.S
 		// CLB engine's lookup (reads only) settles it.
 		_, exists, err := p.clb.GetLoadBalancer(ctx, cluster, svc)
 		if err != nil {
-			return fmt.Errorf("looking for a CLB of the Service before refusing the NLB: %w", err)
+			return fmt.Errorf("looking for a CLB of the Service before creating its NLB: %w", err)
 		}
-		if exists {
-			has = annotations.ProductCLB
+		if !exists {
+			return nil
 		}
 	}
-	if has == annotations.ProductCLB {
-		return p.refuse(svc, loadbalancer.ReasonTypeChangeRefused, fmt.Sprintf("annotation %s: nlb asks for an NLB, but the Service has a CLB: "+
-			"a Service cannot switch between CLB and NLB; nothing was changed. Remove the annotation to keep the CLB, "+
-			"or delete the Service and create it again with the annotation", annotations.KeyLoadBalancerType))
+	if svc.Spec.LoadBalancerClass != nil {
+		return p.refuse(svc, loadbalancer.ReasonTypeChangeRefused, fmt.Sprintf("spec.loadBalancerClass %s asks for an NLB, but the Service has a CLB "+
+			"(it had no class before): a Service cannot switch between CLB and NLB; nothing was changed. Delete the Service and create it again", annotations.NLBClass))
 	}
-	return p.refuse(svc, loadbalancer.ReasonNLBNotSupported, loadbalancer.NLBNotSupportedMessage(svc))
+	return p.refuse(svc, loadbalancer.ReasonTypeChangeRefused, fmt.Sprintf("annotation %s: nlb asks for an NLB, but the Service has a CLB: "+
+		"a Service cannot switch between CLB and NLB; nothing was changed. Remove the annotation to keep the CLB, "+
+		"or delete the Service and create it again with the annotation", annotations.KeyLoadBalancerType))
 }
 
 func (p *productSelector) refuse(svc *v1.Service, reason, msg string) error {

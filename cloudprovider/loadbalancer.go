@@ -5,28 +5,29 @@ import (
 
 	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/loadbalancer"
 	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/loadbalancer/annotations"
+	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/loadbalancer/nlb"
+	"github.com/alicloud-ccm/alicloud-ccm/config"
 )
 
-// newLoadBalancer builds the load balancer capability: the CLB reconcile
-// engine of package loadbalancer on the SLB and VPC clients, with the
-// cloud-config values it needs, behind the product selection (lbselect.go)
-// that keeps NLB Services away from it.
+// newLoadBalancer builds the load balancer capability: the CLB engine
+// (package loadbalancer, on the SLB and VPC clients) and the NLB engine
+// (package nlb, on the NLB client) with the cloud-config values they need,
+// behind the product selection (lbselect.go) that sends each Service to
+// the engine of the product it asks for.
 func newLoadBalancer(c *Cloud) k8scloudprovider.LoadBalancer {
-	return &productSelector{clb: newReconciler(c), events: c.events}
+	// Both engines read the pod backend slot built empty in New
+	// (cloud.go); the endpoints controller fills it through
+	// EndpointBackends. Members are the framework's nodes until then.
+	return &productSelector{clb: newReconciler(c, c.podBackends), nlb: newNLBReconciler(c, c.podBackends), events: c.events}
 }
 
-// newReconciler is separate so other capabilities (the endpoints
-// controller, which syncs ENI/ECI pod backends) can share the engine and
-// its per-Service locks.
-func newReconciler(c *Cloud) *loadbalancer.Reconciler {
+// newReconciler builds the CLB engine.
+func newReconciler(c *Cloud, pods *loadbalancer.PodBackendSlot) *loadbalancer.Reconciler {
 	g := &c.cfg.Global
-	var vsws []string
-	for _, v := range g.VSwitches() {
-		vsws = append(vsws, v.VSwitch)
-	}
+	d := lbDefaults(g)
 	defaultVSwitch := ""
-	if len(vsws) > 0 {
-		defaultVSwitch = vsws[0]
+	if len(d.VSwitchIDs) > 0 {
+		defaultVSwitch = d.VSwitchIDs[0]
 	}
 	return loadbalancer.New(c.clients.SLB, c.clients.VPC, c.events, loadbalancer.Options{
 		ClusterID:        g.ClusterID,
@@ -39,15 +40,38 @@ func newReconciler(c *Cloud) *loadbalancer.Reconciler {
 			ListenersPerCLB: g.QuotaListenersPerCLB,
 			GroupsPerServer: g.QuotaVServerGroupsPerInstance,
 		},
-		// Built empty in New (cloud.go); the endpoints controller fills
-		// it through EndpointBackends. Members are the framework's nodes
-		// until then.
-		PodBackends: c.podBackends,
-		Defaults: annotations.Defaults{
-			BackendType:      annotations.BackendType(g.ServiceBackendType),
-			ResourceGroupID:  g.ResourceGroupID,
-			VSwitchIDs:       vsws,
-			DisablePublicSLB: g.DisablePublicSLB,
-		},
+		PodBackends: pods,
+		Defaults:    d,
 	})
+}
+
+// newNLBReconciler builds the NLB engine. Its cluster ID is the configured
+// one; when none is configured, Initialize sets the resolved identity
+// (identity.go) before any controller runs, as for the CLB engine, and
+// until then (or when it cannot be resolved) both engines use the same
+// fallback (loadbalancer.LegacyClusterID).
+func newNLBReconciler(c *Cloud, pods *loadbalancer.PodBackendSlot) *nlb.Reconciler {
+	g := &c.cfg.Global
+	return nlb.New(c.clients.NLB, c.events, nlb.Options{
+		ClusterID:   g.ClusterID,
+		Region:      g.Region,
+		VpcID:       g.VpcID,
+		Defaults:    lbDefaults(g),
+		PodBackends: pods,
+	})
+}
+
+// lbDefaults are the cloud-config values that stand in for unset
+// annotations, the same for both products.
+func lbDefaults(g *config.Global) annotations.Defaults {
+	var vsws []string
+	for _, v := range g.VSwitches() {
+		vsws = append(vsws, v.VSwitch)
+	}
+	return annotations.Defaults{
+		BackendType:      annotations.BackendType(g.ServiceBackendType),
+		ResourceGroupID:  g.ResourceGroupID,
+		VSwitchIDs:       vsws,
+		DisablePublicSLB: g.DisablePublicSLB,
+	}
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strings"
 	"sync"
 
 	v1 "k8s.io/api/core/v1"
@@ -24,6 +26,13 @@ import (
 // moves back.
 const officialCLBFinalizer = "service.k8s.alibaba/resources"
 
+// officialNLBFinalizer is the official CCM's finalizer on NLB Services
+// (its NLB controller adds and removes it); dropped in the same way.
+const officialNLBFinalizer = "service.k8s.alibaba/nlb"
+
+// officialFinalizers are the official CCM's Service finalizers.
+var officialFinalizers = []string{officialCLBFinalizer, officialNLBFinalizer}
+
 // finalizerClient holds the Kubernetes client, known only once Initialize ran.
 type finalizerClient struct {
 	mu     sync.RWMutex
@@ -36,18 +45,21 @@ func (f *finalizerClient) set(c kubernetes.Interface) {
 	f.client = c
 }
 
-// drop removes the official CCM's finalizer from svc if it carries it. The
-// JSON patch tests the entry first, so a concurrent change to the list makes
-// the patch fail instead of removing another finalizer.
+// drop removes the official CCM's finalizers from svc if it carries any.
+// The JSON patch tests each entry first, so a concurrent change to the
+// list makes the patch fail instead of removing another finalizer.
 func (f *finalizerClient) drop(ctx context.Context, svc *v1.Service) error {
-	idx := -1
-	for i, fin := range svc.Finalizers {
-		if fin == officialCLBFinalizer {
-			idx = i
-			break
+	var ops []map[string]string
+	var dropped []string
+	// From the end, so the indices of the entries still to remove hold.
+	for i := len(svc.Finalizers) - 1; i >= 0; i-- {
+		if fin := svc.Finalizers[i]; slices.Contains(officialFinalizers, fin) {
+			path := fmt.Sprintf("/metadata/finalizers/%d", i)
+			ops = append(ops, map[string]string{"op": "test", "path": path, "value": fin}, map[string]string{"op": "remove", "path": path})
+			dropped = append(dropped, fin)
 		}
 	}
-	if idx < 0 {
+	if len(ops) == 0 {
 		return nil
 	}
 	f.mu.RLock()
@@ -56,23 +68,20 @@ func (f *finalizerClient) drop(ctx context.Context, svc *v1.Service) error {
 	if client == nil {
 		return nil
 	}
-	path := fmt.Sprintf("/metadata/finalizers/%d", idx)
-	patch, err := json.Marshal([]map[string]string{
-		{"op": "test", "path": path, "value": officialCLBFinalizer},
-		{"op": "remove", "path": path},
-	})
+	patch, err := json.Marshal(ops)
 	if err != nil {
 		return err
 	}
 	if _, err := client.CoreV1().Services(svc.Namespace).Patch(ctx, svc.Name, types.JSONPatchType, patch, metav1.PatchOptions{}); err != nil {
-		return fmt.Errorf("removing the official CCM's finalizer %s from Service %s/%s: %w", officialCLBFinalizer, svc.Namespace, svc.Name, err)
+		return fmt.Errorf("removing the official CCM's finalizer %s from Service %s/%s: %w", strings.Join(dropped, ","), svc.Namespace, svc.Name, err)
 	}
-	klog.InfoS("Removed the official CCM's finalizer; this CCM's cleanup finalizer guards the Service", "service", klog.KObj(svc), "finalizer", officialCLBFinalizer)
+	klog.InfoS("Removed the official CCM's finalizer; this CCM's cleanup finalizer guards the Service", "service", klog.KObj(svc), "finalizer", dropped)
 	return nil
 }
 
 // migratingLB is the LoadBalancer the framework sees: the engine, plus the
-// removal of the official CCM's finalizer after a successful sync or cleanup.
+// removal of the official CCM's finalizers (CLB and NLB) after a
+// successful sync or cleanup.
 type migratingLB struct {
 	k8scloudprovider.LoadBalancer
 	fin *finalizerClient

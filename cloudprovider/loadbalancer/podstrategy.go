@@ -38,6 +38,18 @@ type PodBackendSource interface {
 	Resolve(ctx context.Context, ips []string) (podbackends.Resolution, error)
 }
 
+// BackendSyncer is what the endpoints controller drives: a backend-only
+// sync of one Service and the backend policy that says which
+// EndpointSlice changes matter. *Reconciler implements it for CLB
+// Services; the provider's product selection implements it for every
+// Service, dispatching CLB and NLB Services to their engines.
+type BackendSyncer interface {
+	SyncBackends(ctx context.Context, svc *v1.Service, nodes []*v1.Node) error
+	BackendPolicy(svc *v1.Service) (podbackends.Policy, bool)
+}
+
+var _ BackendSyncer = (*Reconciler)(nil)
+
 // incompleteNotifier is implemented by sources that want to hear about
 // Services left with unresolved pods by a full reconcile (which does not
 // fail for them, so the status is still published), to retry them.

@@ -1,11 +1,12 @@
-// Package endpoints is the controller that keeps CLB vServer group members
-// in step with a LoadBalancer Service's endpoints. The
-// framework's service controller reacts only to Service and Node changes;
-// this controller watches EndpointSlices (and Nodes for drains), coalesces
-// bursts per Service and re-syncs only vServer group members through the
-// CLB engine's SyncBackends: the same code path and the same per-Service
-// lock as EnsureLoadBalancer, so the two never race, and never a listener
-// or instance call.
+// Package endpoints is the controller that keeps load balancer members
+// (CLB vServer groups, NLB server groups) in step with a LoadBalancer
+// Service's endpoints. The framework's service controller reacts only to
+// Service and Node changes; this controller watches EndpointSlices (and
+// Nodes for drains), coalesces bursts per Service and re-syncs only the
+// members through the engine of the Service's product (the provider's
+// product selection dispatches by annotations.ProductOf): the same code
+// path and the same per-Service lock as EnsureLoadBalancer, so the two
+// never race, and never a listener or instance call.
 //
 // At construction it installs an informer-backed source of EndpointSlices,
 // Nodes and ENI lookups in the pod backend slot the provider built the
@@ -31,6 +32,7 @@ import (
 	corelisters "k8s.io/client-go/listers/core/v1"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/util/workqueue"
+	cloudproviderapi "k8s.io/cloud-provider/api"
 	"k8s.io/klog/v2"
 
 	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/loadbalancer"
@@ -60,12 +62,11 @@ const (
 	syncTimeout = 2 * time.Minute
 )
 
-// Syncer is the part of the CLB engine the controller uses;
-// *loadbalancer.Reconciler implements it.
-type Syncer interface {
-	SyncBackends(ctx context.Context, svc *v1.Service, nodes []*v1.Node) error
-	BackendPolicy(svc *v1.Service) (podbackends.Policy, bool)
-}
+// Syncer is what the controller drives: the provider's product selection,
+// which sends each Service's backend sync to its product's engine (the
+// CLB engine's SyncBackends, the NLB engine's UpdateLoadBalancer);
+// *loadbalancer.Reconciler implements it for CLB Services alone.
+type Syncer = loadbalancer.BackendSyncer
 
 // Options tune the controller.
 type Options struct {
@@ -76,7 +77,7 @@ type Options struct {
 	Workers int
 }
 
-// Controller syncs vServer group members on endpoint and node changes.
+// Controller syncs load balancer members on endpoint and node changes.
 type Controller struct {
 	syncer   Syncer
 	services corelisters.ServiceLister
@@ -95,7 +96,7 @@ type Controller struct {
 func New(syncer Syncer, pods *loadbalancer.PodBackendSlot, services coreinformers.ServiceInformer, slices discoveryinformers.EndpointSliceInformer,
 	nodes coreinformers.NodeInformer, resolver *podbackends.Resolver, opts Options) (*Controller, error) {
 	if syncer == nil {
-		return nil, errors.New("endpoints controller: no CLB engine")
+		return nil, errors.New("endpoints controller: no load balancer engine")
 	}
 	if pods == nil {
 		return nil, errors.New("endpoints controller: no pod backend slot to install its source in")
@@ -168,14 +169,21 @@ func (c *Controller) next(ctx context.Context) bool {
 	defer c.queue.Done(key)
 	err := c.sync(ctx, key)
 	var inc *loadbalancer.IncompleteBackendsError
+	var retry *cloudproviderapi.RetryError
 	switch {
 	case err == nil:
 		c.queue.Forget(key)
 	case errors.As(err, &inc):
 		klog.V(2).InfoS("Pods without ENI; retrying", "service", key, "ips", inc.IPs)
 		c.queue.AddRateLimited(key)
+	case errors.As(err, &retry):
+		// The engine knows when to look again (an NLB job still runs):
+		// its delay, not the backoff, which would grow while nothing failed.
+		klog.V(2).InfoS("Members not synced yet; retrying", "service", key, "reason", err, "retryIn", retry.RetryAfter())
+		c.queue.Forget(key)
+		c.queue.AddAfter(key, retry.RetryAfter())
 	default:
-		klog.ErrorS(err, "Syncing vServer group members failed; retrying", "service", key)
+		klog.ErrorS(err, "Syncing load balancer members failed; retrying", "service", key)
 		c.queue.AddRateLimited(key)
 	}
 	return true
@@ -209,15 +217,18 @@ func (c *Controller) sync(ctx context.Context, key string) error {
 	if err := c.syncer.SyncBackends(ctx, svc, nodes); err != nil {
 		return err
 	}
-	klog.V(4).InfoS("Synced vServer group members", "service", key, "duration", time.Since(start))
+	klog.V(4).InfoS("Synced load balancer members", "service", key, "duration", time.Since(start))
 	return nil
 }
 
-// managed reports whether svc is a LoadBalancer Service whose CLB this
-// CCM handles: the framework skips Services with a loadBalancerClass, and
-// a Service asking for an NLB gets no CLB writes (not even backends of a
-// CLB it had before its annotation switched).
+// managed reports whether svc is a LoadBalancer Service whose load
+// balancer this CCM handles: a CLB or NLB Service, not another
+// controller's class. (The syncer leaves a Service alone whose load
+// balancer is of the other product than it asks for: a refused switch.)
 func managed(svc *v1.Service) bool {
-	return svc.DeletionTimestamp == nil && svc.Spec.Type == v1.ServiceTypeLoadBalancer &&
-		annotations.ProductOf(svc) == annotations.ProductCLB
+	if svc.DeletionTimestamp != nil || svc.Spec.Type != v1.ServiceTypeLoadBalancer {
+		return false
+	}
+	p := annotations.ProductOf(svc)
+	return p == annotations.ProductCLB || p == annotations.ProductNLB
 }

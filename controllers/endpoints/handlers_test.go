@@ -16,6 +16,7 @@ import (
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes/fake"
 	"k8s.io/client-go/tools/cache"
+	cloudproviderapi "k8s.io/cloud-provider/api"
 
 	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/loadbalancer"
 	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/loadbalancer/annotations"
@@ -141,6 +142,7 @@ func (e *handlerEnv) queued(t *testing.T, want int) []string {
 // Service's members.
 func TestSliceEventFilter(t *testing.T) {
 	withClass := func(s *v1.Service) { c := "example.com/other"; s.Spec.LoadBalancerClass = &c }
+	nlbClass := func(s *v1.Service) { c := annotations.NLBClass; s.Spec.LoadBalancerClass = &c }
 	deleting := func(s *v1.Service) { now := metav1.Now(); s.DeletionTimestamp = &now }
 	nodePort := func(s *v1.Service) { s.Spec.Type = v1.ServiceTypeNodePort }
 	wantsNLB := annotated(annotations.KeyLoadBalancerType, "nlb")
@@ -159,7 +161,9 @@ func TestSliceEventFilter(t *testing.T) {
 		{"Cluster: endpoint on a virtual node removed", lbService("web"), mkSlice("web", "n1", "vk"), mkSlice("web", "n1"), true},
 		{"bad annotation: the framework reports it", lbService("bad-a"), nil, mkSlice("bad-a", "n1"), false},
 		{"another load balancer class", lbService("local-a", withClass), nil, mkSlice("local-a", "n1"), false},
-		{"NLB by annotation: no CLB writes", lbService("local-a", wantsNLB), nil, mkSlice("local-a", "n1"), false},
+		{"NLB by annotation: its engine syncs", lbService("local-a", wantsNLB), nil, mkSlice("local-a", "n1"), true},
+		{"NLB by class: its engine syncs", lbService("local-a", nlbClass), nil, mkSlice("local-a", "n1"), true},
+		{"NLB, Cluster: ECS endpoints only", lbService("web", nlbClass), mkSlice("web", "n1"), mkSlice("web", "n1", "n2"), false},
 		{"Service being deleted", lbService("local-a", deleting), nil, mkSlice("local-a", "n1"), false},
 		{"not a LoadBalancer", lbService("local-a", nodePort), nil, mkSlice("local-a", "n1"), false},
 		{"slice of an unknown Service", lbService("local-a"), nil, mkSlice("local-zz", "n1"), false},
@@ -290,6 +294,7 @@ func TestSyncDecisions(t *testing.T) {
 		err       error
 		wantSync  bool
 		wantRetry bool
+		wantAfter bool // requeued after the engine's delay, not with backoff
 	}{
 		{name: "Service with an address", svc: lbService("local-a", withIngress), key: "default/local-a", wantSync: true},
 		{name: "no address yet: the framework creates the CLB", svc: lbService("local-a"), key: "default/local-a"},
@@ -299,6 +304,8 @@ func TestSyncDecisions(t *testing.T) {
 			err: errors.New("CLB busy"), wantSync: true, wantRetry: true},
 		{name: "pods without ENI are retried", svc: lbService("local-a", withIngress), key: "default/local-a",
 			err: &loadbalancer.IncompleteBackendsError{Service: "default/local-a", IPs: []string{"10.0.0.9"}}, wantSync: true, wantRetry: true},
+		{name: "a running job: retried after the engine's delay", svc: lbService("local-a", withIngress), key: "default/local-a",
+			err: fmt.Errorf("syncing servers: %w", cloudproviderapi.NewRetryError("job of sgp-1 running", 20*time.Millisecond)), wantSync: true, wantAfter: true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -322,6 +329,11 @@ func TestSyncDecisions(t *testing.T) {
 			}
 			if got := e.c.queue.NumRequeues(tc.key) > 0; got != tc.wantRetry {
 				t.Errorf("requeued with backoff: %v, want %v", got, tc.wantRetry)
+			}
+			if tc.wantAfter {
+				if got := e.queued(t, 1); len(got) != 1 || got[0] != tc.key {
+					t.Errorf("queued %v after the engine's delay, want %s", got, tc.key)
+				}
 			}
 		})
 	}

@@ -23,7 +23,7 @@ const ClientName = "service-controller"
 // Provider is what the controller needs from the cloud provider;
 // *alicloud.Cloud implements it (cloudprovider/backends_sync.go).
 type Provider interface {
-	EndpointBackends() (*loadbalancer.Reconciler, *loadbalancer.PodBackendSlot, *podbackends.Resolver)
+	EndpointBackends() (loadbalancer.BackendSyncer, *loadbalancer.PodBackendSlot, *podbackends.Resolver)
 }
 
 // InitFuncConstructor registers the controller with the framework
@@ -44,7 +44,7 @@ func startWrapper(_ app.ControllerInitContext, cfg *cloudcontrollerconfig.Comple
 		}
 		rec, pods, resolver := p.EndpointBackends()
 		if rec == nil || pods == nil {
-			klog.InfoS("The cloud provider's load balancer is not the CLB engine; not starting", "controller", ControllerName)
+			klog.InfoS("The cloud provider's load balancer is not this CCM's engine; not starting", "controller", ControllerName)
 			return nil, false, nil
 		}
 		if cfg.Client != nil {

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -16,35 +17,57 @@ import (
 const nlbClass = "alibabacloud.com/nlb"
 
 // TestLBProductSelection: Services asking for an NLB, by class or by the
-// type annotation, get a Warning Event NLBNotSupported and no cloud write;
+// type annotation, reach the NLB engine (the class through this CCM's
+// nlb-service controller, which adds the framework's cleanup finalizer
+// first; the annotation through the framework) and never the CLB engine;
 // switching an existing CLB Service to NLB is refused with
 // LoadBalancerTypeChangeRefused and no write, and switching back resumes;
-// CLB Services next to them are served as before and deleted cleanly.
+// a Service with another controller's class is left alone; CLB Services
+// next to them are served as before and deleted cleanly.
 func TestLBProductSelection(t *testing.T) {
 	w := newLBWorld(t)
 	t.Run("NLB class", func(t *testing.T) {
 		w.emu.Emulator.ResetAudit()
 		w.createClassService(t, "nlb-class", nlbClass)
-		ev := w.waitEvent(t, "default", "nlb-class", "NLBNotSupported")
-		if !strings.Contains(ev.Message, "spec.loadBalancerClass "+nlbClass) {
-			t.Errorf("event %q does not name the class", ev.Message)
+		w.waitEvent(t, "default", "nlb-class", "EnsuringLoadBalancer")
+		w.waitFinalizer(t, "default", "nlb-class")
+		if wr := w.writes(); len(wr) != 0 {
+			t.Errorf("CLB writes for an NLB Service: %v", wr)
 		}
-		w.expectNoWrites(t, "default", "nlb-class")
 		w.deleteAndWait(t, "default", "nlb-class")
 	})
 	t.Run("NLB annotation", func(t *testing.T) {
 		w.emu.Emulator.ResetAudit()
 		framework.CreateLoadBalancerService(t, w.cs, "default", "nlb-anno", framework.ServiceOptions{
 			Annotations: map[string]string{annoPrefix + "type": "nlb"}})
-		ev := w.waitEvent(t, "default", "nlb-anno", "NLBNotSupported")
-		if !strings.Contains(ev.Message, annoPrefix+"type: nlb") {
-			t.Errorf("event %q does not name the annotation", ev.Message)
+		w.waitEvent(t, "default", "nlb-anno", "EnsuringLoadBalancer")
+		w.waitFinalizer(t, "default", "nlb-anno")
+		if wr := w.writes(); len(wr) != 0 {
+			t.Errorf("CLB writes for an NLB Service: %v", wr)
 		}
-		w.expectNoWrites(t, "default", "nlb-anno")
 		w.deleteAndWait(t, "default", "nlb-anno")
-		if wr := w.allWrites(); len(wr) != 0 {
-			t.Errorf("deleting the NLB Service wrote %v", wr)
+	})
+	t.Run("another controller's class untouched", func(t *testing.T) {
+		w.emu.Emulator.ResetAudit()
+		w.createClassService(t, "foreign", "example.com/lb")
+		time.Sleep(6 * time.Second) // past both service controllers' first retry
+		for _, a := range w.emu.Emulator.Audit() {
+			if a.Product == "Slb" || a.Product == "Nlb" {
+				t.Errorf("load balancer call %s.%s for another controller's Service", a.Product, a.Action)
+			}
 		}
+		svc := w.getService(t, "default", "foreign")
+		if len(svc.Finalizers) != 0 || len(svc.Status.LoadBalancer.Ingress) != 0 {
+			t.Errorf("another controller's Service changed: finalizers %v, status %v", svc.Finalizers, svc.Status.LoadBalancer)
+		}
+		evs, err := w.cs.CoreV1().Events("default").List(framework.Ctx(t), metav1.ListOptions{FieldSelector: "involvedObject.name=foreign"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range evs.Items {
+			t.Errorf("event %s %q on another controller's Service", e.Reason, e.Message)
+		}
+		w.deleteAndWait(t, "default", "foreign")
 	})
 	t.Run("CLB to NLB switch refused", func(t *testing.T) {
 		before := w.lbCount(t)
@@ -101,17 +124,13 @@ func (w *lbWorld) createClassService(t *testing.T, name, class string) {
 	}
 }
 
-// expectNoWrites waits past the service controller's first retry and
-// checks that no cloud write happened and the Service has no address.
-func (w *lbWorld) expectNoWrites(t *testing.T, ns, name string) {
+// waitFinalizer waits until the Service carries the framework's cleanup
+// finalizer: a controller has taken it on and will clean up after it.
+func (w *lbWorld) waitFinalizer(t *testing.T, ns, name string) {
 	t.Helper()
-	time.Sleep(6 * time.Second)
-	if wr := w.allWrites(); len(wr) != 0 {
-		t.Errorf("cloud writes for %s: %v", name, wr)
-	}
-	if in := w.getService(t, ns, name).Status.LoadBalancer.Ingress; len(in) != 0 {
-		t.Errorf("%s got an address: %v", name, in)
-	}
+	framework.WaitFor(t, lbTimeout, "the cleanup finalizer on "+name, func() (bool, error) {
+		return slices.Contains(w.getService(t, ns, name).Finalizers, "service.kubernetes.io/load-balancer-cleanup"), nil
+	})
 }
 
 // allWrites lists the write calls of every product in the audit log.

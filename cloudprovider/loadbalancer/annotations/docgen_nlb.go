@@ -27,11 +27,10 @@ item (` + "`cert-id`" + `, ` + "`cacert-id`" + `), a CLB spelling (` + "`$_ip`" 
 errors before any cloud write. The health check settings apply without ` + "`health-check-flag`" + ` (the official
 CCM reads them only with ` + "`health-check-flag: on`" + `). Examples: [examples/services/nlb-*.yaml](../examples/services/).
 
-This CCM does not create NLBs yet: an NLB Service gets a Warning event ` + "`NLBNotSupported`" + ` and no
-cloud writes. The framework's service controller skips every Service with a loadBalancerClass,
-so the NLB class is watched by this CCM's ` + "`nlb-service`" + ` controller (on by default;
-` + "`--controllers=*,-nlb-service`" + ` switches it off); the annotation reaches the provider through the
-framework.
+The framework's service controller skips every Service with a loadBalancerClass, so the NLB
+class is served by this CCM's ` + "`nlb-service`" + ` controller (on by default;
+` + "`--controllers=*,-nlb-service`" + ` switches it off); the annotation reaches the NLB engine through the
+framework. docs/nlb.md says how to ask for an NLB and what differs from the official CCM.
 `
 
 // renderNLB writes the NLB section: one table per NLB group.
