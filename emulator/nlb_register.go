@@ -31,8 +31,11 @@ func registerNLB(e *Emulator) {
 		"UpdateLoadBalancerAddressTypeConfig": nlbUpdateLoadBalancerAddressTypeConfig,
 		"UpdateLoadBalancerZones":             nlbUpdateLoadBalancerZones,
 		"UpdateLoadBalancerProtection":        nlbUpdateLoadBalancerProtection,
-		"LoadBalancerJoinSecurityGroup":       nlbLoadBalancerJoinSecurityGroup,
-		"LoadBalancerLeaveSecurityGroup":      nlbLoadBalancerLeaveSecurityGroup,
+
+		"AttachCommonBandwidthPackageToLoadBalancer":   nlbAttachCommonBandwidthPackageToLoadBalancer,
+		"DetachCommonBandwidthPackageFromLoadBalancer": nlbDetachCommonBandwidthPackageFromLoadBalancer,
+		"LoadBalancerJoinSecurityGroup":                nlbLoadBalancerJoinSecurityGroup,
+		"LoadBalancerLeaveSecurityGroup":               nlbLoadBalancerLeaveSecurityGroup,
 
 		"CreateListener":          nlbCreateListener,
 		"DeleteListener":          nlbDeleteListener,

@@ -54,6 +54,16 @@ func (n *NLB) UpdateLoadBalancerProtection(ctx context.Context, req *nlb.UpdateL
 	return call(ctx, n.Client, req, nlb.CreateUpdateLoadBalancerProtectionResponse())
 }
 
+// AttachCommonBandwidthPackageToLoadBalancer associates an Internet Shared Bandwidth package with an Internet NLB (asynchronous).
+func (n *NLB) AttachCommonBandwidthPackageToLoadBalancer(ctx context.Context, req *nlb.AttachCommonBandwidthPackageToLoadBalancerRequest) (*nlb.AttachCommonBandwidthPackageToLoadBalancerResponse, error) {
+	return call(ctx, n.Client, req, nlb.CreateAttachCommonBandwidthPackageToLoadBalancerResponse())
+}
+
+// DetachCommonBandwidthPackageFromLoadBalancer disassociates an NLB's Internet Shared Bandwidth package (asynchronous).
+func (n *NLB) DetachCommonBandwidthPackageFromLoadBalancer(ctx context.Context, req *nlb.DetachCommonBandwidthPackageFromLoadBalancerRequest) (*nlb.DetachCommonBandwidthPackageFromLoadBalancerResponse, error) {
+	return call(ctx, n.Client, req, nlb.CreateDetachCommonBandwidthPackageFromLoadBalancerResponse())
+}
+
 // LoadBalancerJoinSecurityGroup attaches security groups to an NLB instance (asynchronous).
 func (n *NLB) LoadBalancerJoinSecurityGroup(ctx context.Context, req *nlb.LoadBalancerJoinSecurityGroupRequest) (*nlb.LoadBalancerJoinSecurityGroupResponse, error) {
 	return call(ctx, n.Client, req, nlb.CreateLoadBalancerJoinSecurityGroupResponse())

@@ -27,9 +27,8 @@ import (
 // their job ends ("ResourceInConfiguring.loadbalancer"), so at most one of
 // them is sent per reconcile; the next reconcile sends the next.
 //
-// Attributes that cannot change in place (IP version, resource group,
-// bandwidth package) and differ get a Warning Event and are left as they
-// are.
+// Attributes that cannot change in place (IP version, resource group)
+// and differ get a Warning Event and are left as they are.
 func (r *Reconciler) syncInstance(ctx context.Context, svc *v1.Service, cfg *annotations.NLBConfig, st *lbState) ([]string, error) {
 	lb := &st.lb
 	id := lb.LoadBalancerId
@@ -68,7 +67,8 @@ func (r *Reconciler) syncInstance(ctx context.Context, svc *v1.Service, cfg *ann
 }
 
 // syncLockingAttrs sends at most one of the NLB-locking writes: zones,
-// then address type, then name and cross-zone. It returns its job ID, or
+// then address type, then the bandwidth package, then name and
+// cross-zone. It returns its job ID, or
 // "" when nothing differs.
 func (r *Reconciler) syncLockingAttrs(ctx context.Context, svc *v1.Service, want *annotations.NLBInstance, lb *sdknlb.LoadbalancerInfo, owned bool) (string, error) {
 	id := lb.LoadBalancerId
@@ -101,6 +101,9 @@ func (r *Reconciler) syncLockingAttrs(ctx context.Context, svc *v1.Service, want
 		}
 		return resp.JobId, nil
 	}
+	if pkg := want.BandwidthPackageID; pkg != "" && pkg != lb.BandwidthPackageId {
+		return r.syncBandwidthPackage(ctx, lb, pkg)
+	}
 	name := want.Name
 	if name == "" && owned {
 		name = k8scloudprovider.DefaultLoadBalancerName(svc)
@@ -121,6 +124,30 @@ func (r *Reconciler) syncLockingAttrs(ctx context.Context, svc *v1.Service, want
 	resp, err := r.api.UpdateLoadBalancerAttribute(ctx, req)
 	if err != nil {
 		return "", classifyErr("NLB "+id+": updating the name or cross-zone setting", err)
+	}
+	return resp.JobId, nil
+}
+
+// syncBandwidthPackage moves the NLB to the bandwidth package of
+// bandwidth-package-id: another one attached is detached first (an NLB
+// takes one package; this reconcile), the new one attached by the next.
+// Without the annotation the NLB's package is left as it is.
+func (r *Reconciler) syncBandwidthPackage(ctx context.Context, lb *sdknlb.LoadbalancerInfo, pkg string) (string, error) {
+	id := lb.LoadBalancerId
+	if old := lb.BandwidthPackageId; old != "" {
+		req := sdknlb.CreateDetachCommonBandwidthPackageFromLoadBalancerRequest()
+		req.LoadBalancerId, req.BandwidthPackageId = id, old
+		resp, err := r.api.DetachCommonBandwidthPackageFromLoadBalancer(ctx, req)
+		if err != nil {
+			return "", classifyErr(fmt.Sprintf("NLB %s: detaching bandwidth package %s", id, old), err)
+		}
+		return resp.JobId, nil
+	}
+	req := sdknlb.CreateAttachCommonBandwidthPackageToLoadBalancerRequest()
+	req.LoadBalancerId, req.BandwidthPackageId = id, pkg
+	resp, err := r.api.AttachCommonBandwidthPackageToLoadBalancer(ctx, req)
+	if err != nil {
+		return "", classifyErr(fmt.Sprintf("NLB %s: attaching bandwidth package %s (annotation %s)", id, shorten.Value(pkg), annotations.KeyBandwidthPackageID), err)
 	}
 	return resp.JobId, nil
 }
@@ -216,8 +243,7 @@ func (r *Reconciler) tag(ctx context.Context, id string, tags map[string]string)
 
 // warnCreateOnly says which attributes of our NLB differ from the
 // annotations but cannot change in place (the registry's Immutable NLB
-// keys: ip-version, resource-group-id; annotations.NLBConfig.CheckImmutable),
-// and a bandwidth package this CCM does not attach to an existing NLB.
+// keys: ip-version, resource-group-id; annotations.NLBConfig.CheckImmutable).
 // Nothing is written for them.
 func (r *Reconciler) warnCreateOnly(svc *v1.Service, cfg *annotations.NLBConfig, lb *sdknlb.LoadbalancerInfo) {
 	var diffs []string
@@ -226,9 +252,6 @@ func (r *Reconciler) warnCreateOnly(svc *v1.Service, cfg *annotations.NLBConfig,
 			continue // find refuses another NLB (ChangedError)
 		}
 		diffs = append(diffs, fmt.Sprintf("%s=%s (the NLB has %s)", c.Name, shorten.Value(c.Want), c.Have))
-	}
-	if want := cfg.LB.BandwidthPackageID; want != "" && want != lb.BandwidthPackageId {
-		diffs = append(diffs, fmt.Sprintf("%s=%s (the NLB has %q; a bandwidth package is only attached at creation)", annotations.KeyBandwidthPackageID, shorten.Value(want), lb.BandwidthPackageId))
 	}
 	if len(diffs) > 0 {
 		r.events.Eventf(svc, v1.EventTypeWarning, loadbalancer.ReasonImmutableField,

@@ -63,9 +63,14 @@ func TestInstanceAttributes(t *testing.T) {
 				m := nlbTagMap(lb.Tags)
 				return m["team"] == "a" && m[loadbalancer.TagAdditionalKeys] == "team"
 			}},
-		{name: "create-only fields: a Warning, no write", edit: func(c *annotations.NLBConfig) {
-			c.LB.IPVersion, c.LB.BandwidthPackageID = annotations.DualStack, "cbwp-1"
+		{name: "immutable fields: a Warning, no write", edit: func(c *annotations.NLBConfig) {
+			c.LB.IPVersion = annotations.DualStack
+			c.LB.ResourceGroupID, c.LB.ResourceGroupIDSet = "rg-other", true
 		}, event: loadbalancer.ReasonImmutableField},
+		{name: "bandwidth package", edit: func(c *annotations.NLBConfig) { c.LB.BandwidthPackageID = "cbwp-1" },
+			writes: []string{"AttachCommonBandwidthPackageToLoadBalancer"},
+			check:  func(lb sdknlb.LoadbalancerInfo) bool { return lb.BandwidthPackageId == "cbwp-1" }},
+		{name: "bandwidth package unset: left as it is", edit: func(c *annotations.NLBConfig) { c.LB.BandwidthPackageID = "" }},
 
 		{name: "reused: nothing unannotated", reused: true, edit: func(c *annotations.NLBConfig) {
 			c.LB.AddressType = annotations.AddressTypeIntranet // not written by the user
@@ -79,6 +84,8 @@ func TestInstanceAttributes(t *testing.T) {
 		{name: "reused: annotated address type", reused: true, edit: func(c *annotations.NLBConfig) {
 			c.LB.AddressType, c.LB.AddressTypeSet = annotations.AddressTypeIntranet, true
 		}, writes: []string{"UpdateLoadBalancerAddressTypeConfig"}},
+		{name: "reused: annotated bandwidth package", reused: true, edit: func(c *annotations.NLBConfig) { c.LB.BandwidthPackageID = "cbwp-9" },
+			writes: []string{"AttachCommonBandwidthPackageToLoadBalancer"}},
 		{name: "reused: tags without our key list", reused: true, edit: func(c *annotations.NLBConfig) {
 			c.LB.AdditionalTags = []annotations.Tag{{Key: "env", Value: "prod"}}
 		}, writes: []string{"TagResources"}, check: func(lb sdknlb.LoadbalancerInfo) bool {
@@ -225,4 +232,33 @@ func TestInternetWithEIPs(t *testing.T) {
 
 func isReadAction(a string) bool {
 	return strings.HasPrefix(a, "List") || strings.HasPrefix(a, "Get") || strings.HasPrefix(a, "Describe")
+}
+
+// TestBandwidthPackageMoved: another package is detached first, then the
+// annotated one attached (one package per NLB; one locking write per
+// reconcile); an intranet NLB's refusal is a clear error naming the
+// annotation.
+func TestBandwidthPackageMoved(t *testing.T) {
+	e := engineEnv(t, envOpts{})
+	svc := testService("web", nil)
+	e.converge(svc, e.config(svc, func(c *annotations.NLBConfig) { c.LB.BandwidthPackageID = "cbwp-1" }))
+	if e.only().BandwidthPackageId != "cbwp-1" {
+		t.Fatalf("created without the package: %q", e.only().BandwidthPackageId)
+	}
+	e.emu.ResetAudit()
+	e.converge(svc, e.config(svc, func(c *annotations.NLBConfig) { c.LB.BandwidthPackageID = "cbwp-2" }))
+	if w := e.writes(); !slices.Equal(w, []string{"DetachCommonBandwidthPackageFromLoadBalancer", "AttachCommonBandwidthPackageToLoadBalancer"}) {
+		t.Errorf("writes %v", w)
+	}
+	if e.only().BandwidthPackageId != "cbwp-2" {
+		t.Errorf("package %q", e.only().BandwidthPackageId)
+	}
+
+	e2 := engineEnv(t, envOpts{})
+	intra := func(c *annotations.NLBConfig) { c.LB.AddressType = annotations.AddressTypeIntranet }
+	e2.converge(svc, e2.config(svc, intra))
+	_, err := e2.step(svc, e2.config(svc, func(c *annotations.NLBConfig) { intra(c); c.LB.BandwidthPackageID = "cbwp-1" }))
+	if err == nil || isRetry(err) || !strings.Contains(err.Error(), "bandwidth-package-id") {
+		t.Errorf("intranet NLB with a package: %v", err)
+	}
 }
