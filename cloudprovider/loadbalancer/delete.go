@@ -44,6 +44,7 @@ import (
 func (r *Reconciler) EnsureLoadBalancerDeleted(ctx context.Context, _ string, svc *v1.Service) error {
 	defer r.LockService(serviceKey(svc))()
 	r.deleted.mark(svc.UID, time.Now())
+	r.views.drop(svc.UID)
 	st, err := r.find(ctx, svc, lenientLookup(svc))
 	var changed *CLBChangedError
 	var dup *DuplicateError

@@ -20,6 +20,10 @@ import (
 func (r *Reconciler) EnsureLoadBalancer(ctx context.Context, _ string, svc *v1.Service, nodes []*v1.Node) (*v1.LoadBalancerStatus, error) {
 	defer r.LockService(serviceKey(svc))()
 	r.deleted.clear(svc.UID)
+	// A full reconcile reads everything; only its success leaves a view,
+	// so a Service it refuses (another CLB named, duplicates) gets no
+	// backend-only sync from an older one.
+	r.views.drop(svc.UID)
 	cfg, err := r.desired(svc)
 	if err != nil {
 		return nil, err
@@ -57,6 +61,17 @@ func (r *Reconciler) syncBackends(ctx context.Context, svc *v1.Service, nodes []
 	cfg, err := r.desired(svc)
 	if err != nil {
 		return err
+	}
+	// Within viewTTL of its last reconcile a Service's CLB and groups are
+	// known: read only the members (backend_view.go).
+	if view, ok := r.views.take(svc.UID, r.now()); ok {
+		done, err := r.syncFromView(ctx, svc, cfg, nodes, view)
+		if done {
+			if err != nil {
+				r.warn(svc, err)
+			}
+			return err
+		}
 	}
 	if _, err := r.ensure(ctx, svc, cfg, nodes, modeBackends); err != nil {
 		r.warn(svc, err)
@@ -150,6 +165,7 @@ func (r *Reconciler) ensure(ctx context.Context, svc *v1.Service, cfg *annotatio
 		return nil, err
 	}
 	if mode == modeBackends {
+		r.views.put(svc.UID, st, gs, r.now())
 		// Pods without an ENI yet: the backend-only caller (the endpoints
 		// controller) retries; a full reconcile goes on to listeners and
 		// status, the groups already kept their members.
@@ -164,6 +180,7 @@ func (r *Reconciler) ensure(ctx context.Context, svc *v1.Service, cfg *annotatio
 	if err := r.cleanup(ctx, svc, st, gs, groups, tagged); err != nil {
 		return nil, err
 	}
+	r.views.put(svc.UID, st, gs, r.now())
 	return r.status(ctx, svc, cfg, st), nil
 }
 
@@ -385,13 +402,19 @@ func (r *Reconciler) cleanupGroups(ctx context.Context, svc *v1.Service, gs *gro
 	for _, id := range used {
 		keep[id] = true
 	}
+	var deleted []string
 	for _, g := range gs.groups {
 		if keep[g.id] || !ownedBy(g.name, svc, ids...) {
 			continue
 		}
 		if err := r.deleteGroup(ctx, g.id); err != nil {
 			klog.ErrorS(err, "Deleting an unused vServer group", "service", klog.KObj(svc), "group", g.id)
+			continue
 		}
+		deleted = append(deleted, g.id)
+	}
+	for _, id := range deleted {
+		gs.remove(id)
 	}
 }
 

@@ -95,6 +95,10 @@ type Reconciler struct {
 	// listing is the cluster's CLBs as listed once after a start, shared
 	// by the first reconcile of every Service (listing_cache.go).
 	listing startListing
+
+	// views are each Service's CLB and group IDs as its last reconcile
+	// read them, for the backend-only syncs that follow (backend_view.go).
+	views lbViews
 }
 
 // tombstoneTTL bounds how long a deleted Service is remembered: far

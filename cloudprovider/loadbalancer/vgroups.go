@@ -40,6 +40,17 @@ func (g *groupSet) byName(name string) *groupView {
 	return nil
 }
 
+// remove drops a deleted group and its members from the set.
+func (g *groupSet) remove(id string) {
+	for i := range g.groups {
+		if g.groups[i].id == id {
+			g.total -= g.groups[i].count
+			g.groups = append(g.groups[:i], g.groups[i+1:]...)
+			return
+		}
+	}
+}
+
 func (g *groupSet) byID(id string) *groupView {
 	for i := range g.groups {
 		if g.groups[i].id == id {
@@ -148,7 +159,7 @@ func (r *Reconciler) syncGroups(ctx context.Context, svc *v1.Service, cfg *annot
 		}
 		t.group = g
 		if t.actual, err = r.members(ctx, g.id); err != nil {
-			return nil, err
+			return nil, &memberReadError{err}
 		}
 	}
 	if err := r.fitBackends(ctx, svc, targets, gs.total, strat, false); err != nil {
