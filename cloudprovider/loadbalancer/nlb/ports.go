@@ -2,10 +2,22 @@ package nlb
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
 
 	sdknlb "github.com/aliyun/alibaba-cloud-sdk-go/services/nlb"
 	v1 "k8s.io/api/core/v1"
+	cloudproviderapi "k8s.io/cloud-provider/api"
+	"k8s.io/klog/v2"
 
+	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/cloudapi"
+	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/loadbalancer"
 	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/loadbalancer/annotations"
 )
 
@@ -27,19 +39,339 @@ type portsInput struct {
 	BackendsOnly bool
 }
 
+// portRetryAfter is how soon a reconcile that stopped at a running NLB job
+// (or a busy answer) is retried: NLB jobs take seconds, and a fixed short
+// delay converges faster than the framework's exponential backoff.
+const portRetryAfter = 5 * time.Second
+
 // syncPorts converges the listeners, server groups and servers of
 // in.LB for in.Svc. It returns the IDs of the jobs its writes started
 // (the caller waits for them without blocking: a retry error).
 //
-// Contract stub: the port level replaces this file.
-func (r *Reconciler) syncPorts(_ context.Context, _ portsInput) (jobs []string, err error) {
-	return nil, nil
+// Order: read everything (listeners, the Service's server groups, their
+// members), plan the listeners (a port held by a listener that is not
+// ours stops the reconcile before any write), create and converge server
+// groups, converge their members, converge the listeners, then delete our
+// server groups no listener needs any more. A write to a resource whose
+// job from this reconcile still runs is left for the next reconcile (the
+// returned error is then a retry error), so nothing waits here.
+func (r *Reconciler) syncPorts(ctx context.Context, in portsInput) (jobs []string, err error) {
+	jt := newPortJobs(r.api)
+	return jt.result(r.syncPortsWith(ctx, jt, in))
+}
+
+func (r *Reconciler) syncPortsWith(ctx context.Context, jt *portJobs, in portsInput) error {
+	lbID := in.LB.LoadBalancerId
+	members, err := r.buildMembers(ctx, in)
+	if err != nil {
+		return err
+	}
+	var listed []sdknlb.ListenerInfo
+	if !in.BackendsOnly {
+		if listed, err = r.listListeners(ctx, lbID); err != nil {
+			return err
+		}
+	}
+	gs, err := r.loadGroups(ctx, in)
+	if err != nil {
+		return err
+	}
+	specs, byListener, err := r.groupSpecs(in, members, gs)
+	if err != nil {
+		return err
+	}
+	var plan *listenerPlan
+	if !in.BackendsOnly {
+		if plan, err = r.planListeners(in, listed, byListener); err != nil {
+			return err
+		}
+		if err := r.syncGroups(ctx, jt, in, specs); err != nil {
+			return err
+		}
+	}
+	for _, s := range specs {
+		if err := r.syncGroupServers(ctx, jt, in, s); err != nil {
+			return err
+		}
+	}
+	if in.BackendsOnly {
+		return nil
+	}
+	if err := r.applyListeners(ctx, jt, in, plan); err != nil {
+		return err
+	}
+	return r.deleteStaleGroups(ctx, jt, in.Svc, lbID, gs.stale, plan)
 }
 
 // deletePorts removes the listeners and server groups the CCM made for
 // svc on lbID and its servers from server groups it does not own; it
 // never touches foreign ones. Called before an owned NLB is deleted
-// (server groups outlive their NLB) and for a reused NLB.
-func (r *Reconciler) deletePorts(_ context.Context, _ string, _ *v1.Service) (jobs []string, err error) {
-	return nil, nil
+// (server groups outlive their NLB) and for a reused NLB. lbID may be
+// empty when the NLB is gone: the Service's server groups are still
+// found by their tags.
+func (r *Reconciler) deletePorts(ctx context.Context, lbID string, svc *v1.Service) (jobs []string, err error) {
+	jt := newPortJobs(r.api)
+	return jt.result(r.deletePortsWith(ctx, jt, lbID, svc))
+}
+
+func (r *Reconciler) deletePortsWith(ctx context.Context, jt *portJobs, lbID string, svc *v1.Service) error {
+	deleted := false
+	// shared are the server groups of listeners not ours: the user's
+	// groups, where the Service may have members (vgroup-port).
+	var shared []string
+	if lbID != "" {
+		listed, err := r.listListeners(ctx, lbID)
+		if err != nil {
+			return err
+		}
+		for i := range listed {
+			l := &listed[i]
+			if !r.ownsTags(listenerTags(l), svc) {
+				shared = append(shared, l.ServerGroupId)
+				continue
+			}
+			if ok, err := jt.idle(ctx, lbID); err != nil || !ok {
+				return err
+			}
+			if err := r.deleteListener(ctx, jt, lbID, l); err != nil {
+				return err
+			}
+			deleted = true
+		}
+	}
+	if deleted {
+		// A server group is deletable once no listener uses it, which is
+		// when the listener deletes' jobs ended.
+		if ok, err := jt.idle(ctx, lbID); err != nil || !ok {
+			return err
+		}
+	}
+	groups, err := r.ownedGroups(ctx, svc)
+	if err != nil {
+		return err
+	}
+	for i := range groups {
+		g := &groups[i]
+		if len(g.RelatedLoadBalancerIds) > 0 {
+			// A listener we do not own uses our group (or a listener of an
+			// NLB we no longer see): deleting it would fail, and its
+			// listener is not ours to remove.
+			r.events.Eventf(svc, v1.EventTypeWarning, loadbalancer.ReasonForeignObject,
+				"Server group %s (%s) is still used by listeners of %s that this Service does not own; it is left in place",
+				g.ServerGroupId, g.ServerGroupName, strings.Join(g.RelatedLoadBalancerIds, ","))
+			continue
+		}
+		if err := r.deleteGroup(ctx, jt, g.ServerGroupId); err != nil {
+			return err
+		}
+	}
+	return r.removeFromUserGroups(ctx, jt, svc, shared)
+}
+
+// removeFromUserGroups removes the Service's members (by description) from
+// the user's server groups: those vgroup-port names and those the NLB's
+// listeners that are not ours use (vgroup-port may have changed since);
+// other members stay.
+func (r *Reconciler) removeFromUserGroups(ctx context.Context, jt *portJobs, svc *v1.Service, shared []string) error {
+	ids := map[string]bool{}
+	for _, id := range shared {
+		ids[id] = id != ""
+	}
+	if cfg, err := annotations.ParseNLB(svc, r.opts.Defaults); err == nil {
+		for _, id := range cfg.Backend.VGroupPorts {
+			ids[id] = true
+		}
+	}
+	desc := serverDescription(svc, r.opts.ClusterID)
+	for _, id := range sortedKeys(ids) {
+		actual, err := r.listServers(ctx, id)
+		if cloudapi.IsNotFound(err) {
+			continue
+		}
+		if err != nil {
+			return portErr("listing members of server group "+id, err)
+		}
+		p := diffServers(nil, actual, func(s server) bool { return s.Description == desc }, false)
+		if err := r.applyServers(ctx, jt, id, p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// portJobs tracks the jobs one reconcile's writes started: the last job
+// per resource (a resource takes no write while its job runs) and the jobs
+// that stopped a write.
+type portJobs struct {
+	api     API
+	all     []string
+	last    map[string]string
+	pending []string
+}
+
+func newPortJobs(api API) *portJobs { return &portJobs{api: api, last: map[string]string{}} }
+
+// add records jobs that changed resource.
+func (j *portJobs) add(resource string, ids ...string) {
+	for _, id := range ids {
+		if id != "" {
+			j.all = append(j.all, id)
+			j.last[resource] = id
+		}
+	}
+}
+
+// idle reports whether resource may take a write: no job of this
+// reconcile on it still runs (one GetJobStatus, no waiting). A running job
+// is remembered, so the reconcile ends with a retry error. A failed job
+// is an error naming it.
+func (j *portJobs) idle(ctx context.Context, resource string) (bool, error) {
+	id := j.last[resource]
+	if id == "" {
+		return true, nil
+	}
+	pending, err := j.api.PendingJobs(ctx, []string{id})
+	if err != nil {
+		return false, portErr("checking NLB job "+id, err)
+	}
+	if len(pending) > 0 {
+		j.pending = append(j.pending, pending...)
+		return false, nil
+	}
+	delete(j.last, resource)
+	return true, nil
+}
+
+// absorb turns a write's *cloudapi.JobsPendingError (a batched write that
+// stopped at its previous batch's running job) into a pending job, and
+// wraps other errors (portErr).
+func (j *portJobs) absorb(step string, err error) error {
+	var jp *cloudapi.JobsPendingError
+	if errors.As(err, &jp) {
+		j.pending = append(j.pending, jp.Jobs...)
+		return nil
+	}
+	return portErr(step, err)
+}
+
+// result is what syncPorts and deletePorts return: every job started, and
+// err, or a retry error when a write waits for a running job.
+func (j *portJobs) result(err error) ([]string, error) {
+	if err == nil && len(j.pending) > 0 {
+		err = cloudproviderapi.NewRetryError(fmt.Sprintf("NLB jobs still running: %s; the remaining changes follow when they end",
+			strings.Join(j.pending, ",")), portRetryAfter)
+	}
+	return j.all, err
+}
+
+// portErr wraps an API error of step: busy answers (a job of another
+// reconcile or of the console still runs on the resource) become a retry
+// error; others keep their cause.
+func portErr(step string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var re *cloudproviderapi.RetryError
+	if errors.As(err, &re) {
+		return err
+	}
+	if cloudapi.IsBusy(err) || cloudapi.IsJobsPending(err) {
+		return cloudproviderapi.NewRetryError(fmt.Sprintf("%s: the NLB resource is busy with another change, retrying: %v", step, err), portRetryAfter)
+	}
+	return fmt.Errorf("%s: %w", step, err)
+}
+
+// ownershipTags are the tags every listener and server group the CCM
+// creates for svc carries (the CLB engine's keys).
+func (r *Reconciler) ownershipTags(svc *v1.Service) [][2]string {
+	return [][2]string{
+		{loadbalancer.TagClusterID, r.opts.ClusterID},
+		{loadbalancer.TagServiceUID, string(svc.UID)},
+		{loadbalancer.TagService, svc.Namespace + "/" + svc.Name},
+	}
+}
+
+// ownsTags reports whether tags prove a resource svc's in this cluster.
+func (r *Reconciler) ownsTags(tags map[string]string, svc *v1.Service) bool {
+	return tags[loadbalancer.TagServiceUID] == string(svc.UID) && tags[loadbalancer.TagClusterID] == r.opts.ClusterID
+}
+
+// listenerTags reads a listed listener's tags.
+func listenerTags(l *sdknlb.ListenerInfo) map[string]string {
+	m := make(map[string]string, len(l.Tags))
+	for _, t := range l.Tags {
+		m[t.Key] = t.Value
+	}
+	return m
+}
+
+// groupTags reads a listed server group's tags (Key/Value, or the
+// TagKey/TagValue spelling some answers use).
+func groupTags(g *sdknlb.ServerGroup) map[string]string {
+	m := make(map[string]string, len(g.Tags))
+	for _, t := range g.Tags {
+		if t.Key != "" {
+			m[t.Key] = t.Value
+		} else {
+			m[t.TagKey] = t.TagValue
+		}
+	}
+	return m
+}
+
+// createToken is the ClientToken of a create for svc: a retry after a lost
+// answer or a crash (same Service version, within the same ten minutes)
+// is answered with the first create's result instead of a duplicate. The
+// resource version and the time window keep the token from answering with
+// a resource deleted since, which a later create must replace.
+func createToken(svc *v1.Service, kind, key string, now time.Time) string {
+	h := sha256.Sum256([]byte(strings.Join([]string{string(svc.UID), svc.ResourceVersion, kind, key,
+		strconv.FormatInt(now.Unix()/600, 10)}, "|")))
+	return hex.EncodeToString(h[:])[:40]
+}
+
+// Character rules of NLB names and descriptions (CreateServerGroup
+// ServerGroupName: 2-128 characters, letters, digits, periods, underscores
+// and hyphens, starting with a letter; CreateListener ListenerDescription:
+// 2-256 characters, letters, digits and ,.;/@_-).
+const (
+	nameChars          = "._-"
+	descriptionChars   = ",.;/@_-"
+	maxNameLen         = 128
+	maxDescriptionLen  = 256
+	unsanitizedReplace = '-'
+)
+
+// sanitize replaces characters outside letters, digits and extra.
+func sanitize(s, extra string) string {
+	return strings.Map(func(c rune) rune {
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune(extra, c) {
+			return c
+		}
+		return unsanitizedReplace
+	}, s)
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}
+
+// logWrite logs one write of the port level.
+func logWrite(svc *v1.Service, what, id string) {
+	klog.V(2).InfoS("NLB port-level change", "service", klog.KObj(svc), "change", what, "resource", id)
+}
+
+// sortedKeys are the keys of m whose value is true, sorted.
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k, ok := range m {
+		if ok {
+			out = append(out, k)
+		}
+	}
+	sort.Strings(out)
+	return out
 }
