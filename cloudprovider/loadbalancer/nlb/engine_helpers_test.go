@@ -65,8 +65,10 @@ func (e *env) step(svc *v1.Service, cfg *annotations.NLBConfig) (*v1.LoadBalance
 	return e.r.ensure(context.Background(), svc, cfg, e.nodes)
 }
 
-// maxRounds bounds converge and deleted.
-const maxRounds = 12
+// maxRounds bounds converge and deleted. With long jobs a Service takes
+// several waits (the NLB, its server groups, their members and listeners),
+// each a few requeues of growing delay.
+const maxRounds = 40
 
 // converge reconciles until the status comes back, moving the clock past
 // each retry delay (as the framework's requeue would). It returns the

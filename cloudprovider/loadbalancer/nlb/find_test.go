@@ -143,7 +143,7 @@ func TestAdoptOfficial(t *testing.T) {
 	if st.Ingress[0].Hostname != "nlb-off."+testRegion+".nlb.aliyuncs.com" {
 		t.Errorf("status %+v", st)
 	}
-	if w := e.writes(); !slices.Equal(w, []string{"TagResources"}) {
+	if w := e.writes(); !slices.Equal(w, []string{"TagResources", "CreateServerGroup", "AddServersToServerGroup", "CreateListener"}) {
 		t.Errorf("adoption writes %v", w)
 	}
 	tags := nlbTagMap(e.only().Tags)

@@ -83,8 +83,10 @@ func TestLifecycle(t *testing.T) {
 	if w := e.writes(); len(w) != 0 {
 		t.Errorf("no-op reconcile wrote %v", w)
 	}
-	if c := e.calls(); !slices.Equal(c, []string{"ListLoadBalancers"}) {
-		t.Errorf("no-op reconcile calls %v, want one ListLoadBalancers", c)
+	// One NLB lookup, then the port level's reads: listeners, the
+	// Service's server groups, the members of each.
+	if c := e.calls(); !slices.Equal(c, []string{"ListLoadBalancers", "ListListeners", "ListServerGroups", "ListServerGroupServers"}) {
+		t.Errorf("no-op reconcile calls %v", c)
 	}
 
 	got, exists, err := e.r.GetLoadBalancer(context.Background(), "k", svc)
@@ -94,7 +96,7 @@ func TestLifecycle(t *testing.T) {
 
 	e.emu.ResetAudit()
 	e.deleted(svc)
-	if w := e.writes(); !slices.Equal(w, []string{"UpdateLoadBalancerProtection", "DeleteLoadBalancer"}) {
+	if w := e.writes(); !slices.Equal(w, []string{"DeleteListener", "DeleteServerGroup", "UpdateLoadBalancerProtection", "DeleteLoadBalancer"}) {
 		t.Errorf("delete writes %v", w)
 	}
 	e.clock.Advance(jobTime)

@@ -19,7 +19,7 @@ import (
 // EndPort of a port range, with ListenerPort 0), the protocol, every
 // declared attribute, the ownership tags and a ClientToken
 // (https://www.alibabacloud.com/help/en/slb/network-load-balancer/developer-reference/api-nlb-2022-04-30-createlistener).
-func (r *Reconciler) createListenerRequest(svc *v1.Service, lbID string, l *annotations.NLBListener, a *listenerAttrs, now time.Time) *sdknlb.CreateListenerRequest {
+func (r *Reconciler) createListenerRequest(svc *v1.Service, lbID string, l *annotations.NLBListener, a *listenerAttrs, salt string, now time.Time) *sdknlb.CreateListenerRequest {
 	req := sdknlb.CreateCreateListenerRequest()
 	req.LoadBalancerId, req.ListenerProtocol = lbID, string(l.Protocol)
 	if l.PortRange != nil {
@@ -44,7 +44,7 @@ func (r *Reconciler) createListenerRequest(svc *v1.Service, lbID string, l *anno
 		tags = append(tags, sdknlb.CreateListenerTag{Key: t[0], Value: t[1]})
 	}
 	req.Tag = &tags
-	req.ClientToken = createToken(svc, "listener", lbID+"|"+string(l.Protocol)+"|"+listenerPortName(l), now)
+	req.ClientToken = createToken(svc, "listener", lbID+"|"+string(l.Protocol)+"|"+listenerPortName(l), salt, now)
 	return req
 }
 

@@ -46,8 +46,6 @@ type listenerPlan struct {
 	// moved are listeners deleted, or pointed at another server group, by
 	// this reconcile.
 	moved map[string]bool
-	// wrote: a listener write ran, so the NLB may still be busy.
-	wrote bool
 }
 
 // stillUses reports whether a listener of the NLB may still use the
@@ -298,7 +296,6 @@ func (r *Reconciler) applyListeners(ctx context.Context, jt *portJobs, in portsI
 			if err := r.updateListener(ctx, jt, in.Svc, op, &d); err != nil {
 				return err
 			}
-			plan.wrote = true
 			continue
 		}
 		if ok, err := jt.idle(ctx, lbID); err != nil || !ok {
@@ -310,13 +307,7 @@ func (r *Reconciler) applyListeners(ctx context.Context, jt *portJobs, in portsI
 			err = r.deleteListener(ctx, jt, lbID, op.have)
 			plan.moved[op.have.ListenerId] = true
 		case lisCreate:
-			want := r.desiredListenerAttrs(in.Svc, op.want, op.group.id)
-			var resp *sdknlb.CreateListenerResponse
-			resp, err = r.api.CreateListener(ctx, r.createListenerRequest(in.Svc, lbID, op.want, &want, time.Now()))
-			if err == nil {
-				jt.add(lbID, resp.JobId)
-				logWrite(in.Svc, fmt.Sprintf("create listener %s/%s", listenerPortName(op.want), op.want.Protocol), resp.ListenerId)
-			}
+			err = r.createListener(ctx, jt, in, op)
 		case lisStart:
 			var resp *sdknlb.StartListenerResponse
 			resp, err = r.api.StartListener(ctx, startListenerRequest(op.have.ListenerId))
@@ -327,8 +318,34 @@ func (r *Reconciler) applyListeners(ctx context.Context, jt *portJobs, in portsI
 		if err != nil {
 			return portErr(fmt.Sprintf("listener %s of NLB %s", describeOp(op), lbID), err)
 		}
-		plan.wrote = true
 	}
+	return nil
+}
+
+// createListener creates one listener. When its token answers with a
+// listener deleted since (a replay of an earlier create), it is sent again
+// with a token salted with the gone listener's ID.
+func (r *Reconciler) createListener(ctx context.Context, jt *portJobs, in portsInput, op listenerOp) error {
+	lbID, now := in.LB.LoadBalancerId, time.Now()
+	want := r.desiredListenerAttrs(in.Svc, op.want, op.group.id)
+	resp, err := r.api.CreateListener(ctx, r.createListenerRequest(in.Svc, lbID, op.want, &want, "", now))
+	if err != nil {
+		return err
+	}
+	req := sdknlb.CreateListListenersRequest()
+	req.LoadBalancerIds, req.ListenerIds = &[]string{lbID}, &[]string{resp.ListenerId}
+	found, err := r.api.ListAllListeners(ctx, req)
+	if err != nil {
+		return err
+	}
+	if len(found) == 0 {
+		resp, err = r.api.CreateListener(ctx, r.createListenerRequest(in.Svc, lbID, op.want, &want, resp.ListenerId, now))
+		if err != nil {
+			return err
+		}
+	}
+	jt.add(lbID, resp.JobId)
+	logWrite(in.Svc, fmt.Sprintf("create listener %s/%s", listenerPortName(op.want), op.want.Protocol), resp.ListenerId)
 	return nil
 }
 

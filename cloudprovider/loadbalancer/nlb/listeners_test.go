@@ -248,19 +248,19 @@ func TestListenerRequestBuilders(t *testing.T) {
 		ProxyProtocol: ptrTo(true), IdleTimeout: ptrTo(30), CPS: ptrTo(5)}
 	a := e.r.desiredListenerAttrs(svc, ssl, "sgp-1")
 	now := time.Unix(1700000000, 0)
-	req := e.r.createListenerRequest(svc, "nlb-1", ssl, &a, now)
+	req := e.r.createListenerRequest(svc, "nlb-1", ssl, &a, "", now)
 	if req.LoadBalancerId != "nlb-1" || req.ListenerProtocol != "TCPSSL" || req.ListenerPort != "443" || req.StartPort != "" ||
 		req.ServerGroupId != "sgp-1" || req.ListenerDescription != "k8s.443.TCPSSL.web.default.c1" ||
 		req.IdleTimeout != "30" || req.Cps != "5" || req.ProxyProtocolEnabled != "true" || req.SecurityPolicyId != "p" ||
 		!slices.Equal(*req.CertificateIds, []string{"c-a"}) || !slices.Equal(*req.CaCertificateIds, []string{"ca"}) ||
 		req.CaEnabled != "true" || req.AlpnEnabled != "true" || req.AlpnPolicy != "HTTP2Only" || len(*req.Tag) != 3 ||
-		req.ClientToken == "" || req.ClientToken != e.r.createListenerRequest(svc, "nlb-1", ssl, &a, now.Add(time.Second)).ClientToken {
+		req.ClientToken == "" || req.ClientToken != e.r.createListenerRequest(svc, "nlb-1", ssl, &a, "", now.Add(time.Second)).ClientToken {
 		t.Fatalf("create request %+v", req)
 	}
 	tcp := &annotations.NLBListener{Port: 80, Protocol: annotations.NLBProtocolTCP, CertIDs: []string{"ignored"}, TLSCipherPolicy: "ignored",
 		PortRange: &annotations.PortRange{Start: 80, End: 90}}
 	a = e.r.desiredListenerAttrs(svc, tcp, "")
-	req = e.r.createListenerRequest(svc, "nlb-1", tcp, &a, now)
+	req = e.r.createListenerRequest(svc, "nlb-1", tcp, &a, "", now)
 	if req.CertificateIds != nil || req.SecurityPolicyId != "" || req.ServerGroupId != "" || req.IdleTimeout != "" ||
 		req.ListenerPort != "0" || req.StartPort != "80" || req.EndPort != "90" || req.ProxyProtocolEnabled != "" {
 		t.Fatalf("TCP create request %+v", req)

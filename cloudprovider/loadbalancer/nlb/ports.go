@@ -53,11 +53,11 @@ const portRetryAfter = 5 * time.Second
 // ours stops the reconcile before any write), create and converge server
 // groups, converge their members, converge the listeners, then delete our
 // server groups no listener needs any more. A write to a resource whose
-// job from this reconcile still runs is left for the next reconcile (the
-// returned error is then a retry error), so nothing waits here.
+// job from this reconcile still runs is left for the next reconcile, which
+// the caller runs once the returned jobs ended; nothing waits here.
 func (r *Reconciler) syncPorts(ctx context.Context, in portsInput) (jobs []string, err error) {
 	jt := newPortJobs(r.api)
-	return jt.result(r.syncPortsWith(ctx, jt, in))
+	return jt.result(r.syncPortsWith(ctx, jt, in), in.BackendsOnly)
 }
 
 func (r *Reconciler) syncPortsWith(ctx context.Context, jt *portJobs, in portsInput) error {
@@ -111,7 +111,7 @@ func (r *Reconciler) syncPortsWith(ctx context.Context, jt *portJobs, in portsIn
 // found by their tags.
 func (r *Reconciler) deletePorts(ctx context.Context, lbID string, svc *v1.Service) (jobs []string, err error) {
 	jt := newPortJobs(r.api)
-	return jt.result(r.deletePortsWith(ctx, jt, lbID, svc))
+	return jt.result(r.deletePortsWith(ctx, jt, lbID, svc), false)
 }
 
 func (r *Reconciler) deletePortsWith(ctx context.Context, jt *portJobs, lbID string, svc *v1.Service) error {
@@ -183,7 +183,7 @@ func (r *Reconciler) removeFromUserGroups(ctx context.Context, jt *portJobs, svc
 		}
 	}
 	desc := serverDescription(svc, r.opts.ClusterID)
-	for _, id := range sortedKeys(ids) {
+	for _, id := range sortedTrue(ids) {
 		actual, err := r.listServers(ctx, id)
 		if cloudapi.IsNotFound(err) {
 			continue
@@ -255,9 +255,12 @@ func (j *portJobs) absorb(step string, err error) error {
 }
 
 // result is what syncPorts and deletePorts return: every job started, and
-// err, or a retry error when a write waits for a running job.
-func (j *portJobs) result(err error) ([]string, error) {
-	if err == nil && len(j.pending) > 0 {
+// err. A write left behind a running job needs no error of its own when
+// the caller waits for the returned jobs and reconciles again (the full
+// reconcile and the delete do); with retry (the backend-only sync, which
+// does not wait) it is a retry error.
+func (j *portJobs) result(err error, retry bool) ([]string, error) {
+	if err == nil && retry && len(j.pending) > 0 {
 		err = cloudproviderapi.NewRetryError(fmt.Sprintf("NLB jobs still running: %s; the remaining changes follow when they end",
 			strings.Join(j.pending, ",")), portRetryAfter)
 	}
@@ -323,9 +326,11 @@ func groupTags(g *sdknlb.ServerGroup) map[string]string {
 // answer or a crash (same Service version, within the same ten minutes)
 // is answered with the first create's result instead of a duplicate. The
 // resource version and the time window keep the token from answering with
-// a resource deleted since, which a later create must replace.
-func createToken(svc *v1.Service, kind, key string, now time.Time) string {
-	h := sha256.Sum256([]byte(strings.Join([]string{string(svc.UID), svc.ResourceVersion, kind, key,
+// a resource deleted since; when it still does (the resource was deleted
+// within the window), the create is sent again with the gone resource's ID
+// as salt (createAgain), which is as deterministic across a crash.
+func createToken(svc *v1.Service, kind, key, salt string, now time.Time) string {
+	h := sha256.Sum256([]byte(strings.Join([]string{string(svc.UID), svc.ResourceVersion, kind, key, salt,
 		strconv.FormatInt(now.Unix()/600, 10)}, "|")))
 	return hex.EncodeToString(h[:])[:40]
 }
@@ -364,8 +369,8 @@ func logWrite(svc *v1.Service, what, id string) {
 	klog.V(2).InfoS("NLB port-level change", "service", klog.KObj(svc), "change", what, "resource", id)
 }
 
-// sortedKeys are the keys of m whose value is true, sorted.
-func sortedKeys(m map[string]bool) []string {
+// sortedTrue are the keys of m whose value is true, sorted.
+func sortedTrue(m map[string]bool) []string {
 	out := make([]string, 0, len(m))
 	for k, ok := range m {
 		if ok {

@@ -73,7 +73,7 @@ func TestPortJobs(t *testing.T) {
 	if err := jt.absorb("adding", errors.New("boom")); err == nil || !strings.Contains(err.Error(), "adding: boom") {
 		t.Fatalf("absorb other: %v", err)
 	}
-	jobs, err := jt.result(nil)
+	jobs, err := jt.result(nil, true)
 	var re *cloudproviderapi.RetryError
 	if !errors.As(err, &re) || !strings.Contains(err.Error(), "job-run,job-batch") {
 		t.Fatalf("result err %v", err)
@@ -81,11 +81,15 @@ func TestPortJobs(t *testing.T) {
 	if !slices.Equal(jobs, []string{"job-done", "job-run", "job-bad"}) {
 		t.Fatalf("jobs %v", jobs)
 	}
-	if _, err := newPortJobs(api).result(nil); err != nil {
+	// A caller that waits for the jobs gets them without an error.
+	if jobs, err := jt.result(nil, false); err != nil || len(jobs) != 3 {
+		t.Fatalf("waiting caller: %v %v", jobs, err)
+	}
+	if _, err := newPortJobs(api).result(nil, true); err != nil {
 		t.Fatalf("nothing pending: %v", err)
 	}
 	boom := errors.New("boom")
-	if _, err := jt.result(boom); !errors.Is(err, boom) {
+	if _, err := jt.result(boom, true); !errors.Is(err, boom) {
 		t.Fatalf("an error wins over pending jobs: %v", err)
 	}
 }
@@ -130,14 +134,14 @@ func TestPortErr(t *testing.T) {
 func TestCreateToken(t *testing.T) {
 	svc := testService("web", nil)
 	now := time.Unix(1700000400, 0)
-	a := createToken(svc, "listener", "80", now)
-	if len(a) != 40 || a != createToken(svc, "listener", "80", now.Add(time.Minute)) {
+	a := createToken(svc, "listener", "80", "", now)
+	if len(a) != 40 || a != createToken(svc, "listener", "80", "", now.Add(time.Minute)) {
 		t.Fatalf("token %q unstable", a)
 	}
 	other := svc.DeepCopy()
 	other.ResourceVersion = "2"
-	for _, b := range []string{createToken(other, "listener", "80", now), createToken(svc, "listener", "81", now),
-		createToken(svc, "servergroup", "80", now), createToken(svc, "listener", "80", now.Add(11*time.Minute))} {
+	for _, b := range []string{createToken(other, "listener", "80", "", now), createToken(svc, "listener", "81", "", now),
+		createToken(svc, "servergroup", "80", "", now), createToken(svc, "listener", "80", "", now.Add(11*time.Minute)), createToken(svc, "listener", "80", "lsn-gone", now)} {
 		if b == a {
 			t.Fatal("tokens collide")
 		}
@@ -155,7 +159,7 @@ func TestSmallHelpers(t *testing.T) {
 	if truncate("abc", 2) != "ab" || truncate("a", 2) != "a" {
 		t.Fatal("truncate")
 	}
-	if k := sortedKeys(map[string]bool{"b": true, "a": true, "c": false}); !slices.Equal(k, []string{"a", "b"}) {
+	if k := sortedTrue(map[string]bool{"b": true, "a": true, "c": false}); !slices.Equal(k, []string{"a", "b"}) {
 		t.Fatal(k)
 	}
 	if ids := sortedGroupIDs(map[int32]string{80: "sgp-b", 443: "sgp-a", 8080: "sgp-b"}); !slices.Equal(ids, []string{"sgp-a", "sgp-b"}) {

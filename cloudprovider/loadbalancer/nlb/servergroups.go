@@ -331,8 +331,17 @@ func (r *Reconciler) syncGroups(ctx context.Context, jt *portJobs, in portsInput
 			continue
 		}
 		if s.have == nil {
-			req := r.createGroupRequest(in, s, time.Now())
+			now := time.Now()
+			req := r.createGroupRequest(in, s, "", now)
 			resp, err := r.api.CreateServerGroup(ctx, req)
+			if err == nil {
+				var gone bool
+				if gone, err = r.groupGone(ctx, resp.ServerGroupId); err == nil && gone {
+					// The token answered with a group deleted since: a
+					// new token, salted with the gone group's ID.
+					resp, err = r.api.CreateServerGroup(ctx, r.createGroupRequest(in, s, resp.ServerGroupId, now))
+				}
+			}
 			if err != nil {
 				return portErr("creating NLB server group "+s.name, err)
 			}
@@ -410,6 +419,19 @@ func (r *Reconciler) deleteStaleGroups(ctx context.Context, jt *portJobs, svc *v
 	return nil
 }
 
+// groupGone reports whether the server group a create answered with is
+// gone or being deleted: the answer was a replay of an earlier create
+// with the same token.
+func (r *Reconciler) groupGone(ctx context.Context, id string) (bool, error) {
+	req := sdknlb.CreateListServerGroupsRequest()
+	req.ServerGroupIds = &[]string{id}
+	gs, err := r.api.ListAllServerGroups(ctx, req)
+	if err != nil {
+		return false, err
+	}
+	return len(gs) == 0 || gs[0].ServerGroupStatus == "Deleting", nil
+}
+
 // deleteGroup deletes one of our server groups; one already gone is fine.
 func (r *Reconciler) deleteGroup(ctx context.Context, jt *portJobs, id string) error {
 	if ok, err := jt.idle(ctx, id); err != nil || !ok {
@@ -431,7 +453,7 @@ func (r *Reconciler) deleteGroup(ctx context.Context, jt *portJobs, id string) e
 // createGroupRequest builds CreateServerGroup: every declared attribute,
 // the ownership tags and a ClientToken
 // (https://www.alibabacloud.com/help/en/slb/network-load-balancer/developer-reference/api-nlb-2022-04-30-createservergroup).
-func (r *Reconciler) createGroupRequest(in portsInput, s *groupSpec, now time.Time) *sdknlb.CreateServerGroupRequest {
+func (r *Reconciler) createGroupRequest(in portsInput, s *groupSpec, salt string, now time.Time) *sdknlb.CreateServerGroupRequest {
 	req := sdknlb.CreateCreateServerGroupRequest()
 	req.ServerGroupName, req.ServerGroupType, req.Protocol = s.name, string(s.typ), s.protocol
 	req.VpcId = in.LB.VpcId
@@ -447,7 +469,7 @@ func (r *Reconciler) createGroupRequest(in portsInput, s *groupSpec, now time.Ti
 		tags = append(tags, sdknlb.CreateServerGroupTag{Key: t[0], Value: t[1]})
 	}
 	req.Tag = &tags
-	req.ClientToken = createToken(in.Svc, "servergroup", s.name+"|"+string(s.typ)+"|"+s.protocol, now)
+	req.ClientToken = createToken(in.Svc, "servergroup", s.name+"|"+string(s.typ)+"|"+s.protocol, salt, now)
 	a := &s.attrs
 	reqString(&req.Scheduler, a.Scheduler)
 	reqBool(&req.PreserveClientIpEnabled, a.PreserveClientIP)

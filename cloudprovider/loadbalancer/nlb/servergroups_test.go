@@ -163,7 +163,7 @@ func TestGroupRequestBuilders(t *testing.T) {
 		HCEnabled: ptrTo(true), HCType: ptrTo("HTTP"), HCURL: ptrTo("/x"), HCDomain: ptrTo("d"), HCMethod: ptrTo("GET"),
 		HCConnectPort: ptrTo(1), HCConnectTimeout: ptrTo(2), HCInterval: ptrTo(3), HCHealthy: ptrTo(4), HCUnhealthy: ptrTo(5), HCCodes: ptrTo("http_2xx,http_4xx")}
 	s := &groupSpec{name: "g", typ: annotations.NLBServerGroupIP, protocol: "UDP", anyPort: true, attrs: a}
-	req := r.createGroupRequest(portsInput{Cfg: cfg, Svc: svc, LB: &sdknlb.LoadbalancerInfo{}}, s, time.Unix(0, 0))
+	req := r.createGroupRequest(portsInput{Cfg: cfg, Svc: svc, LB: &sdknlb.LoadbalancerInfo{}}, s, "", time.Unix(0, 0))
 	hc := req.HealthCheckConfig
 	if req.ServerGroupName != "g" || req.ServerGroupType != "Ip" || req.Protocol != "UDP" || req.VpcId != "vpc-opt" || req.ResourceGroupId != "rg-1" ||
 		req.AnyPortEnabled != "true" || len(*req.Tag) != 3 || req.ClientToken == "" || req.Scheduler != "Wlc" || req.PreserveClientIpEnabled != "false" ||

@@ -311,7 +311,8 @@ func TestPodMembers(t *testing.T) {
 			for _, reason := range tc.events {
 				found := false
 				for len(e.events.Events) > 0 {
-					found = found || strings.Contains(<-e.events.Events, reason)
+					ev := <-e.events.Events
+					found = found || strings.Contains(ev, reason)
 				}
 				if !found {
 					t.Fatalf("no %s event", reason)
