@@ -18,16 +18,16 @@ import (
 	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/loadbalancer/annotations"
 )
 
-// jobsAPI answers job checks from a table; the other API methods are not
+// portJobsAPI answers job checks from a table; the other API methods are not
 // called by portJobs.
-type jobsAPI struct {
+type portJobsAPI struct {
 	API
 	running map[string]bool
 	failed  map[string]bool
 	checks  int
 }
 
-func (a *jobsAPI) PendingJobs(_ context.Context, ids []string) ([]string, error) {
+func (a *portJobsAPI) PendingJobs(_ context.Context, ids []string) ([]string, error) {
 	a.checks++
 	var out []string
 	for _, id := range ids {
@@ -46,7 +46,7 @@ func (a *jobsAPI) PendingJobs(_ context.Context, ids []string) ([]string, error)
 // the reconcile ends with a retry error naming the job; a failed job is
 // an error naming it; every started job is returned.
 func TestPortJobs(t *testing.T) {
-	api := &jobsAPI{running: map[string]bool{"job-run": true}, failed: map[string]bool{"job-bad": true}}
+	api := &portJobsAPI{running: map[string]bool{"job-run": true}, failed: map[string]bool{"job-bad": true}}
 	jt := newPortJobs(api)
 	ctx := context.Background()
 	if ok, err := jt.idle(ctx, "sgp-1"); !ok || err != nil || api.checks != 0 {
