@@ -49,15 +49,27 @@ func newReconciler(c *Cloud, pods *loadbalancer.PodBackendSlot) *loadbalancer.Re
 // one; when none is configured, Initialize sets the resolved identity
 // (identity.go) before any controller runs, as for the CLB engine, and
 // until then (or when it cannot be resolved) both engines use the same
-// fallback (loadbalancer.LegacyClusterID).
+// fallback (loadbalancer.LegacyClusterID). The ECS client reads the
+// nodes' vSwitches for a new NLB's zones and manages the source-ranges
+// security group; the cloud-config vSwitches with a zone complete the
+// zones when the nodes span fewer than two.
 func newNLBReconciler(c *Cloud, pods *loadbalancer.PodBackendSlot) *nlb.Reconciler {
 	g := &c.cfg.Global
+	var zoned []annotations.ZoneMap
+	for _, v := range g.VSwitches() {
+		if v.Zone != "" {
+			zoned = append(zoned, annotations.ZoneMap{ZoneID: v.Zone, VSwitchID: v.VSwitch})
+		}
+	}
 	return nlb.New(c.clients.NLB, c.events, nlb.Options{
-		ClusterID:   g.ClusterID,
-		Region:      g.Region,
-		VpcID:       g.VpcID,
-		Defaults:    lbDefaults(g),
-		PodBackends: pods,
+		ClusterID:      g.ClusterID,
+		Region:         g.Region,
+		VpcID:          g.VpcID,
+		Defaults:       lbDefaults(g),
+		PodBackends:    pods,
+		ECS:            c.clients.ECS,
+		VSwitches:      zoned,
+		SecurityGroups: c.clients.ECS,
 	})
 }
 
