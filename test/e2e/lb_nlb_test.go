@@ -17,9 +17,10 @@ import (
 const nlbClass = "alibabacloud.com/nlb"
 
 // TestLBProductSelection: Services asking for an NLB, by class or by the
-// type annotation, reach the NLB engine (the class through this CCM's
-// nlb-service controller, which adds the framework's cleanup finalizer
-// first; the annotation through the framework) and never the CLB engine;
+// type annotation, get an NLB and its hostname (the class through this
+// CCM's nlb-service controller, which adds the framework's cleanup
+// finalizer first; the annotation through the framework), never a CLB
+// write, and lose their NLB with the Service;
 // switching an existing CLB Service to NLB is refused with
 // LoadBalancerTypeChangeRefused and no write, and switching back resumes;
 // a Service with another controller's class is left alone; CLB Services
@@ -31,10 +32,15 @@ func TestLBProductSelection(t *testing.T) {
 		w.createClassService(t, "nlb-class", nlbClass)
 		w.waitEvent(t, "default", "nlb-class", "EnsuringLoadBalancer")
 		w.waitFinalizer(t, "default", "nlb-class")
+		w.waitHostname(t, "nlb-class")
+		w.waitEvent(t, "default", "nlb-class", "EnsuredLoadBalancer")
 		if wr := w.writes(); len(wr) != 0 {
 			t.Errorf("CLB writes for an NLB Service: %v", wr)
 		}
 		w.deleteAndWait(t, "default", "nlb-class")
+		if n := len(w.nlbState(t).LoadBalancers); n != 0 {
+			t.Errorf("%d NLBs left after the NLB Service was deleted", n)
+		}
 	})
 	t.Run("NLB annotation", func(t *testing.T) {
 		w.emu.Emulator.ResetAudit()
@@ -42,10 +48,14 @@ func TestLBProductSelection(t *testing.T) {
 			Annotations: map[string]string{annoPrefix + "type": "nlb"}})
 		w.waitEvent(t, "default", "nlb-anno", "EnsuringLoadBalancer")
 		w.waitFinalizer(t, "default", "nlb-anno")
+		w.waitHostname(t, "nlb-anno")
 		if wr := w.writes(); len(wr) != 0 {
 			t.Errorf("CLB writes for an NLB Service: %v", wr)
 		}
 		w.deleteAndWait(t, "default", "nlb-anno")
+		if n := len(w.nlbState(t).LoadBalancers); n != 0 {
+			t.Errorf("%d NLBs left after the NLB Service was deleted", n)
+		}
 	})
 	t.Run("another controller's class untouched", func(t *testing.T) {
 		w.emu.Emulator.ResetAudit()
