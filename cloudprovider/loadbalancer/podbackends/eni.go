@@ -84,16 +84,6 @@ func NewResolver(ecsAPI ECSAPI, vpcAPI VPCAPI, vpcID string) *Resolver {
 		ENITTL: DefaultENITTL, VPCTTL: DefaultVPCTTL}
 }
 
-// Forget drops cached answers, e.g. after the API refused a member because
-// the IP no longer belongs to the ENI.
-func (r *Resolver) Forget(ips ...string) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	for _, ip := range ips {
-		delete(r.cache, ip)
-	}
-}
-
 // Resolve maps ips to ENIs. Cached answers cost nothing; the rest are
 // looked up in batches of MaxIPsPerCall: first among Primary and Secondary
 // ENIs, then, for IPs still unknown, among Terway trunk member ENIs and trunk
