@@ -128,9 +128,24 @@ func (r *Reconciler) deleteOwn(ctx context.Context, svc *v1.Service, st *lbState
 	return nil
 }
 
-// preserve hands our CLB over to the user (preserve-lb-on-delete).
+// preserve hands our CLB over to the user (preserve-lb-on-delete), with
+// our source-ranges ACL: the kept listeners still use it, and an ACL bound
+// to a listener cannot be deleted ("You can delete an ACL only if it is not
+// associated with a listener", DeleteAccessControlList page), so a retried
+// delete of the Service would be stuck on it. The ACL loses our tags
+// before the CLB does: a crash in between finds the CLB still ours and
+// hands over again.
 func (r *Reconciler) preserve(ctx context.Context, svc *v1.Service, st *lbState) error {
 	id := st.lb.LoadBalancerId
+	acls, err := r.ourACLs(ctx, svc)
+	if err != nil {
+		return err
+	}
+	for _, acl := range acls {
+		if err := r.untag(ctx, "acl", acl, []string{TagClusterID, TagServiceUID}); err != nil && !isNotFound(err) {
+			return classifyErr("ACL "+acl+": removing ownership tags", err)
+		}
+	}
 	if st.lb.DeleteProtection == "on" {
 		if err := r.setDeleteProtection(ctx, id, "off"); err != nil {
 			return classifyErr("CLB "+id+": turning delete protection off", err)
@@ -148,12 +163,12 @@ func (r *Reconciler) preserve(ctx context.Context, svc *v1.Service, st *lbState)
 		}
 	}
 	if len(keys) > 0 {
-		if err := r.untag(ctx, id, keys); err != nil {
+		if err := r.untag(ctx, "instance", id, keys); err != nil {
 			return classifyErr("CLB "+id+": removing ownership tags", err)
 		}
 	}
 	r.events.Eventf(svc, v1.EventTypeWarning, ReasonPreserved,
-		"CLB %s (%s) was kept (preserve-lb-on-delete) with its listeners; it no longer belongs to this Service and must be deleted by hand when no longer needed", id, st.lb.Address)
+		"CLB %s (%s) was kept (preserve-lb-on-delete) with its listeners and their source-ranges ACL; it no longer belongs to this Service and must be deleted by hand when no longer needed", id, st.lb.Address)
 	return nil
 }
 

@@ -129,7 +129,7 @@ func (r *Reconciler) planLBAttrs(svc *v1.Service, want *annotations.LoadBalancer
 		w = append(w, lbWrite{"add resource tags", func(ctx context.Context) error { return r.tag(ctx, id, add) }})
 	}
 	if len(remove) > 0 {
-		w = append(w, lbWrite{"remove resource tags", func(ctx context.Context) error { return r.untag(ctx, id, remove) }})
+		w = append(w, lbWrite{"remove resource tags", func(ctx context.Context) error { return r.untag(ctx, "instance", id, remove) }})
 	}
 	return w, nil
 }
@@ -220,10 +220,11 @@ func (r *Reconciler) tag(ctx context.Context, id string, tags map[string]string)
 	return err
 }
 
-// untag removes tag keys from a CLB instance.
-func (r *Reconciler) untag(ctx context.Context, id string, keys []string) error {
+// untag removes tag keys from an SLB resource: a CLB ("instance") or an
+// ACL ("acl").
+func (r *Reconciler) untag(ctx context.Context, resourceType, id string, keys []string) error {
 	req := slb.CreateUntagResourcesRequest()
-	req.ResourceType, req.ResourceId, req.TagKey = "instance", &[]string{id}, &keys
+	req.ResourceType, req.ResourceId, req.TagKey = resourceType, &[]string{id}, &keys
 	_, err := r.slb.UntagResources(ctx, req)
 	return err
 }

@@ -19,7 +19,7 @@ func TestCreatedCLBCarriesOfficialOwnerTag(t *testing.T) {
 		t.Fatalf("tag %s = %q, want %q (tags %v)", TagOfficialOwner, got, defaultName(svc), lb.Tags.Tag)
 	}
 	// A CLB created before the tag existed: untag it, sync, tagged again.
-	if err := e.r.untag(context.Background(), lb.LoadBalancerId, []string{TagOfficialOwner}); err != nil {
+	if err := e.r.untag(context.Background(), "instance", lb.LoadBalancerId, []string{TagOfficialOwner}); err != nil {
 		t.Fatal(err)
 	}
 	e.ensure(svc)

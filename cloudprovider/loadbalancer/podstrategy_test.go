@@ -132,7 +132,7 @@ func (e *env) eventsOf(kind string) []string {
 	for {
 		select {
 		case ev := <-e.events.Events:
-			if strings.HasPrefix(ev, kind+" ") {
+			if kind == "" || strings.HasPrefix(ev, kind+" ") {
 				out = append(out, ev)
 			}
 		default:

@@ -104,7 +104,7 @@ var instanceAnnotations = []Annotation{
 	{Name: KeyModificationProtection, Group: GroupInstance, Type: "`ConsoleProtection` \\| `NonProtection`", Default: "`ConsoleProtection`", Mutability: Mutable,
 		Doc: "Console modification protection (reason `managed.by.ack`)."},
 	{Name: KeyPreserveLBOnDelete, Group: GroupInstance, Type: "`true` \\| `on`", Default: "the CLB is deleted with the Service", Mutability: Mutable,
-		Doc:     "Keep a CCM-created CLB when the Service is deleted or stops being a LoadBalancer: protections are turned off and the ownership tags removed, then the CLB is left alone.",
+		Doc:     "Keep a CCM-created CLB when the Service is deleted or stops being a LoadBalancer: protections are turned off and the ownership tags removed (from the CLB and from the source-ranges ACL its listeners keep using), then the CLB is left alone.",
 		Differs: "None in the result: any non-empty value preserves, even `false`, as in the official CCM; values other than `true` and `on` also give a warning (remove the annotation to delete the CLB with the Service)."},
 	{Name: KeyHostname, Group: GroupInstance, Type: "DNS name", Default: "unset (publish the address)", Mutability: Mutable,
 		Doc: "Publish this hostname in `status.loadBalancer.ingress` instead of any IP address (for DNS names pointing at the CLB)."},
