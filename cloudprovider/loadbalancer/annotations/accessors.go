@@ -53,14 +53,3 @@ func productParser(svc *v1.Service) *parser {
 	p.nlb = ProductOf(svc) == ProductNLB
 	return p
 }
-
-// BackendIPVersion returns backend-ip-version: IPv6 only for exactly
-// `ipv6`, else IPv4. For a Service that parses, this is Config.Backend's
-// IPVersion (Parse rejects every other value and `ipv6` without
-// `ip-version: ipv6`).
-func BackendIPVersion(svc *v1.Service) IPVersion {
-	if newParser(svc, Defaults{}).str(KeyBackendIPVersion) == string(IPv6) {
-		return IPv6
-	}
-	return IPv4
-}

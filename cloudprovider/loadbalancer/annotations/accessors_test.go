@@ -117,20 +117,3 @@ func TestOnOffAccessors(t *testing.T) {
 		})
 	}
 }
-
-// TestBackendIPVersionAccessor: IPv6 only for exactly `ipv6`.
-func TestBackendIPVersionAccessor(t *testing.T) {
-	for _, tt := range []struct {
-		val  string
-		want IPVersion
-	}{{"", IPv4}, {"ipv4", IPv4}, {"ipv6", IPv6}, {" ipv6 ", IPv6}, {"IPv6", IPv4}, {"dualstack", IPv4}} {
-		val, want := tt.val, tt.want
-		svc := newService(ann(string(KeyIPVersion), "ipv6", string(KeyBackendIPVersion), val), nil)
-		if got := BackendIPVersion(svc); got != want {
-			t.Errorf("BackendIPVersion(%q) = %s, want %s", val, got, want)
-		}
-		if cfg, err := Parse(svc, Defaults{}); err == nil && cfg.Backend.IPVersion != want {
-			t.Errorf("Parse reads %q as %s, the accessor as %s", val, cfg.Backend.IPVersion, want)
-		}
-	}
-}
