@@ -30,8 +30,9 @@ func TestACLNames(t *testing.T) {
 	r := New(nil, nil, nil, Options{ClusterID: "c-1"})
 	other := New(nil, nil, nil, Options{ClusterID: "c-2"})
 	web, api := service("web", nil), service("api", nil)
-	if r.aclName(web) != r.aclName(web) || r.aclAltName(web) != r.aclAltName(web) {
-		t.Error("names are not stable")
+	restarted := New(nil, nil, nil, Options{ClusterID: "c-1"})
+	if r.aclName(web) != restarted.aclName(web) || r.aclAltName(web) != restarted.aclAltName(web) {
+		t.Error("names are not stable across a restart")
 	}
 	names := map[string]bool{}
 	for _, n := range []string{r.aclName(web), r.aclName(api), other.aclName(web), r.aclAltName(web), r.aclAltName(api), other.aclAltName(web)} {
