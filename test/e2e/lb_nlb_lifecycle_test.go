@@ -2,7 +2,11 @@ package e2e
 
 import (
 	"encoding/json"
+	"fmt"
+	"slices"
+	"sort"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -67,6 +71,65 @@ func nlbTag(lb sdknlb.LoadbalancerInfo, key string) string {
 	return ""
 }
 
+// ports returns the listener ports of the NLB lbID and, per server group
+// tagged with svc's UID, its servers' IDs: "port" -> nothing, and
+// "sgp-...": "i-a,i-b" (sorted).
+func (s *nlbState) ports(lbID string, svc *corev1.Service) (listeners []int, groups map[string]string) {
+	for _, l := range s.LoadBalancers {
+		if l.LB.LoadBalancerId != lbID {
+			continue
+		}
+		for _, li := range l.Listeners {
+			listeners = append(listeners, li.ListenerPort)
+		}
+	}
+	sort.Ints(listeners)
+	groups = map[string]string{}
+	for _, g := range s.ServerGroups {
+		owned := false
+		for _, tag := range g.Group.Tags {
+			owned = owned || tag.Key == tagServiceUID && tag.Value == string(svc.UID)
+		}
+		if !owned {
+			continue
+		}
+		var ids []string
+		for _, srv := range g.Servers {
+			ids = append(ids, srv.ServerId)
+		}
+		sort.Strings(ids)
+		groups[g.Group.ServerGroupId] = strings.Join(ids, ",")
+	}
+	return listeners, groups
+}
+
+// waitPorts waits until svc's NLB has listeners on exactly ports and one
+// owned server group per port, each with exactly the servers members.
+func (w *lbWorld) waitPorts(t *testing.T, svc *corev1.Service, members string, ports ...int) {
+	t.Helper()
+	var last string
+	framework.WaitFor(t, lbTimeout, fmt.Sprintf("listeners %v with members %s", ports, members), func() (bool, error) {
+		s := w.nlbState(t)
+		lbs := s.ourNLBs(svc)
+		if len(lbs) != 1 {
+			last = fmt.Sprintf("%d NLBs", len(lbs))
+			return false, nil
+		}
+		listeners, groups := s.ports(lbs[0].LoadBalancerId, svc)
+		last = fmt.Sprintf("listeners %v, groups %v", listeners, groups)
+		if !slices.Equal(listeners, ports) || len(groups) != len(ports) {
+			return false, nil
+		}
+		for _, m := range groups {
+			if m != members {
+				return false, nil
+			}
+		}
+		return true, nil
+	})
+	t.Logf("NLB of %s: %s", svc.Name, last)
+}
+
 // createNLBService creates an NLB-class Service with TCP ports.
 func (w *lbWorld) createNLBService(t *testing.T, name string, ports ...int32) *corev1.Service {
 	t.Helper()
@@ -96,7 +159,10 @@ func (w *lbWorld) waitHostname(t *testing.T, name string) string {
 
 // TestNLBLifecycle runs NLB Services through the CCM binary against the
 // emulator: created with the NLB's DNS name in the status and the
-// cluster's identity in its tags, deleted with nothing left, and a crash
+// cluster's identity in its tags; its ports become listeners with one
+// owned server group each, following port changes; a node deleted and
+// created again leaves and joins the server groups; the delete leaves no
+// NLB, listener or server group; and a crash
 // right after CreateLoadBalancer followed by a restart leaves one NLB.
 func TestNLBLifecycle(t *testing.T) {
 	w := newLBWorld(t)
@@ -120,6 +186,45 @@ func TestNLBLifecycle(t *testing.T) {
 		w.deleteAndWait(t, "default", "life")
 		if n := len(w.nlbState(t).ourNLBs(svc)); n != 0 {
 			t.Errorf("%d NLBs left after the Service was deleted", n)
+		}
+	})
+	t.Run("ports, nodes and delete", func(t *testing.T) {
+		var all []string
+		for i := range w.emu.Instances {
+			all = append(all, w.emu.Instances[i].InstanceID)
+		}
+		sort.Strings(all)
+		svc := w.createNLBService(t, "ports", 80)
+		w.waitHostname(t, "ports")
+		w.waitPorts(t, svc, strings.Join(all, ","), 80)
+		w.updateService(t, "default", "ports", func(s *corev1.Service) {
+			s.Spec.Ports = append(s.Spec.Ports, corev1.ServicePort{Name: "tcp-443", Port: 443, Protocol: corev1.ProtocolTCP})
+		})
+		w.waitPorts(t, svc, strings.Join(all, ","), 80, 443)
+		w.updateService(t, "default", "ports", func(s *corev1.Service) { s.Spec.Ports = s.Spec.Ports[1:] })
+		w.waitPorts(t, svc, strings.Join(all, ","), 443)
+		// A node goes: its instance leaves the server group; it comes
+		// back: it joins again (the nlb-service controller's node sync).
+		gone := w.emu.Instances[2]
+		if err := w.cs.CoreV1().Nodes().Delete(framework.Ctx(t), gone.InstanceName, metav1.DeleteOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		w.waitPorts(t, svc, strings.Join(slices.DeleteFunc(slices.Clone(all), func(id string) bool { return id == gone.InstanceID }), ","), 443)
+		framework.CreateNode(t, w.cs, gone.InstanceName, framework.NodeOptions{ProviderID: w.emu.ProviderID(2), InternalIP: gone.PrivateIP,
+			Labels: map[string]string{corev1.LabelTopologyZone: gone.ZoneID}})
+		w.waitPorts(t, svc, strings.Join(all, ","), 443)
+		w.deleteAndWait(t, "default", "ports")
+		s := w.nlbState(t)
+		if n := len(s.ourNLBs(svc)); n != 0 {
+			t.Errorf("%d NLBs left after the Service was deleted", n)
+		}
+		if _, groups := s.ports("", svc); len(groups) != 0 {
+			t.Errorf("server groups left after the Service was deleted: %v", groups)
+		}
+		for _, l := range s.LoadBalancers {
+			if len(l.Listeners) != 0 {
+				t.Errorf("listeners left on %s: %d", l.LB.LoadBalancerId, len(l.Listeners))
+			}
 		}
 	})
 	t.Run("crash after CreateLoadBalancer", func(t *testing.T) {
