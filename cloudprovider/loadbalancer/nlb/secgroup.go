@@ -41,8 +41,9 @@ const TagSecurityGroups = "alicloud-ccm/security-groups"
 // instance to up to four security groups".
 const maxSecurityGroupsPerNLB = 4
 
-// ReasonSecurityGroupInUse: the CCM's security group could not be
-// deleted because something else still uses it; it is left in place.
+// ReasonSecurityGroupInUse is the Warning reason when the CCM's security
+// group cannot be deleted because something else still uses it; it is
+// left in place.
 const ReasonSecurityGroupInUse = "SecurityGroupInUse"
 
 // SecurityGroupAPI lists the ECS actions of the security group level.
@@ -151,9 +152,9 @@ func (r *Reconciler) mayHoldOwned(p sgPlan) bool {
 	return slices.ContainsFunc(p.record, func(id string) bool { return !slices.Contains(p.user, id) })
 }
 
-// ownedGroups lists the security groups whose tags prove they are svc's
+// ownedSecurityGroups lists the security groups whose tags prove they are svc's
 // in this cluster (the tag filter is checked again on the answer).
-func (r *Reconciler) ownedGroups(ctx context.Context, svc *v1.Service, vpcID string) ([]ecs.SecurityGroup, error) {
+func (r *Reconciler) ownedSecurityGroups(ctx context.Context, svc *v1.Service, vpcID string) ([]ecs.SecurityGroup, error) {
 	req := ecs.CreateDescribeSecurityGroupsRequest()
 	req.VpcId = vpcID
 	req.Tag = &[]ecs.DescribeSecurityGroupsTag{{Key: loadbalancer.TagServiceUID, Value: string(svc.UID)}}
@@ -181,7 +182,7 @@ func (r *Reconciler) ownedGroups(ctx context.Context, svc *v1.Service, vpcID str
 // findOwned fills p.owned (the group to keep: a joined one first) and
 // p.strays (every other owned group).
 func (r *Reconciler) findOwned(ctx context.Context, in portsInput, p *sgPlan) error {
-	owned, err := r.ownedGroups(ctx, in.Svc, in.LB.VpcId)
+	owned, err := r.ownedSecurityGroups(ctx, in.Svc, in.LB.VpcId)
 	if err != nil {
 		return err
 	}
@@ -287,7 +288,8 @@ func (r *Reconciler) writeRules(ctx context.Context, svc *v1.Service, id string,
 	return nil
 }
 
-// ReasonSecurityGroupRules: the owned group's rules changed.
+// ReasonSecurityGroupRules is the Normal reason when the owned group's
+// rules changed.
 const ReasonSecurityGroupRules = "UpdatedSourceRanges"
 
 func (r *Reconciler) revokeRules(ctx context.Context, id string, ruleIDs []string) error {
@@ -441,7 +443,7 @@ func (r *Reconciler) deleteSecurityGroups(ctx context.Context, lbID string, svc 
 	if r.sgAPI() == nil || svc == nil {
 		return nil, nil
 	}
-	owned, err := r.ownedGroups(ctx, svc, "")
+	owned, err := r.ownedSecurityGroups(ctx, svc, "")
 	if err != nil || len(owned) == 0 {
 		return nil, err
 	}

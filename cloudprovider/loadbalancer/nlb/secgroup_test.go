@@ -149,13 +149,13 @@ func (s *sgEnv) userRules() map[string][]string {
 
 // sgStep is one reconcile of a table test and what it must do.
 type sgStep struct {
-	name              string
-	cfg               *annotations.NLBConfig
-	nlbWrites, ecsW   []string
-	joined            []string // sorted; "owned" is the owned group
-	rules             []string // the owned group's rules, sorted; nil: no owned group
-	record            string
-	noECSCall, noJobs bool
+	name            string
+	cfg             *annotations.NLBConfig
+	nlbWrites, ecsW []string
+	joined          []string // sorted; "owned" is the owned group
+	rules           []string // the owned group's rules, sorted; nil: no owned group
+	record          string
+	noECSCall       bool
 }
 
 func runSGSteps(t *testing.T, s *sgEnv, steps []sgStep) {
