@@ -416,7 +416,7 @@ func (w *lbWorld) testNLBInvalidAnnotations(t *testing.T, api *cloudapi.NLB) {
 	for k, v := range bad {
 		invalid[annoPrefix+k] = v
 	}
-	w.createNLBService(t, "nlb-invalid", invalid)
+	w.createAnnotatedNLB(t, "nlb-invalid", invalid)
 	ev := w.waitEventWith(t, "default", "nlb-invalid", "InvalidLoadBalancerAnnotation", annoPrefix+"listener-port-range")
 	for k, v := range bad {
 		if !strings.Contains(ev.Message, fmt.Sprintf("%s%s=%q", annoPrefix, k, v)) {
@@ -437,7 +437,7 @@ func (w *lbWorld) testNLBInvalidAnnotations(t *testing.T, api *cloudapi.NLB) {
 
 	// A served Service edited to a bad value keeps its NLB untouched.
 	zones := fmt.Sprintf("%s:%s,%s:%s", w.emu.Zones[0], w.emu.VSwitches[0], w.emu.Zones[1], w.emu.VSwitches[1])
-	w.createNLBService(t, "nlb-edited", map[string]string{annoPrefix + "zone-maps": zones})
+	w.createAnnotatedNLB(t, "nlb-edited", map[string]string{annoPrefix + "zone-maps": zones})
 	svc := w.waitIngress(t, "default", "nlb-edited")
 	w.waitNLB(t, api, svc, "the NLB of nlb-edited", func(v *nlbView) error { return want("status", v.LB.LoadBalancerStatus, "Active") })
 	w.emu.Emulator.ResetAudit()
@@ -462,9 +462,9 @@ func (w *lbWorld) testNLBInvalidAnnotations(t *testing.T, api *cloudapi.NLB) {
 	w.deleteAndWait(t, "default", "nlb-edited")
 }
 
-// createNLBService creates an NLB Service (by class) with annotations,
+// createAnnotatedNLB creates an NLB Service (by class) with annotations,
 // serving port 80.
-func (w *lbWorld) createNLBService(t *testing.T, name string, annotations map[string]string) {
+func (w *lbWorld) createAnnotatedNLB(t *testing.T, name string, annotations map[string]string) {
 	t.Helper()
 	class := nlbClass
 	svc := &corev1.Service{
