@@ -225,12 +225,16 @@ func (p *productSelector) refusal(ctx context.Context, cluster string, svc *v1.S
 	}
 	if has == "" {
 		// The status may lag behind a CLB created just before a crash; the
-		// CLB engine's lookup (reads only) settles it.
-		_, exists, err := p.clb.GetLoadBalancer(ctx, cluster, svc)
+		// CLB engine's lookup (reads only) settles it. Only a CLB it found
+		// counts (it returns that CLB's status): "exists" without a status
+		// means the id annotation names no usable CLB, which for an NLB
+		// Service is the NLB it reuses, or only a leftover ACL, which the
+		// delete path removes whichever product the Service has.
+		st, exists, err := p.clb.GetLoadBalancer(ctx, cluster, svc)
 		if err != nil {
 			return fmt.Errorf("looking for a CLB of the Service before creating its NLB: %w", err)
 		}
-		if !exists {
+		if !exists || st == nil || len(st.Ingress) == 0 {
 			return nil
 		}
 	}

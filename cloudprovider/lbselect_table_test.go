@@ -99,6 +99,9 @@ func slbCalls(srv *emulator.Servers) []string {
 func TestProductRefusals(t *testing.T) {
 	other, nlbClass := "example.com/lb", annotations.NLBClass
 	nlbAnnotation := map[string]string{string(annotations.KeyLoadBalancerType): "nlb"}
+	// An NLB Service reusing an NLB names it with the id annotation, which
+	// the CLB engine's lookup reads as a CLB that does not exist.
+	nlbReuse := map[string]string{string(annotations.KeyLoadBalancerType): "nlb", string(annotations.KeyID): "nlb-reused0000000000"}
 	tests := []struct {
 		name        string
 		class       *string
@@ -117,6 +120,8 @@ func TestProductRefusals(t *testing.T) {
 			wantErr: "spec.loadBalancerClass " + nlbClass + " asks for an NLB, but the Service has a CLB"},
 		{name: "NLB annotation, nothing yet", annotations: nlbAnnotation, wantErr: ""},
 		{name: "NLB class, nothing yet", class: &nlbClass, wantErr: ""},
+		{name: "NLB annotation reusing an NLB by id", annotations: nlbReuse, wantErr: ""},
+		{name: "NLB class reusing an NLB by id", class: &nlbClass, annotations: map[string]string{string(annotations.KeyID): "nlb-reused0000000000"}, wantErr: ""},
 		{name: "NLB annotation, has its NLB", annotations: nlbAnnotation, status: nlbStatus, wantErr: ""},
 		{name: "NLB class, has its NLB", class: &nlbClass, status: nlbStatus, wantErr: ""},
 	}
