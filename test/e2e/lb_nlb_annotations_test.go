@@ -198,7 +198,6 @@ var nlbExamples = map[string]nlbExample{
 		kept:      true,
 	},
 	"nlb-listener-tcpssl.yaml": {
-		pending: "the port level (listeners and server groups)",
 		rewrite: vswRewrite,
 		check: func(v *nlbView) error {
 			l, err := v.listener(443, "TCPSSL")
@@ -220,7 +219,6 @@ var nlbExamples = map[string]nlbExample{
 		},
 	},
 	"nlb-listener-proxy.yaml": {
-		pending: "the port level (listeners and server groups)",
 		rewrite: vswRewrite,
 		check: func(v *nlbView) error {
 			tcp, err := v.listener(53, "TCP")
@@ -244,7 +242,6 @@ var nlbExamples = map[string]nlbExample{
 		},
 	},
 	"nlb-server-group.yaml": {
-		pending: "the port level (listeners and server groups)",
 		rewrite: vswRewrite,
 		check: func(v *nlbView) error {
 			g, err := v.group(80, "TCP")
@@ -269,7 +266,6 @@ var nlbExamples = map[string]nlbExample{
 		},
 	},
 	"nlb-port-range.yaml": {
-		pending: "the port level (listeners and server groups)",
 		rewrite: vswRewrite,
 		check: func(v *nlbView) error {
 			l, err := v.listener(7000, "TCP")
@@ -292,7 +288,7 @@ var nlbExamples = map[string]nlbExample{
 		},
 	},
 	"nlb-reuse.yaml": {
-		pending: "the port level (listeners and server groups)",
+		pending: "the product selection to take a reused NLB for an NLB (it refuses it as a CLB-to-NLB switch)",
 		check: func(v *nlbView) error {
 			l, err := v.listener(80, "TCP")
 			if err != nil {
@@ -306,10 +302,12 @@ var nlbExamples = map[string]nlbExample{
 	},
 }
 
-// seedNLBExamples adds what examples/services/nlb-reuse.yaml refers to: a
-// user's NLB with a server group of the user's.
+// seedNLBExamples adds the user's resources the NLB examples refer to: the
+// security group nlb-instance.yaml joins, and the NLB with a server group
+// of the user's that nlb-reuse.yaml reuses.
 func (w *lbWorld) seedNLBExamples(t *testing.T) {
 	err := w.emu.Emulator.Seed(emulator.SeedState{
+		SecurityGroups:  []emulator.SecurityGroup{{SecurityGroupID: "sg-demo-nlb", Name: "users-sg", VpcID: w.emu.VpcID}},
 		NLBServerGroups: []emulator.SeedNLBServerGroup{{ServerGroupID: sharedNLBSGP, Name: "shared", VpcID: w.emu.VpcID}},
 		NLBs: []emulator.SeedNLB{{LoadBalancerID: reusedNLB, Name: "users-nlb", VpcID: w.emu.VpcID,
 			Zones: []emulator.SeedNLBZone{{ZoneID: w.emu.Zones[0], VSwitchID: w.emu.VSwitches[0]}, {ZoneID: w.emu.Zones[1], VSwitchID: w.emu.VSwitches[1]}}}},
