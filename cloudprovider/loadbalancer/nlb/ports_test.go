@@ -372,3 +372,24 @@ func TestVGroupPortRefusesBadGroups(t *testing.T) {
 		t.Fatalf("wrote %v", w)
 	}
 }
+
+// TestVGroupPortNeedsReuse: vgroup-port counts only with the id
+// annotation (annotations.NLBConfig.ServerGroupID). On an NLB the CCM made
+// for the Service, the port gets a group of ours and the user's group
+// named by vgroup-port is neither read nor written.
+func TestVGroupPortNeedsReuse(t *testing.T) {
+	e := newEnv(t, envOpts{seed: func(s *emulator.SeedState) {
+		s.NLBServerGroups = append(s.NLBServerGroups, emulator.SeedNLBServerGroup{ServerGroupID: "sgp-user", Name: "user", VpcID: testVPC})
+	}})
+	svc := testService("web", nil)
+	lb := e.addNLB("nlb-ours", nil)
+	cfg := cfgFor(svc)
+	cfg.Backend.VGroupPorts = map[int32]string{80: "sgp-user"}
+	e.mustSync(lb, svc, cfg, false)
+	if got := e.serverKeys("sgp-user"); len(got) != 0 {
+		t.Fatalf("the user's group got members %v", got)
+	}
+	if len(e.ourGroups(svc)) != 1 {
+		t.Fatalf("groups of ours: %d, want 1", len(e.ourGroups(svc)))
+	}
+}

@@ -56,7 +56,8 @@ func (r *Reconciler) loadGroups(ctx context.Context, in portsInput) (*groupSet, 
 		return nil, err
 	}
 	gs := &groupSet{ours: ours, users: map[string]*sdknlb.ServerGroup{}}
-	if ids := sortedGroupIDs(in.Cfg.Backend.VGroupPorts); len(ids) > 0 {
+	// vgroup-port counts only on a reused NLB (NLBConfig.ServerGroupID).
+	if ids := sortedGroupIDs(in.Cfg.Backend.VGroupPorts); in.Cfg.LB.ReuseID != "" && len(ids) > 0 {
 		req := sdknlb.CreateListServerGroupsRequest()
 		req.ServerGroupIds = &ids
 		users, err := r.api.ListAllServerGroups(ctx, req)
@@ -142,7 +143,7 @@ func (r *Reconciler) groupSpecs(in portsInput, pm *portMembers, gs *groupSet) ([
 	matched := map[string]bool{}
 	for i := range cfg.Listeners {
 		l := &cfg.Listeners[i]
-		if uid := cfg.Backend.VGroupPorts[l.Port]; uid != "" {
+		if uid := cfg.ServerGroupID(l.Port); uid != "" {
 			s := users[uid]
 			if s == nil {
 				g := gs.users[uid]
