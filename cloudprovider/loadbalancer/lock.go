@@ -2,11 +2,12 @@ package loadbalancer
 
 import "sync"
 
-// keyedLocks serialises work per Service: the framework's service
+// KeyedLocks serialises work per Service: the framework's service
 // controller, its node sync and the endpoints controller may all
 // reconcile the same Service; two concurrent reconciles would both see "no
-// CLB" and race their creates, or interleave backend diffs.
-type keyedLocks struct {
+// load balancer" and race their creates, or interleave backend diffs. The
+// CLB and NLB engines each keep one.
+type KeyedLocks struct {
 	mu    sync.Mutex
 	locks map[string]*refLock
 }
@@ -16,9 +17,9 @@ type refLock struct {
 	refs int
 }
 
-// lock takes the lock of key and returns its release function. Idle locks
+// Lock takes the lock of key and returns its release function. Idle locks
 // are freed, so the map holds only keys with holders or waiters.
-func (k *keyedLocks) lock(key string) func() {
+func (k *KeyedLocks) Lock(key string) func() {
 	k.mu.Lock()
 	if k.locks == nil {
 		k.locks = map[string]*refLock{}

@@ -66,7 +66,7 @@ type Reconciler struct {
 	vpc    VPCAPI
 	events record.EventRecorder
 	opts   Options
-	locks  keyedLocks
+	locks  KeyedLocks
 	// pods is Options.PodBackends (podstrategy.go).
 	pods *PodBackendSlot
 	// attached counts the vServer groups each backend server is in
@@ -188,7 +188,7 @@ func (r *Reconciler) ids(tagged bool) []string {
 // returns its release. The endpoints controller takes it
 // around SyncBackends-style work so it never interleaves with the
 // framework's reconciles of the same Service.
-func (r *Reconciler) LockService(key string) func() { return r.locks.lock(key) }
+func (r *Reconciler) LockService(key string) func() { return r.locks.Lock(key) }
 
 // GetLoadBalancerName returns the name of the Service's CLB: the name
 // annotation, else the framework's default name ("a" + UID without dashes,

@@ -187,15 +187,15 @@ func TestSmallHelpers(t *testing.T) {
 // (reused NLB with vgroup-port), UDP listeners on UDP ports.
 func TestWeightsAndPorts(t *testing.T) {
 	cfg := &annotations.NLBConfig{}
-	if defaultWeightOf(cfg) != 100 || sharedWeight(cfg) != nil {
+	if defaultWeightOf(cfg) != 100 || cfg.SharedWeight() != nil {
 		t.Fatal("defaults")
 	}
 	cfg.Backend.DefaultWeight, cfg.Backend.Weight = ptrTo(7), ptrTo(50)
-	if defaultWeightOf(cfg) != 7 || sharedWeight(cfg) != nil {
+	if defaultWeightOf(cfg) != 7 || cfg.SharedWeight() != nil {
 		t.Fatal("weight without vgroup-port")
 	}
 	cfg.LB.ReuseID, cfg.Backend.VGroupPorts = "nlb-1", map[int32]string{80: "sgp-1"}
-	if w := sharedWeight(cfg); w == nil || *w != 50 {
+	if w := cfg.SharedWeight(); w == nil || *w != 50 {
 		t.Fatal("shared weight")
 	}
 	svc := testService("web", nil, svcPort{53, 30053, v1.ProtocolUDP}, svcPort{53, 30054, ""})

@@ -55,7 +55,7 @@ type Reconciler struct {
 	api    API
 	events record.EventRecorder
 	opts   Options
-	locks  keyedLocks
+	locks  loadbalancer.KeyedLocks
 
 	// jobs are the NLB jobs the last reconcile of each Service started
 	// and did not see end (jobs.go). Losing them (a restart) costs at
@@ -98,7 +98,7 @@ func New(api API, events record.EventRecorder, opts Options) *Reconciler {
 // LockService takes the per-Service lock (key "<namespace>/<name>") and
 // returns its release; the endpoints controller takes it around its
 // backend syncs so they never interleave with a reconcile.
-func (r *Reconciler) LockService(key string) func() { return r.locks.lock(key) }
+func (r *Reconciler) LockService(key string) func() { return r.locks.Lock(key) }
 
 // GetLoadBalancerName is the NLB name of svc: the name annotation, else the
 // framework's default name ("a" + UID without dashes), as the official CCM
@@ -168,39 +168,4 @@ func (r *Reconciler) wasDeleted(uid types.UID) bool {
 	defer r.deletedMu.Unlock()
 	at, ok := r.deleted[uid]
 	return ok && r.now().Sub(at) <= tombstoneTTL
-}
-
-// keyedLocks is a lock per key; idle locks are freed.
-type keyedLocks struct {
-	mu    sync.Mutex
-	locks map[string]*refLock
-}
-
-type refLock struct {
-	sync.Mutex
-	refs int
-}
-
-func (k *keyedLocks) lock(key string) func() {
-	k.mu.Lock()
-	if k.locks == nil {
-		k.locks = map[string]*refLock{}
-	}
-	l := k.locks[key]
-	if l == nil {
-		l = &refLock{}
-		k.locks[key] = l
-	}
-	l.refs++
-	k.mu.Unlock()
-	l.Lock()
-	return func() {
-		l.Unlock()
-		k.mu.Lock()
-		l.refs--
-		if l.refs == 0 {
-			delete(k.locks, key)
-		}
-		k.mu.Unlock()
-	}
 }

@@ -126,7 +126,7 @@ func (r *Reconciler) nodeMembers(in portsInput) *portMembers {
 	for i := range cfg.Listeners {
 		l := &cfg.Listeners[i]
 		ms := podbackends.Members(podbackends.Params{Policy: podbackends.PolicyCluster, DefaultWeight: defaultWeightOf(cfg),
-			NodePort: int(l.NodePort), Nodes: nodes, TotalWeight: sharedWeight(cfg)})
+			NodePort: int(l.NodePort), Nodes: nodes, TotalWeight: cfg.SharedWeight()})
 		pm.servers[i] = r.toServers(in, l, ms, byName, podbackends.Resolution{})
 	}
 	return pm
@@ -175,7 +175,7 @@ func (r *Reconciler) podMembers(ctx context.Context, in portsInput, src loadbala
 			continue
 		}
 		members[i] = podbackends.Members(podbackends.Params{Policy: policy, DefaultWeight: defaultWeightOf(cfg), NodePort: int(l.NodePort),
-			Nodes: cands, Endpoints: podbackends.ForPort(svc, sp, slices, family), TotalWeight: sharedWeight(cfg)})
+			Nodes: cands, Endpoints: podbackends.ForPort(svc, sp, slices, family), TotalWeight: cfg.SharedWeight()})
 		if cfg.ServerGroup.Type == annotations.NLBServerGroupIP {
 			continue // Ip groups take pod IPs as they are
 		}
@@ -276,17 +276,6 @@ func defaultWeightOf(cfg *annotations.NLBConfig) int {
 		return *cfg.Backend.DefaultWeight
 	}
 	return defaultServerWeight
-}
-
-// sharedWeight is the weight annotation where it counts, as for CLB
-// (annotations.Config.SharedWeight): on a reused NLB whose server groups
-// the Service shares through vgroup-port, it is the Service's share,
-// spread over the members of every group of the Service. Elsewhere nil.
-func sharedWeight(cfg *annotations.NLBConfig) *int {
-	if cfg.LB.ReuseID == "" || len(cfg.Backend.VGroupPorts) == 0 {
-		return nil
-	}
-	return cfg.Backend.Weight
 }
 
 // servicePortOf finds the ServicePort behind a listener: the same port and
