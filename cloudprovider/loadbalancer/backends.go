@@ -160,42 +160,10 @@ type backendPlan struct {
 
 func (p backendPlan) empty() bool { return len(p.add)+len(p.remove)+len(p.update) == 0 }
 
-// diffBackends compares desired members with the group's actual ones.
-// owned says whether an actual member is ours (its description is our
-// key); members that are not ours are never removed or changed, and a
-// desired member already present as someone else's is left as it is.
+// diffBackends is the member diff (DiffMembers) of a vServer group.
 func diffBackends(desired, actual []backend, owned func(backend) bool, ignoreWeight bool) backendPlan {
-	have := make(map[string]backend, len(actual))
-	for _, a := range actual {
-		have[a.key()] = a
-	}
-	var p backendPlan
-	want := make(map[string]bool, len(desired))
-	for _, d := range desired {
-		k := d.key()
-		if want[k] {
-			continue
-		}
-		want[k] = true
-		a, ok := have[k]
-		switch {
-		case !ok:
-			p.add = append(p.add, d)
-		case !owned(a):
-			// someone else's identical member: leave it
-		case (!ignoreWeight && a.Weight != d.Weight) || a.Description != d.Description:
-			if ignoreWeight {
-				d.Weight = a.Weight
-			}
-			p.update = append(p.update, d)
-		}
-	}
-	for _, a := range actual {
-		if !want[a.key()] && owned(a) {
-			p.remove = append(p.remove, a)
-		}
-	}
-	return p
+	p := DiffMembers(desired, actual, owned, ignoreWeight)
+	return backendPlan{add: p.Add, remove: p.Remove, update: p.Update}
 }
 
 // step is one batched call of a plan.
@@ -242,6 +210,13 @@ func (p backendPlan) minCalls(batch int) int {
 	pairs := min(len(p.add), len(p.remove))
 	return c(pairs) + c(len(p.add)-pairs) + c(len(p.remove)-pairs) + c(len(p.update))
 }
+
+// The Member methods (member_diff.go).
+func (b backend) MemberKey() string         { return b.key() }
+func (b backend) MemberWeight() int         { return b.Weight }
+func (b backend) MemberDescription() string { return b.Description }
+func (b backend) ForUpdate(backend) backend { return b }
+func (b backend) WithWeight(w int) backend  { b.Weight = w; return b }
 
 func (b backend) String() string {
 	return fmt.Sprintf("%s:%d(w%d)", b.ServerID, b.Port, b.Weight)

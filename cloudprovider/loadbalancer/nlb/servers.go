@@ -56,6 +56,21 @@ func (s server) key() string {
 	return s.Type + "|" + s.ID + "|" + ip + "|" + strconv.Itoa(s.Port)
 }
 
+// The loadbalancer.Member methods of the member diff.
+func (s server) MemberKey() string         { return s.key() }
+func (s server) MemberWeight() int         { return s.Weight }
+func (s server) MemberDescription() string { return s.Description }
+func (s server) WithWeight(w int) server   { s.Weight = w; return s }
+
+// ForUpdate keeps the listed ServerIp when the desired member has none
+// (ECS members: the API fills it in).
+func (s server) ForUpdate(listed server) server {
+	if s.IP == "" {
+		s.IP = listed.IP
+	}
+	return s
+}
+
 func (s server) String() string { return fmt.Sprintf("%s/%s:%d(w%d)", s.Type, s.ID, s.Port, s.Weight) }
 
 // listedServer reads a member as ListServerGroupServers shows it.
@@ -304,46 +319,11 @@ type serverPlan struct {
 
 func (p serverPlan) empty() bool { return len(p.add)+len(p.remove)+len(p.update) == 0 }
 
-// diffServers compares desired members with a group's listed ones. owned
-// says whether a listed member is ours; members not ours are never
-// removed or changed, and a desired member someone else already has is
-// left as it is. With ignoreWeight (ignore-weight-update) a weight-only
-// difference is no change.
+// diffServers is the member diff (loadbalancer.DiffMembers) of a server
+// group.
 func diffServers(desired, actual []server, owned func(server) bool, ignoreWeight bool) serverPlan {
-	have := make(map[string]server, len(actual))
-	for _, a := range actual {
-		have[a.key()] = a
-	}
-	var p serverPlan
-	want := make(map[string]bool, len(desired))
-	for _, d := range desired {
-		k := d.key()
-		if want[k] {
-			continue
-		}
-		want[k] = true
-		a, ok := have[k]
-		switch {
-		case !ok:
-			p.add = append(p.add, d)
-		case !owned(a):
-			// someone else's identical member: leave it
-		case (!ignoreWeight && a.Weight != d.Weight) || a.Description != d.Description:
-			if ignoreWeight {
-				d.Weight = a.Weight
-			}
-			if d.IP == "" {
-				d.IP = a.IP
-			}
-			p.update = append(p.update, d)
-		}
-	}
-	for _, a := range actual {
-		if !want[a.key()] && owned(a) {
-			p.remove = append(p.remove, a)
-		}
-	}
-	return p
+	p := loadbalancer.DiffMembers(desired, actual, owned, ignoreWeight)
+	return serverPlan{add: p.Add, remove: p.Remove, update: p.Update}
 }
 
 // applyServers runs one group's plan: adds first, so the group never
