@@ -32,7 +32,9 @@ func (m tm) String() string { return fmt.Sprintf("%s:%d/w%d/%s/%s", m.id, m.port
 // use (DiffMembers).
 func TestDiffMembers(t *testing.T) {
 	m := func(id string, port, w int, desc string) tm { return tm{id: id, port: port, w: w, desc: desc} }
-	listed := func(id string, port, w int, desc string) tm { return tm{id: id, ip: "10.0.0.1", port: port, w: w, desc: desc} }
+	listed := func(id string, port, w int, desc string) tm {
+		return tm{id: id, ip: "10.0.0.1", port: port, w: w, desc: desc}
+	}
 	ours := func(x tm) bool { return x.desc != "theirs" }
 	tests := []struct {
 		name                string
