@@ -83,21 +83,28 @@ func (r *Reconciler) EnsureLoadBalancerDeleted(ctx context.Context, _ string, sv
 // removePorts runs the port and security-group levels' removal on lbID
 // ("" when the NLB is gone: they remove what their tags prove the
 // Service's anywhere) and ends with a RetryError while their jobs run.
-func (r *Reconciler) removePorts(ctx context.Context, svc *v1.Service, lbID string) error {
+// keep is true when the NLB stays (reused, or preserved): the security
+// groups the CCM joined for the Service are left and its record removed.
+func (r *Reconciler) removePorts(ctx context.Context, svc *v1.Service, lbID string, keep bool) error {
 	jobs, err := r.deletePorts(ctx, lbID, svc)
 	if err != nil {
 		return classifyErr("NLB "+lbID+": removing the Service's listeners and server groups", err)
 	}
-	sgJobs, err := r.deleteSecurityGroups(ctx, lbID, svc)
-	if err != nil {
-		return classifyErr("NLB "+lbID+": removing the Service's security group", err)
+	if len(nonEmpty(jobs)) > 0 {
+		// Their jobs hold the NLB: a security group write now would only
+		// be refused as busy.
+		return r.startedJobs(svc, "removing listeners, server groups and security groups", false, jobs)
 	}
-	return r.startedJobs(svc, "removing listeners, server groups and security groups", false, append(jobs, sgJobs...))
+	sgJobs, err := r.deleteSecurityGroups(ctx, lbID, svc, keep)
+	if err != nil {
+		return classifyErr("NLB "+lbID+": removing the Service's security groups", err)
+	}
+	return r.startedJobs(svc, "removing listeners, server groups and security groups", false, sgJobs)
 }
 
 // cleanLeftovers removes what the Service may still own without an NLB.
 func (r *Reconciler) cleanLeftovers(ctx context.Context, svc *v1.Service) error {
-	if err := r.removePorts(ctx, svc, ""); err != nil {
+	if err := r.removePorts(ctx, svc, "", false); err != nil {
 		return err
 	}
 	r.jobs.set(svc.UID, nil)
@@ -107,7 +114,7 @@ func (r *Reconciler) cleanLeftovers(ctx context.Context, svc *v1.Service) error 
 // cleanReused removes our objects from an NLB we do not own; the NLB
 // itself is not changed.
 func (r *Reconciler) cleanReused(ctx context.Context, svc *v1.Service, id string) error {
-	if err := r.removePorts(ctx, svc, id); err != nil {
+	if err := r.removePorts(ctx, svc, id, true); err != nil {
 		return err
 	}
 	r.jobs.set(svc.UID, nil)
@@ -126,7 +133,7 @@ func (r *Reconciler) deleteOwned(ctx context.Context, svc *v1.Service, st *lbSta
 	case statusProvisioning:
 		return r.waitUsable(st)
 	}
-	if err := r.removePorts(ctx, svc, id); err != nil {
+	if err := r.removePorts(ctx, svc, id, false); err != nil {
 		return err
 	}
 	if st.lb.DeletionProtectionConfig.Enabled {
@@ -153,7 +160,7 @@ func (r *Reconciler) preserve(ctx context.Context, svc *v1.Service, st *lbState)
 	if st.lb.LoadBalancerStatus == statusProvisioning {
 		return r.waitUsable(st)
 	}
-	if err := r.removePorts(ctx, svc, id); err != nil {
+	if err := r.removePorts(ctx, svc, id, true); err != nil {
 		return err
 	}
 	if st.lb.DeletionProtectionConfig.Enabled || st.lb.ModificationProtectionConfig.Status == annotations.ConsoleProtection {

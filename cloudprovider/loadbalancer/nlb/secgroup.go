@@ -19,10 +19,12 @@ import (
 
 // The security group level. An NLB's joined security groups are:
 //   - the user's, from the security-group-ids annotation. The CCM joins
-//     them and records each one it joined in the NLB's tag
-//     TagSecurityGroups; a group removed from the annotation is left only
-//     when that record proves the CCM joined it (a group the user joined
-//     by hand stays). The CCM never changes a user's group's rules.
+//     them and records each one it joined for the Service in the NLB's
+//     tag sgRecordKey(Service UID) (secgroup_delete.go); a group removed
+//     from the annotation, or every one when the Service is deleted, is
+//     left only when that record proves the CCM joined it for this
+//     Service and no other Service's record holds it (a group the user
+//     joined by hand stays). The CCM never changes a user's group's rules.
 //   - with spec.loadBalancerSourceRanges, one security group the CCM owns
 //     (ownership tags, created with a ClientToken from the Service UID),
 //     whose rules let the ranges in on the listeners' ports and drop the
@@ -31,11 +33,6 @@ import (
 // NLB writes are asynchronous and a running job makes the NLB refuse the
 // next write, so a pass makes at most one Join or Leave and returns its
 // job; the caller waits and the next pass goes on.
-
-// TagSecurityGroups is the NLB tag listing, comma-separated, the security
-// groups the CCM joined (a user's, so only those are left when the
-// annotation drops them, and the owned one).
-const TagSecurityGroups = "alicloud-ccm/security-groups"
 
 // maxSecurityGroupsPerNLB is the documented limit: "You can add an NLB
 // instance to up to four security groups".
@@ -75,7 +72,8 @@ func (r *Reconciler) sgAPI() SecurityGroupAPI {
 type sgPlan struct {
 	user    []string // the annotation's groups, in order
 	joined  []string // the NLB's groups now
-	record  []string // the TagSecurityGroups record now
+	record  []string // the Service's record (sgRecordKey) now
+	others  []string // the groups other Services' records hold
 	ranges  bool     // the Service asks for the owned group
 	owned   string   // the owned group to keep (ranges); "" to create
 	strays  []string // other owned groups (extra, or the field was cleared)
@@ -95,8 +93,8 @@ func (r *Reconciler) syncSecurityGroups(ctx context.Context, in portsInput) (job
 		r.events.Eventf(in.Svc, v1.EventTypeWarning, loadbalancer.ReasonAnnotationWarning,
 			"spec.loadBalancerSourceRanges: the IPv6 ranges %s are not applied: the source-ranges security group filters IPv4 clients only (IPv4 clients outside the IPv4 ranges are dropped)", sgPrefixList(v6))
 	}
-	p := sgPlan{user: sgDedupe(in.Cfg.LB.SecurityGroupIDs), joined: in.LB.SecurityGroupIds,
-		record: sgRecordOf(in.LB.Tags), ranges: len(in.Cfg.SourceRanges) > 0}
+	p := sgPlan{user: sgDedupe(in.Cfg.LB.SecurityGroupIDs), joined: in.LB.SecurityGroupIds, ranges: len(in.Cfg.SourceRanges) > 0}
+	p.record, p.others, _ = sgRecords(in.LB.Tags, in.Svc.UID)
 	if err := r.checkSecurityGroupQuota(in.Svc, p); err != nil {
 		return nil, err
 	}
@@ -319,25 +317,16 @@ func (r *Reconciler) syncJoined(ctx context.Context, in portsInput, p sgPlan) ([
 		}
 	}
 	for _, id := range p.joined {
-		if !slices.Contains(want, id) && (slices.Contains(p.record, id) || slices.Contains(p.strays, id)) {
+		if slices.Contains(want, id) {
+			continue
+		}
+		if slices.Contains(p.strays, id) || slices.Contains(p.record, id) && !slices.Contains(p.others, id) {
 			leave = append(leave, id)
 		}
 	}
-	// The record keeps the groups still joined (until they are seen gone)
-	// and adds the groups about to be joined (the owned one too).
-	var record []string
-	for _, id := range p.record {
-		if slices.Contains(p.joined, id) {
-			record = append(record, id)
-		}
-	}
-	for _, id := range join {
-		if !slices.Contains(record, id) {
-			record = append(record, id)
-		}
-	}
+	record := nextRecord(p, want, join, leave)
 	var jobs []string
-	job, err := r.writeRecord(ctx, in.LB, p.record, record)
+	job, err := r.writeRecord(ctx, in.LB.LoadBalancerId, in.Svc.UID, p.record, record)
 	if err != nil {
 		return nil, err
 	}
@@ -356,6 +345,30 @@ func (r *Reconciler) syncJoined(ctx context.Context, in portsInput, p sgPlan) ([
 		return sgAppendJob(jobs, job), err
 	}
 	return jobs, r.deleteStrays(ctx, in.Svc, p.strays, p.joined)
+}
+
+// nextRecord is the Service's record after this pass: the recorded groups
+// still joined that the Service still wants or is about to leave (kept
+// until they are seen gone), then, in the order wanted, the groups about
+// to be joined and the joined ones another Service's record holds (the
+// CCM joined them; this Service now needs them too, so the other's
+// deletion must not leave them). A wanted group joined by hand is never
+// recorded.
+func nextRecord(p sgPlan, want, join, leave []string) []string {
+	var record []string
+	for _, id := range p.record {
+		if slices.Contains(p.joined, id) && (slices.Contains(want, id) || slices.Contains(leave, id)) {
+			record = append(record, id)
+		}
+	}
+	for _, id := range want {
+		joinNow := slices.Contains(join, id)
+		shared := slices.Contains(p.joined, id) && slices.Contains(p.others, id)
+		if (joinNow || shared) && !slices.Contains(record, id) {
+			record = append(record, id)
+		}
+	}
+	return record
 }
 
 func sgAppendJob(jobs []string, job string) []string {
@@ -398,79 +411,6 @@ func (r *Reconciler) deleteStrays(ctx context.Context, svc *v1.Service, strays, 
 		}
 	}
 	return nil
-}
-
-// sgRecordOf reads the TagSecurityGroups record of an NLB.
-func sgRecordOf(tags []sdknlb.TagModels) []string {
-	for _, t := range tags {
-		if t.Key == TagSecurityGroups {
-			return sgDedupe(strings.Split(t.Value, ","))
-		}
-	}
-	return nil
-}
-
-// writeRecord sets (or removes, when empty) the NLB's record of the
-// user's groups the CCM joined, when it changes.
-func (r *Reconciler) writeRecord(ctx context.Context, lb *sdknlb.LoadbalancerInfo, old, next []string) (string, error) {
-	if slices.Equal(sgSorted(old), sgSorted(next)) {
-		return "", nil
-	}
-	ids := []string{lb.LoadBalancerId}
-	if len(next) == 0 {
-		req := sdknlb.CreateUntagResourcesRequest()
-		req.ResourceType, req.ResourceId, req.TagKey = "loadbalancer", &ids, &[]string{TagSecurityGroups}
-		resp, err := r.api.UntagResources(ctx, req)
-		if err != nil {
-			return "", fmt.Errorf("removing tag %s from NLB %s: %w", TagSecurityGroups, lb.LoadBalancerId, err)
-		}
-		return resp.JobId, nil
-	}
-	req := sdknlb.CreateTagResourcesRequest()
-	req.ResourceType, req.ResourceId = "loadbalancer", &ids
-	req.Tag = &[]sdknlb.TagResourcesTag{{Key: TagSecurityGroups, Value: strings.Join(next, ",")}}
-	resp, err := r.api.TagResources(ctx, req)
-	if err != nil {
-		return "", fmt.Errorf("recording the joined security groups in tag %s of NLB %s: %w", TagSecurityGroups, lb.LoadBalancerId, err)
-	}
-	return resp.JobId, nil
-}
-
-// deleteSecurityGroups leaves and deletes the CCM-owned security group of
-// svc on lbID (never a user's). While the NLB is in the group it leaves it
-// and returns the job; a later call (the job done) deletes the group.
-func (r *Reconciler) deleteSecurityGroups(ctx context.Context, lbID string, svc *v1.Service) (jobs []string, err error) {
-	if r.sgAPI() == nil || svc == nil {
-		return nil, nil
-	}
-	owned, err := r.ownedSecurityGroups(ctx, svc, "")
-	if err != nil || len(owned) == 0 {
-		return nil, err
-	}
-	var joined []string
-	if lbID != "" {
-		req := sdknlb.CreateGetLoadBalancerAttributeRequest()
-		req.LoadBalancerId = lbID
-		resp, err := r.api.GetLoadBalancerAttribute(ctx, req)
-		if err != nil && !cloudapi.IsNotFound(err) {
-			return nil, fmt.Errorf("reading the security groups of NLB %s: %w", lbID, err)
-		}
-		if err == nil {
-			joined = resp.SecurityGroupIds
-		}
-	}
-	var ids, leave []string
-	for _, g := range owned {
-		ids = append(ids, g.SecurityGroupId)
-		if slices.Contains(joined, g.SecurityGroupId) {
-			leave = append(leave, g.SecurityGroupId)
-		}
-	}
-	if len(leave) > 0 {
-		job, err := r.leaveSecurityGroups(ctx, lbID, leave)
-		return sgAppendJob(nil, job), err
-	}
-	return nil, r.deleteStrays(ctx, svc, ids, nil)
 }
 
 // prefixList renders prefixes for an event.

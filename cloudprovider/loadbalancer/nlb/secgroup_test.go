@@ -126,7 +126,7 @@ func (s *sgEnv) joined() []string {
 // record is the NLB's record tag with the owned group shown as "owned".
 func (s *sgEnv) record() string {
 	for _, t := range s.lb(sgTestLB).Tags {
-		if t.Key == TagSecurityGroups {
+		if t.Key == sgRecordKey(s.svc.UID) {
 			if owned := s.owned(); len(owned) > 0 {
 				return strings.ReplaceAll(t.Value, owned[0].SecurityGroupID, "owned")
 			}
@@ -400,7 +400,7 @@ func TestDeleteSecurityGroups(t *testing.T) {
 	del := func(lbID string) []string {
 		t.Helper()
 		s.emu.ResetAudit()
-		jobs, err := s.r.deleteSecurityGroups(context.Background(), lbID, s.svc)
+		jobs, err := s.r.deleteSecurityGroups(context.Background(), lbID, s.svc, false)
 		if err != nil {
 			t.Fatal(err)
 		}
