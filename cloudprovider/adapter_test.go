@@ -37,6 +37,7 @@ func TestOfficialFinalizerDrop(t *testing.T) {
 		stored    []string // the finalizers the API server has
 		seen      []string // the finalizers of the object the framework passed
 		noClient  bool
+		class     string // spec.loadBalancerClass
 		want      []string
 		wantErr   string
 		wantPatch bool
@@ -54,6 +55,12 @@ func TestOfficialFinalizerDrop(t *testing.T) {
 			want: []string{cleanupFinalizer}, wantPatch: true},
 		{name: "both official finalizers, in one patch", stored: []string{officialCLBFinalizer, "example.com/keep", officialNLBFinalizer},
 			want: []string{"example.com/keep"}, wantPatch: true},
+		{name: "NLB class: the NLB finalizer is the nlb-service controller's and stays", class: "alibabacloud.com/nlb",
+			stored: []string{officialCLBFinalizer, officialNLBFinalizer}, want: []string{officialNLBFinalizer}, wantPatch: true},
+		{name: "NLB class, only the NLB finalizer: no request", class: "alibabacloud.com/nlb",
+			stored: []string{officialNLBFinalizer}, want: []string{officialNLBFinalizer}},
+		{name: "another class: both official finalizers go", class: "example.com/lb",
+			stored: []string{officialCLBFinalizer, officialNLBFinalizer}, want: nil, wantPatch: true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -66,7 +73,11 @@ func TestOfficialFinalizerDrop(t *testing.T) {
 			if seen == nil {
 				seen = tc.stored
 			}
-			err := f.drop(context.Background(), finalizedService(seen...))
+			svc := finalizedService(seen...)
+			if tc.class != "" {
+				svc.Spec.LoadBalancerClass = &tc.class
+			}
+			err := f.drop(context.Background(), svc)
 			if tc.wantErr == "" && err != nil || tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)) {
 				t.Fatalf("err = %v, want %q", err, tc.wantErr)
 			}

@@ -14,6 +14,8 @@ import (
 	"k8s.io/client-go/kubernetes"
 	k8scloudprovider "k8s.io/cloud-provider"
 	"k8s.io/klog/v2"
+
+	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/loadbalancer/annotations"
 )
 
 // officialCLBFinalizer is the finalizer the official CCM
@@ -53,7 +55,7 @@ func (f *finalizerClient) drop(ctx context.Context, svc *v1.Service) error {
 	var dropped []string
 	// From the end, so the indices of the entries still to remove hold.
 	for i := len(svc.Finalizers) - 1; i >= 0; i-- {
-		if fin := svc.Finalizers[i]; slices.Contains(officialFinalizers, fin) {
+		if fin := svc.Finalizers[i]; slices.Contains(officialFinalizers, fin) && !keepsOfficialFinalizer(svc, fin) {
 			path := fmt.Sprintf("/metadata/finalizers/%d", i)
 			ops = append(ops, map[string]string{"op": "test", "path": path, "value": fin}, map[string]string{"op": "remove", "path": path})
 			dropped = append(dropped, fin)
@@ -77,6 +79,13 @@ func (f *finalizerClient) drop(ctx context.Context, svc *v1.Service) error {
 	}
 	klog.InfoS("Removed the official CCM's finalizer; this CCM's cleanup finalizer guards the Service", "service", klog.KObj(svc), "finalizer", dropped)
 	return nil
+}
+
+// keepsOfficialFinalizer: the official CCM's NLB finalizer on an NLB-class
+// Service is the nlb-service controller's own (controllers/nlbservice
+// Finalizer) and stays.
+func keepsOfficialFinalizer(svc *v1.Service, fin string) bool {
+	return fin == officialNLBFinalizer && svc.Spec.LoadBalancerClass != nil && annotations.ProductOf(svc) == annotations.ProductNLB
 }
 
 // migratingLB is the LoadBalancer the framework sees: the engine, plus the

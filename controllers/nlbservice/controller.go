@@ -20,6 +20,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"sync"
 	"time"
 
@@ -126,16 +127,39 @@ func New(lb k8scloudprovider.LoadBalancer, client kubernetes.Interface, services
 	return c, nil
 }
 
+// Finalizer guards the cleanup of an NLB-class Service: added before the
+// first cloud write, removed once the NLB is deleted. It is the official
+// CCM's NLB finalizer, not the framework's
+// (service.kubernetes.io/load-balancer-cleanup): the framework's service
+// controller deletes the load balancer of every Service carrying its
+// finalizer that is being deleted, class or not, so with it each NLB-class
+// Service would be deleted twice (both controllers, both sets of Events),
+// and the framework would remove the finalizer while the NLB delete still
+// waits for its jobs. Sharing the official CCM's name keeps a Service
+// moving between the two CCMs guarded.
+const Finalizer = "service.k8s.alibaba/nlb"
+
+// hasFinalizer reports whether svc carries this controller's finalizer, or
+// the framework's on an NLB-class Service (what this controller added
+// before it had its own: it cleans those up too, and replaces the
+// framework's with its own at the next sync).
+func hasFinalizer(svc *v1.Service) bool {
+	return slices.Contains(svc.Finalizers, Finalizer) || svc.Spec.LoadBalancerClass != nil &&
+		annotations.ProductOf(svc) == annotations.ProductNLB && servicehelper.HasLBFinalizer(svc)
+}
+
 // ours reports whether svc is an NLB-class LoadBalancer Service.
 func ours(svc *v1.Service) bool {
 	return svc.Spec.Type == v1.ServiceTypeLoadBalancer && svc.Spec.LoadBalancerClass != nil &&
 		annotations.ProductOf(svc) == annotations.ProductNLB
 }
 
-// needsCleanup reports whether svc's NLB must go: the Service carries the
-// cleanup finalizer and is being deleted or no longer a LoadBalancer.
+// needsCleanup reports whether svc's NLB must go: the Service carries this
+// controller's finalizer and is being deleted or no longer a LoadBalancer
+// (the API server then drops its class, so the finalizer alone says the
+// Service was ours).
 func needsCleanup(svc *v1.Service) bool {
-	if !servicehelper.HasLBFinalizer(svc) || svc.Spec.LoadBalancerClass == nil || annotations.ProductOf(svc) != annotations.ProductNLB {
+	if !hasFinalizer(svc) {
 		return false
 	}
 	return svc.DeletionTimestamp != nil || svc.Spec.Type != v1.ServiceTypeLoadBalancer

@@ -103,9 +103,17 @@ func withClass(c string) func(*v1.Service) {
 	}
 }
 
-func finalized(s *v1.Service) {
+func finalized(s *v1.Service) { s.Finalizers = append(s.Finalizers, Finalizer) }
+
+// frameworkFinalized carries the framework's finalizer, as an earlier
+// version of this controller added it.
+func frameworkFinalized(s *v1.Service) {
 	s.Finalizers = append(s.Finalizers, servicehelper.LoadBalancerCleanupFinalizer)
 }
+
+// typeChanged is a Service no longer of type LoadBalancer: the API server
+// dropped its class.
+func typeChanged(s *v1.Service) { s.Spec.Type, s.Spec.LoadBalancerClass = v1.ServiceTypeClusterIP, nil }
 
 func deleting(s *v1.Service) { now := metav1.Now(); s.DeletionTimestamp = &now }
 
@@ -220,7 +228,10 @@ func TestServiceEventFilter(t *testing.T) {
 		{"add: another class", nil, nlbSvc("a", withClass("example.com/lb")), false},
 		{"add: not a LoadBalancer", nil, nlbSvc("a", func(s *v1.Service) { s.Spec.Type = v1.ServiceTypeClusterIP }), false},
 		{"add: being deleted with the finalizer (a restart mid-delete)", nil, nlbSvc("a", finalized, deleting), true},
-		{"add: another class being deleted with the finalizer", nil, nlbSvc("a", withClass("example.com/lb"), finalized, deleting), false},
+		{"add: another class being deleted with the finalizer", nil, nlbSvc("a", withClass("example.com/lb"), frameworkFinalized, deleting), false},
+		{"add: being deleted with the framework's finalizer (an earlier version's)", nil, nlbSvc("a", frameworkFinalized, deleting), true},
+		{"add: no class, the framework's finalizer, being deleted (the framework's)", nil, nlbSvc("a", withClass(""), frameworkFinalized, deleting), false},
+		{"add: type changed away with our finalizer (class dropped)", nil, nlbSvc("a", finalized, typeChanged), true},
 		{"update: resync", nlbSvc("a"), nlbSvc("a"), false},
 		{"update: our status patch", nlbSvc("a"), nlbSvc("a", published), false},
 		{"update: our finalizer patch", nlbSvc("a"), nlbSvc("a", finalized), false},
@@ -252,17 +263,19 @@ func TestServiceEventFilter(t *testing.T) {
 func TestSync(t *testing.T) {
 	retry := cloudproviderapi.NewRetryError("job of nlb-1 running", 3*time.Second)
 	tests := []struct {
-		name        string
-		svc         *v1.Service
-		ensureErr   error
-		deleteErr   error
-		wantCalls   []string
-		wantFinal   bool // the cleanup finalizer on the stored Service
-		wantHost    bool // the hostname in the stored status
-		wantEvents  []string
-		wantErr     string
-		wantRetry   bool
-		wantPatches int
+		name      string
+		svc       *v1.Service
+		ensureErr error
+		deleteErr error
+		wantCalls []string
+		wantFinal bool // this controller's finalizer on the stored Service
+		// wantFrameworkFinal: the framework's finalizer on the stored Service
+		wantFrameworkFinal bool
+		wantHost           bool // the hostname in the stored status
+		wantEvents         []string
+		wantErr            string
+		wantRetry          bool
+		wantPatches        int
 	}{
 		{name: "new NLB Service: finalizer, NLB, hostname", svc: nlbSvc("a"), wantCalls: []string{"Ensure a [n1]"},
 			wantFinal: true, wantHost: true, wantEvents: []string{"Normal EnsuringLoadBalancer", "Normal EnsuredLoadBalancer"}, wantPatches: 2},
@@ -281,7 +294,14 @@ func TestSync(t *testing.T) {
 		{name: "delete waits for a job: no Warning", svc: nlbSvc("a", finalized, published, deleting), deleteErr: retry,
 			wantCalls: []string{"Delete a"}, wantFinal: true, wantHost: true, wantEvents: []string{"Normal DeletingLoadBalancer"}, wantErr: "job", wantRetry: true},
 		{name: "deleted before any NLB (no finalizer): nothing", svc: nlbSvc("a", deleting)},
-		{name: "another class: nothing", svc: nlbSvc("a", withClass("example.com/lb"), finalized, deleting), wantFinal: true},
+		{name: "another class: nothing", svc: nlbSvc("a", withClass("example.com/lb"), frameworkFinalized, deleting), wantFrameworkFinal: true},
+		{name: "the framework's finalizer of an earlier version: replaced by ours", svc: nlbSvc("a", frameworkFinalized, published),
+			wantCalls: []string{"Ensure a [n1]"}, wantFinal: true, wantHost: true,
+			wantEvents: []string{"Normal EnsuringLoadBalancer", "Normal EnsuredLoadBalancer"}, wantPatches: 1},
+		{name: "deleted with the framework's finalizer of an earlier version: NLB and finalizer go", svc: nlbSvc("a", frameworkFinalized, published, deleting),
+			wantCalls: []string{"Delete a"}, wantEvents: []string{"Normal DeletingLoadBalancer", "Normal DeletedLoadBalancer"}, wantPatches: 2},
+		{name: "type changed away (class dropped): NLB and finalizer go", svc: nlbSvc("a", finalized, published, typeChanged),
+			wantCalls: []string{"Delete a"}, wantEvents: []string{"Normal DeletingLoadBalancer", "Normal DeletedLoadBalancer"}, wantPatches: 2},
 		{name: "no class: the framework's", svc: nlbSvc("a", withClass("")), wantFinal: false},
 	}
 	for _, tc := range tests {
@@ -289,7 +309,7 @@ func TestSync(t *testing.T) {
 			e := newEnv(t, []*v1.Service{tc.svc}, mkNode("n1"), mkNode("x", excludedNode))
 			e.lb.ensureErr, e.lb.deleteErr = tc.ensureErr, tc.deleteErr
 			e.lb.onEnsure = func(*v1.Service) {
-				if !servicehelper.HasLBFinalizer(e.stored(t, "a")) {
+				if !slices.Contains(e.stored(t, "a").Finalizers, Finalizer) {
 					t.Error("EnsureLoadBalancer ran before the finalizer was stored")
 				}
 			}
@@ -305,8 +325,11 @@ func TestSync(t *testing.T) {
 				t.Errorf("provider calls %v, want %v", got, tc.wantCalls)
 			}
 			stored := e.stored(t, "a")
-			if got := servicehelper.HasLBFinalizer(stored); got != tc.wantFinal {
+			if got := slices.Contains(stored.Finalizers, Finalizer); got != tc.wantFinal {
 				t.Errorf("finalizer stored: %v, want %v", got, tc.wantFinal)
+			}
+			if got := servicehelper.HasLBFinalizer(stored); got != tc.wantFrameworkFinal {
+				t.Errorf("the framework's finalizer stored: %v, want %v", got, tc.wantFrameworkFinal)
 			}
 			if got := len(stored.Status.LoadBalancer.Ingress) == 1; got != tc.wantHost {
 				t.Errorf("hostname published: %v (%v), want %v", got, stored.Status.LoadBalancer, tc.wantHost)

@@ -17,7 +17,6 @@ import (
 	"k8s.io/client-go/kubernetes/fake"
 	k8stesting "k8s.io/client-go/testing"
 	"k8s.io/client-go/tools/record"
-	servicehelper "k8s.io/cloud-provider/service/helpers"
 )
 
 // TestRunServesAnNLBService runs the controller on started informers over
@@ -54,7 +53,7 @@ func TestRunServesAnNLBService(t *testing.T) {
 		return s
 	}
 	waitFor("the hostname", func() bool { return len(get().Status.LoadBalancer.Ingress) == 1 })
-	if !servicehelper.HasLBFinalizer(get()) {
+	if !slices.Contains(get().Finalizers, Finalizer) {
 		t.Error("no cleanup finalizer on a served Service")
 	}
 	if _, err := client.CoreV1().Nodes().Create(ctx, mkNode("n2"), metav1.CreateOptions{}); err != nil {
@@ -69,7 +68,7 @@ func TestRunServesAnNLBService(t *testing.T) {
 	if _, err := client.CoreV1().Services("default").Update(ctx, svc, metav1.UpdateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	waitFor("the finalizer to go", func() bool { return !servicehelper.HasLBFinalizer(get()) })
+	waitFor("the finalizer to go", func() bool { return !slices.Contains(get().Finalizers, Finalizer) })
 	if !slices.Contains(lb.got(), "Delete web") {
 		t.Errorf("the finalizer went without a delete: %v", lb.got())
 	}

@@ -120,15 +120,19 @@ func (c *Controller) candidates() ([]*v1.Node, error) {
 	return nodeclass.LoadBalancerNodes(all), nil
 }
 
-// addFinalizer patches the framework's cleanup finalizer onto svc (and
-// keeps svc's copy in step, so a later status patch does not drop it).
+// addFinalizer patches this controller's finalizer onto svc, in place of
+// the framework's if an earlier version put that one there (and keeps
+// svc's copy in step, so a later status patch does not drop it).
 func (c *Controller) addFinalizer(_ context.Context, svc *v1.Service) error {
-	if servicehelper.HasLBFinalizer(svc) {
+	if slices.Contains(svc.Finalizers, Finalizer) && !servicehelper.HasLBFinalizer(svc) {
 		return nil
 	}
 	updated := svc.DeepCopy()
-	updated.Finalizers = append(updated.Finalizers, servicehelper.LoadBalancerCleanupFinalizer)
-	klog.V(2).InfoS("Adding the load balancer cleanup finalizer", "service", klog.KObj(svc))
+	updated.Finalizers = slices.DeleteFunc(updated.Finalizers, func(f string) bool { return f == servicehelper.LoadBalancerCleanupFinalizer })
+	if !slices.Contains(updated.Finalizers, Finalizer) {
+		updated.Finalizers = append(updated.Finalizers, Finalizer)
+	}
+	klog.V(2).InfoS("Adding the NLB cleanup finalizer", "service", klog.KObj(svc), "finalizer", Finalizer)
 	if _, err := servicehelper.PatchService(c.client.CoreV1(), svc, updated); err != nil {
 		return err
 	}
@@ -136,14 +140,18 @@ func (c *Controller) addFinalizer(_ context.Context, svc *v1.Service) error {
 	return nil
 }
 
-// removeFinalizer patches the cleanup finalizer off svc.
+// removeFinalizer patches this controller's finalizer off svc (and the
+// framework's, if an earlier version added it: see hasFinalizer).
 func (c *Controller) removeFinalizer(_ context.Context, svc *v1.Service) error {
-	if !servicehelper.HasLBFinalizer(svc) {
+	if !hasFinalizer(svc) {
 		return nil
 	}
 	updated := svc.DeepCopy()
-	updated.Finalizers = slices.DeleteFunc(updated.Finalizers, func(f string) bool { return f == servicehelper.LoadBalancerCleanupFinalizer })
-	klog.V(2).InfoS("Removing the load balancer cleanup finalizer", "service", klog.KObj(svc))
+	legacy := svc.Spec.LoadBalancerClass != nil // the framework's finalizer is ours only on an NLB-class Service
+	updated.Finalizers = slices.DeleteFunc(updated.Finalizers, func(f string) bool {
+		return f == Finalizer || legacy && f == servicehelper.LoadBalancerCleanupFinalizer
+	})
+	klog.V(2).InfoS("Removing the NLB cleanup finalizer", "service", klog.KObj(svc), "finalizer", Finalizer)
 	if _, err := servicehelper.PatchService(c.client.CoreV1(), svc, updated); err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -18,9 +19,10 @@ const nlbClass = "alibabacloud.com/nlb"
 
 // TestLBProductSelection: Services asking for an NLB, by class or by the
 // type annotation, get an NLB and its hostname (the class through this
-// CCM's nlb-service controller, which adds the framework's cleanup
-// finalizer first; the annotation through the framework), never a CLB
-// write, and lose their NLB with the Service;
+// CCM's nlb-service controller, which adds its own cleanup finalizer
+// first; the annotation through the framework), never a CLB write, and
+// lose their NLB with the Service, deleted by exactly one controller (one
+// component's delete Events, one DeleteLoadBalancer);
 // switching an existing CLB Service to NLB is refused with
 // LoadBalancerTypeChangeRefused and no write, and switching back resumes;
 // a Service with another controller's class is left alone; CLB Services
@@ -31,31 +33,35 @@ func TestLBProductSelection(t *testing.T) {
 		w.emu.Emulator.ResetAudit()
 		w.createClassService(t, "nlb-class", nlbClass)
 		w.waitEvent(t, "default", "nlb-class", "EnsuringLoadBalancer")
-		w.waitFinalizer(t, "default", "nlb-class")
+		w.waitFinalizer(t, "default", "nlb-class", nlbFinalizer)
 		w.waitHostname(t, "nlb-class")
 		w.waitEvent(t, "default", "nlb-class", "EnsuredLoadBalancer")
 		if wr := w.writes(); len(wr) != 0 {
 			t.Errorf("CLB writes for an NLB Service: %v", wr)
 		}
+		w.emu.Emulator.ResetAudit()
 		w.deleteAndWait(t, "default", "nlb-class")
 		if n := len(w.nlbState(t).LoadBalancers); n != 0 {
 			t.Errorf("%d NLBs left after the NLB Service was deleted", n)
 		}
+		w.checkDeletedOnce(t, "nlb-class")
 	})
 	t.Run("NLB annotation", func(t *testing.T) {
 		w.emu.Emulator.ResetAudit()
 		framework.CreateLoadBalancerService(t, w.cs, "default", "nlb-anno", framework.ServiceOptions{
 			Annotations: map[string]string{annoPrefix + "type": "nlb"}})
 		w.waitEvent(t, "default", "nlb-anno", "EnsuringLoadBalancer")
-		w.waitFinalizer(t, "default", "nlb-anno")
+		w.waitFinalizer(t, "default", "nlb-anno", frameworkFinalizer)
 		w.waitHostname(t, "nlb-anno")
 		if wr := w.writes(); len(wr) != 0 {
 			t.Errorf("CLB writes for an NLB Service: %v", wr)
 		}
+		w.emu.Emulator.ResetAudit()
 		w.deleteAndWait(t, "default", "nlb-anno")
 		if n := len(w.nlbState(t).LoadBalancers); n != 0 {
 			t.Errorf("%d NLBs left after the NLB Service was deleted", n)
 		}
+		w.checkDeletedOnce(t, "nlb-anno")
 	})
 	t.Run("another controller's class untouched", func(t *testing.T) {
 		w.emu.Emulator.ResetAudit()
@@ -134,12 +140,26 @@ func (w *lbWorld) createClassService(t *testing.T, name, class string) {
 	}
 }
 
-// waitFinalizer waits until the Service carries the framework's cleanup
-// finalizer: a controller has taken it on and will clean up after it.
-func (w *lbWorld) waitFinalizer(t *testing.T, ns, name string) {
+// Cleanup finalizers: the framework's service controller's, and the
+// nlb-service controller's on NLB-class Services (the official CCM's NLB
+// finalizer; with the framework's, the framework would delete those
+// Services' NLBs too).
+const (
+	frameworkFinalizer = "service.kubernetes.io/load-balancer-cleanup"
+	nlbFinalizer       = "service.k8s.alibaba/nlb"
+)
+
+// waitFinalizer waits until the Service carries the cleanup finalizer fin
+// (and not the other controller's): that controller has taken it on and
+// will clean up after it.
+func (w *lbWorld) waitFinalizer(t *testing.T, ns, name, fin string) {
 	t.Helper()
-	framework.WaitFor(t, lbTimeout, "the cleanup finalizer on "+name, func() (bool, error) {
-		return slices.Contains(w.getService(t, ns, name).Finalizers, "service.kubernetes.io/load-balancer-cleanup"), nil
+	framework.WaitFor(t, lbTimeout, "the cleanup finalizer "+fin+" on "+name, func() (bool, error) {
+		fins := w.getService(t, ns, name).Finalizers
+		if other := map[string]string{frameworkFinalizer: nlbFinalizer, nlbFinalizer: frameworkFinalizer}[fin]; slices.Contains(fins, other) {
+			return false, fmt.Errorf("%s carries %s as well as %s: two controllers would clean it up", name, other, fin)
+		}
+		return slices.Contains(fins, fin), nil
 	})
 }
 
@@ -152,4 +172,48 @@ func (w *lbWorld) allWrites() []string {
 		}
 	}
 	return out
+}
+
+// checkDeletedOnce checks that one controller deleted the NLB Service name:
+// its delete Events come from one component, DeletedLoadBalancer once, and
+// the NLB got one DeleteLoadBalancer call, with no NLB delete write sent
+// twice (a second path would repeat the deletes or their Events).
+func (w *lbWorld) checkDeletedOnce(t *testing.T, name string) {
+	t.Helper()
+	evs, err := w.cs.CoreV1().Events("default").List(framework.Ctx(t), metav1.ListOptions{FieldSelector: "involvedObject.name=" + name})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sources := map[string]bool{}
+	deleted := 0
+	for _, e := range evs.Items {
+		switch e.Reason {
+		case "DeletingLoadBalancer", "DeletedLoadBalancer", "DeleteLoadBalancerFailed":
+			sources[e.Source.Component] = true
+		}
+		if e.Reason == "DeletedLoadBalancer" {
+			deleted += max(int(e.Count), 1)
+		}
+	}
+	if len(sources) != 1 || deleted != 1 {
+		t.Errorf("delete Events of %s from %d components %v, DeletedLoadBalancer %d times; want one component, once", name, len(sources), sources, deleted)
+	}
+	calls := map[string]int{}
+	for _, a := range w.emu.Emulator.Audit() {
+		if a.Product == "Nlb" && a.Code == "OK" && strings.HasPrefix(a.Action, "Delete") {
+			calls[a.Action+" "+a.Params["LoadBalancerId"]+a.Params["ListenerId"]+a.Params["ServerGroupId"]]++
+		}
+	}
+	n := 0
+	for k, c := range calls {
+		if strings.HasPrefix(k, "DeleteLoadBalancer ") {
+			n += c
+		}
+		if c > 1 {
+			t.Errorf("%s sent %d times", k, c)
+		}
+	}
+	if n != 1 {
+		t.Errorf("DeleteLoadBalancer succeeded %d times for %s; want 1", n, name)
+	}
 }
