@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -47,6 +49,14 @@ type pendingJobs struct {
 	// first result, the NLB that failed).
 	create bool
 	since  time.Time
+	// settled is the status of a reconcile that sent every write it
+	// planned and left only these jobs running, and settledKey the inputs
+	// it planned from (inputsKey): once the jobs succeeded, a reconcile of
+	// the same inputs returns settled without reading the NLB again, since
+	// the jobs were the last of its changes. A hint only: losing it (a
+	// restart) costs one read of the NLB, its listeners and groups.
+	settled    *v1.LoadBalancerStatus
+	settledKey string
 }
 
 // jobBook holds each Service's pending jobs.
@@ -104,6 +114,9 @@ func (r *Reconciler) addJobs(svc *v1.Service, ids []string) {
 	defer r.jobs.mu.Unlock()
 	if p := r.jobs.m[svc.UID]; p != nil {
 		p.ids = append(p.ids, ids...)
+		// These servers were planned from other inputs (endpoints): the
+		// next full reconcile reads the NLB again.
+		p.settled = nil
 		return
 	}
 	r.jobs.m[svc.UID] = &pendingJobs{ids: ids, what: "servers", since: r.now()}
@@ -170,4 +183,42 @@ func nonEmpty(ids []string) []string {
 		}
 	}
 	return out
+}
+
+// settle marks the jobs just recorded for svc (startedJobs) as the last
+// ones of a reconcile of inputs key that returns st once they succeed.
+func (r *Reconciler) settle(svc *v1.Service, key string, st *v1.LoadBalancerStatus) {
+	r.jobs.mu.Lock()
+	defer r.jobs.mu.Unlock()
+	if p := r.jobs.m[svc.UID]; p != nil {
+		p.settled, p.settledKey = st, key
+	}
+}
+
+// settledStatus is the status p promised once its jobs ended well, for a
+// reconcile of the same inputs; nil when there is none (the reconcile
+// reads the NLB).
+func (p *pendingJobs) settledStatus(key string) *v1.LoadBalancerStatus {
+	if p == nil || p.settled == nil || p.settledKey != key {
+		return nil
+	}
+	return p.settled.DeepCopy()
+}
+
+// inputsKey identifies what a reconcile plans from: the Service's version
+// (spec, annotations) and each node's name and version. Any change, even a
+// node's status heartbeat, makes a different key: the hint is then not
+// used, which costs reads and is never wrong.
+func inputsKey(svc *v1.Service, nodes []*v1.Node) string {
+	var b strings.Builder
+	b.WriteString(string(svc.UID) + "/" + svc.ResourceVersion)
+	keys := make([]string, 0, len(nodes))
+	for _, n := range nodes {
+		keys = append(keys, n.Name+"/"+n.ResourceVersion)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		b.WriteString("|" + k)
+	}
+	return b.String()
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -56,8 +57,20 @@ const portRetryAfter = 5 * time.Second
 // job from this reconcile still runs is left for the next reconcile, which
 // the caller runs once the returned jobs ended; nothing waits here.
 func (r *Reconciler) syncPorts(ctx context.Context, in portsInput) (jobs []string, err error) {
+	jobs, _, err = r.syncPortsDone(ctx, in)
+	return jobs, err
+}
+
+// syncPortsDone is syncPorts that also reports whether the run sent every
+// write its plan needed (done): no write waits behind a running job, and no
+// member was held back for a pod whose ENI is not known yet. Once the
+// returned jobs succeeded, the port level is then what the Service asks for.
+func (r *Reconciler) syncPortsDone(ctx context.Context, in portsInput) (jobs []string, done bool, err error) {
 	jt := newPortJobs(r.api)
-	return jt.result(r.syncPortsWith(ctx, jt, in), in.BackendsOnly)
+	err = r.syncPortsWith(ctx, jt, in)
+	done = err == nil && len(jt.pending) == 0 && !jt.incomplete
+	jobs, err = jt.result(err, in.BackendsOnly)
+	return jobs, done, err
 }
 
 func (r *Reconciler) syncPortsWith(ctx context.Context, jt *portJobs, in portsInput) error {
@@ -90,6 +103,7 @@ func (r *Reconciler) syncPortsWith(ctx context.Context, jt *portJobs, in portsIn
 		}
 	}
 	for _, s := range specs {
+		jt.incomplete = jt.incomplete || s.incomplete
 		if err := r.syncGroupServers(ctx, jt, in, s); err != nil {
 			return err
 		}
@@ -207,9 +221,16 @@ type portJobs struct {
 	all     []string
 	last    map[string]string
 	pending []string
+	// running are the jobs seen running in this reconcile.
+	running map[string]bool
+	// incomplete: a group's desired members are not all known (pods
+	// without an ENI yet), so a later sync has more to do.
+	incomplete bool
 }
 
-func newPortJobs(api API) *portJobs { return &portJobs{api: api, last: map[string]string{}} }
+func newPortJobs(api API) *portJobs {
+	return &portJobs{api: api, last: map[string]string{}, running: map[string]bool{}}
+}
 
 // add records jobs that changed resource.
 func (j *portJobs) add(resource string, ids ...string) {
@@ -222,24 +243,46 @@ func (j *portJobs) add(resource string, ids ...string) {
 }
 
 // idle reports whether resource may take a write: no job of this
-// reconcile on it still runs (one GetJobStatus, no waiting). A running job
-// is remembered, so the reconcile ends with a retry error. A failed job
-// is an error naming it.
+// reconcile on it still runs. It asks without waiting, and once per
+// reconcile for every job: the first question covers the last job of
+// every resource not yet seen running (one call for up to 20 jobs), and a
+// job seen running counts as running for the rest of the reconcile (it
+// started moments ago; the next reconcile asks again). A running job is
+// remembered, so the reconcile ends with a retry error. A failed job is an
+// error naming it.
 func (j *portJobs) idle(ctx context.Context, resource string) (bool, error) {
 	id := j.last[resource]
 	if id == "" {
 		return true, nil
 	}
-	pending, err := j.api.PendingJobs(ctx, []string{id})
-	if err != nil {
-		return false, portErr("checking NLB job "+id, err)
+	if !j.running[id] {
+		var ask []string
+		for _, job := range j.last {
+			if !j.running[job] {
+				ask = append(ask, job)
+			}
+		}
+		sort.Strings(ask)
+		pending, err := j.api.PendingJobs(ctx, ask)
+		if err != nil {
+			return false, portErr("checking NLB jobs "+strings.Join(ask, ","), err)
+		}
+		for _, p := range pending {
+			j.running[p] = true
+		}
+		for res, job := range j.last {
+			if slices.Contains(ask, job) && !j.running[job] {
+				delete(j.last, res) // ended: the resource takes writes
+			}
+		}
 	}
-	if len(pending) > 0 {
-		j.pending = append(j.pending, pending...)
-		return false, nil
+	if !j.running[id] {
+		return true, nil
 	}
-	delete(j.last, resource)
-	return true, nil
+	if !slices.Contains(j.pending, id) {
+		j.pending = append(j.pending, id)
+	}
+	return false, nil
 }
 
 // absorb turns a write's *cloudapi.JobsPendingError (a batched write that
@@ -248,6 +291,9 @@ func (j *portJobs) idle(ctx context.Context, resource string) (bool, error) {
 func (j *portJobs) absorb(step string, err error) error {
 	var jp *cloudapi.JobsPendingError
 	if errors.As(err, &jp) {
+		for _, id := range jp.Jobs {
+			j.running[id] = true
+		}
 		j.pending = append(j.pending, jp.Jobs...)
 		return nil
 	}

@@ -211,3 +211,55 @@ func TestWeightsAndPorts(t *testing.T) {
 		t.Fatal("a port the Service lacks was found")
 	}
 }
+
+// askingAPI is portJobsAPI that records each question.
+type askingAPI struct {
+	portJobsAPI
+	asked [][]string
+}
+
+func (a *askingAPI) PendingJobs(ctx context.Context, ids []string) ([]string, error) {
+	a.asked = append(a.asked, slices.Clone(ids))
+	return a.portJobsAPI.PendingJobs(ctx, ids)
+}
+
+// TestPortJobsAskOnce pins how often a reconcile asks about its jobs: the
+// first question covers the last job of every resource (one call), a job
+// seen running is not asked about again in the same reconcile (it started
+// moments ago), a job seen ended frees its resource for good, and a job a
+// batched write reported running (JobsPendingError) is not asked about.
+func TestPortJobsAskOnce(t *testing.T) {
+	api := &askingAPI{portJobsAPI: portJobsAPI{running: map[string]bool{"job-g1": true, "job-batch": true}}}
+	jt := newPortJobs(api)
+	ctx := context.Background()
+	jt.add("sgp-1", "job-g1")
+	jt.add("sgp-2", "job-g2")
+	if err := jt.absorb("adding", &cloudapi.JobsPendingError{Jobs: []string{"job-batch"}, Left: 3}); err != nil {
+		t.Fatal(err)
+	}
+	jt.add("sgp-3", "job-batch")
+	steps := []struct {
+		resource string
+		idle     bool
+		asked    int // questions so far
+	}{
+		{"sgp-2", true, 1},  // asks job-g1 and job-g2 at once
+		{"sgp-1", false, 1}, // seen running: no new question
+		{"sgp-1", false, 1},
+		{"sgp-2", true, 1}, // ended: free
+		{"sgp-3", false, 1},
+		{"nlb-1", true, 1}, // no job at all
+	}
+	for i, s := range steps {
+		ok, err := jt.idle(ctx, s.resource)
+		if err != nil || ok != s.idle || len(api.asked) != s.asked {
+			t.Fatalf("step %d (%s): idle %v err %v, %d questions %v; want idle %v, %d questions", i, s.resource, ok, err, len(api.asked), api.asked, s.idle, s.asked)
+		}
+	}
+	if !slices.Equal(api.asked[0], []string{"job-g1", "job-g2"}) {
+		t.Errorf("first question %v, want both jobs not known running", api.asked[0])
+	}
+	if !slices.Equal(jt.pending, []string{"job-batch", "job-g1"}) {
+		t.Errorf("pending %v: want each running job once", jt.pending)
+	}
+}
