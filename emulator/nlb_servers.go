@@ -157,7 +157,7 @@ func findServer(g *nlbGroup, sv *nlbServer) int {
 func (s *nlbState) checkServerQuotas(c *call, g *nlbGroup, add []*nlbServer) error {
 	lim := c.e.cfg.Limits
 	if n := len(g.Servers) + len(add); n > lim.NLBServersPerGroup {
-		return nlbQuota("nlb_quota_servergroup_servers_num", len(g.Servers), lim.NLBServersPerGroup)
+		return nlbQuota("nlb_quota_servergroup_noeci_servers_num", len(g.Servers), lim.NLBServersPerGroup)
 	}
 	for _, sv := range add {
 		n := 0

@@ -134,6 +134,9 @@ func (r *Reconciler) ensure(ctx context.Context, svc *v1.Service, cfg *annotatio
 			r.events.Eventf(svc, v1.EventTypeWarning, loadbalancer.ReasonSyncFailed,
 				"No NLB carries this Service's ownership tags although the Service has an address; creating a new NLB (its DNS name will differ)")
 		}
+		if err := r.checkNewNLBQuotas(ctx, svc, cfg, nodes); err != nil {
+			return nil, err
+		}
 		job, err := r.createLB(ctx, svc, cfg, nodes)
 		if err != nil {
 			var ze *ZoneError

@@ -98,6 +98,12 @@ func (r *Reconciler) syncPortsWith(ctx context.Context, jt *portJobs, in portsIn
 		if plan, err = r.planListeners(in, listed, byListener); err != nil {
 			return err
 		}
+	}
+	// Quotas are checked once everything is read, before the first write.
+	if err := r.fitPorts(ctx, in, specs, listed); err != nil {
+		return err
+	}
+	if !in.BackendsOnly {
 		if err := r.syncGroups(ctx, jt, in, specs); err != nil {
 			return err
 		}

@@ -39,6 +39,9 @@ type Options struct {
 	// SecurityGroups is the ECS client of the source-ranges security
 	// group (*cloudapi.ECS); nil refuses spec.loadBalancerSourceRanges.
 	SecurityGroups SecurityGroupAPI
+	// Quotas are the NLB quotas plans are checked against (quota.go);
+	// zero fields are the documented defaults.
+	Quotas Quotas
 }
 
 // InstanceAPI is the ECS read the engine makes (*cloudapi.ECS implements it).

@@ -103,6 +103,14 @@ type groupSpec struct {
 	have    *sdknlb.ServerGroup
 	id      string
 	created bool
+	// actual are the listed members and plan their diff with desired
+	// (planMembers), made once before the first write (fitPorts);
+	// deferAdds: the plan removes first and its adds wait for the next
+	// reconcile, so the group and the NLB stay within their quotas.
+	actual    []server
+	plan      serverPlan
+	planned   bool
+	deferAdds bool
 }
 
 // groupProtocol is the server group protocol a listener needs (a TCPSSL
@@ -365,26 +373,29 @@ func (r *Reconciler) syncGroups(ctx context.Context, jt *portJobs, in portsInput
 	return nil
 }
 
-// syncGroupServers converges the members of one group: all members of our
-// groups are ours; in a user's group only those with our description.
-// A group that does not exist yet (backend-only sync before the full one
-// created it) is skipped.
+// syncGroupServers converges the members of one group with its plan
+// (planMembers: all members of our groups are ours; in a user's group only
+// those with our description). A group that does not exist yet
+// (backend-only sync before the full one created it) is skipped. With
+// deferAdds only the removals and updates go now; the removal jobs are
+// pending, so the adds follow in the next reconcile.
 func (r *Reconciler) syncGroupServers(ctx context.Context, jt *portJobs, in portsInput, s *groupSpec) error {
 	if s.id == "" {
 		return nil
 	}
-	var actual []server
-	if !s.created {
-		var err error
-		if actual, err = r.listServers(ctx, s.id); err != nil {
-			return portErr("listing members of NLB server group "+s.id, err)
+	if !s.planned {
+		if err := r.planMembers(ctx, in, s); err != nil {
+			return err
 		}
 	}
-	desc := serverDescription(in.Svc, r.opts.ClusterID)
-	owned := func(sv server) bool { return s.userID == "" || sv.Description == desc }
-	p := diffServers(s.desired, actual, owned, in.Cfg.Backend.IgnoreWeightUpdate)
-	if s.incomplete {
-		p.remove = nil
+	p := s.plan
+	if s.deferAdds && len(p.add) > 0 {
+		p.add = nil
+		defer func() {
+			if id := jt.last[s.id]; id != "" {
+				jt.pending = append(jt.pending, id)
+			}
+		}()
 	}
 	return r.applyServers(ctx, jt, s.id, p)
 }
