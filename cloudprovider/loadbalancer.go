@@ -70,6 +70,11 @@ func newNLBReconciler(c *Cloud, pods *loadbalancer.PodBackendSlot) *nlb.Reconcil
 		ECS:            c.clients.ECS,
 		VSwitches:      zoned,
 		SecurityGroups: c.clients.ECS,
+		Quotas: nlb.Quotas{
+			ServersPerGroup: g.QuotaServersPerNLBServerGroup,
+			ServersPerNLB:   g.QuotaServersPerNLB,
+			ListenersPerNLB: g.QuotaListenersPerNLB,
+		},
 	})
 }
 

@@ -106,6 +106,20 @@ type Global struct {
 	// Quota Center quota `slb_quota_backendserver_attached_num`. A Service
 	// whose groups would put nodes over it gets a Warning Event and no CLB.
 	QuotaVServerGroupsPerInstance int `json:"quotaVServerGroupsPerInstance,omitempty" default:"50"`
+	// Servers (ECS instances, ENIs, IPs) per NLB server group: the Quota
+	// Center quota `nlb_quota_servergroup_noeci_servers_num`. Set it when
+	// the quota was raised. An NLB Service whose server group would hold
+	// more gets a Warning Event and no change.
+	QuotaServersPerNLBServerGroup int `json:"quotaServersPerNLBServerGroup,omitempty" default:"400"`
+	// Distinct servers (ECS instances, ENIs, IPs) behind one NLB, over all
+	// its server groups: the Quota Center quota
+	// `nlb_quota_loadbalancer_noeci_servers_num`. An NLB Service that would
+	// put more behind its NLB gets a Warning Event and no change.
+	QuotaServersPerNLB int `json:"quotaServersPerNLB,omitempty" default:"400"`
+	// Listeners per NLB: the Quota Center quota
+	// `nlb_quota_loadbalancer_listeners_num`. An NLB Service with more
+	// ports gets a Warning Event and no NLB.
+	QuotaListenersPerNLB int `json:"quotaListenersPerNLB,omitempty" default:"50"`
 	// Custom route entries per VPC route table: the Quota Center quota
 	// `vpc_quota_route_entrys_num`. Exported with each table's entry count
 	// (alicloud_ccm_route_table_entry_quota), so an alert fires before the

@@ -113,7 +113,9 @@ func (c *CloudConfig) Validate() error {
 		name  string
 		value int
 	}{{"quotaBackendServersPerCLB", g.QuotaBackendServersPerCLB}, {"quotaListenersPerCLB", g.QuotaListenersPerCLB},
-		{"quotaVServerGroupsPerInstance", g.QuotaVServerGroupsPerInstance}, {"quotaRouteEntriesPerTable", g.QuotaRouteEntriesPerTable}} {
+		{"quotaVServerGroupsPerInstance", g.QuotaVServerGroupsPerInstance}, {"quotaRouteEntriesPerTable", g.QuotaRouteEntriesPerTable},
+		{"quotaServersPerNLBServerGroup", g.QuotaServersPerNLBServerGroup}, {"quotaServersPerNLB", g.QuotaServersPerNLB},
+		{"quotaListenersPerNLB", g.QuotaListenersPerNLB}} {
 		if q.value < 0 {
 			bad(q.name, strconv.Itoa(q.value), "want the quota, a number >= 1 (leave it out for the default)")
 		}

@@ -55,6 +55,7 @@ func TestValidate(t *testing.T) {
 		{"qps zero", func(g *Global) { g.APIQPS = map[string]float64{"slb": 0} }, []string{"Global.apiQPS.slb: invalid value 0"}},
 		{"burst", func(g *Global) { g.APIBurst = map[string]int{"ecs": 0, "sts": 1} }, []string{"Global.apiBurst.ecs: invalid value 0", `Global.apiBurst: unknown product "sts"`}},
 		{"quota", func(g *Global) { g.QuotaListenersPerCLB = -1 }, []string{`Global.quotaListenersPerCLB: invalid value "-1"`}},
+		{"NLB quota", func(g *Global) { g.QuotaServersPerNLB = -2 }, []string{`Global.quotaServersPerNLB: invalid value "-2"`}},
 		{"all at once", func(g *Global) { g.Region, g.VpcID, g.Network, g.ServiceBackendType = "x", "y", "z", "w" },
 			[]string{"Global.region", "Global.vpcid", "Global.network", "Global.serviceBackendType"}},
 	} {
