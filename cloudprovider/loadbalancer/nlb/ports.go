@@ -202,7 +202,7 @@ func (r *Reconciler) removeFromUserGroups(ctx context.Context, jt *portJobs, svc
 			ids[id] = true
 		}
 	}
-	desc := serverDescription(svc, r.opts.ClusterID)
+	owned := r.ownsServer(svc)
 	for _, id := range sortedTrue(ids) {
 		actual, err := r.listServers(ctx, id)
 		if cloudapi.IsNotFound(err) {
@@ -211,7 +211,7 @@ func (r *Reconciler) removeFromUserGroups(ctx context.Context, jt *portJobs, svc
 		if err != nil {
 			return portErr("listing members of server group "+id, err)
 		}
-		p := diffServers(nil, actual, func(s server) bool { return s.Description == desc }, false)
+		p := diffServers(nil, actual, owned, false)
 		if err := r.applyServers(ctx, jt, id, p); err != nil {
 			return err
 		}

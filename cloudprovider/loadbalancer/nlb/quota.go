@@ -208,9 +208,9 @@ func (r *Reconciler) fitPlan(ctx context.Context, in portsInput, specs []*groupS
 }
 
 // planMembers lists a group's members (a group still to be created has
-// none) and diffs them with the desired ones: all members of our groups
-// are ours; in a user's group (vgroup-port) only those with our
-// description. While some pods have no ENI yet, nothing is removed.
+// none) and diffs them with the desired ones; only members whose
+// description proves them the Service's are changed (ownsServer). While
+// some pods have no ENI yet, nothing is removed.
 func (r *Reconciler) planMembers(ctx context.Context, in portsInput, s *groupSpec) error {
 	s.actual = nil
 	if s.id != "" {
@@ -219,9 +219,7 @@ func (r *Reconciler) planMembers(ctx context.Context, in portsInput, s *groupSpe
 			return portErr("listing members of NLB server group "+s.id, err)
 		}
 	}
-	desc := serverDescription(in.Svc, r.opts.ClusterID)
-	owned := func(sv server) bool { return s.userID == "" || sv.Description == desc }
-	s.plan = diffServers(s.desired, s.actual, owned, in.Cfg.Backend.IgnoreWeightUpdate)
+	s.plan = diffServers(s.desired, s.actual, r.ownsServer(in.Svc), in.Cfg.Backend.IgnoreWeightUpdate)
 	if s.incomplete {
 		s.plan.remove = nil
 	}

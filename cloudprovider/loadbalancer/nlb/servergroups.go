@@ -374,8 +374,8 @@ func (r *Reconciler) syncGroups(ctx context.Context, jt *portJobs, in portsInput
 }
 
 // syncGroupServers converges the members of one group with its plan
-// (planMembers: all members of our groups are ours; in a user's group only
-// those with our description). A group that does not exist yet
+// (planMembers: only members whose description proves them the Service's
+// are changed, ownsServer). A group that does not exist yet
 // (backend-only sync before the full one created it) is skipped. With
 // deferAdds only the removals and updates go now; the removal jobs are
 // pending, so the adds follow in the next reconcile.

@@ -1,7 +1,9 @@
 package nlb
 
 import (
+	"context"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -306,5 +308,99 @@ func TestGroupNames(t *testing.T) {
 	}
 	if groupProtocol(annotations.NLBProtocolTCPSSL) != "TCP" || groupProtocol(annotations.NLBProtocolUDP) != "UDP" {
 		t.Fatal("group protocols")
+	}
+}
+
+// TestServerOwnership pins which members of a server group the Service
+// may change: only those whose description proves them the Service's in
+// this cluster (ours, or the official CCM's named key of the same Service),
+// in the user's groups of vgroup-port and in our own groups alike. Others
+// are never removed or changed, even where they have the key of a member
+// the Service wants.
+func TestServerOwnership(t *testing.T) {
+	ours := serverDescription(testService("web", nil), testCluster)
+	tests := []struct {
+		name string
+		// inUser: the seeded members are in the user's group of vgroup-port;
+		// else they are added by hand to our group after it was created.
+		inUser bool
+		seeded []emulator.SeedNLBServer
+		want   []string // the group's members after the sync, with their descriptions
+		writes []string
+	}{
+		{name: "user's group: the user's member with the key of one of ours is left, the others are added", inUser: true,
+			seeded: []emulator.SeedNLBServer{{ServerID: nodeID(0), Type: "Ecs", Port: 30080, Weight: ptrTo(7), Description: "user-made"}},
+			want:   []string{"Ecs/i-node0000:30080(w7) user-made", "Ecs/i-node0001:30080(w100) " + ours, "Ecs/i-node0002:30080(w100) " + ours},
+			writes: []string{"AddServersToServerGroup", "CreateListener"}},
+		{name: "user's group: our member of a node gone is removed", inUser: true,
+			seeded: []emulator.SeedNLBServer{{ServerID: nodeID(3), Type: "Ecs", Port: 30080, Description: ours}},
+			want:   []string{"Ecs/i-node0000:30080(w100) " + ours, "Ecs/i-node0001:30080(w100) " + ours, "Ecs/i-node0002:30080(w100) " + ours},
+			writes: []string{"AddServersToServerGroup", "CreateListener", "RemoveServersFromServerGroup"}},
+		{name: "user's group: the official CCM's member of this Service is ours (removed when not wanted, relabelled when wanted)", inUser: true,
+			seeded: []emulator.SeedNLBServer{{ServerID: nodeID(3), Type: "Ecs", Port: 30080, Description: "k8s.80.TCP.web.default." + testCluster},
+				{ServerID: nodeID(0), Type: "Ecs", Port: 30080, Description: "k8s.80.TCP.web.default." + testCluster}},
+			want:   []string{"Ecs/i-node0000:30080(w100) " + ours, "Ecs/i-node0001:30080(w100) " + ours, "Ecs/i-node0002:30080(w100) " + ours},
+			writes: []string{"AddServersToServerGroup", "CreateListener", "RemoveServersFromServerGroup", "UpdateServerGroupServersAttribute"}},
+		{name: "user's group: the official CCM's member of another Service or cluster is left", inUser: true,
+			seeded: []emulator.SeedNLBServer{{ServerID: nodeID(3), Type: "Ecs", Port: 30080, Description: "k8s.80.TCP.api.default." + testCluster},
+				{ServerID: nodeID(3), Type: "Ecs", Port: 30081, Description: "k8s.80.TCP.web.default.c-other"}},
+			want: []string{"Ecs/i-node0000:30080(w100) " + ours, "Ecs/i-node0001:30080(w100) " + ours, "Ecs/i-node0002:30080(w100) " + ours,
+				"Ecs/i-node0003:30080(w100) k8s.80.TCP.api.default." + testCluster, "Ecs/i-node0003:30081(w100) k8s.80.TCP.web.default.c-other"},
+			writes: []string{"AddServersToServerGroup", "CreateListener"}},
+		{name: "our group: a member added by hand is left",
+			seeded: []emulator.SeedNLBServer{{ServerID: nodeID(3), Type: "Ecs", Port: 9000, Description: "hand-made"}},
+			want: []string{"Ecs/i-node0000:30080(w100) " + ours, "Ecs/i-node0001:30080(w100) " + ours, "Ecs/i-node0002:30080(w100) " + ours,
+				"Ecs/i-node0003:9000(w100) hand-made"}},
+		{name: "our group: a member added by hand without a description is left",
+			seeded: []emulator.SeedNLBServer{{ServerID: nodeID(3), Type: "Ecs", Port: 9000}},
+			want: []string{"Ecs/i-node0000:30080(w100) " + ours, "Ecs/i-node0001:30080(w100) " + ours, "Ecs/i-node0002:30080(w100) " + ours,
+				"Ecs/i-node0003:9000(w100) "}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, envOpts{nodes: 4, seed: func(s *emulator.SeedState) {
+				g := emulator.SeedNLBServerGroup{ServerGroupID: "sgp-user", Name: "user", VpcID: testVPC}
+				if tc.inUser {
+					g.Servers = tc.seeded
+				}
+				s.NLBServerGroups = append(s.NLBServerGroups, g)
+			}})
+			e.nodes = e.nodes[:3]
+			svc := testService("web", nil)
+			cfg := cfgFor(svc)
+			var lb *sdknlb.LoadbalancerInfo
+			groupID := "sgp-user"
+			if tc.inUser {
+				lb = e.addNLB("nlb-user", nil)
+				cfg.LB.ReuseID = "nlb-user"
+				cfg.Backend.VGroupPorts = map[int32]string{80: "sgp-user"}
+			} else {
+				lb = e.addNLB("nlb-1", ownTags(svc))
+				e.mustSync(lb, svc, cfg, false)
+				groupID = e.ourGroups(svc)["k8s.80.TCP.web.default.c-test"].ServerGroupId
+				var add []sdknlb.AddServersToServerGroupServers
+				for _, s := range tc.seeded {
+					add = append(add, sdknlb.AddServersToServerGroupServers{ServerId: s.ServerID, ServerType: s.Type, Port: strconv.Itoa(s.Port),
+						Weight: "100", Description: s.Description})
+				}
+				if _, err := e.api.AddServers(context.Background(), groupID, add); err != nil {
+					t.Fatal(err)
+				}
+				e.clock.Advance(time.Minute)
+			}
+			w := e.mustSync(lb, svc, cfg, tc.inUser)
+			slices.Sort(w)
+			if !slices.Equal(w, tc.writes) {
+				t.Fatalf("writes %v, want %v", w, tc.writes)
+			}
+			var got []string
+			for _, s := range e.servers(groupID) {
+				got = append(got, listedServer(s).String()+" "+s.Description)
+			}
+			slices.Sort(got)
+			if !slices.Equal(got, tc.want) {
+				t.Fatalf("members\n%v\nwant\n%v", got, tc.want)
+			}
+		})
 	}
 }

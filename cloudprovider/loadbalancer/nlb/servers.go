@@ -85,6 +85,26 @@ func serverDescription(svc *v1.Service, clusterID string) string {
 	return truncate(sanitize("k8s."+svc.Name+"."+svc.Namespace+"."+clusterID, descriptionChars), maxDescriptionLen)
 }
 
+// ownsServer says which members of a server group svc may change: those
+// whose description proves them svc's in this cluster, ours
+// (serverDescription) or the official CCM's (the server group's named key
+// k8s.<port>.<PROTOCOL>.<service>.<namespace>.<cluster>, so members it put
+// into a user's group before a migration are taken over and, once not
+// wanted, removed). Any other member, in the user's groups of vgroup-port
+// and in ours alike (one added by hand), is never removed or changed, as
+// the CLB engine and the official CCM keep backends whose description is
+// not the Service's.
+func (r *Reconciler) ownsServer(svc *v1.Service) func(server) bool {
+	desc := serverDescription(svc, r.opts.ClusterID)
+	return func(s server) bool {
+		if s.Description == desc {
+			return true
+		}
+		p := strings.Split(s.Description, ".")
+		return len(p) == 6 && p[0] == "k8s" && p[3] == svc.Name && p[4] == svc.Namespace && p[5] == r.opts.ClusterID
+	}
+}
+
 // portMembers are the desired members of every listener of the Service,
 // by listener index, computed once per reconcile so the ENI lookup is one
 // batched call for the whole Service.
