@@ -166,4 +166,30 @@ func TestNLBBackends(t *testing.T) {
 		w.deleteService(t, ip)
 	})
 
+	t.Run("a quota wall is found before the first write", func(t *testing.T) {
+		// 51 ports need 51 listeners; an NLB holds 50
+		// (nlb_quota_loadbalancer_listeners_num): a Warning Event, no NLB write.
+		class := nlbClass
+		svc := &corev1.Service{
+			ObjectMeta: metav1.ObjectMeta{Name: "many", Namespace: w.ns, Annotations: map[string]string{
+				annoPrefix + "zone-maps": w.emu.Zones[0] + ":" + w.emu.VSwitches[0] + "," + w.emu.Zones[1] + ":" + w.emu.VSwitches[1]}},
+			Spec: corev1.ServiceSpec{Type: corev1.ServiceTypeLoadBalancer, LoadBalancerClass: &class, Selector: map[string]string{"app": "many"}},
+		}
+		for i := 0; i < 51; i++ {
+			svc.Spec.Ports = append(svc.Spec.Ports, corev1.ServicePort{Name: fmt.Sprintf("p%d", i), Port: int32(2000 + i),
+				TargetPort: intstr.FromInt32(8080), Protocol: corev1.ProtocolTCP})
+		}
+		before := len(w.emu.Emulator.Audit())
+		svc, err := w.cp.Client.CoreV1().Services(w.ns).Create(context.Background(), svc, metav1.CreateOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.waitEvent(t, svc, "LoadBalancerQuotaExceeded")
+		for _, a := range w.emu.Emulator.Audit()[before:] {
+			if a.Product == "Nlb" && !strings.HasPrefix(a.Action, "List") && !strings.HasPrefix(a.Action, "Get") {
+				t.Errorf("NLB write %s past the quota wall", a.Action)
+			}
+		}
+		w.deleteService(t, svc)
+	})
 }

@@ -51,15 +51,16 @@ var quotaConfigField = map[string]string{
 	quotaListeners:    "Global.quotaListenersPerNLB",
 }
 
+// withDefaults replaces unset (zero or negative) quotas with the
+// documented defaults.
 func (q Quotas) withDefaults() Quotas {
-	if q.ServersPerGroup <= 0 {
-		q.ServersPerGroup = DefaultServersPerGroup
-	}
-	if q.ServersPerNLB <= 0 {
-		q.ServersPerNLB = DefaultServersPerNLB
-	}
-	if q.ListenersPerNLB <= 0 {
-		q.ListenersPerNLB = DefaultListenersPerNLB
+	for _, f := range []struct {
+		v   *int
+		def int
+	}{{&q.ServersPerGroup, DefaultServersPerGroup}, {&q.ServersPerNLB, DefaultServersPerNLB}, {&q.ListenersPerNLB, DefaultListenersPerNLB}} {
+		if *f.v <= 0 {
+			*f.v = f.def
+		}
 	}
 	return q
 }
