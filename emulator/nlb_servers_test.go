@@ -1,10 +1,11 @@
 package emulator
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
-	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/errors"
+	sdkerrors "github.com/aliyun/alibaba-cloud-sdk-go/sdk/errors"
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/nlb"
 )
 
@@ -82,8 +83,8 @@ func TestNLBServerQuotaNames(t *testing.T) {
 				return
 			}
 			wantErr(t, err, "QuotaExceeded.QuotaInsufficient", 400)
-			se, ok := err.(*errors.ServerError)
-			if !ok || !strings.Contains(se.Message(), tc.quota) || !strings.Contains(se.Message(), tc.usage) {
+			var se *sdkerrors.ServerError
+			if !errors.As(err, &se) || !strings.Contains(se.Message(), tc.quota) || !strings.Contains(se.Message(), tc.usage) {
 				t.Fatalf("message of %v does not name %s and %s", err, tc.quota, tc.usage)
 			}
 		})
