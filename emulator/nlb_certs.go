@@ -13,6 +13,13 @@ import (
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/nlb"
 )
 
+// nlbCertsPerCall is the AdditionalCertificateIds limit of one
+// Associate/DisassociateAdditionalCertificatesWithListener call: "You can
+// associate up to 15 additional certificates with a listener in each
+// request" (the disassociate page says the same). The pages name no error
+// code for more; the emulator answers the generic IllegalParam.
+const nlbCertsPerCall = 15
+
 // additionalCertParams reads AdditionalCertificateIds.N for a TCPSSL listener.
 func additionalCertParams(c *call, l *nlbListener) ([]string, error) {
 	if l.Protocol != "TCPSSL" {
@@ -23,7 +30,18 @@ func additionalCertParams(c *call, l *nlbListener) ([]string, error) {
 	if len(ids) == 0 {
 		return nil, nlbMissing("AdditionalCertificateIds")
 	}
+	if len(ids) > nlbCertsPerCall {
+		return nil, nlbIllegal("AdditionalCertificateIds")
+	}
 	return ids, nil
+}
+
+// errCertAssociated: ResourceAlreadyAssociated.Certificate 400, for a
+// certificate the listener already has, as its default certificate or an
+// additional one (AssociateAdditionalCertificatesWithListener, and
+// UpdateListenerAttribute naming an additional certificate as the default).
+func errCertAssociated(id string) *APIError {
+	return Errf(http.StatusBadRequest, "ResourceAlreadyAssociated.Certificate", "The specified resource %s is already associated.", id)
 }
 
 // nlbAssociateAdditionalCertificatesWithListener adds server certificates
@@ -41,9 +59,9 @@ func nlbAssociateAdditionalCertificatesWithListener(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, id := range ids {
-		if contains(l.AddCerts, id) || contains(l.Certs, id) {
-			return nil, Errf(http.StatusBadRequest, "ResourceAlreadyAssociated.Certificate", "The specified resource %s is already associated.", id)
+	for i, id := range ids {
+		if contains(l.AddCerts, id) || contains(l.Certs, id) || contains(ids[:i], id) {
+			return nil, errCertAssociated(id)
 		}
 	}
 	n := 0

@@ -58,6 +58,7 @@ type nlbListener struct {
 	AlpnPolicy, SecurityPolicy               string
 	Certs, CaCerts                           []string
 	AddCerts                                 []string // additional server certificates
+	PPv2                                     nlbPPv2  // ProxyProtocolV2Config (nlb_listeners.go)
 	Stopped                                  bool
 	Tags                                     []Tag
 	seq                                      uint64
