@@ -35,6 +35,10 @@ type API interface {
 	ListAllListeners(ctx context.Context, req *sdknlb.ListListenersRequest) ([]sdknlb.ListenerInfo, error)
 	UpdateListenerAttribute(ctx context.Context, req *sdknlb.UpdateListenerAttributeRequest) (*sdknlb.UpdateListenerAttributeResponse, error)
 	StartListener(ctx context.Context, req *sdknlb.StartListenerRequest) (*sdknlb.StartListenerResponse, error)
+	ListAllListenersWithPPv2(ctx context.Context, req *sdknlb.ListListenersRequest) ([]sdknlb.ListenerInfo, map[string]cloudapi.NLBProxyProtocolV2, error)
+	AssociateAdditionalCertificatesWithListener(ctx context.Context, req *sdknlb.AssociateAdditionalCertificatesWithListenerRequest) (*sdknlb.AssociateAdditionalCertificatesWithListenerResponse, error)
+	DisassociateAdditionalCertificatesWithListener(ctx context.Context, req *sdknlb.DisassociateAdditionalCertificatesWithListenerRequest) (*sdknlb.DisassociateAdditionalCertificatesWithListenerResponse, error)
+	ListAllListenerCertificates(ctx context.Context, listenerID, certType string) ([]sdknlb.Certificate, error)
 
 	CreateServerGroup(ctx context.Context, req *sdknlb.CreateServerGroupRequest) (*sdknlb.CreateServerGroupResponse, error)
 	DeleteServerGroup(ctx context.Context, req *sdknlb.DeleteServerGroupRequest) (*sdknlb.DeleteServerGroupResponse, error)

@@ -8,6 +8,7 @@ import (
 	sdknlb "github.com/aliyun/alibaba-cloud-sdk-go/services/nlb"
 	v1 "k8s.io/api/core/v1"
 
+	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/cloudapi"
 	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/loadbalancer/annotations"
 )
 
@@ -39,6 +40,7 @@ func (r *Reconciler) createListenerRequest(svc *v1.Service, lbID string, l *anno
 	reqBool(&req.CaEnabled, a.CAEnabled)
 	reqBool(&req.AlpnEnabled, a.ALPNEnabled)
 	reqString(&req.AlpnPolicy, a.ALPNPolicy)
+	reqPPv2(req, a)
 	tags := make([]sdknlb.CreateListenerTag, 0, 3)
 	for _, t := range r.ownershipTags(svc) {
 		tags = append(tags, sdknlb.CreateListenerTag{Key: t[0], Value: t[1]})
@@ -65,7 +67,16 @@ func updateListenerRequest(listenerID string, a *listenerAttrs) *sdknlb.UpdateLi
 	reqBool(&req.CaEnabled, a.CAEnabled)
 	reqBool(&req.AlpnEnabled, a.ALPNEnabled)
 	reqString(&req.AlpnPolicy, a.ALPNPolicy)
+	reqPPv2(req, a)
 	return req
+}
+
+// reqPPv2 puts the declared ProxyProtocolV2Config fields on a
+// CreateListener or UpdateListenerAttribute request, as the raw body
+// parameter cloudapi builds (the SDK has no field for it). It cannot fail:
+// the request comes from its SDK constructor.
+func reqPPv2(req requests.AcsRequest, a *listenerAttrs) {
+	_ = cloudapi.SetProxyProtocolV2Config(req, cloudapi.NLBProxyProtocolV2{VpcID: a.PPv2VpcID, EpID: a.PPv2EpID, EpsID: a.PPv2EpsID})
 }
 
 // startListenerRequest builds StartListener.

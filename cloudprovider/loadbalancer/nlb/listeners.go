@@ -196,6 +196,9 @@ type listenerAttrs struct {
 	CertID, CACertID       *string
 	CAEnabled, ALPNEnabled *bool
 	ALPNPolicy             *string
+	// PPv2 is ProxyProtocolV2Config (cloudapi reads and sends it: the SDK
+	// lacks it).
+	PPv2VpcID, PPv2EpID, PPv2EpsID *bool
 }
 
 func (a listenerAttrs) empty() bool { return a == listenerAttrs{} }
@@ -217,11 +220,25 @@ func (r *Reconciler) desiredListenerAttrs(svc *v1.Service, l *annotations.NLBLis
 			a.CertID = &l.CertIDs[0]
 		}
 	}
+	// The proxy protocol v2 extras are fields of the proxy protocol header:
+	// they are declared with proxy-protocol on only (the parser warns that
+	// they are ignored otherwise).
+	if l.ProxyProtocol != nil && *l.ProxyProtocol {
+		a.PPv2VpcID, a.PPv2EpID, a.PPv2EpsID = l.PPv2VpcID, l.PPv2EpID, l.PPv2EpsID
+	}
 	return a
 }
 
-// listedListenerAttrs reads a listed listener's managed attributes.
-func listedListenerAttrs(l *sdknlb.ListenerInfo) listenerAttrs {
+// listedListenerAttrs reads a listed listener's managed attributes; ppv2
+// is its ProxyProtocolV2Config from the same listing (a field not shown is
+// false, the API's default).
+func listedListenerAttrs(l *sdknlb.ListenerInfo, ppv2 cloudapi.NLBProxyProtocolV2) listenerAttrs {
+	shown := func(b *bool) *bool {
+		if b == nil {
+			return ptrTo(false)
+		}
+		return b
+	}
 	first := func(ids []string) *string {
 		if len(ids) == 0 {
 			return ptrTo("")
@@ -232,6 +249,7 @@ func listedListenerAttrs(l *sdknlb.ListenerInfo) listenerAttrs {
 		Description: &l.ListenerDescription, GroupID: &l.ServerGroupId, IdleTimeout: &l.IdleTimeout, Cps: &l.Cps,
 		ProxyProtocol: &l.ProxyProtocolEnabled, SecurityPolicy: &l.SecurityPolicyId, CertID: first(l.CertificateIds),
 		CACertID: first(l.CaCertificateIds), CAEnabled: &l.CaEnabled, ALPNEnabled: &l.AlpnEnabled, ALPNPolicy: &l.AlpnPolicy,
+		PPv2VpcID: shown(ppv2.VpcID), PPv2EpID: shown(ppv2.EpID), PPv2EpsID: shown(ppv2.EpsID),
 	}
 }
 
@@ -265,6 +283,9 @@ func diffListenerAttrs(want, have listenerAttrs) listenerAttrs {
 	flag(&d.CAEnabled, want.CAEnabled, have.CAEnabled)
 	flag(&d.ALPNEnabled, want.ALPNEnabled, have.ALPNEnabled)
 	str(&d.ALPNPolicy, want.ALPNPolicy, have.ALPNPolicy)
+	flag(&d.PPv2VpcID, want.PPv2VpcID, have.PPv2VpcID)
+	flag(&d.PPv2EpID, want.PPv2EpID, have.PPv2EpID)
+	flag(&d.PPv2EpsID, want.PPv2EpsID, have.PPv2EpsID)
 	return d
 }
 
@@ -282,18 +303,7 @@ func (r *Reconciler) applyListeners(ctx context.Context, jt *portJobs, in portsI
 			}
 		}
 		if op.op == lisUpdate {
-			want := r.desiredListenerAttrs(in.Svc, op.want, op.group.id)
-			d := diffListenerAttrs(want, listedListenerAttrs(op.have))
-			if d.GroupID != nil {
-				plan.moved[op.have.ListenerId] = true
-			}
-			if d.empty() && !op.takeover {
-				continue
-			}
-			if ok, err := jt.idle(ctx, lbID); err != nil || !ok {
-				return err
-			}
-			if err := r.updateListener(ctx, jt, in.Svc, op, &d); err != nil {
+			if stop, err := r.applyUpdate(ctx, jt, in, op, plan); err != nil || stop {
 				return err
 			}
 			continue
@@ -320,6 +330,56 @@ func (r *Reconciler) applyListeners(ctx context.Context, jt *portJobs, in portsI
 		}
 	}
 	return nil
+}
+
+// applyUpdate converges a listener the Service keeps: its attributes and,
+// on a TCPSSL listener, its additional certificates (listener_certs.go).
+// An additional certificate that becomes the default one is
+// disassociated before the update (the API refuses a default certificate
+// that is also an additional one); one that stops being the default is
+// associated after it. Each write waits for the previous one's job; stop
+// reports that a running job left the rest for the next reconcile.
+func (r *Reconciler) applyUpdate(ctx context.Context, jt *portJobs, in portsInput, op listenerOp, plan *listenerPlan) (stop bool, err error) {
+	lbID := in.LB.LoadBalancerId
+	want := r.desiredListenerAttrs(in.Svc, op.want, op.group.id)
+	d := diffListenerAttrs(want, listedListenerAttrs(op.have, r.ppv2.get(lbID, op.have.ListenerId)))
+	if d.GroupID != nil {
+		plan.moved[op.have.ListenerId] = true
+	}
+	// A listener taken over gets its certificates converged once it is
+	// tagged ours (the next reconcile): nothing changes on a listener
+	// before it carries our tags.
+	var certs certChanges
+	if !op.takeover {
+		if certs, err = r.planListenerCerts(ctx, op.have, op.want); err != nil {
+			return true, err
+		}
+	}
+	if len(certs.remove) > 0 {
+		if ok, err := jt.idle(ctx, lbID); err != nil || !ok {
+			return true, err
+		}
+		if err := r.disassociateCerts(ctx, jt, in.Svc, op.have, certs.remove); err != nil {
+			return true, err
+		}
+	}
+	if !d.empty() || op.takeover {
+		if ok, err := jt.idle(ctx, lbID); err != nil || !ok {
+			return true, err
+		}
+		if err := r.updateListener(ctx, jt, in.Svc, op, &d); err != nil {
+			return true, err
+		}
+	}
+	if len(certs.add) > 0 {
+		if ok, err := jt.idle(ctx, lbID); err != nil || !ok {
+			return true, err
+		}
+		if err := r.associateCerts(ctx, jt, in.Svc, op.have, certs.add); err != nil {
+			return true, err
+		}
+	}
+	return false, nil
 }
 
 // createListener creates one listener. When its token answers with a
@@ -401,9 +461,10 @@ func describeOp(op listenerOp) string {
 func (r *Reconciler) listListeners(ctx context.Context, lbID string) ([]sdknlb.ListenerInfo, error) {
 	req := sdknlb.CreateListListenersRequest()
 	req.LoadBalancerIds = &[]string{lbID}
-	ls, err := r.api.ListAllListeners(ctx, req)
+	ls, ppv2, err := r.api.ListAllListenersWithPPv2(ctx, req)
 	if err != nil {
 		return nil, portErr("listing listeners of NLB "+lbID, err)
 	}
+	r.ppv2.put(lbID, ppv2)
 	return ls, nil
 }

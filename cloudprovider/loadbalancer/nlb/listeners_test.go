@@ -189,7 +189,10 @@ func TestListenerProtocolChangeRecreates(t *testing.T) {
 	l.Protocol, l.CertIDs, l.CACertID, l.CACertEnabled = annotations.NLBProtocolTCPSSL, []string{"cert-1", "cert-2"}, "ca-1", ptrTo(true)
 	l.TLSCipherPolicy, l.ALPNEnabled, l.ALPNPolicy = "tls_cipher_policy_1_2", ptrTo(true), "HTTP2Preferred"
 	w := e.mustSync(lb, svc, cfg, false)
-	want := []string{"CreateServerGroup", "AddServersToServerGroup", "DeleteListener", "CreateListener", "DeleteServerGroup"}
+	// cert-2 is an additional certificate, associated once the new
+	// listener is listed (listener_certs.go).
+	want := []string{"CreateServerGroup", "AddServersToServerGroup", "DeleteListener", "CreateListener", "DeleteServerGroup",
+		"AssociateAdditionalCertificatesWithListener"}
 	if !slices.Equal(w, want) {
 		t.Fatalf("writes %v, want %v", w, want)
 	}

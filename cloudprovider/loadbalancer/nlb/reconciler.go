@@ -64,6 +64,8 @@ type Reconciler struct {
 	// and did not see end (jobs.go). Losing them (a restart) costs at
 	// most one redundant read: the cloud shows the same state.
 	jobs jobBook
+	// ppv2 is the ProxyProtocolV2Config each listing showed (listener_certs.go).
+	ppv2 ppv2Book
 
 	// salts bumps the CreateLoadBalancer ClientToken of a Service whose
 	// token answered with an NLB that failed to be created or no longer
