@@ -34,6 +34,23 @@ type nlbView struct {
 	LB        sdknlb.LoadbalancerInfo
 	Listeners []sdknlb.ListenerInfo
 	Groups    map[string]sdknlb.ServerGroup // by ID
+	// PPv2 is each listener's ProxyProtocolV2Config, by listener ID.
+	PPv2 map[string]cloudapi.NLBProxyProtocolV2
+	// ExtraCerts are the additional certificates of each TCPSSL
+	// listener, by listener ID, comma-separated in the API's order.
+	ExtraCerts map[string]string
+}
+
+// ppv2 renders the ProxyProtocolV2Config of the listener on port and
+// protocol as "vpc=B ep=B eps=B" (a field not shown is false).
+func (v *nlbView) ppv2(port int, proto string) (string, error) {
+	l, err := v.listener(port, proto)
+	if err != nil {
+		return "", err
+	}
+	p := v.PPv2[l.ListenerId]
+	b := func(x *bool) bool { return x != nil && *x }
+	return fmt.Sprintf("vpc=%v ep=%v eps=%v", b(p.VpcID), b(p.EpID), b(p.EpsID)), nil
 }
 
 // listener returns the listener on port (the start port of a range) and
@@ -112,8 +129,25 @@ func nlbOf(ctx context.Context, api *cloudapi.NLB, id string, svc *corev1.Servic
 		v := &nlbView{LB: lb, Groups: map[string]sdknlb.ServerGroup{}}
 		lr := sdknlb.CreateListListenersRequest()
 		lr.LoadBalancerIds = &[]string{lb.LoadBalancerId}
-		if v.Listeners, err = api.ListAllListeners(ctx, lr); err != nil {
+		if v.Listeners, v.PPv2, err = api.ListAllListenersWithPPv2(ctx, lr); err != nil {
 			return nil, err
+		}
+		v.ExtraCerts = map[string]string{}
+		for _, l := range v.Listeners {
+			if l.ListenerProtocol != "TCPSSL" {
+				continue
+			}
+			certs, err := api.ListAllListenerCertificates(ctx, l.ListenerId, "Server")
+			if err != nil {
+				return nil, err
+			}
+			var extra []string
+			for _, c := range certs {
+				if !c.IsDefault {
+					extra = append(extra, c.CertificateId)
+				}
+			}
+			v.ExtraCerts[l.ListenerId] = strings.Join(extra, ",")
 		}
 		groups, err := api.ListAllServerGroups(ctx, sdknlb.CreateListServerGroupsRequest())
 		if err != nil {
@@ -201,17 +235,24 @@ var nlbExamples = map[string]nlbExample{
 				return err
 			}
 			return all(want("certificates", strings.Join(l.CertificateIds, ","), "1234567890123456_demo_cert"),
+				want("additional certificates", v.ExtraCerts[l.ListenerId], "1234567890123456_demo_cert2"),
 				want("CA certificates", strings.Join(l.CaCertificateIds, ","), "1234567890123456_demo_ca"), want("CA", l.CaEnabled, true),
 				want("TLS policy", l.SecurityPolicyId, "tls_cipher_policy_1_2"), want("ALPN", l.AlpnEnabled, true),
 				want("ALPN policy", l.AlpnPolicy, "HTTP2Optional"), want("cps", l.Cps, 10000), want("idle timeout", l.IdleTimeout, 300))
 		},
-		edit: setAnnotations("cps", "20000", "tls-cipher-policy", "tls_cipher_policy_1_1"),
+		// The additional certificate becomes the default one, the default
+		// one an additional one, and a third is added: the API takes that
+		// only in order (disassociate, update, associate).
+		edit: setAnnotations("cps", "20000", "tls-cipher-policy", "tls_cipher_policy_1_1",
+			"cert-id", "1234567890123456_demo_cert2", "additional-cert-ids", "1234567890123456_demo_cert,1234567890123456_demo_cert3"),
 		checkEdit: func(v *nlbView) error {
 			l, err := v.listener(443, "TCPSSL")
 			if err != nil {
 				return err
 			}
-			return all(want("cps", l.Cps, 20000), want("TLS policy", l.SecurityPolicyId, "tls_cipher_policy_1_1"))
+			return all(want("cps", l.Cps, 20000), want("TLS policy", l.SecurityPolicyId, "tls_cipher_policy_1_1"),
+				want("certificates", strings.Join(l.CertificateIds, ","), "1234567890123456_demo_cert2"),
+				want("additional certificates", v.ExtraCerts[l.ListenerId], "1234567890123456_demo_cert,1234567890123456_demo_cert3"))
 		},
 	},
 	"nlb-listener-proxy.yaml": {
@@ -225,16 +266,22 @@ var nlbExamples = map[string]nlbExample{
 			if err != nil {
 				return err
 			}
+			tcpPP, _ := v.ppv2(53, "TCP")
+			udpPP, _ := v.ppv2(53, "UDP")
 			return all(want("tcp proxy protocol", tcp.ProxyProtocolEnabled, true), want("udp proxy protocol", udp.ProxyProtocolEnabled, true),
-				want("udp idle timeout", udp.IdleTimeout, 60))
+				want("udp idle timeout", udp.IdleTimeout, 60), want("tcp ppv2", tcpPP, "vpc=true ep=true eps=true"),
+				want("udp ppv2", udpPP, "vpc=true ep=true eps=true"))
 		},
-		edit: setAnnotations("proxy-protocol", "off", "ppv2-pvl-ep-id-enabled", "", "ppv2-pvl-eps-id-enabled", "", "ppv2-pvl-vpc-id-enabled", ""),
+		edit: setAnnotations("ppv2-pvl-vpc-id-enabled", "off", "ppv2-pvl-eps-id-enabled", ""),
 		checkEdit: func(v *nlbView) error {
 			l, err := v.listener(53, "TCP")
 			if err != nil {
 				return err
 			}
-			return want("proxy protocol", l.ProxyProtocolEnabled, false)
+			// An extra set off changes; one whose annotation is removed is
+			// left as it is, as every other listener attribute.
+			pp, _ := v.ppv2(53, "TCP")
+			return all(want("proxy protocol", l.ProxyProtocolEnabled, true), want("tcp ppv2", pp, "vpc=false ep=true eps=true"))
 		},
 	},
 	"nlb-server-group.yaml": {

@@ -94,7 +94,7 @@ var nlbAnnotations = []Annotation{
 	{Name: KeyCACert, Group: GroupNLBListener, Protocols: tcpssl, Type: onOff, Default: "`off`", Mutability: Mutable,
 		Doc: "Mutual TLS on tcpssl listeners; needs `cacert-id`."},
 	{Name: KeyAdditionalCertIDs, Group: GroupNLBListener, Protocols: tcpssl, Type: "certificate IDs, comma-separated", Default: "none", Mutability: Mutable,
-		Doc: "Additional server certificates of tcpssl listeners (SNI), besides `cert-id`."},
+		Doc: "Additional server certificates of tcpssl listeners (SNI), besides `cert-id`. With `cert-id` set, the list is the listener's whole set: an additional certificate no longer listed (or the annotation removed) is disassociated, changes are made 15 certificates a call, and an NLB holds 25 additional certificates by default (quota `nlb_quota_loadbalancer_certificates_num`); a certificate may move between `cert-id` and this list."},
 	{Name: KeyALPN, Group: GroupNLBListener, Protocols: tcpssl, Type: onOff, Default: "`off`", Mutability: Mutable,
 		Doc: "ALPN negotiation on tcpssl listeners; needs `alpn-policy`."},
 	{Name: KeyALPNPolicy, Group: GroupNLBListener, Protocols: tcpssl, Type: "`HTTP1Only` \\| `HTTP2Only` \\| `HTTP2Optional` \\| `HTTP2Preferred`", Default: "none", Mutability: Mutable,
