@@ -8,6 +8,7 @@ import (
 
 	v1 "k8s.io/api/core/v1"
 	"k8s.io/client-go/informers"
+	coreinformers "k8s.io/client-go/informers/core/v1"
 	corelisters "k8s.io/client-go/listers/core/v1"
 	"k8s.io/client-go/tools/cache"
 	k8scloudprovider "k8s.io/cloud-provider"
@@ -19,36 +20,79 @@ import (
 var ErrNodeIndexNotReady = errors.New("node cache not ready yet")
 
 // nodeIndex gives capabilities read access to Node objects by name (the
-// route controller, for one, only passes node names). It is backed by an
-// informer started in Initialize with the framework's client, so lookups
-// cost no API call.
+// route controller, for one, only passes node names), so lookups cost no
+// API call. In the binary it reads the framework's shared node informer
+// (SetInformers), the one cache of Nodes every controller reads: a second
+// informer would keep a second copy of every Node, 5,000 of them in a
+// large cluster. A provider the framework never hands its informers
+// (tests, tools) starts an informer of its own at the first lookup.
 type nodeIndex struct {
 	mu     sync.RWMutex
 	lister corelisters.NodeLister
 	synced cache.InformerSynced
+	// startOwn starts the index's own informer (set by start, dropped by
+	// use); it runs once, at the first lookup without a shared informer.
+	startOwn func()
 }
 
-// start creates and starts the node informer.
+// start lets the index start its own node informer with the provider's
+// client, at its first lookup unless use hands it the shared one first
+// (the framework calls Initialize, then SetInformers, then starts the
+// controllers).
 func (n *nodeIndex) start(builder k8scloudprovider.ControllerClientBuilder, stop <-chan struct{}) {
-	client, err := builder.Client(providerClientName)
-	if err != nil {
-		klog.ErrorS(err, "No Kubernetes client for the node cache")
-		return
-	}
-	factory := informers.NewSharedInformerFactory(client, 10*time.Minute)
-	inf := factory.Core().V1().Nodes()
+	own := sync.OnceFunc(func() {
+		client, err := builder.Client(providerClientName)
+		if err != nil {
+			klog.ErrorS(err, "No Kubernetes client for the node cache")
+			return
+		}
+		factory := informers.NewSharedInformerFactory(client, 10*time.Minute)
+		inf := factory.Core().V1().Nodes()
+		n.mu.Lock()
+		n.lister, n.synced = inf.Lister(), inf.Informer().HasSynced
+		n.mu.Unlock()
+		factory.Start(stop)
+	})
 	n.mu.Lock()
-	n.lister = inf.Lister()
-	n.synced = inf.Informer().HasSynced
+	if n.lister == nil {
+		n.startOwn = own
+	}
 	n.mu.Unlock()
-	factory.Start(stop)
+}
+
+// use makes the index read a shared node informer (started by its owner)
+// instead of starting its own.
+func (n *nodeIndex) use(inf coreinformers.NodeInformer) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.lister, n.synced, n.startOwn = inf.Lister(), inf.Informer().HasSynced, nil
+}
+
+// SetInformers is k8scloudprovider.InformerUser: the framework hands the
+// provider its shared informers after Initialize and starts them with its
+// controllers; the node index reads the shared node informer.
+func (c *Cloud) SetInformers(factory informers.SharedInformerFactory) {
+	c.nodes.use(factory.Core().V1().Nodes())
+}
+
+// cache returns the lister and its sync check, starting the index's own
+// informer first when it has neither yet but may start one.
+func (n *nodeIndex) cache() (corelisters.NodeLister, cache.InformerSynced) {
+	n.mu.RLock()
+	lister, synced, own := n.lister, n.synced, n.startOwn
+	n.mu.RUnlock()
+	if lister == nil && own != nil {
+		own()
+		n.mu.RLock()
+		lister, synced = n.lister, n.synced
+		n.mu.RUnlock()
+	}
+	return lister, synced
 }
 
 // Get returns the named node from the cache.
 func (n *nodeIndex) Get(name string) (*v1.Node, error) {
-	n.mu.RLock()
-	lister, synced := n.lister, n.synced
-	n.mu.RUnlock()
+	lister, synced := n.cache()
 	if lister == nil || !synced() {
 		return nil, ErrNodeIndexNotReady
 	}
@@ -61,9 +105,7 @@ func (n *nodeIndex) Get(name string) (*v1.Node, error) {
 
 // List returns every node in the cache.
 func (n *nodeIndex) List() ([]*v1.Node, error) {
-	n.mu.RLock()
-	lister, synced := n.lister, n.synced
-	n.mu.RUnlock()
+	lister, synced := n.cache()
 	if lister == nil || !synced() {
 		return nil, ErrNodeIndexNotReady
 	}

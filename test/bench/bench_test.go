@@ -39,8 +39,11 @@ import (
 
 func TestMain(m *testing.M) {
 	// The harness's /24 Service range holds 254 ClusterIPs; S1 and S5 need
-	// up to a few thousand (the last flag wins).
-	os.Exit(framework.Main(m, framework.ControlPlaneOptions{ExtraAPIServerArgs: []string{"--service-cluster-ip-range=10.0.0.0/20"}}))
+	// up to a few thousand (the last flag wins). A Local Service takes three
+	// node ports (two ports and its health check): the default range of
+	// 2,768 ports holds 922 of them, S5 at the size needs 1,000.
+	os.Exit(framework.Main(m, framework.ControlPlaneOptions{ExtraAPIServerArgs: []string{
+		"--service-cluster-ip-range=10.0.0.0/20", "--service-node-port-range=30000-39999"}}))
 }
 
 // backendsPerCall is the CLB's limit of backend servers per call

@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -100,7 +101,17 @@ type nodeSpec struct {
 	uninit      bool
 	notReady    bool
 	hostAddress string
+	// images: kubelet's image and volume lists in the status, which the
+	// CCM's informers drop from their cache (controllers/slimcache).
+	images bool
 }
+
+// kubeletImages and kubeletVolumes are the status lists of a nodeSpec
+// with images.
+var (
+	kubeletImages  = []corev1.ContainerImage{{Names: []string{"registry.example/app@sha256:0123", "registry.example/app:v1"}, SizeBytes: 1 << 20}}
+	kubeletVolumes = []corev1.UniqueVolumeName{"kubernetes.io/csi/diskplugin.csi.alibabacloud.com^d-1"}
+)
 
 func (w *nodeWorld) createNode(t *testing.T, name string, s nodeSpec) {
 	t.Helper()
@@ -127,6 +138,9 @@ func (w *nodeWorld) createNode(t *testing.T, name string, s nodeSpec) {
 		host = name
 	}
 	created.Status.Addresses = append(created.Status.Addresses, corev1.NodeAddress{Type: corev1.NodeHostName, Address: host})
+	if s.images {
+		created.Status.Images, created.Status.VolumesInUse = kubeletImages, kubeletVolumes
+	}
 	if _, err := w.cs.CoreV1().Nodes().UpdateStatus(ctx, created, metav1.UpdateOptions{}); err != nil {
 		t.Fatalf("node %s status: %v", name, err)
 	}
@@ -139,7 +153,7 @@ func (w *nodeWorld) getNode(t *testing.T, name string) (*corev1.Node, error) {
 func (w *nodeWorld) testInit(t *testing.T) {
 	in := nodeInstances["init"]
 	name := framework.UniqueName("e2e-init")
-	w.createNode(t, name, nodeSpec{internalIP: in.PrivateIP, uninit: true})
+	w.createNode(t, name, nodeSpec{internalIP: in.PrivateIP, uninit: true, images: true})
 	want := map[string]string{
 		corev1.LabelTopologyZone:       in.ZoneID,
 		corev1.LabelTopologyRegion:     w.region,
@@ -180,6 +194,20 @@ func (w *nodeWorld) testInit(t *testing.T) {
 		}
 		return false, fmt.Errorf("addresses %v", node.Status.Addresses)
 	})
+	// The CCM's cache has no images, volumes or managedFields, yet its
+	// writes (the initialising PUT of the node, the address patch) keep
+	// them on the node.
+	node, err := w.getNode(t, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(node.Status.Images, kubeletImages) || !reflect.DeepEqual(node.Status.VolumesInUse, kubeletVolumes) {
+		t.Errorf("after initialisation images = %v, volumesInUse = %v; want kubelet's %v, %v",
+			node.Status.Images, node.Status.VolumesInUse, kubeletImages, kubeletVolumes)
+	}
+	if len(node.ManagedFields) == 0 {
+		t.Error("after initialisation the node has no managedFields")
+	}
 }
 
 func (w *nodeWorld) testBackfill(t *testing.T) {

@@ -25,6 +25,7 @@ import (
 	"github.com/alicloud-ccm/alicloud-ccm/controllers/nlbservice"
 	"github.com/alicloud-ccm/alicloud-ccm/controllers/providerid"
 	"github.com/alicloud-ccm/alicloud-ccm/controllers/servicectl"
+	"github.com/alicloud-ccm/alicloud-ccm/controllers/slimcache"
 )
 
 // legacyLockTypes are lock types client-go v0.37 refuses at start-up; the
@@ -94,6 +95,7 @@ func New(stopCh <-chan struct{}) (*cobra.Command, error) {
 	handover := &leaseHandover{}
 	initCloud := func(cfg *cloudcontrollerconfig.CompletedConfig) k8scloudprovider.Interface {
 		handover.watch(cfg) // before app.Run builds the leader-election lock from cfg
+		useSlimInformers(cfg)
 		return cloudInitializer(cfg)
 	}
 	cmd := app.NewCloudControllerManagerCommand(opts, initCloud, controllerInitializers(),
@@ -125,6 +127,15 @@ func New(stopCh <-chan struct{}) (*cobra.Command, error) {
 		return err
 	}
 	return cmd, nil
+}
+
+// useSlimInformers replaces the framework's shared informer factory, before
+// any controller asks it for an informer, with the same factory whose
+// informers drop what no controller of this CCM reads (controllers/slimcache:
+// managedFields, a Node's images and volumes). Every controller and the
+// provider read Nodes, Services and EndpointSlices from it.
+func useSlimInformers(cfg *cloudcontrollerconfig.CompletedConfig) {
+	cfg.SharedInformers = slimcache.NewSharedInformerFactory(cfg.VersionedClient, cfg.ComponentConfig.Generic.MinResyncPeriod.Duration)
 }
 
 // mapLegacyLock replaces a lock type client-go no longer supports with
