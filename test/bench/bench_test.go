@@ -22,6 +22,8 @@
 //	BENCH_ONLY         scenarios to run, comma-separated (default all: S1,S2,S3,S4,S5)
 //	BENCH_API_QPS      the CCM's client-side QPS per product (cloud-config apiQPS, e.g. slb=20); default: the CCM's
 //	BENCH_FLAGS        extra CCM flags, space-separated (e.g. --concurrent-service-syncs=3)
+//	BENCH_CCM_GOMEMLIMIT  the CCM's GOMEMLIMIT (e.g. 250MiB; default none: the CCM sets one only from a container limit)
+//	BENCH_S5_PROFILE   a directory for CPU profiles of the CCM during the S5 churn and a heap profile at its end
 package bench
 
 import (

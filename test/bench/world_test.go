@@ -213,6 +213,15 @@ func (w *world) startCCM(b testing.TB, s sizes, extra ...string) {
 	b.Helper()
 	args := append(framework.SeedArgs(w.cfg), "--leader-elect-resource-name="+w.lease)
 	args = append(append(args, s.flags...), extra...)
+	// BENCH_CCM_GOMEMLIMIT is the CCM's GOMEMLIMIT: set only while the
+	// CCM process starts (it inherits this process's environment), so a
+	// control plane started later keeps none.
+	if v := os.Getenv("BENCH_CCM_GOMEMLIMIT"); v != "" {
+		if err := os.Setenv("GOMEMLIMIT", v); err != nil {
+			b.Fatal(err)
+		}
+		defer os.Unsetenv("GOMEMLIMIT")
+	}
 	w.ccm = framework.StartCCM(b, w.cp, args...)
 	w.ccm.WaitHealthy(b, 2*time.Minute)
 }

@@ -115,6 +115,7 @@ func New(stopCh <-chan struct{}) (*cobra.Command, error) {
 			return fmt.Errorf("invalid flags:\n%w", err)
 		}
 		mapLegacyLock(opts)
+		processMemoryLimiter.setDefaultMemoryLimit()
 		if *plainHealth {
 			if err := installDualListener(opts, stopCh); err != nil {
 				return err
