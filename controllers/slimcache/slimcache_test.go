@@ -14,7 +14,7 @@ import (
 )
 
 var managed = []metav1.ManagedFieldsEntry{{Manager: "kubelet", Operation: metav1.ManagedFieldsOperationUpdate,
-	FieldsType: "FieldsV1", FieldsV1: &metav1.FieldsV1{Raw: []byte(`{"f:status":{"f:images":{}}}`)}}}
+	FieldsType: "FieldsV1", FieldsV1: metav1.NewFieldsV1(`{"f:status":{"f:images":{}}}`)}}
 
 // fullNode is a Node as kubelet and the controllers leave it: every field
 // a controller of this CCM reads, and the ones Transform drops.
