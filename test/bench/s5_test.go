@@ -121,6 +121,11 @@ func s5(b testing.TB, s sizes) row {
 	}
 	converged := time.Since(setup)
 	w.waitIdle(b, s, setup)
+	// The peak so far (VmHWM) tells whether the overall peak belongs to
+	// the start and the first syncs or to the churn; a heap profile of
+	// this moment goes with the churn's.
+	rssConverged := peakRSSMiB(pid)
+	w.saveHeap(z.profileDir, "heap-converged.pprof")
 
 	// The churn: every tick moves one pod of the next Service (round
 	// robin) to a node it never had, alternating its two slots.
@@ -202,10 +207,10 @@ func s5(b testing.TB, s sizes) row {
 	hz := 100.0 // USER_HZ on Linux
 	note := fmt.Sprintf("%d nodes (%d routed), %d Local Services: nodes written in %s, every Service addressed %s after the start (CPU %.0f s);\n"+
 		"  churn %d/s for %s (%d changes, %d failed updates, took %s): endpoint->backend p50 %s p99 %s (%d of %d changes not reflected within %s of the end);\n"+
-		"  %.0f API calls/min, %d writes; CCM CPU during the churn %.1f s (%.0f%% of a core); peak RSS %.0f MiB (goal < %d MiB), p99 goal < %s",
+		"  %.0f API calls/min, %d writes; CCM CPU during the churn %.1f s (%.0f%% of a core); peak RSS %.0f MiB (goal < %d MiB; %.0f MiB until every Service was addressed), p99 goal < %s",
 		z.nodes, z.routed, z.services, nodesAt.Round(time.Second), (converged - nodesAt).Round(time.Second), float64(cpu1-cpu0)/hz,
 		z.churn, z.churnFor, len(changes), failed, churnWall.Round(time.Millisecond), p50.Round(time.Millisecond), p99.Round(time.Millisecond),
-		pending, len(changes), z.drain, perMin, c.writes, float64(cpu2-cpu1)/hz, 100*float64(cpu2-cpu1)/hz/wall.Seconds(), rss, s5GoalRSSMiB, s5GoalP99)
+		pending, len(changes), z.drain, perMin, c.writes, float64(cpu2-cpu1)/hz, 100*float64(cpu2-cpu1)/hz/wall.Seconds(), rss, s5GoalRSSMiB, rssConverged, s5GoalP99)
 	// The fewest writes: each moved Service's end state at once, one
 	// replace (ModifyVServerGroupBackendServers) per vServer group (2
 	// groups).
@@ -402,14 +407,7 @@ func (w *world) profile(b testing.TB, dir string) (stop func()) {
 	}
 	done := make(chan struct{})
 	finished := make(chan struct{})
-	save := func(name, path string) {
-		code, body, err := w.ccm.SecureGet(path, w.cp.Token)
-		if err != nil || code != 200 {
-			fmt.Printf("S5: profile %s: %d %v\n", path, code, err)
-			return
-		}
-		_ = os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644)
-	}
+	save := func(name, path string) { w.saveProfile(dir, name, path) }
 	go func() {
 		defer close(finished)
 		for i := 0; ; i++ {
@@ -423,4 +421,28 @@ func (w *world) profile(b testing.TB, dir string) (stop func()) {
 		}
 	}()
 	return func() { close(done); <-finished }
+}
+
+// saveProfile writes the CCM's /debug/pprof answer at path (as the admin)
+// to dir/name; a failure is printed, not fatal.
+func (w *world) saveProfile(dir, name, path string) {
+	code, body, err := w.ccm.SecureGet(path, w.cp.Token)
+	if err != nil || code != 200 {
+		fmt.Printf("S5: profile %s: %d %v\n", path, code, err)
+		return
+	}
+	_ = os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644)
+}
+
+// saveHeap writes a heap profile of the CCM to dir/name; without dir it
+// does nothing.
+func (w *world) saveHeap(dir, name string) {
+	if dir == "" {
+		return
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		fmt.Printf("S5: %v\n", err)
+		return
+	}
+	w.saveProfile(dir, name, "/debug/pprof/heap")
 }
