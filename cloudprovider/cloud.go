@@ -183,7 +183,7 @@ func (c *Cloud) Initialize(builder k8scloudprovider.ControllerClientBuilder, sto
 }
 
 // preflight reads the configured VPC once, retrying with backoff until it
-// succeeds or the provider stops; it only logs.
+// succeeds or the provider stops; it only logs, and nothing at shutdown.
 func (c *Cloud) preflight(stop <-chan struct{}) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -200,6 +200,11 @@ func (c *Cloud) preflight(stop <-chan struct{}) {
 		req.VpcId = c.cfg.Global.VpcID
 		_, err := c.clients.VPC.DescribeVpcAttribute(ctx, req)
 		switch {
+		case ctx.Err() != nil:
+			// The provider is stopping: the call failed because it was
+			// cancelled, which says nothing about the cloud.
+			klog.V(2).InfoS("Alibaba Cloud API check stopped with the provider", "vpc", c.cfg.Global.VpcID)
+			return
 		case err == nil:
 			klog.InfoS("Alibaba Cloud API reachable", "region", c.cfg.Global.Region, "vpc", c.cfg.Global.VpcID)
 			return
