@@ -13,6 +13,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/record"
+	"k8s.io/client-go/util/retry"
 	cloudcontrollerconfig "k8s.io/cloud-provider/app/config"
 	"k8s.io/klog/v2"
 )
@@ -70,6 +71,11 @@ func (h *leaseHandover) becameLeader(identity string) {
 
 // release clears the Lease holder if it is still this process. It returns
 // whether the Lease was released.
+//
+// The elector keeps renewing until the process exits, so a renewal can land
+// between our read and our update: the update then fails with a conflict,
+// and the Lease is read again (and released if it still names us) instead
+// of leaving the standby to wait for the lease to expire.
 func (h *leaseHandover) release(ctx context.Context) (bool, error) {
 	h.mu.Lock()
 	client, ns, name, id := h.client, h.namespace, h.name, h.identity
@@ -78,24 +84,31 @@ func (h *leaseHandover) release(ctx context.Context) (bool, error) {
 		return false, nil
 	}
 	leases := client.CoordinationV1().Leases(ns)
-	lease, err := leases.Get(ctx, name, metav1.GetOptions{})
-	if apierrors.IsNotFound(err) {
-		return false, nil
-	}
+	released := false
+	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		lease, err := leases.Get(ctx, name, metav1.GetOptions{})
+		if apierrors.IsNotFound(err) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if lease.Spec.HolderIdentity == nil || *lease.Spec.HolderIdentity != id {
+			return nil // another replica already holds it
+		}
+		lease.Spec = releasedSpec(lease.Spec, time.Now())
+		// The update carries the resourceVersion we read: if the Lease
+		// changed since, it fails with a conflict and is read again.
+		if _, err := leases.Update(ctx, lease, metav1.UpdateOptions{}); err != nil {
+			return err
+		}
+		released = true
+		return nil
+	})
 	if err != nil {
-		return false, fmt.Errorf("reading Lease %s/%s: %w", ns, name, err)
-	}
-	if lease.Spec.HolderIdentity == nil || *lease.Spec.HolderIdentity != id {
-		return false, nil // another replica already holds it
-	}
-	released := releasedSpec(lease.Spec, time.Now())
-	lease.Spec = released
-	// The update carries the resourceVersion we read: if the Lease changed
-	// since, it fails with a conflict and we leave it alone.
-	if _, err := leases.Update(ctx, lease, metav1.UpdateOptions{}); err != nil {
 		return false, fmt.Errorf("releasing Lease %s/%s: %w", ns, name, err)
 	}
-	return true, nil
+	return released, nil
 }
 
 // releasedSpec is spec as client-go's LeaderElector.release writes it: no
