@@ -38,6 +38,7 @@ const epTimeout = 90 * time.Second
 
 func newEPWorld(t *testing.T) *epWorld {
 	t.Helper()
+	framework.Parallel(t) // nothing here is shared with other tests
 	cp := framework.Dedicated(t)
 	emu := framework.StartEmulator(t)
 	for i := range emu.Instances {

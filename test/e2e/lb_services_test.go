@@ -24,18 +24,25 @@ import (
 //   - every testdata/official-style file (a Service written for the
 //     official CCM) converges to the CLB the official CCM gives it, with a
 //     Warning for each value that is probably not what was meant, and
-//     converges again after an edit;
+//     converges again after an edit.
+func TestLBServices(t *testing.T) {
+	w := newLBWorld(t)
+	w.seedExamples(t)
+	t.Run("examples", func(t *testing.T) { testLBExamples(t, w) })
+	t.Run("official-style Services migrate", func(t *testing.T) { testLBOfficialStyle(t, w) })
+}
+
+// TestLBServiceChanges runs, in a world of its own (so it runs alongside
+// TestLBServices), in sequence on one CCM and emulator:
+//
 //   - an invalid annotation gets an Event and no write call;
 //   - a CCM killed right after CreateLoadBalancer leaves exactly one CLB;
 //   - a type change away from LoadBalancer deletes the protected CLB;
 //   - a port change moves the listener; source ranges follow edits and
 //     their removal unbinds and deletes our ACL;
 //   - preserve-lb-on-delete: "false" keeps the CLB, as in the official CCM.
-func TestLBServices(t *testing.T) {
+func TestLBServiceChanges(t *testing.T) {
 	w := newLBWorld(t)
-	w.seedExamples(t)
-	t.Run("examples", func(t *testing.T) { testLBExamples(t, w) })
-	t.Run("official-style Services migrate", func(t *testing.T) { testLBOfficialStyle(t, w) })
 	t.Run("invalid annotation writes nothing", func(t *testing.T) { testLBInvalid(t, w) })
 	t.Run("crash after create leaves one CLB", func(t *testing.T) { testLBCrash(t, w) })
 	t.Run("type change deletes the CLB", func(t *testing.T) { testLBTypeChange(t, w) })

@@ -31,6 +31,7 @@ import (
 // other's servers, listener or group (each CCM has its own AccessKey, so
 // the audit log tells them apart).
 func TestLBTwoClusters(t *testing.T) {
+	t.Parallel()
 	emu := framework.StartEmulator(t)
 	outside := addInstance(t, emu, "i-bp1e2eoutside0000000", "outside", "192.168.0.50")
 	extraA := addInstance(t, emu, "i-bp1e2enodea30000000", "node-a3", "192.168.1.13")

@@ -71,6 +71,7 @@ type lbWorldOptions struct {
 
 func newLBWorldWith(t *testing.T, o lbWorldOptions) *lbWorld {
 	t.Helper()
+	framework.Parallel(t) // nothing here is shared with other tests
 	cp := framework.Dedicated(t)
 	emu := framework.StartEmulator(t)
 	emu.AddInstances(t, o.extraNodes)

@@ -56,6 +56,7 @@ var ramHidden = func() []emulator.Instance {
 // the nodes of other tests sharing the package's control plane (nor may
 // their CCMs see ours).
 func TestNodes(t *testing.T) {
+	t.Parallel()
 	w := startNodeWorld(t)
 	t.Run("initialises a tainted node", w.testInit)
 	t.Run("back-fills the providerID of a running node", w.testBackfill)

@@ -1,6 +1,7 @@
 package framework
 
 import (
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/base64"
@@ -16,24 +17,34 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
 
 // ccmBuild is the once-per-test-binary build of cmd/cloud-controller-manager.
 var ccmBuild struct {
-	once     sync.Once
+	once   sync.Once
+	logged sync.Once
+	// started is set before a build can begin; Main's cleanup then waits
+	// for it (after cancelling it) before it reads dir.
+	started atomic.Bool
+	// ctx cancels a build still running when the package's tests are done
+	// (a background build nobody waited for).
+	ctx      context.Context
+	cancel   context.CancelFunc
 	path     string
 	dir      string // temp dir to remove, "" when $CCM_BIN was used
 	err      error
 	duration time.Duration
 }
 
-// CCMBinary returns the cloud-controller-manager binary: $CCM_BIN if set,
-// otherwise one `go build` of ./cmd/cloud-controller-manager per test binary
-// into a temp dir (removed by Main). A build failure fails the test.
-func CCMBinary(t testing.TB) string {
-	t.Helper()
+func init() { ccmBuild.ctx, ccmBuild.cancel = context.WithCancel(context.Background()) }
+
+// buildCCMOnce runs the build the first time it is called; later calls
+// wait for that build to finish.
+func buildCCMOnce() {
+	ccmBuild.started.Store(true)
 	ccmBuild.once.Do(func() {
 		if p := os.Getenv("CCM_BIN"); p != "" {
 			ccmBuild.path = p
@@ -42,12 +53,31 @@ func CCMBinary(t testing.TB) string {
 		start := time.Now()
 		ccmBuild.path, ccmBuild.dir, ccmBuild.err = buildCCM()
 		ccmBuild.duration = time.Since(start)
-		if ccmBuild.err == nil {
-			t.Logf("built %s in %s", ccmBuild.path, ccmBuild.duration.Round(time.Millisecond))
-		}
 	})
+}
+
+// BuildCCMInBackground starts the build CCMBinary waits for, so that it
+// overlaps what a package's tests do before their first CCM (starting
+// control planes). Call it in TestMain before Main; a package whose tests
+// run no CCM should not.
+func BuildCCMInBackground() {
+	ccmBuild.started.Store(true)
+	go buildCCMOnce()
+}
+
+// CCMBinary returns the cloud-controller-manager binary: $CCM_BIN if set,
+// otherwise one `go build` of ./cmd/cloud-controller-manager per test binary
+// into a temp dir (removed by Main). A build failure fails the test.
+func CCMBinary(t testing.TB) string {
+	t.Helper()
+	buildCCMOnce()
 	if ccmBuild.err != nil {
 		t.Fatalf("building the cloud-controller-manager: %v", ccmBuild.err)
+	}
+	if ccmBuild.dir != "" {
+		ccmBuild.logged.Do(func() {
+			t.Logf("built %s in %s", ccmBuild.path, ccmBuild.duration.Round(time.Millisecond))
+		})
 	}
 	return ccmBuild.path
 }
@@ -66,7 +96,7 @@ func buildCCM() (path, dir string, err error) {
 		return "", "", fmt.Errorf("creating build dir: %w", err)
 	}
 	path = filepath.Join(dir, "cloud-controller-manager")
-	cmd := exec.Command(goBin, "build", "-o", path, "./cmd/cloud-controller-manager")
+	cmd := exec.CommandContext(ccmBuild.ctx, goBin, "build", "-o", path, "./cmd/cloud-controller-manager")
 	cmd.Dir = root
 	if out, err := cmd.CombinedOutput(); err != nil {
 		_ = os.RemoveAll(dir)
@@ -94,6 +124,11 @@ func moduleRoot() (string, error) {
 }
 
 func cleanupCCMBuild() {
+	ccmBuild.cancel()
+	if !ccmBuild.started.Load() {
+		return
+	}
+	buildCCMOnce() // waits for a build in progress
 	if ccmBuild.dir != "" {
 		_ = os.RemoveAll(ccmBuild.dir)
 	}

@@ -1,0 +1,30 @@
+package framework
+
+import (
+	"os"
+	"testing"
+	"time"
+)
+
+// TestBackgroundBuildStopsAtCleanup: a background CCM build nobody waited
+// for (a package run with -run selecting no CCM test) is cancelled when the
+// package's tests are done, and leaves no temp directory behind.
+func TestBackgroundBuildStopsAtCleanup(t *testing.T) {
+	if os.Getenv("CCM_BIN") != "" {
+		t.Skip("CCM_BIN set: nothing is built")
+	}
+	BuildCCMInBackground()
+	start := time.Now()
+	cleanupCCMBuild()
+	if took := time.Since(start); took > 30*time.Second {
+		t.Errorf("cleanup waited %s for a cancelled build", took)
+	}
+	if ccmBuild.err == nil {
+		t.Logf("the build finished before it was cancelled (%s)", ccmBuild.duration)
+	}
+	if ccmBuild.dir != "" {
+		if _, err := os.Stat(ccmBuild.dir); !os.IsNotExist(err) {
+			t.Errorf("build directory %s left behind: %v", ccmBuild.dir, err)
+		}
+	}
+}
