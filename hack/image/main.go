@@ -354,7 +354,7 @@ func layerOf(created time.Time, entries []entry) (v1.Layer, error) {
 // tarDir writes the files under dir into a tar archive in a stable order.
 func tarDir(dir, archive string, created time.Time) (err error) {
 	var files []string
-	if err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+	if err := filepath.WalkDir(dir, func(p string, _ os.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}

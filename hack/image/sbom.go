@@ -56,8 +56,10 @@ type spdxRelationship struct {
 
 var spdxIDUnsafe = regexp.MustCompile(`[^a-zA-Z0-9.-]+`)
 
-func spdxID(kind, name, version string) string {
-	return "SPDXRef-" + kind + "-" + spdxIDUnsafe.ReplaceAllString(name+"-"+version, "-")
+// spdxPackageID is the SPDX identifier of a package (a Go module or the
+// Go toolchain) at a version; SPDX IDs allow letters, digits, '.' and '-'.
+func spdxPackageID(name, version string) string {
+	return "SPDXRef-Package-" + spdxIDUnsafe.ReplaceAllString(name+"-"+version, "-")
 }
 
 // writeSBOM writes the SPDX document of the given binaries (their modules,
@@ -79,7 +81,7 @@ func writeSBOM(path, version string, created time.Time, binaries platformBinarie
 			mods[d.Path+"@"+d.Version] = mod{d.Path, d.Version, d.Sum}
 		}
 	}
-	mainID := spdxID("Package", mainPath, version)
+	mainID := spdxPackageID(mainPath, version)
 	doc := spdxDoc{
 		SPDXVersion:       "SPDX-2.3",
 		DataLicense:       "CC0-1.0",
@@ -92,12 +94,12 @@ func writeSBOM(path, version string, created time.Time, binaries platformBinarie
 			PrimaryPurpose: "APPLICATION",
 			ExternalRefs:   []spdxExtRef{{"PACKAGE-MANAGER", "purl", "pkg:golang/" + mainPath + "@" + version}},
 		}, {
-			SPDXID: spdxID("Package", "golang", goVersion), Name: "golang", VersionInfo: strings.TrimPrefix(goVersion, "go"),
+			SPDXID: spdxPackageID("golang", goVersion), Name: "golang", VersionInfo: strings.TrimPrefix(goVersion, "go"),
 			DownloadLocation: "https://go.dev/dl/", Comment: "Go toolchain and standard library the binaries are built with",
 		}},
 		Relationships: []spdxRelationship{
 			{"SPDXRef-DOCUMENT", "DESCRIBES", mainID},
-			{mainID, "DEPENDS_ON", spdxID("Package", "golang", goVersion)},
+			{mainID, "DEPENDS_ON", spdxPackageID("golang", goVersion)},
 		},
 	}
 	keys := make([]string, 0, len(mods))
@@ -107,7 +109,7 @@ func writeSBOM(path, version string, created time.Time, binaries platformBinarie
 	sort.Strings(keys)
 	for _, k := range keys {
 		m := mods[k]
-		id := spdxID("Package", m.path, m.version)
+		id := spdxPackageID(m.path, m.version)
 		p := spdxPackage{
 			SPDXID: id, Name: m.path, VersionInfo: m.version, DownloadLocation: "https://proxy.golang.org/" + m.path + "/@v/" + m.version + ".zip",
 			PrimaryPurpose: "LIBRARY",
