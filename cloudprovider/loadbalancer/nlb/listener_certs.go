@@ -36,6 +36,14 @@ func wantedExtraCerts(l *annotations.NLBListener) []string {
 	return out
 }
 
+// certsLater reports whether a listener created or taken over by this
+// sync has additional certificates to get in a later one (they need the
+// listener listed as ours). The sync then is not complete: the engine must
+// not take it as converged once its jobs end.
+func certsLater(want *annotations.NLBListener) bool {
+	return want.Protocol == annotations.NLBProtocolTCPSSL && len(want.CertIDs) > 0 && len(wantedExtraCerts(want)) > 0
+}
+
 // planListenerCerts diffs the declared additional certificates of a
 // TCPSSL listener with the listed ones (ListListenerCertificates: one read
 // per such listener and reconcile). With cert-id declared, the declared

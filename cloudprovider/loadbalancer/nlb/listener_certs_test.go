@@ -338,3 +338,49 @@ func TestListenerPPv2Attrs(t *testing.T) {
 		})
 	}
 }
+
+// TestListenerCertsThroughEnsure: a new TCPSSL Service's additional
+// certificates are associated through the whole reconcile, which takes a
+// sync that sent all its writes as converged once its jobs end: the sync
+// that creates the listener must say more is to come (the certificates
+// need the listener). Also for a listener taken over. Failed before: the
+// Service settled without its additional certificates.
+func TestListenerCertsThroughEnsure(t *testing.T) {
+	tests := []struct {
+		name   string
+		reuse  bool
+		seed   []emulator.SeedNLBListener
+		expect string
+	}{
+		{name: "new NLB", expect: "c0+a,b"},
+		{name: "a listener taken over", reuse: true, expect: "c0+a,b",
+			seed: []emulator.SeedNLBListener{{Protocol: "TCPSSL", Port: 443, ServerGroupID: "sgp-foreign-ssl", CertificateIDs: []string{"theirs"}}}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e := engineEnv(t, envOpts{seed: foreignGroup})
+			ann := anno("protocol-port", "tcpssl:443", "cert-id", "c0", "additional-cert-ids", "a,b")
+			if tc.reuse {
+				e.addNLB("nlb-user", nil, tc.seed...)
+				ann = anno("protocol-port", "tcpssl:443", "cert-id", "c0", "additional-cert-ids", "a,b", "id", "nlb-user",
+					"force-override-listeners", "true")
+			}
+			svc := testService("web", ann, svcPort{443, 30443, v1.ProtocolTCP})
+			cfg := e.config(svc, nil)
+			// The reconcile that returns the status has finished: a
+			// controller does not come back before the next resync.
+			e.converge(svc, cfg)
+			lbID := e.only().LoadBalancerId
+			if got := e.listenerCerts(lbID); got != tc.expect {
+				t.Fatalf("certificates %s, want %s", got, tc.expect)
+			}
+			e.emu.ResetAudit()
+			if _, err := e.step(svc, cfg); err != nil {
+				t.Fatal(err)
+			}
+			if w := e.writes(); len(w) != 0 {
+				t.Fatalf("resync wrote %v", w)
+			}
+		})
+	}
+}

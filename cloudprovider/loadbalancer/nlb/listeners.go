@@ -354,6 +354,8 @@ func (r *Reconciler) applyUpdate(ctx context.Context, jt *portJobs, in portsInpu
 		if certs, err = r.planListenerCerts(ctx, op.have, op.want); err != nil {
 			return true, err
 		}
+	} else if certsLater(op.want) {
+		jt.incomplete = true // the next sync, on a listener tagged ours
 	}
 	if len(certs.remove) > 0 {
 		if ok, err := jt.idle(ctx, lbID); err != nil || !ok {
@@ -406,6 +408,11 @@ func (r *Reconciler) createListener(ctx context.Context, jt *portJobs, in portsI
 	}
 	jt.add(lbID, resp.JobId)
 	logWrite(in.Svc, fmt.Sprintf("create listener %s/%s", listenerPortName(op.want), op.want.Protocol), resp.ListenerId)
+	// Additional certificates are associated with a listener that
+	// exists: the next sync does it, so this one has not done everything.
+	if certsLater(op.want) {
+		jt.incomplete = true
+	}
 	return nil
 }
 
