@@ -29,23 +29,26 @@ type SecurityGroup struct {
 }
 
 // SecurityGroupRule is one inbound rule. A rule is identified by protocol,
-// port range, source and policy (the AuthorizeSecurityGroup page: "You can
-// determine a security group rule by specifying IpProtocol, PortRange, ...
-// Policy, and SourceCidrIp"); the priority is not part of its identity.
+// port range, source and policy (the AuthorizeSecurityGroup page: a rule
+// is determined by its source, one of SourceCidrIp (IPv4),
+// Ipv6SourceCidrIp (IPv6), SourcePrefixListId or SourceGroupId, with
+// PortRange, IpProtocol and Policy); the priority is not part of its
+// identity.
 type SecurityGroupRule struct {
-	RuleID        string `json:"securityGroupRuleId"`
-	IPProtocol    string `json:"ipProtocol"` // TCP | UDP | ICMP | ICMPV6 | GRE | ALL
-	PortRange     string `json:"portRange"`  // "a/b", or "-1/-1"
-	SourceCidrIP  string `json:"sourceCidrIp,omitempty"`
-	SourceGroupID string `json:"sourceGroupId,omitempty"`
-	Policy        string `json:"policy"` // Accept | Drop
-	Priority      int    `json:"priority"`
-	Description   string `json:"description,omitempty"`
+	RuleID           string `json:"securityGroupRuleId"`
+	IPProtocol       string `json:"ipProtocol"` // TCP | UDP | ICMP | ICMPV6 | GRE | ALL
+	PortRange        string `json:"portRange"`  // "a/b", or "-1/-1"
+	SourceCidrIP     string `json:"sourceCidrIp,omitempty"`
+	Ipv6SourceCidrIP string `json:"ipv6SourceCidrIp,omitempty"`
+	SourceGroupID    string `json:"sourceGroupId,omitempty"`
+	Policy           string `json:"policy"` // Accept | Drop
+	Priority         int    `json:"priority"`
+	Description      string `json:"description,omitempty"`
 }
 
 func (r SecurityGroupRule) sameRule(o SecurityGroupRule) bool {
 	return r.IPProtocol == o.IPProtocol && r.PortRange == o.PortRange && r.SourceCidrIP == o.SourceCidrIP &&
-		r.SourceGroupID == o.SourceGroupID && r.Policy == o.Policy
+		r.Ipv6SourceCidrIP == o.Ipv6SourceCidrIP && r.SourceGroupID == o.SourceGroupID && r.Policy == o.Policy
 }
 
 // errSGNotFound is the documented answer for an unknown group.
@@ -263,7 +266,7 @@ func ecsDescribeSecurityGroupAttribute(c *call) (any, error) {
 	for _, r := range rules[from:to] {
 		res.Permissions.Permission = append(res.Permissions.Permission, ecs.Permission{SecurityGroupRuleId: r.RuleID,
 			Direction: "ingress", IpProtocol: r.IPProtocol, PortRange: r.PortRange, SourceCidrIp: r.SourceCidrIP,
-			SourceGroupId: r.SourceGroupID, Policy: r.Policy, Priority: strconv.Itoa(r.Priority), NicType: "intranet",
+			Ipv6SourceCidrIp: r.Ipv6SourceCidrIP, SourceGroupId: r.SourceGroupID, Policy: r.Policy, Priority: strconv.Itoa(r.Priority), NicType: "intranet",
 			Description: r.Description, SourcePortRange: "", CreateTime: g.CreationTime})
 	}
 	return res, nil
@@ -289,7 +292,7 @@ func ruleParams(c *call, write bool) ([]SecurityGroupRule, error) {
 		prefixes = append(prefixes, p)
 	}
 	legacy := false
-	for _, k := range []string{"IpProtocol", "PortRange", "SourceCidrIp", "SourceGroupId", "Policy", "Priority"} {
+	for _, k := range []string{"IpProtocol", "PortRange", "SourceCidrIp", "Ipv6SourceCidrIp", "SourceGroupId", "Policy", "Priority"} {
 		legacy = legacy || c.has(k)
 	}
 	if len(prefixes) > 0 && legacy {
@@ -321,7 +324,7 @@ func ruleParams(c *call, write bool) ([]SecurityGroupRule, error) {
 func ruleParam(c *call, prefix string, write bool) (SecurityGroupRule, error) {
 	get := func(n string) string { return c.str(prefix + n) }
 	r := SecurityGroupRule{IPProtocol: strings.ToUpper(get("IpProtocol")), PortRange: get("PortRange"),
-		SourceCidrIP: get("SourceCidrIp"), SourceGroupID: get("SourceGroupId"), Description: get("Description")}
+		SourceCidrIP: get("SourceCidrIp"), Ipv6SourceCidrIP: get("Ipv6SourceCidrIp"), SourceGroupID: get("SourceGroupId"), Description: get("Description")}
 	switch r.IPProtocol {
 	case "TCP", "UDP", "ICMP", "ICMPV6", "GRE", "ALL":
 	default:
@@ -333,8 +336,12 @@ func ruleParam(c *call, prefix string, write bool) (SecurityGroupRule, error) {
 	if !validPortRange(r.IPProtocol, r.PortRange) {
 		return r, Errf(http.StatusBadRequest, "InvalidIpPortRange.Malformed", "The specified parameter PortRange is not valid.")
 	}
-	if r.SourceCidrIP == "" && r.SourceGroupID == "" {
+	if r.SourceCidrIP == "" && r.Ipv6SourceCidrIP == "" && r.SourceGroupID == "" {
 		return r, Errf(http.StatusBadRequest, "MissingParameter.Source", "One of the parameters SourceCidrIp, Ipv6SourceCidrIp, SourceGroupId or SourcePrefixListId must be specified.")
+	}
+	if r.SourceCidrIP != "" && r.Ipv6SourceCidrIP != "" {
+		// One rule has one source: an IPv4 or an IPv6 block, not both.
+		return r, Errf(http.StatusBadRequest, "InvalidParameter", "The parameters SourceCidrIp and Ipv6SourceCidrIp cannot be specified at the same time.")
 	}
 	if r.SourceCidrIP != "" {
 		canon, ok := canonicalCIDR(r.SourceCidrIP)
@@ -342,6 +349,13 @@ func ruleParam(c *call, prefix string, write bool) (SecurityGroupRule, error) {
 			return r, Errf(http.StatusBadRequest, "InvalidSourceCidrIp.Malformed", "The specified parameter SourceCidrIp is not valid.")
 		}
 		r.SourceCidrIP, r.SourceGroupID = canon, "" // SourceCidrIp wins over SourceGroupId
+	}
+	if r.Ipv6SourceCidrIP != "" {
+		canon, ok := canonicalCIDRv6(r.Ipv6SourceCidrIP)
+		if !ok {
+			return r, Errf(http.StatusBadRequest, "InvalidIpv6SourceCidrIp.Malformed", "The specified parameter Ipv6SourceCidrIp is not valid.")
+		}
+		r.Ipv6SourceCidrIP, r.SourceGroupID = canon, ""
 	}
 	switch strings.ToLower(get("Policy")) {
 	case "", "accept":
@@ -392,6 +406,20 @@ func canonicalCIDR(s string) (string, bool) {
 	}
 	p, err := netip.ParsePrefix(s)
 	if err != nil || !p.Addr().Is4() {
+		return "", false
+	}
+	return p.Masked().String(), true
+}
+
+// canonicalCIDRv6 accepts an IPv6 CIDR block or address (Ipv6SourceCidrIp:
+// "CIDR blocks and IPv6 addresses are supported") and returns it in the
+// canonical text form (lower case, zeros compressed), a block masked.
+func canonicalCIDRv6(s string) (string, bool) {
+	if a, err := netip.ParseAddr(s); err == nil && a.Is6() && !a.Is4In6() && a.Zone() == "" {
+		return a.String(), true
+	}
+	p, err := netip.ParsePrefix(s)
+	if err != nil || !p.Addr().Is6() || p.Addr().Is4In6() {
 		return "", false
 	}
 	return p.Masked().String(), true

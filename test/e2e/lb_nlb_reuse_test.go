@@ -16,12 +16,37 @@ import (
 )
 
 // The user's NLB TestNLBReuse reuses, with a listener and a server group
-// of the user's.
+// of the user's, a tag and a security group it joined by hand
+// (userNLBHandSG); the Service joins it to userNLBSG too.
 const (
-	userNLB     = "nlb-e2euser"
-	userNLBSGP  = "sgp-e2euser"
-	userNLBPort = 8080
+	userNLB       = "nlb-e2euser"
+	userNLBSGP    = "sgp-e2euser"
+	userNLBPort   = 8080
+	userNLBHandSG = "sg-e2ehand"
+	userNLBSG     = "sg-e2eannotated"
 )
+
+// sgAndTags renders an NLB's security groups (svc's owned group shown as
+// "owned") and tags, sorted.
+func (w *lbWorld) sgAndTags(lb *sdknlb.LoadbalancerInfo, svc *corev1.Service) string {
+	owned := map[string]bool{}
+	for _, g := range w.ownedSGs(svc) {
+		owned[g.SecurityGroupID] = true
+	}
+	var groups, tags []string
+	for _, id := range lb.SecurityGroupIds {
+		if owned[id] {
+			id = "owned"
+		}
+		groups = append(groups, id)
+	}
+	for _, t := range lb.Tags {
+		tags = append(tags, t.Key+"="+t.Value)
+	}
+	slices.Sort(groups)
+	slices.Sort(tags)
+	return fmt.Sprintf("groups %v tags %v", groups, tags)
+}
 
 // nlbWritesNaming lists the NLB write calls of the audit log with a
 // parameter naming one of ids.
@@ -95,15 +120,24 @@ func (v reusedView) ownedGroups() int {
 // listener and server group get no write; a Service port on the user's
 // listener is a ListenerPortConflict Warning Event and no write to it;
 // with force-override-listeners the listener is taken over (the same
-// listener, now on an owned group); the Service's deletion removes what
-// the CCM made or took over and never the NLB or the user's group.
+// listener, now on an owned group); the Service's security-group-ids group
+// and its source-ranges group are joined next to the user's own group;
+// the Service's deletion removes what the CCM made or took over and
+// never the NLB or the user's group, and leaves the NLB in exactly the
+// security groups and with the tags it had before.
 func TestNLBReuse(t *testing.T) {
 	w := newLBWorld(t)
 	inst := w.emu.Instances[0].InstanceID
+	userSG := func(id string) emulator.SecurityGroup {
+		return emulator.SecurityGroup{SecurityGroupID: id, VpcID: w.emu.VpcID, Name: "user",
+			Rules: []emulator.SecurityGroupRule{{IPProtocol: "TCP", PortRange: "22/22", SourceCidrIP: "10.9.0.0/16", Policy: "Accept", Priority: 5}}}
+	}
 	err := w.emu.Emulator.Seed(emulator.SeedState{
+		SecurityGroups: []emulator.SecurityGroup{userSG(userNLBHandSG), userSG(userNLBSG)},
 		NLBServerGroups: []emulator.SeedNLBServerGroup{{ServerGroupID: userNLBSGP, Name: "users", VpcID: w.emu.VpcID,
 			Servers: []emulator.SeedNLBServer{{ServerID: inst, Type: "Ecs", Port: 9000}}}},
 		NLBs: []emulator.SeedNLB{{LoadBalancerID: userNLB, Name: "users-nlb", VpcID: w.emu.VpcID,
+			Tags: []emulator.Tag{{Key: "team", Value: "users"}}, SecurityGroupIDs: []string{userNLBHandSG},
 			Zones:     []emulator.SeedNLBZone{{ZoneID: w.emu.Zones[0], VSwitchID: w.emu.VSwitches[0]}, {ZoneID: w.emu.Zones[1], VSwitchID: w.emu.VSwitches[1]}},
 			Listeners: []emulator.SeedNLBListener{{Protocol: "TCP", Port: userNLBPort, ServerGroupID: userNLBSGP, Description: "users"}}}},
 	})
@@ -113,9 +147,11 @@ func TestNLBReuse(t *testing.T) {
 	w.emu.Emulator.ResetAudit()
 	class := nlbClass
 	svc, err := w.cs.CoreV1().Services("default").Create(framework.Ctx(t), &corev1.Service{
-		ObjectMeta: metav1.ObjectMeta{Name: "reuse", Namespace: "default", Annotations: map[string]string{annoPrefix + "type": "nlb", annoPrefix + "id": userNLB}},
+		ObjectMeta: metav1.ObjectMeta{Name: "reuse", Namespace: "default", Annotations: map[string]string{annoPrefix + "type": "nlb", annoPrefix + "id": userNLB,
+			annoPrefix + "security-group-ids": userNLBSG}},
 		Spec: corev1.ServiceSpec{Type: corev1.ServiceTypeLoadBalancer, LoadBalancerClass: &class, Selector: map[string]string{"app": "reuse"},
-			Ports: []corev1.ServicePort{{Name: "tcp-80", Port: 80, TargetPort: intstr.FromInt32(80), Protocol: corev1.ProtocolTCP}}},
+			LoadBalancerSourceRanges: []string{"10.0.0.0/8"},
+			Ports:                    []corev1.ServicePort{{Name: "tcp-80", Port: 80, TargetPort: intstr.FromInt32(80), Protocol: corev1.ProtocolTCP}}},
 	}, metav1.CreateOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -126,6 +162,7 @@ func TestNLBReuse(t *testing.T) {
 		t.Fatalf("seeded NLB %s or its listener on %d missing", userNLB, userNLBPort)
 	}
 	userMembers := strings.Join(v.members[userNLBSGP], " ")
+	userGroupsAndTags := w.sgAndTags(v.lb, svc)
 	foreign := []string{userListener.ListenerId, userNLBSGP}
 
 	// converged waits until the user's NLB has listeners on exactly ports
@@ -166,6 +203,10 @@ func TestNLBReuse(t *testing.T) {
 	if wr := w.nlbWritesNaming(foreign...); len(wr) != 0 {
 		t.Errorf("writes naming the user's listener or group: %v", wr)
 	}
+	framework.WaitFor(t, lbTimeout, "the NLB joined to the annotated and the source-ranges groups", func() (bool, error) {
+		v = w.reusedView(t, svc)
+		return strings.HasPrefix(w.sgAndTags(v.lb, svc), fmt.Sprintf("groups [owned %s %s]", userNLBSG, userNLBHandSG)), nil
+	})
 
 	// A Service port on the user's listener: a conflict, no write to it.
 	w.updateService(t, "default", "reuse", func(s *corev1.Service) {
@@ -201,6 +242,12 @@ func TestNLBReuse(t *testing.T) {
 	}
 	if !v.groups[userNLBSGP] || strings.Join(v.members[userNLBSGP], " ") != userMembers {
 		t.Errorf("the user's server group changed: exists %v, members %v, want %s", v.groups[userNLBSGP], v.members[userNLBSGP], userMembers)
+	}
+	if got := w.sgAndTags(v.lb, svc); got != userGroupsAndTags {
+		t.Errorf("the reused NLB after the Service's deletion: %s, want as before: %s", got, userGroupsAndTags)
+	}
+	if g := w.ownedSGs(svc); len(g) != 0 {
+		t.Errorf("the Service's source-ranges group is left: %+v", g)
 	}
 	if n := w.emu.Emulator.CallCount("DeleteLoadBalancer", "OK"); n != 0 {
 		t.Errorf("%d DeleteLoadBalancer calls", n)

@@ -28,7 +28,11 @@ func (w *lbWorld) ownedSGs(svc *corev1.Service) []emulator.SecurityGroup {
 func sgRuleSet(g emulator.SecurityGroup) string {
 	var out []string
 	for _, r := range g.Rules {
-		out = append(out, fmt.Sprintf("%s %s %s %s %d", r.IPProtocol, r.PortRange, r.SourceCidrIP, r.Policy, r.Priority))
+		src := r.SourceCidrIP
+		if src == "" {
+			src = r.Ipv6SourceCidrIP
+		}
+		out = append(out, fmt.Sprintf("%s %s %s %s %d", r.IPProtocol, r.PortRange, src, r.Policy, r.Priority))
 	}
 	slices.Sort(out)
 	return strings.Join(out, "; ")
@@ -39,7 +43,8 @@ func sgRuleSet(g emulator.SecurityGroup) string {
 // user's group, accepting the ranges on the listener port and dropping the
 // rest; changed -> the rules follow; cleared -> the NLB leaves the group
 // and it is deleted; the user's group and its rules are never changed; the
-// Service's deletion leaves no group of the CCM.
+// Service's deletion leaves no group of the CCM. A DualStack NLB's IPv6
+// ranges are rules too, with a Drop of every other IPv6 source.
 func TestNLBSourceRanges(t *testing.T) {
 	w := newLBWorld(t)
 	user := emulator.SecurityGroup{SecurityGroupID: "sg-e2euser", VpcID: w.emu.VpcID, Name: "user",
@@ -49,6 +54,15 @@ func TestNLBSourceRanges(t *testing.T) {
 	}
 	userRules := sgRuleSet(user)
 	svc := w.createNLBService(t, "ranges", 80)
+	class := nlbClass
+	svc6, err := w.cs.CoreV1().Services("default").Create(framework.Ctx(t), &corev1.Service{
+		ObjectMeta: metav1.ObjectMeta{Name: "ranges6", Namespace: "default", Annotations: map[string]string{annoPrefix + "ip-version": "DualStack"}},
+		Spec: corev1.ServiceSpec{Type: corev1.ServiceTypeLoadBalancer, LoadBalancerClass: &class, Selector: map[string]string{"app": "ranges6"},
+			LoadBalancerSourceRanges: []string{"10.0.0.0/8", "2001:db8::/32"}, Ports: []corev1.ServicePort{{Name: "tcp-80", Port: 80, Protocol: corev1.ProtocolTCP}}},
+	}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	w.updateService(t, "default", "ranges", func(s *corev1.Service) {
 		s.Spec.LoadBalancerSourceRanges = []string{"10.0.0.0/8"}
 		s.Annotations = map[string]string{annoPrefix + "security-group-ids": user.SecurityGroupID}
@@ -102,6 +116,23 @@ func TestNLBSourceRanges(t *testing.T) {
 	framework.WaitFor(t, lbTimeout, "no group of the CCM after the Service's deletion", func() (bool, error) {
 		return len(w.ownedSGs(svc)) == 0, nil
 	})
+
+	want6 := "TCP 80/80 0.0.0.0/0 Drop 100; TCP 80/80 10.0.0.0/8 Accept 1; TCP 80/80 2001:db8::/32 Accept 1; TCP 80/80 ::/0 Drop 100"
+	var last6 string
+	framework.WaitFor(t, lbTimeout, "the DualStack NLB's group with IPv6 rules", func() (bool, error) {
+		owned := w.ownedSGs(svc6)
+		lbs := w.nlbState(t).ourNLBs(svc6)
+		if len(owned) != 1 || len(lbs) != 1 {
+			return false, nil
+		}
+		last6 = sgRuleSet(owned[0])
+		return last6 == want6 && slices.Contains(lbs[0].SecurityGroupIds, owned[0].SecurityGroupID), nil
+	})
+	t.Logf("DualStack rules: %s", last6)
+	w.deleteAndWait(t, "default", "ranges6")
+	if g := w.ownedSGs(svc6); len(g) != 0 {
+		t.Errorf("the DualStack Service's group is left: %+v", g)
+	}
 	found := false
 	for _, sg := range w.emu.Emulator.Dump().SecurityGroups {
 		found = found || sg.SecurityGroupID == user.SecurityGroupID

@@ -88,21 +88,29 @@ func (r *Reconciler) syncSecurityGroups(ctx context.Context, in portsInput) (job
 	if in.BackendsOnly || in.LB == nil || in.Cfg == nil || in.Svc == nil {
 		return nil, nil
 	}
-	v4, v6 := ipv4Ranges(in.Cfg.SourceRanges)
-	if len(v6) > 0 {
+	v4, v6 := splitRanges(in.Cfg.SourceRanges)
+	dualStack := strings.EqualFold(in.LB.AddressIpVersion, string(annotations.DualStack))
+	ranges := v4
+	switch {
+	case dualStack:
+		ranges = append(slices.Clone(v4), v6...)
+	case len(v6) > 0:
+		// An ipv4 NLB has no IPv6 address: no IPv6 client reaches it, so
+		// there is nothing to filter.
 		r.events.Eventf(in.Svc, v1.EventTypeWarning, loadbalancer.ReasonAnnotationWarning,
-			"spec.loadBalancerSourceRanges: the IPv6 ranges %s are not applied: the source-ranges security group filters IPv4 clients only (IPv4 clients outside the IPv4 ranges are dropped)", sgPrefixList(v6))
+			"spec.loadBalancerSourceRanges: the IPv6 ranges %s are not applied: NLB %s is ipv4 only (%s: DualStack gives it IPv6 addresses); IPv4 clients outside the IPv4 ranges are dropped",
+			sgPrefixList(v6), in.LB.LoadBalancerId, annotations.KeyIPVersion)
 	}
 	p := sgPlan{user: sgDedupe(in.Cfg.LB.SecurityGroupIDs), joined: in.LB.SecurityGroupIds, ranges: len(in.Cfg.SourceRanges) > 0}
 	p.record, p.others, _ = sgRecords(in.LB.Tags, in.Svc.UID)
 	if err := r.checkSecurityGroupQuota(in.Svc, p); err != nil {
 		return nil, err
 	}
-	want := desiredRules(in.Cfg.Listeners, v4)
+	want := desiredRules(in.Cfg.Listeners, ranges, dualStack)
 	if p.ranges && len(want) > maxRulesPerGroup {
 		r.events.Eventf(in.Svc, v1.EventTypeWarning, loadbalancer.ReasonQuotaExceeded,
 			"spec.loadBalancerSourceRanges: %d ranges on %d listener ports need %d security group rules; a group holds at most %d",
-			len(v4), len(listenerPorts(in.Cfg.Listeners)), len(want), maxRulesPerGroup)
+			len(ranges), len(listenerPorts(in.Cfg.Listeners)), len(want), maxRulesPerGroup)
 		return nil, fmt.Errorf("the source ranges need %d security group rules, more than the %d a group holds", len(want), maxRulesPerGroup)
 	}
 	if p.ranges || r.mayHoldOwned(p) {

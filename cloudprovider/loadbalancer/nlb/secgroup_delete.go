@@ -110,6 +110,17 @@ func (r *Reconciler) deleteSecurityGroups(ctx context.Context, lbID string, svc 
 	if svc == nil {
 		return nil, nil
 	}
+	if lbID == "" {
+		// No NLB was found for the Service (the id annotation was removed,
+		// say): an NLB carrying its record is one it joined to groups.
+		recorded, err := r.recordedNLBs(ctx, svc.UID)
+		if err != nil {
+			return nil, err
+		}
+		if len(recorded) > 0 {
+			return r.deleteSecurityGroups(ctx, recorded[0], svc, true)
+		}
+	}
 	var joined, mine, others []string
 	var recorded bool
 	if lbID != "" {
@@ -159,4 +170,23 @@ func (r *Reconciler) deleteSecurityGroups(ctx context.Context, lbID string, svc 
 		jobs = sgAppendJob(jobs, job)
 	}
 	return jobs, r.deleteStrays(ctx, svc, owned, joined)
+}
+
+// recordedNLBs lists the NLBs carrying the record tag of the Service with
+// uid (the key alone is the filter; the answer is checked again).
+func (r *Reconciler) recordedNLBs(ctx context.Context, uid types.UID) ([]string, error) {
+	key := sgRecordKey(uid)
+	req := sdknlb.CreateListLoadBalancersRequest()
+	req.Tag = &[]sdknlb.ListLoadBalancersTag{{Key: key}}
+	lbs, err := r.api.ListAllLoadBalancers(ctx, req)
+	if err != nil {
+		return nil, fmt.Errorf("finding the NLBs recording this Service's security groups (tag %s): %w", key, err)
+	}
+	var ids []string
+	for _, lb := range lbs {
+		if _, _, found := sgRecords(lb.Tags, uid); found {
+			ids = append(ids, lb.LoadBalancerId)
+		}
+	}
+	return ids, nil
 }

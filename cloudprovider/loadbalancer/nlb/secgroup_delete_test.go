@@ -1,6 +1,7 @@
 package nlb
 
 import (
+	"context"
 	"slices"
 	"strings"
 	"testing"
@@ -115,6 +116,9 @@ func TestDeleteRestoresReusedNLBSecurityGroups(t *testing.T) {
 		after sgView
 		// noLeave: the deletion makes no LoadBalancerLeaveSecurityGroup.
 		noLeave bool
+		// forget removes the id annotation before the deletion: the NLB
+		// is found by the Service's record tag.
+		forget bool
 	}{
 		{name: "the user's groups", svcs: []*v1.Service{delSvc("a", true, []string{"sg-u1", "sg-u2"})}, after: userNLBAsBefore},
 		{name: "the user's groups and source ranges", svcs: []*v1.Service{delSvc("a", true, []string{"sg-u1"}, "10.0.0.0/8")}, after: userNLBAsBefore},
@@ -122,6 +126,8 @@ func TestDeleteRestoresReusedNLBSecurityGroups(t *testing.T) {
 		{name: "a group joined by hand, annotated too, stays", svcs: []*v1.Service{delSvc("a", true, []string{"sg-hand", "sg-u1"})}, after: userNLBAsBefore},
 		{name: "only a group joined by hand: no write to the groups", svcs: []*v1.Service{delSvc("a", true, []string{"sg-hand"})},
 			after: userNLBAsBefore, noLeave: true},
+		{name: "the id annotation removed before the deletion", svcs: []*v1.Service{delSvc("a", true, []string{"sg-u1"}, "10.0.0.0/8")},
+			after: userNLBAsBefore, forget: true},
 		{name: "a group another Service's record holds stays",
 			svcs: []*v1.Service{delSvc("a", true, []string{"sg-u1", "sg-u2"}), delSvc("b", true, []string{"sg-u1"}, "10.0.0.0/8")},
 			after: sgView{joined: []string{"owned-b", "sg-hand", "sg-u1"},
@@ -156,6 +162,9 @@ func TestDeleteRestoresReusedNLBSecurityGroups(t *testing.T) {
 				t.Fatalf("steady state writes %v", w)
 			}
 			e.emu.ResetAudit()
+			if tc.forget {
+				delete(tc.svcs[0].Annotations, annotations.Prefix+"id")
+			}
 			e.deleted(tc.svcs[0])
 			if got := e.sgView(delUserNLB, tc.svcs...); !slices.Equal(got.joined, tc.after.joined) || !slices.Equal(got.tags, tc.after.tags) {
 				t.Errorf("after the delete: joined %v tags %v, want %v %v", got.joined, got.tags, tc.after.joined, tc.after.tags)
@@ -274,4 +283,58 @@ func TestSecurityGroupRecordKeys(t *testing.T) {
 	if _, _, found := sgRecords(tags[1:], uid); found {
 		t.Fatal("another Service's record read as this one's")
 	}
+}
+
+// TestDeleteNeverStuck: faults on the way of a deletion from the user's
+// NLB (busy answers, errors, a job that fails, the NLB gone before the
+// read) only delay it: a few more rounds, then the NLB is as before and
+// no group of the Service is left.
+func TestDeleteNeverStuck(t *testing.T) {
+	cases := []struct {
+		name   string
+		faults emulator.FaultProfile
+	}{
+		{name: "the NLB busy on the leave", faults: emulator.FaultProfile{Errors: []emulator.ErrorRule{
+			{Match: "Nlb.LoadBalancerLeaveSecurityGroup", Code: "Conflict.Lock", Count: 3}}}},
+		{name: "errors on the untag and the group delete", faults: emulator.FaultProfile{Errors: []emulator.ErrorRule{
+			{Match: "Nlb.UntagResources", Code: "InternalError", Count: 2}, {Match: "Ecs.DeleteSecurityGroup", Code: "InternalError", Count: 2}}}},
+		{name: "the leave's job fails", faults: emulator.FaultProfile{JobFailures: []emulator.JobFailureRule{
+			{Match: "Nlb.LoadBalancerLeaveSecurityGroup", Count: 1}}}},
+		{name: "errors on the reads", faults: emulator.FaultProfile{Errors: []emulator.ErrorRule{
+			{Match: "Nlb.GetLoadBalancerAttribute", Code: "ServiceUnavailable", Count: 2}, {Match: "Ecs.DescribeSecurityGroups", Code: "InternalError", Count: 2}}}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			e := engineEnv(t, envOpts{seed: seedUserNLB})
+			svc := delSvc("a", true, []string{"sg-u1"}, "10.0.0.0/8")
+			e.converge(svc, e.config(svc, nil))
+			e.emu.SetFaults(tc.faults)
+			e.deletedDespiteErrors(svc)
+			for _, f := range tc.faults.Errors {
+				if e.emu.CallCount(strings.TrimPrefix(strings.TrimPrefix(f.Match, "Nlb."), "Ecs."), f.Code) == 0 {
+					t.Errorf("the fault %s %s never fired", f.Match, f.Code)
+				}
+			}
+			if got := e.sgView(delUserNLB, svc); !slices.Equal(got.joined, []string{"sg-hand"}) || !slices.Equal(got.tags, []string{"team=a"}) {
+				t.Errorf("after the delete: %+v", got)
+			}
+			if g := e.ownedGroupsOf(svc); len(g) > 0 {
+				t.Errorf("owned groups left: %v", g)
+			}
+		})
+	}
+}
+
+// deletedDespiteErrors runs EnsureLoadBalancerDeleted until it returns
+// nil, as the framework's requeue does after an error or a retry.
+func (e *env) deletedDespiteErrors(svc *v1.Service) {
+	e.t.Helper()
+	for round := 1; round <= maxRounds; round++ {
+		err := e.r.EnsureLoadBalancerDeleted(context.Background(), "k", svc)
+		if err == nil {
+			return
+		}
+		e.clock.Advance(jobTime)
+	}
+	e.t.Fatalf("delete not done after %d rounds", maxRounds)
 }

@@ -23,6 +23,10 @@ import (
 // range at priority acceptPriority and a Drop rule for 0.0.0.0/0 at
 // dropPriority; a smaller number wins, and at equal priority Drop wins
 // (https://www.alibabacloud.com/help/en/ecs/developer-reference/api-ecs-2014-05-26-authorizesecuritygroup).
+// On a DualStack NLB the IPv6 ranges get Accept rules too (an IPv6 source
+// is AuthorizeSecurityGroup's Ipv6SourceCidrIp, "IPv6 CIDR blocks and IPv6
+// addresses are supported") and each port a Drop rule for ::/0, so IPv6
+// clients outside the ranges are dropped as IPv4 ones are.
 // The Drop rules name the Service's ports only, so other listeners of a
 // reused NLB stay open.
 const (
@@ -31,8 +35,9 @@ const (
 	// maxRulesPerGroup is the documented rule quota of a security group
 	// (inbound plus outbound: 200).
 	maxRulesPerGroup = 200
-	// anyIPv4 is the Drop rules' source.
+	// anyIPv4 and anyIPv6 are the Drop rules' sources.
 	anyIPv4 = "0.0.0.0/0"
+	anyIPv6 = "::/0"
 )
 
 // sgRule is one inbound rule as the engine compares them: protocol upper
@@ -51,14 +56,18 @@ func (r sgRule) String() string {
 func (r sgRule) identity() sgRule { r.Priority = 0; return r }
 
 // ruleOf reads a rule as DescribeSecurityGroupAttribute shows it (the
-// protocol and policy in any case); ok is false for rules the engine never
-// writes (another source type, an IPv6 source).
+// protocol and policy in any case; an IPv4 or an IPv6 source); ok is false
+// for rules the engine never writes (another source type).
 func ruleOf(p ecs.Permission) (sgRule, bool) {
 	prio, err := strconv.Atoi(p.Priority)
-	if err != nil || p.SourceCidrIp == "" {
+	src := p.SourceCidrIp
+	if src == "" {
+		src = p.Ipv6SourceCidrIp
+	}
+	if err != nil || src == "" {
 		return sgRule{}, false
 	}
-	return sgRule{Proto: strings.ToUpper(p.IpProtocol), Ports: p.PortRange, Source: p.SourceCidrIp,
+	return sgRule{Proto: strings.ToUpper(p.IpProtocol), Ports: p.PortRange, Source: src,
 		Policy: strings.ToLower(p.Policy), Priority: prio}, true
 }
 
@@ -84,16 +93,22 @@ func listenerPorts(ls []annotations.NLBListener) []sgRule {
 }
 
 // desiredRules are the owned group's rules for the listeners and the
-// IPv4 source ranges: Accept rules first, so a write in batches never
-// drops traffic before the ranges are let in.
-func desiredRules(ls []annotations.NLBListener, ranges []netip.Prefix) []sgRule {
+// source ranges (IPv6 ones only with dualStack), with the Drop rules of
+// IPv4 and, with dualStack, of IPv6: Accept rules first, so a write in
+// batches never drops traffic before the ranges are let in.
+func desiredRules(ls []annotations.NLBListener, ranges []netip.Prefix, dualStack bool) []sgRule {
 	ports := listenerPorts(ls)
 	var accept, drop []sgRule
 	for _, p := range ports {
 		for _, src := range ranges {
-			accept = append(accept, sgRule{Proto: p.Proto, Ports: p.Ports, Source: src.String(), Policy: "accept", Priority: acceptPriority})
+			if src.Addr().Is4() || dualStack {
+				accept = append(accept, sgRule{Proto: p.Proto, Ports: p.Ports, Source: src.String(), Policy: "accept", Priority: acceptPriority})
+			}
 		}
 		drop = append(drop, sgRule{Proto: p.Proto, Ports: p.Ports, Source: anyIPv4, Policy: "drop", Priority: dropPriority})
+		if dualStack {
+			drop = append(drop, sgRule{Proto: p.Proto, Ports: p.Ports, Source: anyIPv6, Policy: "drop", Priority: dropPriority})
+		}
 	}
 	return append(accept, drop...)
 }
@@ -148,15 +163,24 @@ func diffRules(current []ecs.Permission, want []sgRule) ruleDiff {
 func permissions(rules []sgRule) []ecs.AuthorizeSecurityGroupPermissions {
 	out := make([]ecs.AuthorizeSecurityGroupPermissions, 0, len(rules))
 	for _, r := range rules {
-		out = append(out, ecs.AuthorizeSecurityGroupPermissions{IpProtocol: r.Proto, PortRange: r.Ports, SourceCidrIp: r.Source,
-			Policy: r.Policy, Priority: strconv.Itoa(r.Priority), Description: "alicloud-ccm: spec.loadBalancerSourceRanges"})
+		p := ecs.AuthorizeSecurityGroupPermissions{IpProtocol: r.Proto, PortRange: r.Ports, Policy: r.Policy,
+			Priority: strconv.Itoa(r.Priority), Description: "alicloud-ccm: spec.loadBalancerSourceRanges"}
+		if isIPv6Source(r.Source) {
+			p.Ipv6SourceCidrIp = r.Source
+		} else {
+			p.SourceCidrIp = r.Source
+		}
+		out = append(out, p)
 	}
 	return out
 }
 
-// ipv4Ranges splits the source ranges: the owned group's rules take IPv4
-// blocks; IPv6 ranges are returned apart to be reported.
-func ipv4Ranges(ranges []netip.Prefix) (v4, v6 []netip.Prefix) {
+// isIPv6Source tells an IPv6 block from an IPv4 one.
+func isIPv6Source(src string) bool { return strings.Contains(src, ":") }
+
+// splitRanges splits the source ranges by family, each sorted and without
+// duplicates.
+func splitRanges(ranges []netip.Prefix) (v4, v6 []netip.Prefix) {
 	for _, p := range ranges {
 		if p.Addr().Is4() {
 			v4 = append(v4, p)
@@ -164,6 +188,8 @@ func ipv4Ranges(ranges []netip.Prefix) (v4, v6 []netip.Prefix) {
 			v6 = append(v6, p)
 		}
 	}
-	slices.SortFunc(v4, func(a, b netip.Prefix) int { return cmp.Compare(a.String(), b.String()) })
-	return slices.Compact(v4), v6
+	byText := func(a, b netip.Prefix) int { return cmp.Compare(a.String(), b.String()) }
+	slices.SortFunc(v4, byText)
+	slices.SortFunc(v6, byText)
+	return slices.Compact(v4), slices.Compact(v6)
 }

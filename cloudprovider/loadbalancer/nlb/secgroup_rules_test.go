@@ -29,9 +29,10 @@ func ruleStrings(rs []sgRule) []string {
 }
 
 // TestDesiredRules pins the owned group's rules: per listener port one
-// Accept per range at priority 1, then one Drop of 0.0.0.0/0 at 100;
-// TCPSSL is TCP; a port-range listener gives its range; a port twice
-// gives its rules once.
+// Accept per range at priority 1, then one Drop of 0.0.0.0/0 at 100 (and
+// of ::/0 on a DualStack NLB, whose IPv6 ranges get Accept rules; an ipv4
+// NLB's IPv6 ranges get none); TCPSSL is TCP; a port-range listener gives
+// its range; a port twice gives its rules once.
 func TestDesiredRules(t *testing.T) {
 	tcp := func(p int32) annotations.NLBListener {
 		return annotations.NLBListener{Port: p, Protocol: annotations.NLBProtocolTCP}
@@ -40,6 +41,7 @@ func TestDesiredRules(t *testing.T) {
 		name      string
 		listeners []annotations.NLBListener
 		ranges    []string
+		dualStack bool
 		want      []string
 	}{
 		{name: "one port, one range", listeners: []annotations.NLBListener{tcp(80)}, ranges: []string{"10.0.0.0/8"},
@@ -60,10 +62,20 @@ func TestDesiredRules(t *testing.T) {
 			want: []string{"TCP 53/53 from 10.0.0.0/8 accept (priority 1)", "UDP 53/53 from 10.0.0.0/8 accept (priority 1)",
 				"TCP 53/53 from 0.0.0.0/0 drop (priority 100)", "UDP 53/53 from 0.0.0.0/0 drop (priority 100)"}},
 		{name: "no listeners", ranges: []string{"10.0.0.0/8"}, want: []string{}},
+		{name: "DualStack: IPv6 ranges and both drops", listeners: []annotations.NLBListener{tcp(80)}, dualStack: true,
+			ranges: []string{"10.0.0.0/8", "2001:db8::/32"},
+			want: []string{"TCP 80/80 from 10.0.0.0/8 accept (priority 1)", "TCP 80/80 from 2001:db8::/32 accept (priority 1)",
+				"TCP 80/80 from 0.0.0.0/0 drop (priority 100)", "TCP 80/80 from ::/0 drop (priority 100)"}},
+		{name: "DualStack, IPv4 ranges only: IPv6 clients dropped", listeners: []annotations.NLBListener{tcp(80)}, dualStack: true,
+			ranges: []string{"10.0.0.0/8"},
+			want: []string{"TCP 80/80 from 10.0.0.0/8 accept (priority 1)", "TCP 80/80 from 0.0.0.0/0 drop (priority 100)",
+				"TCP 80/80 from ::/0 drop (priority 100)"}},
+		{name: "ipv4 NLB: IPv6 ranges get no rule", listeners: []annotations.NLBListener{tcp(80)}, ranges: []string{"10.0.0.0/8", "2001:db8::/32"},
+			want: []string{"TCP 80/80 from 10.0.0.0/8 accept (priority 1)", "TCP 80/80 from 0.0.0.0/0 drop (priority 100)"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			got := ruleStrings(desiredRules(tc.listeners, prefixes(t, tc.ranges...)))
+			got := ruleStrings(desiredRules(tc.listeners, prefixes(t, tc.ranges...), tc.dualStack))
 			if !slices.Equal(got, tc.want) {
 				t.Fatalf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(tc.want, "\n"))
 			}
@@ -80,7 +92,7 @@ func perm(id, proto, ports, src, policy, prio string) ecs.Permission {
 // revoked before it is added again (ECS would take the add as a repeat);
 // every rule not desired is revoked, a duplicate once.
 func TestDiffRules(t *testing.T) {
-	want := desiredRules([]annotations.NLBListener{{Port: 80, Protocol: annotations.NLBProtocolTCP}}, prefixes(t, "10.0.0.0/8", "1.0.0.0/8"))
+	want := desiredRules([]annotations.NLBListener{{Port: 80, Protocol: annotations.NLBProtocolTCP}}, prefixes(t, "10.0.0.0/8", "1.0.0.0/8"), false)
 	accept10 := perm("sgr-a10", "TCP", "80/80", "10.0.0.0/8", "Accept", "1")
 	accept1 := perm("sgr-a1", "tcp", "80/80", "1.0.0.0/8", "accept", "1")
 	drop := perm("sgr-d", "TCP", "80/80", "0.0.0.0/0", "Drop", "100")
@@ -101,7 +113,7 @@ func TestDiffRules(t *testing.T) {
 			add: []string{"TCP 80/80 from 0.0.0.0/0 drop (priority 100)"}, revokeFirst: []string{"sgr-d50"}},
 		{name: "a duplicate rule", current: []ecs.Permission{accept10, accept1, drop, perm("sgr-dup", "TCP", "80/80", "10.0.0.0/8", "Accept", "1")},
 			revoke: []string{"sgr-dup"}},
-		{name: "a rule from another group or IPv6", current: []ecs.Permission{accept10, accept1, drop,
+		{name: "a rule from another group, an IPv6 rule not wanted", current: []ecs.Permission{accept10, accept1, drop,
 			{SecurityGroupRuleId: "sgr-g", IpProtocol: "TCP", PortRange: "80/80", SourceGroupId: "sg-x", Policy: "Accept", Priority: "1"},
 			{SecurityGroupRuleId: "sgr-6", IpProtocol: "TCP", PortRange: "80/80", Ipv6SourceCidrIp: "::/0", Policy: "Accept", Priority: "1"}},
 			revoke: []string{"sgr-6", "sgr-g"}},
@@ -131,13 +143,13 @@ func nonNilStrings(s []string) []string {
 	return s
 }
 
-// TestIPv4Ranges: IPv4 ranges sorted without duplicates; IPv6 apart.
-func TestIPv4Ranges(t *testing.T) {
-	v4, v6 := ipv4Ranges(prefixes(t, "10.0.0.0/8", "2001:db8::/32", "1.2.3.0/24", "10.0.0.0/8"))
-	if sgPrefixList(v4) != "1.2.3.0/24, 10.0.0.0/8" || sgPrefixList(v6) != "2001:db8::/32" {
+// TestSplitRanges: each family sorted without duplicates.
+func TestSplitRanges(t *testing.T) {
+	v4, v6 := splitRanges(prefixes(t, "10.0.0.0/8", "2001:db8::/32", "1.2.3.0/24", "10.0.0.0/8", "2001:db8::/32", "2001:da8::/32"))
+	if sgPrefixList(v4) != "1.2.3.0/24, 10.0.0.0/8" || sgPrefixList(v6) != "2001:da8::/32, 2001:db8::/32" {
 		t.Fatalf("v4 %v v6 %v", v4, v6)
 	}
-	if v4, v6 := ipv4Ranges(nil); v4 != nil || v6 != nil {
+	if v4, v6 := splitRanges(nil); v4 != nil || v6 != nil {
 		t.Fatalf("nil ranges: %v %v", v4, v6)
 	}
 }
@@ -148,6 +160,15 @@ func TestPermissions(t *testing.T) {
 	if len(got) != 1 || got[0].IpProtocol != "UDP" || got[0].PortRange != "53/53" || got[0].SourceCidrIp != "10.0.0.0/8" ||
 		got[0].Policy != "accept" || got[0].Priority != "1" || !strings.Contains(got[0].Description, "loadBalancerSourceRanges") {
 		t.Fatalf("%+v", got)
+	}
+	got = permissions([]sgRule{{Proto: "TCP", Ports: "80/80", Source: "2001:db8::/32", Policy: "accept", Priority: 1},
+		{Proto: "TCP", Ports: "80/80", Source: anyIPv6, Policy: "drop", Priority: 100}})
+	if len(got) != 2 || got[0].Ipv6SourceCidrIp != "2001:db8::/32" || got[0].SourceCidrIp != "" || got[1].Ipv6SourceCidrIp != "::/0" {
+		t.Fatalf("IPv6 rules: %+v", got)
+	}
+	if r, ok := ruleOf(ecs.Permission{IpProtocol: "tcp", PortRange: "80/80", Ipv6SourceCidrIp: "::/0", Policy: "Drop", Priority: "100"}); !ok ||
+		r != (sgRule{Proto: "TCP", Ports: "80/80", Source: anyIPv6, Policy: "drop", Priority: 100}) {
+		t.Fatalf("an IPv6 rule read as %+v %v", r, ok)
 	}
 }
 

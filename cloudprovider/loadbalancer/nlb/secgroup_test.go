@@ -422,9 +422,13 @@ func TestDeleteSecurityGroups(t *testing.T) {
 	if !mapsEqual(before, s.userRules()) {
 		t.Fatal("the user's groups' rules changed")
 	}
-	// The NLB is gone ("") and an instance still uses the group: the
-	// Service is not blocked, an Event names the group.
+	// No NLB is found ("") nor any NLB with the Service's record, and the
+	// group is still in use: the Service is not blocked, an Event names
+	// the group.
 	if _, err := s.sync(sgCfg([]int32{80}, nil, "10.0.0.0/8")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.r.untagRecord(context.Background(), sgTestLB, s.svc.UID); err != nil {
 		t.Fatal(err)
 	}
 	id := s.owned()[0].SecurityGroupID
