@@ -25,6 +25,9 @@ type nlbEngine interface {
 	k8scloudprovider.LoadBalancer
 	BackendPolicy(svc *v1.Service) (podbackends.Policy, bool)
 	SetClusterID(id string)
+	// OwnedNLB is the NLB our tags give the Service, "" for none (one
+	// read).
+	OwnedNLB(ctx context.Context, svc *v1.Service) (string, error)
 }
 
 // productSelector routes each Service to the engine of the product it asks
@@ -92,10 +95,20 @@ func (p *productSelector) GetLoadBalancer(ctx context.Context, cluster string, s
 		return nil, false, nil
 	}
 	st, exists, err := wanted.GetLoadBalancer(ctx, cluster, svc)
-	if err != nil || exists {
+	if err != nil || exists || p.clbProven(svc) {
 		return st, exists, err
 	}
 	return other.GetLoadBalancer(ctx, cluster, svc)
+}
+
+// clbProven reports whether svc is a CLB Service whose status shows its
+// CLB: it has no NLB, since the NLB engine publishes its NLB's status
+// before any switch could leave it behind, and no CLB is made for a
+// Service that has an NLB (refusal). Its lookups and deletion skip the
+// NLB engine.
+func (p *productSelector) clbProven(svc *v1.Service) bool {
+	want, has := p.products(svc)
+	return want == annotations.ProductCLB && has == annotations.ProductCLB
 }
 
 // GetLoadBalancerName is the name the wanted product's engine gives.
@@ -135,11 +148,16 @@ func (p *productSelector) UpdateLoadBalancer(ctx context.Context, cluster string
 // what this CCM made for the Service (nothing, and no write, for a
 // product the Service never had), so whichever product the Service has,
 // or had before a refused switch or a crash before its status was
-// written, is removed. Another controller's Service is left alone.
+// written, is removed. A CLB Service whose status shows its CLB needs
+// only the CLB engine's (clbProven): its NLB lookups would find nothing.
+// Another controller's Service is left alone.
 func (p *productSelector) EnsureLoadBalancerDeleted(ctx context.Context, cluster string, svc *v1.Service) error {
 	wanted, other := p.engines(svc)
-	if wanted == nil {
+	switch {
+	case wanted == nil:
 		return nil
+	case p.clbProven(svc):
+		return wanted.EnsureLoadBalancerDeleted(ctx, cluster, svc)
 	}
 	return errors.Join(wanted.EnsureLoadBalancerDeleted(ctx, cluster, svc), other.EnsureLoadBalancerDeleted(ctx, cluster, svc))
 }
@@ -217,9 +235,19 @@ func (p *productSelector) refusal(ctx context.Context, cluster string, svc *v1.S
 		// touch another controller's Service should it call anyway.
 		return fmt.Errorf("spec.loadBalancerClass %q is not this CCM's; the Service is left alone", *svc.Spec.LoadBalancerClass)
 	case want == annotations.ProductCLB && has == annotations.ProductNLB:
-		return p.refuse(svc, loadbalancer.ReasonTypeChangeRefused, fmt.Sprintf("the Service has an NLB (%s) but asks for a CLB (annotation %s is not nlb): "+
-			"a Service cannot switch between CLB and NLB; nothing was changed. Set %s: nlb again, or delete and recreate the Service",
-			hostnames(svc.Status.LoadBalancer), annotations.KeyLoadBalancerType, annotations.KeyLoadBalancerType))
+		return p.refuseCLB(svc, hostnames(svc.Status.LoadBalancer))
+	case want == annotations.ProductCLB && has == "":
+		// The NLB's status may lag behind an NLB created just before the
+		// annotation left nlb (or a crash); the NLB engine's tag lookup
+		// settles it, so a CLB status always means no NLB (clbProven).
+		id, err := p.nlb.OwnedNLB(ctx, svc)
+		if err != nil {
+			return fmt.Errorf("looking for an NLB of the Service before creating its CLB: %w", err)
+		}
+		if id != "" {
+			return p.refuseCLB(svc, id)
+		}
+		return nil
 	case want != annotations.ProductNLB || has == annotations.ProductNLB:
 		return nil
 	}
@@ -245,6 +273,13 @@ func (p *productSelector) refusal(ctx context.Context, cluster string, svc *v1.S
 	return p.refuse(svc, loadbalancer.ReasonTypeChangeRefused, fmt.Sprintf("annotation %s: nlb asks for an NLB, but the Service has a CLB: "+
 		"a Service cannot switch between CLB and NLB; nothing was changed. Remove the annotation to keep the CLB, "+
 		"or delete the Service and create it again with the annotation", annotations.KeyLoadBalancerType))
+}
+
+// refuseCLB refuses a CLB to a Service that has the NLB nlb.
+func (p *productSelector) refuseCLB(svc *v1.Service, nlb string) error {
+	return p.refuse(svc, loadbalancer.ReasonTypeChangeRefused, fmt.Sprintf("the Service has an NLB (%s) but asks for a CLB (annotation %s is not nlb): "+
+		"a Service cannot switch between CLB and NLB; nothing was changed. Set %s: nlb again, or delete and recreate the Service",
+		nlb, annotations.KeyLoadBalancerType, annotations.KeyLoadBalancerType))
 }
 
 func (p *productSelector) refuse(svc *v1.Service, reason, msg string) error {

@@ -31,6 +31,12 @@ type fakeNLB struct {
 	exists bool
 	nodes  []string // of the last UpdateLoadBalancer
 	id     string
+	owned  string // OwnedNLB's answer
+}
+
+func (f *fakeNLB) OwnedNLB(context.Context, *v1.Service) (string, error) {
+	f.calls = append(f.calls, "Owned")
+	return f.owned, nil
 }
 
 func (f *fakeNLB) GetLoadBalancer(context.Context, string, *v1.Service) (*v1.LoadBalancerStatus, bool, error) {
@@ -107,10 +113,14 @@ func TestProductRefusals(t *testing.T) {
 		class       *string
 		annotations map[string]string
 		status      v1.LoadBalancerStatus
+		owned       string // the NLB our tags give the Service
 		wantReason  string // "" = no Event
 		wantErr     string // "" = the engine may run
+		wantOwned   bool   // the NLB engine's tag lookup is asked
 	}{
-		{name: "CLB Service", wantErr: ""},
+		{name: "CLB Service", wantErr: "", wantOwned: true},
+		{name: "CLB Service without status that has an NLB (the annotation left nlb while it was made)", owned: "nlb-1",
+			wantOwned: true, wantReason: loadbalancer.ReasonTypeChangeRefused, wantErr: "has an NLB (nlb-1) but asks for a CLB"},
 		{name: "CLB Service with a CLB", status: clbStatus, wantErr: ""},
 		{name: "another controller's class", class: &other, wantErr: "not this CCM's"},
 		{name: "asks for a CLB, has an NLB", status: nlbStatus, wantReason: loadbalancer.ReasonTypeChangeRefused, wantErr: "cannot switch"},
@@ -129,7 +139,7 @@ func TestProductRefusals(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			rec := record.NewFakeRecorder(5)
-			fake := &fakeNLB{}
+			fake := &fakeNLB{owned: tc.owned}
 			p := &productSelector{clb: c.clbEngine(), nlb: fake, events: rec}
 			svc := lbService(tc.class, tc.annotations, tc.status)
 			srv.Emulator.ResetAudit()
@@ -150,11 +160,15 @@ func TestProductRefusals(t *testing.T) {
 					t.Errorf("write %s while deciding", a.Action)
 				}
 			}
-			if len(fake.calls) != 0 {
-				t.Errorf("NLB engine called while deciding: %v", fake.calls)
+			if want := map[bool][]string{true: {"Owned"}}[tc.wantOwned]; !slices.Equal(fake.calls, want) {
+				t.Errorf("NLB engine calls while deciding: %v, want %v", fake.calls, want)
 			}
-			// UpdateLoadBalancer leaves refused Services alone (no call at all).
-			if tc.wantReason != "" || tc.class == &other {
+			fake.calls = nil
+			// UpdateLoadBalancer leaves refused Services alone (no call at
+			// all). A Service refused only because the NLB lookup found an
+			// NLB has no status to tell: the CLB engine's backend sync looks
+			// for its CLB, finds none and writes nothing.
+			if tc.wantReason != "" && !tc.wantOwned || tc.class == &other {
 				srv.Emulator.ResetAudit()
 				if err := p.UpdateLoadBalancer(context.Background(), "kubernetes", svc, nil); err != nil {
 					t.Errorf("UpdateLoadBalancer = %v, want a silent no-op", err)
@@ -219,12 +233,19 @@ func TestProductRouting(t *testing.T) {
 			wantNLB: []string{"Update"}, wantNodes: []string{"plain"}},
 		{name: "endpoints sync: CLB Service", svc: lbService(nil, nil, clbStatus), op: sync, wantSLB: true},
 		{name: "delete: NLB Service cleans both products", svc: lbService(&nlbClass, nil, nlbStatus), op: del, wantNLB: []string{"Delete"}, wantSLB: true},
-		{name: "delete: CLB Service cleans both products", svc: lbService(nil, nil, clbStatus), op: del, wantNLB: []string{"Delete"}, wantSLB: true},
+		{name: "delete: CLB Service with its CLB's status: the CLB engine only", svc: lbService(nil, nil, clbStatus), op: del, wantSLB: true},
+		{name: "delete: CLB Service without status cleans both products", svc: lbService(nil, nil, v1.LoadBalancerStatus{}), op: del,
+			wantNLB: []string{"Delete"}, wantSLB: true},
+		{name: "delete: CLB Service with an NLB's status (a refused switch) cleans both products", svc: lbService(nil, nil, nlbStatus), op: del,
+			wantNLB: []string{"Delete"}, wantSLB: true},
+		{name: "delete: NLB annotation with a CLB's status (a refused switch) cleans both products", svc: lbService(nil, nlbAnnotation, clbStatus), op: del,
+			wantNLB: []string{"Delete"}, wantSLB: true},
 		{name: "delete: another class is left alone", svc: lbService(&other, nil, v1.LoadBalancerStatus{}), op: del},
 		{name: "get: NLB found, no CLB lookup", svc: lbService(&nlbClass, nil, nlbStatus), nlbExists: true, op: get, wantNLB: []string{"Get"}},
 		{name: "get: no NLB, then the CLB is looked for", svc: lbService(nil, nlbAnnotation, v1.LoadBalancerStatus{}), op: get, wantNLB: []string{"Get"}, wantSLB: true},
 		{name: "get: no CLB, then the NLB is looked for (a class dropped with the type)", svc: lbService(nil, nil, v1.LoadBalancerStatus{}), op: get,
 			wantNLB: []string{"Get"}, wantSLB: true},
+		{name: "get: no CLB, a CLB's status: no NLB lookup", svc: lbService(nil, nil, clbStatus), op: get, wantSLB: true},
 		{name: "get: another class", svc: lbService(&other, nil, v1.LoadBalancerStatus{}), op: get},
 	}
 	c, srv := routedCloud(t, "c-1")

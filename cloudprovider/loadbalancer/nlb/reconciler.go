@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/ecs"
+	sdknlb "github.com/aliyun/alibaba-cloud-sdk-go/services/nlb"
 	v1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/record"
@@ -173,4 +174,28 @@ func (r *Reconciler) wasDeleted(uid types.UID) bool {
 	defer r.deletedMu.Unlock()
 	at, ok := r.deleted[uid]
 	return ok && r.now().Sub(at) <= tombstoneTTL
+}
+
+// OwnedNLB returns the ID of an NLB carrying the Service's ownership tags
+// in this cluster, "" when there is none; one ListLoadBalancers. The
+// product selection asks before the CLB engine runs for a Service whose
+// status is still empty: a Service whose annotation left NLB while its NLB
+// was being created is refused a CLB, so a Service with a CLB status has
+// no NLB, and its deletion needs no NLB lookup.
+func (r *Reconciler) OwnedNLB(ctx context.Context, svc *v1.Service) (string, error) {
+	req := sdknlb.CreateListLoadBalancersRequest()
+	req.Tag = &[]sdknlb.ListLoadBalancersTag{
+		{Key: loadbalancer.TagClusterID, Value: r.opts.ClusterID},
+		{Key: loadbalancer.TagServiceUID, Value: string(svc.UID)},
+	}
+	lbs, err := r.api.ListAllLoadBalancers(ctx, req)
+	if err != nil {
+		return "", classifyErr("finding the NLB by its ownership tags", err)
+	}
+	for _, lb := range lbs {
+		if r.state(lb, svc, "").own == ownOurs && lb.LoadBalancerStatus != statusDeleted {
+			return lb.LoadBalancerId, nil
+		}
+	}
+	return "", nil
 }
