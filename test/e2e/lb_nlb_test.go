@@ -122,7 +122,17 @@ func TestLBProductSelection(t *testing.T) {
 		if in := w.waitIngress(t, "default", "clb-next").Status.LoadBalancer.Ingress; in[0].IP == "" {
 			t.Errorf("the CLB Service got no address: %v", in)
 		}
+		// A CLB Service whose status shows its CLB is deleted without any
+		// NLB call: it cannot have an NLB.
+		w.waitHostname(t, "nlb-next")
+		time.Sleep(2 * time.Second) // the NLB's last job checks
+		w.emu.Emulator.ResetAudit()
 		w.deleteAndWait(t, "default", "clb-next")
+		for _, a := range w.emu.Emulator.Audit() {
+			if a.Product == "Nlb" {
+				t.Errorf("NLB call %s while a CLB Service was deleted", a.Action)
+			}
+		}
 		w.deleteAndWait(t, "default", "nlb-next")
 	})
 }
