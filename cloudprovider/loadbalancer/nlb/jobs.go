@@ -49,6 +49,10 @@ type pendingJobs struct {
 	// first result, the NLB that failed).
 	create bool
 	since  time.Time
+	// started is when these jobs were started, checked counts the checks
+	// that found them running (jobTimes learns from both).
+	started time.Time
+	checked int
 	// settled is the status of a reconcile that sent every write it
 	// planned and left only these jobs running, and settledKey the inputs
 	// it planned from (inputsKey): once the jobs succeeded, a reconcile of
@@ -63,6 +67,54 @@ type pendingJobs struct {
 type jobBook struct {
 	mu sync.Mutex
 	m  map[types.UID]*pendingJobs
+	// times learns how long jobs take.
+	times jobTimes
+}
+
+// jobTimes learns how long NLB jobs take, apart for the NLB's creation
+// (provisioning) and for other writes, so the first check of a
+// reconcile's jobs comes when they are likely to have ended: a check that
+// finds them running is a wasted call, and one per wait is what a job
+// costs at least. Jobs found ended at a later check set the estimate to
+// their age (an upper bound of how long they took); jobs found ended at
+// their first check lower it by a twentieth, so it follows faster jobs,
+// until a first check finds them running again. A hint only: a restart
+// starts again from minJobRetry.
+type jobTimes struct {
+	mu  sync.Mutex
+	est [2]time.Duration // [create]
+}
+
+func kind(create bool) int {
+	if create {
+		return 1
+	}
+	return 0
+}
+
+// firstCheck is the delay before the first check of jobs of the kind: 0
+// while nothing was learned yet.
+func (t *jobTimes) firstCheck(create bool) time.Duration {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.est[kind(create)]
+}
+
+// observe learns from a check of jobs age old: ended or still running,
+// and whether it was their first check.
+func (t *jobTimes) observe(create bool, age time.Duration, ended, first bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	e := &t.est[kind(create)]
+	switch {
+	case !ended:
+		return // the check that finds them ended tells how long they took
+	case *e == 0 || !first:
+		*e = age
+	default:
+		*e -= *e / 20
+	}
+	*e = min(max(*e, minJobRetry), maxJobRetry)
 }
 
 func (b *jobBook) get(uid types.UID) *pendingJobs {
@@ -95,12 +147,16 @@ func (r *Reconciler) startedJobs(svc *v1.Service, what string, create bool, ids 
 		return nil
 	}
 	now := r.now()
-	p := &pendingJobs{ids: ids, what: what, create: create, since: now}
+	p := &pendingJobs{ids: ids, what: what, create: create, since: now, started: now}
 	if old := r.jobs.get(svc.UID); old != nil && old.create == create && old.what == what {
 		p.since = old.since // the same wait goes on
 	}
 	r.jobs.set(svc.UID, p)
-	return cloudproviderapi.NewRetryError(fmt.Sprintf("NLB jobs started (%s): %d running", what, len(ids)), r.jobDelay(p.since))
+	delay := r.jobDelay(p.since)
+	if learned := r.jobs.times.firstCheck(create); learned > 0 {
+		delay = min(learned, maxJobRetry)
+	}
+	return cloudproviderapi.NewRetryError(fmt.Sprintf("NLB jobs started (%s): %d running", what, len(ids)), delay)
 }
 
 // addJobs records the jobs of a backend-only sync without ending it: the
@@ -115,11 +171,24 @@ func (r *Reconciler) addJobs(svc *v1.Service, ids []string) {
 	if p := r.jobs.m[svc.UID]; p != nil {
 		p.ids = append(p.ids, ids...)
 		// These servers were planned from other inputs (endpoints): the
-		// next full reconcile reads the NLB again.
-		p.settled = nil
+		// next full reconcile reads the NLB again. Their jobs started
+		// later: the wait teaches jobTimes nothing.
+		p.settled, p.started = nil, time.Time{}
 		return
 	}
 	r.jobs.m[svc.UID] = &pendingJobs{ids: ids, what: "servers", since: r.now()}
+}
+
+// learn feeds a check of p's jobs to jobTimes; jobs a backend-only sync
+// added (no start of their own) teach nothing.
+func (r *Reconciler) learn(p *pendingJobs, ended bool) {
+	if p.started.IsZero() {
+		return
+	}
+	r.jobs.times.observe(p.create, r.now().Sub(p.started), ended, p.checked == 0)
+	if !ended {
+		p.checked++
+	}
 }
 
 // awaitJobs checks the jobs the Service's last reconcile started: a
@@ -144,10 +213,12 @@ func (r *Reconciler) awaitJobs(ctx context.Context, svc *v1.Service) error {
 	case err != nil:
 		return classifyErr("checking NLB jobs", err)
 	case len(running) > 0:
+		r.learn(p, false)
 		p.ids = running
 		r.jobs.set(svc.UID, p)
 		return cloudproviderapi.NewRetryError(fmt.Sprintf("NLB jobs still running (%s): %d", p.what, len(running)), r.jobDelay(p.since))
 	}
+	r.learn(p, true)
 	r.jobs.set(svc.UID, nil)
 	return nil
 }

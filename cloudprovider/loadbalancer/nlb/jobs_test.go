@@ -181,3 +181,83 @@ func TestJobsAcrossServices(t *testing.T) {
 		t.Error("the books got mixed")
 	}
 }
+
+// TestJobTimes is the table of how the first-check delay is learned: from
+// nothing (none), a check that found the jobs running teaches nothing, a
+// later check that found them ended sets it to their age, a first check
+// that found them ended lowers it by a twentieth; the NLB's creation is
+// learned apart; it stays within [minJobRetry, maxJobRetry].
+func TestJobTimes(t *testing.T) {
+	type obs struct {
+		create       bool
+		age          time.Duration
+		ended, first bool
+	}
+	s := time.Second
+	cases := []struct {
+		name               string
+		seq                []obs
+		wantOther, wantNew time.Duration
+	}{
+		{name: "nothing learned", wantOther: 0, wantNew: 0},
+		{name: "running at the first check", seq: []obs{{age: 2 * s, first: true}}, wantOther: 0},
+		{name: "then ended at a later check", seq: []obs{{age: s, first: true}, {age: 2100 * time.Millisecond, ended: true}}, wantOther: 2100 * time.Millisecond},
+		{name: "a later check after a learned estimate: the new age", seq: []obs{{age: 2 * s, ended: true, first: true}, {age: 2 * s, first: true},
+			{age: 3 * s, ended: true}}, wantOther: 3 * s},
+		{name: "ended at the first check, nothing known: its age", seq: []obs{{age: 3 * s, ended: true, first: true}}, wantOther: 3 * s},
+		{name: "ended at the first check: a twentieth less", seq: []obs{{age: 2 * s, ended: true, first: true}, {age: 2 * s, ended: true, first: true}},
+			wantOther: 1900 * time.Millisecond},
+		{name: "never below minJobRetry", seq: []obs{{age: 100 * time.Millisecond, ended: true, first: true}}, wantOther: minJobRetry},
+		{name: "never above maxJobRetry", seq: []obs{{create: true, age: 40 * s, ended: true}}, wantNew: maxJobRetry},
+		{name: "the NLB's creation apart", seq: []obs{{create: true, age: 4 * s, ended: true, first: true}, {age: 2 * s, ended: true, first: true}},
+			wantOther: 2 * s, wantNew: 4 * s},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var jt jobTimes
+			for _, o := range tc.seq {
+				jt.observe(o.create, o.age, o.ended, o.first)
+			}
+			if got := jt.firstCheck(false); got != tc.wantOther {
+				t.Errorf("other writes: %v, want %v", got, tc.wantOther)
+			}
+			if got := jt.firstCheck(true); got != tc.wantNew {
+				t.Errorf("the NLB's creation: %v, want %v", got, tc.wantNew)
+			}
+		})
+	}
+}
+
+// TestFirstCheckLearned: the engine learns from its own waits: jobs found
+// ended at the second check (2.5 s old) make the next reconcile's first
+// check come after 2.5 s instead of minJobRetry; a backend-only sync's
+// jobs teach nothing.
+func TestFirstCheckLearned(t *testing.T) {
+	svc := testService("web", nil)
+	api := &jobsAPI{running: map[string]bool{"j1": true}}
+	r, _, now := jobsEngine(api)
+	var re *cloudproviderapi.RetryError
+	if err := r.startedJobs(svc, "listeners", false, []string{"j1"}); !errors.As(err, &re) || re.RetryAfter() != minJobRetry {
+		t.Fatalf("nothing learned: %v", err)
+	}
+	*now = now.Add(time.Second)
+	if err := r.awaitJobs(context.Background(), svc); !isRetry(err) {
+		t.Fatalf("running: %v", err)
+	}
+	*now = now.Add(1500 * time.Millisecond)
+	api.running = nil
+	if err := r.awaitJobs(context.Background(), svc); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.startedJobs(svc, "listeners", false, []string{"j2"}); !errors.As(err, &re) || re.RetryAfter() != 2500*time.Millisecond {
+		t.Fatalf("learned: %v", err)
+	}
+	r.addJobs(svc, []string{"s1"})
+	*now = now.Add(9 * time.Second)
+	if err := r.awaitJobs(context.Background(), svc); err != nil {
+		t.Fatal(err)
+	}
+	if got := r.jobs.times.firstCheck(false); got != 2500*time.Millisecond {
+		t.Errorf("a backend-only sync's wait changed the estimate to %v", got)
+	}
+}
