@@ -273,3 +273,60 @@ func TestLBServerKey(t *testing.T) {
 		}
 	}
 }
+
+// TestListenersAfter pins the listener count the listener quota is
+// checked with on an existing NLB: the Service's listeners, plus the
+// listeners not ours on other ports or protocols (one on a port and
+// protocol of the Service is taken over or stops the plan, so it does not
+// add); the Service's own listeners count once.
+func TestListenersAfter(t *testing.T) {
+	e := newEnv(t, envOpts{})
+	svc := testService("web", nil, svcPort{port: 80, nodePort: 30080}, svcPort{port: 53, nodePort: 30053, proto: v1.ProtocolUDP})
+	cfg := cfgFor(svc)
+	var ours []sdknlb.TagModels
+	for _, tg := range e.r.ownershipTags(svc) {
+		ours = append(ours, sdknlb.TagModels{Key: tg[0], Value: tg[1]})
+	}
+	listener := func(proto string, port int, tags []sdknlb.TagModels) sdknlb.ListenerInfo {
+		return sdknlb.ListenerInfo{ListenerProtocol: proto, ListenerPort: port, Tags: tags}
+	}
+	tests := []struct {
+		name   string
+		listed []sdknlb.ListenerInfo
+		want   int
+	}{
+		{name: "a new NLB: the Service's", want: 2},
+		{name: "ours already there count once", listed: []sdknlb.ListenerInfo{listener("TCP", 80, ours), listener("UDP", 53, ours)}, want: 2},
+		{name: "the user's on other ports add", listed: []sdknlb.ListenerInfo{listener("TCP", 443, nil), listener("TCP", 8443, nil)}, want: 4},
+		{name: "the user's on a port and protocol of the Service do not add", listed: []sdknlb.ListenerInfo{listener("TCP", 80, nil)}, want: 2},
+		{name: "the user's on the same port with another protocol adds", listed: []sdknlb.ListenerInfo{listener("UDP", 80, nil)}, want: 3},
+		{name: "a user's port range adds", listed: []sdknlb.ListenerInfo{{ListenerProtocol: "TCP", StartPort: "1000", EndPort: "2000"}}, want: 3},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			in := portsInput{Cfg: cfg, Svc: svc}
+			if got := listenersAfter(e.r, in, tc.listed); got != tc.want {
+				t.Fatalf("listenersAfter = %d, want %d", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestGroupMemberCount: a group's member count for its quota counts each
+// identity once (the API's duplicate rule).
+func TestGroupMemberCount(t *testing.T) {
+	tests := []struct {
+		ss   []server
+		want int
+	}{
+		{nil, 0},
+		{[]server{{ID: "i-a", Type: serverEcs, Port: 80}, {ID: "i-a", Type: serverEcs, Port: 80}}, 1},
+		{[]server{{ID: "i-a", Type: serverEcs, Port: 80}, {ID: "i-a", Type: serverEcs, Port: 81}}, 2},
+		{[]server{{ID: "eni-1", Type: serverEni, IP: "10.0.0.1", Port: 80}, {ID: "eni-1", Type: serverEni, IP: "10.0.0.2", Port: 80}}, 2},
+	}
+	for _, tc := range tests {
+		if got := groupMemberCount(tc.ss); got != tc.want {
+			t.Errorf("groupMemberCount(%v) = %d, want %d", tc.ss, got, tc.want)
+		}
+	}
+}
