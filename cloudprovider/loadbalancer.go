@@ -74,6 +74,7 @@ func newNLBReconciler(c *Cloud, pods *loadbalancer.PodBackendSlot) *nlb.Reconcil
 			ServersPerGroup: g.QuotaServersPerNLBServerGroup,
 			ServersPerNLB:   g.QuotaServersPerNLB,
 			ListenersPerNLB: g.QuotaListenersPerNLB,
+			GroupsPerServer: g.QuotaNLBServerGroupsPerServer,
 		},
 	})
 }

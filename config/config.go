@@ -120,6 +120,11 @@ type Global struct {
 	// `nlb_quota_loadbalancer_listeners_num`. An NLB Service with more
 	// ports gets a Warning Event and no NLB.
 	QuotaListenersPerNLB int `json:"quotaListenersPerNLB,omitempty" default:"50"`
+	// Times one server (ECS instance, ENI, IP) may be a member of NLB
+	// server groups, over all NLBs: the Quota Center quota
+	// `nlb_quota_server_added_num`. An NLB Service whose groups would put a
+	// node over it gets a Warning Event and no change.
+	QuotaNLBServerGroupsPerServer int `json:"quotaNLBServerGroupsPerServer,omitempty" default:"200"`
 	// Custom route entries per VPC route table: the Quota Center quota
 	// `vpc_quota_route_entrys_num`. Exported with each table's entry count
 	// (alicloud_ccm_route_table_entry_quota), so an alert fires before the

@@ -120,7 +120,7 @@ var fullJSON = fmt.Sprintf(`{"Global": {
   "clusterID": "c0ffee123", "kubernetesClusterTag": "k8s.io/cluster", "routeTableIDs": "vtb-1, vtb-2", "resourceGroupID": "rg-acfm",
   "serviceBackendType": "eni", "disablePublicSLB": true,
   "quotaBackendServersPerCLB": 400, "quotaListenersPerCLB": 60, "quotaVServerGroupsPerInstance": 70, "quotaRouteEntriesPerTable": 300,
-  "quotaServersPerNLBServerGroup": 500, "quotaServersPerNLB": 600, "quotaListenersPerNLB": 70, "featureGates": "IPv6DualStack=true,EndpointSlice=false",
+  "quotaServersPerNLBServerGroup": 500, "quotaServersPerNLB": 600, "quotaListenersPerNLB": 70, "quotaNLBServerGroupsPerServer": 250, "featureGates": "IPv6DualStack=true,EndpointSlice=false",
   "network": "public", "slbEndpoint": "slb.example.com", "vpcEndpoint": "http://127.0.0.1:8080", "ecsEndpoint": "https://ecs.example.com:8443", "nlbEndpoint": "nlb.example.com",
   "stsEndpoint": "sts.example.com", "metadataEndpoint": "127.0.0.1:9999", "metadataTokenMode": "required",
   "apiQPS": {"slb": 5, "vpc": -1, "ecs": 2.5}, "apiBurst": {"slb": 10, "ecs": 3}
@@ -144,7 +144,7 @@ func TestReadEveryField(t *testing.T) {
 		ClusterID: "c0ffee123", KubernetesClusterTag: "k8s.io/cluster", RouteTableIDs: "vtb-1, vtb-2", ResourceGroupID: "rg-acfm",
 		ServiceBackendType: "eni", DisablePublicSLB: true,
 		QuotaBackendServersPerCLB: 400, QuotaListenersPerCLB: 60, QuotaVServerGroupsPerInstance: 70, QuotaRouteEntriesPerTable: 300,
-		QuotaServersPerNLBServerGroup: 500, QuotaServersPerNLB: 600, QuotaListenersPerNLB: 70, FeatureGates: "IPv6DualStack=true,EndpointSlice=false",
+		QuotaServersPerNLBServerGroup: 500, QuotaServersPerNLB: 600, QuotaListenersPerNLB: 70, QuotaNLBServerGroupsPerServer: 250, FeatureGates: "IPv6DualStack=true,EndpointSlice=false",
 		Network: "public", SLBEndpoint: "slb.example.com", VPCEndpoint: "http://127.0.0.1:8080", ECSEndpoint: "https://ecs.example.com:8443", NLBEndpoint: "nlb.example.com",
 		STSEndpoint: "sts.example.com", MetadataEndpoint: "127.0.0.1:9999", MetadataTokenMode: "required",
 		APIQPS: map[string]float64{"slb": 5, "vpc": -1, "ecs": 2.5}, APIBurst: map[string]int{"slb": 10, "ecs": 3},

@@ -115,7 +115,7 @@ func (c *CloudConfig) Validate() error {
 	}{{"quotaBackendServersPerCLB", g.QuotaBackendServersPerCLB}, {"quotaListenersPerCLB", g.QuotaListenersPerCLB},
 		{"quotaVServerGroupsPerInstance", g.QuotaVServerGroupsPerInstance}, {"quotaRouteEntriesPerTable", g.QuotaRouteEntriesPerTable},
 		{"quotaServersPerNLBServerGroup", g.QuotaServersPerNLBServerGroup}, {"quotaServersPerNLB", g.QuotaServersPerNLB},
-		{"quotaListenersPerNLB", g.QuotaListenersPerNLB}} {
+		{"quotaListenersPerNLB", g.QuotaListenersPerNLB}, {"quotaNLBServerGroupsPerServer", g.QuotaNLBServerGroupsPerServer}} {
 		if q.value < 0 {
 			bad(q.name, strconv.Itoa(q.value), "want the quota, a number >= 1 (leave it out for the default)")
 		}

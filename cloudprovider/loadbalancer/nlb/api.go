@@ -45,6 +45,10 @@ type API interface {
 	UpdateServerGroupAttribute(ctx context.Context, req *sdknlb.UpdateServerGroupAttributeRequest) (*sdknlb.UpdateServerGroupAttributeResponse, error)
 	ListAllServerGroups(ctx context.Context, req *sdknlb.ListServerGroupsRequest) ([]sdknlb.ServerGroup, error)
 	ListAllServerGroupServers(ctx context.Context, groupID string) ([]sdknlb.Server, error)
+	// ListServerGroupServers is one page of members, of any group when
+	// no ServerGroupId is given (the servers-per-server quota reads the
+	// groups of joining servers with ServerIds).
+	ListServerGroupServers(ctx context.Context, req *sdknlb.ListServerGroupServersRequest) (*sdknlb.ListServerGroupServersResponse, error)
 	AddServers(ctx context.Context, groupID string, servers []sdknlb.AddServersToServerGroupServers) ([]string, error)
 	RemoveServers(ctx context.Context, groupID string, servers []sdknlb.RemoveServersFromServerGroupServers) ([]string, error)
 	UpdateServers(ctx context.Context, groupID string, servers []sdknlb.UpdateServerGroupServersAttributeServers) ([]string, error)

@@ -3,8 +3,10 @@ package nlb
 import (
 	"context"
 	"fmt"
+	"sort"
 	"strconv"
 
+	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
 	sdknlb "github.com/aliyun/alibaba-cloud-sdk-go/services/nlb"
 	v1 "k8s.io/api/core/v1"
 
@@ -30,6 +32,10 @@ type Quotas struct {
 	ServersPerNLB int
 	// ListenersPerNLB is nlb_quota_loadbalancer_listeners_num.
 	ListenersPerNLB int
+	// GroupsPerServer is nlb_quota_server_added_num: the times one server
+	// (an ECS instance, ENI or IP) may be a member of server groups, over
+	// all NLBs of the account.
+	GroupsPerServer int
 }
 
 // Documented default quotas and their Quota Center names.
@@ -37,10 +43,12 @@ const (
 	DefaultServersPerGroup = 400
 	DefaultServersPerNLB   = 400
 	DefaultListenersPerNLB = 50
+	DefaultGroupsPerServer = 200
 
 	quotaGroupServers = "nlb_quota_servergroup_noeci_servers_num"
 	quotaNLBServers   = "nlb_quota_loadbalancer_noeci_servers_num"
 	quotaListeners    = "nlb_quota_loadbalancer_listeners_num"
+	quotaServerAdded  = "nlb_quota_server_added_num"
 )
 
 // quotaConfigField are the cloud-config fields of the quotas, for
@@ -49,6 +57,7 @@ var quotaConfigField = map[string]string{
 	quotaGroupServers: "Global.quotaServersPerNLBServerGroup",
 	quotaNLBServers:   "Global.quotaServersPerNLB",
 	quotaListeners:    "Global.quotaListenersPerNLB",
+	quotaServerAdded:  "Global.quotaNLBServerGroupsPerServer",
 }
 
 // withDefaults replaces unset (zero or negative) quotas with the
@@ -57,7 +66,8 @@ func (q Quotas) withDefaults() Quotas {
 	for _, f := range []struct {
 		v   *int
 		def int
-	}{{&q.ServersPerGroup, DefaultServersPerGroup}, {&q.ServersPerNLB, DefaultServersPerNLB}, {&q.ListenersPerNLB, DefaultListenersPerNLB}} {
+	}{{&q.ServersPerGroup, DefaultServersPerGroup}, {&q.ServersPerNLB, DefaultServersPerNLB}, {&q.ListenersPerNLB, DefaultListenersPerNLB},
+		{&q.GroupsPerServer, DefaultGroupsPerServer}} {
 		if *f.v <= 0 {
 			*f.v = f.def
 		}
@@ -136,7 +146,82 @@ func (r *Reconciler) checkNewNLBQuotas(ctx context.Context, svc *v1.Service, cfg
 	if len(all) > q.ServersPerNLB {
 		return r.quotaWall(svc, quotaNLBServers, "the NLB of the Service", len(all), q.ServersPerNLB)
 	}
-	return nil
+	joins := map[string]int{}
+	for i := range pm.servers {
+		for _, s := range pm.servers[i] {
+			joins[s.ID]++
+		}
+	}
+	_, err = r.fitServerJoins(ctx, svc, joins, nil)
+	return err
+}
+
+// fitServerJoins applies the servers-per-server quota to the joins of a
+// plan (server ID -> memberships it gains; leaves: memberships it loses
+// later in the plan): the memberships each joining server has now are
+// read with ListServerGroupServers by ServerIds (40 a call, the
+// documented limit), only when servers join. A server whose memberships
+// at the end pass the quota is a wall; one that passes it only between
+// the plan's adds and its removals asks the adds to wait (deferAdds).
+func (r *Reconciler) fitServerJoins(ctx context.Context, svc *v1.Service, joins, leaves map[string]int) (deferAdds bool, err error) {
+	if len(joins) == 0 {
+		return false, nil
+	}
+	q := r.opts.Quotas.withDefaults()
+	have, err := r.serverMemberships(ctx, joins)
+	if err != nil {
+		return false, err
+	}
+	ids := make([]string, 0, len(joins))
+	for id := range joins {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		end := have[id] + joins[id] - leaves[id]
+		if end > q.GroupsPerServer {
+			return false, r.quotaWall(svc, quotaServerAdded, "server "+id+" (a member "+strconv.Itoa(have[id])+" times)", end, q.GroupsPerServer)
+		}
+		deferAdds = deferAdds || have[id]+joins[id] > q.GroupsPerServer
+	}
+	return deferAdds, nil
+}
+
+// serversPerListCall is ListServerGroupServers' ServerIds limit ("You can
+// specify at most 40 server IDs in each call",
+// https://www.alibabacloud.com/help/en/slb/network-load-balancer/developer-reference/api-nlb-2022-04-30-listservergroupservers).
+const serversPerListCall = 40
+
+// serverMemberships counts, per server ID of ids, its members in all
+// server groups.
+func (r *Reconciler) serverMemberships(ctx context.Context, ids map[string]int) (map[string]int, error) {
+	all := make([]string, 0, len(ids))
+	for id := range ids {
+		all = append(all, id)
+	}
+	sort.Strings(all)
+	out := map[string]int{}
+	for i := 0; i < len(all); i += serversPerListCall {
+		batch := all[i:min(i+serversPerListCall, len(all))]
+		token := ""
+		for {
+			req := sdknlb.CreateListServerGroupServersRequest()
+			req.ServerIds = &batch
+			req.MaxResults = requests.NewInteger(100)
+			req.NextToken = token
+			resp, err := r.api.ListServerGroupServers(ctx, req)
+			if err != nil {
+				return nil, portErr("listing the server groups of joining servers", err)
+			}
+			for _, s := range resp.Servers {
+				out[s.ServerId]++
+			}
+			if token = resp.NextToken; token == "" {
+				break
+			}
+		}
+	}
+	return out, nil
 }
 
 // fitPorts checks the port level's plan on an existing NLB against the
@@ -192,6 +277,20 @@ func (r *Reconciler) fitPlan(ctx context.Context, in portsInput, specs []*groupS
 			joins = joins || !current[a.lbServerKey()]
 		}
 	}
+	added, removed := map[string]int{}, map[string]int{}
+	for _, s := range specs {
+		for _, a := range s.plan.add {
+			added[a.ID]++
+		}
+		for _, x := range s.plan.remove {
+			removed[x.ID]++
+		}
+	}
+	wait, err := r.fitServerJoins(ctx, in.Svc, added, removed)
+	if err != nil {
+		return false, err
+	}
+	deferAdds = deferAdds || wait
 	if !joins {
 		return deferAdds, nil // no server joins the NLB: its count cannot grow
 	}

@@ -35,6 +35,17 @@ func userIPGroup(n int) func(*emulator.SeedState) {
 	}
 }
 
+// node0Groups seeds n server groups of another cluster's Services, each
+// with node 0 as a member.
+func node0Groups(n int) func(*emulator.SeedState) {
+	return func(s *emulator.SeedState) {
+		for i := 0; i < n; i++ {
+			s.NLBServerGroups = append(s.NLBServerGroups, emulator.SeedNLBServerGroup{ServerGroupID: fmt.Sprintf("sgp-other%d", i),
+				Name: fmt.Sprintf("other%d", i), VpcID: testVPC, Servers: []emulator.SeedNLBServer{{ServerID: nodeID(0), Type: "Ecs", Port: 31000 + i}}})
+		}
+	}
+}
+
 // quotaEvent checks that the events hold one QuotaExceeded Warning naming
 // quota, need and limit.
 func quotaEvent(t *testing.T, evs []string, quota string, need, limit int) {
@@ -64,9 +75,13 @@ func TestNewNLBQuotaWall(t *testing.T) {
 		nodes       int
 		ports       int
 		quotas      Quotas
+		seed        func(*emulator.SeedState)
 		quota       string
 		need, limit int
 	}{
+		{name: "node 0 in two groups already, two more for the Service's ports", nodes: 3, ports: 2, seed: node0Groups(2),
+			quotas: Quotas{GroupsPerServer: 3}, quota: quotaServerAdded, need: 4, limit: 3},
+		{name: "node 0 in two groups, room for one more", nodes: 3, ports: 1, seed: node0Groups(2), quotas: Quotas{GroupsPerServer: 3}},
 		{name: "a server group of 401 nodes", nodes: 401, ports: 1, quota: quotaGroupServers, need: 401, limit: 400},
 		{name: "51 ports", nodes: 1, ports: 51, quota: quotaListeners, need: 51, limit: 50},
 		{name: "a lowered servers-per-NLB quota", nodes: 5, ports: 2, quotas: Quotas{ServersPerNLB: 4}, quota: quotaNLBServers, need: 5, limit: 4},
@@ -75,7 +90,7 @@ func TestNewNLBQuotaWall(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			e := engineEnv(t, envOpts{nodes: tc.nodes, options: func(o *Options) { o.Quotas = tc.quotas }})
+			e := engineEnv(t, envOpts{nodes: tc.nodes, seed: tc.seed, options: func(o *Options) { o.Quotas = tc.quotas }})
 			svc := testService("web", nil, ports(tc.ports)...)
 			e.emu.ResetAudit()
 			_, err := e.step(svc, e.config(svc, nil))
@@ -114,9 +129,14 @@ func TestExistingNLBQuotaWall(t *testing.T) {
 		seed         func(*emulator.SeedState)
 		reused       bool
 		backendsOnly bool
+		quotas       Quotas
 		quota        string
 		need, limit  int
 	}{
+		{name: "a node in three groups joins a fourth", nodes: 3, first: 0, seed: node0Groups(3),
+			quotas: Quotas{GroupsPerServer: 3}, quota: quotaServerAdded, need: 4, limit: 3},
+		{name: "a node in three groups joins a fourth, backend-only sync", nodes: 3, first: 0, seed: node0Groups(3), backendsOnly: true,
+			quotas: Quotas{GroupsPerServer: 3}, quota: quotaServerAdded, need: 4, limit: 3},
 		{name: "a node joins a full server group", nodes: 401, first: 400, quota: quotaGroupServers, need: 401, limit: 400},
 		{name: "a node joins a full server group, backend-only sync", nodes: 401, first: 400, backendsOnly: true,
 			quota: quotaGroupServers, need: 401, limit: 400},
@@ -127,7 +147,7 @@ func TestExistingNLBQuotaWall(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			e := newEnv(t, envOpts{nodes: tc.nodes, seed: tc.seed})
+			e := newEnv(t, envOpts{nodes: tc.nodes, seed: tc.seed, options: func(o *Options) { o.Quotas = tc.quotas }})
 			all := e.nodes
 			svc := testService("web", nil)
 			tags := ownTags(svc)
@@ -228,6 +248,8 @@ func TestQuotaErrorMessage(t *testing.T) {
 			[]string{"nlb_quota_loadbalancer_noeci_servers_num", "the NLB nlb-1 needs 401", "Global.quotaServersPerNLB"}},
 		{QuotaError{Quota: quotaListeners, What: "the Service's ports", Need: 51, Limit: 50},
 			[]string{"nlb_quota_loadbalancer_listeners_num", "needs 51", "the quota is 50", "Global.quotaListenersPerNLB"}},
+		{QuotaError{Quota: quotaServerAdded, What: "server i-a (a member 200 times)", Need: 201, Limit: 200},
+			[]string{"nlb_quota_server_added_num", "server i-a (a member 200 times) needs 201", "Global.quotaNLBServerGroupsPerServer"}},
 	}
 	for _, tc := range tests {
 		msg := tc.err.Error()
@@ -245,8 +267,9 @@ func TestQuotaDefaults(t *testing.T) {
 	tests := []struct {
 		in, want Quotas
 	}{
-		{Quotas{}, Quotas{ServersPerGroup: 400, ServersPerNLB: 400, ListenersPerNLB: 50}},
-		{Quotas{ServersPerGroup: 1000, ServersPerNLB: -1, ListenersPerNLB: 80}, Quotas{ServersPerGroup: 1000, ServersPerNLB: 400, ListenersPerNLB: 80}},
+		{Quotas{}, Quotas{ServersPerGroup: 400, ServersPerNLB: 400, ListenersPerNLB: 50, GroupsPerServer: 200}},
+		{Quotas{ServersPerGroup: 1000, ServersPerNLB: -1, ListenersPerNLB: 80, GroupsPerServer: 300},
+			Quotas{ServersPerGroup: 1000, ServersPerNLB: 400, ListenersPerNLB: 80, GroupsPerServer: 300}},
 	}
 	for _, tc := range tests {
 		if got := tc.in.withDefaults(); got != tc.want {
