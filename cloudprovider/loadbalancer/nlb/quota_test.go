@@ -353,3 +353,57 @@ func TestGroupMemberCount(t *testing.T) {
 		}
 	}
 }
+
+// TestServerMemberships pins the read behind the servers-per-server
+// quota: no call without joins, ServerIds in batches of 40, every page
+// read, each membership of a server counted (one per group and port).
+func TestServerMemberships(t *testing.T) {
+	tests := []struct {
+		name   string
+		nodes  int
+		groups int // seeded groups holding every node
+		joins  int // the first joins nodes join
+		calls  int
+	}{
+		{name: "no joins: no call", nodes: 3, groups: 2},
+		{name: "three servers in two groups: one call", nodes: 3, groups: 2, joins: 3, calls: 1},
+		{name: "45 servers: two batches of ServerIds", nodes: 45, groups: 1, joins: 45, calls: 2},
+		{name: "40 servers in three groups: 120 members, two pages", nodes: 40, groups: 3, joins: 40, calls: 2},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, envOpts{nodes: tc.nodes, seed: func(s *emulator.SeedState) {
+				for g := 0; g < tc.groups; g++ {
+					sg := emulator.SeedNLBServerGroup{ServerGroupID: fmt.Sprintf("sgp-%d", g), Name: fmt.Sprintf("g%d", g), VpcID: testVPC}
+					for i := 0; i < tc.nodes; i++ {
+						sg.Servers = append(sg.Servers, emulator.SeedNLBServer{ServerID: nodeID(i), Type: "Ecs", Port: 30080})
+					}
+					s.NLBServerGroups = append(s.NLBServerGroups, sg)
+				}
+			}})
+			joins := map[string]int{}
+			for i := 0; i < tc.joins; i++ {
+				joins[nodeID(i)] = 1
+			}
+			e.emu.ResetAudit()
+			if _, err := e.r.fitServerJoins(context.Background(), testService("web", nil), joins, nil); err != nil {
+				t.Fatal(err)
+			}
+			if n := e.count("ListServerGroupServers"); n != tc.calls {
+				t.Fatalf("%d calls, want %d", n, tc.calls)
+			}
+			if tc.joins == 0 {
+				return
+			}
+			have, err := e.r.serverMemberships(context.Background(), joins)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for id := range joins {
+				if have[id] != tc.groups {
+					t.Fatalf("%s: %d memberships, want %d", id, have[id], tc.groups)
+				}
+			}
+		})
+	}
+}
