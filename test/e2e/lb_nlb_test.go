@@ -190,21 +190,27 @@ func (w *lbWorld) allWrites() []string {
 // twice (a second path would repeat the deletes or their Events).
 func (w *lbWorld) checkDeletedOnce(t *testing.T, name string) {
 	t.Helper()
-	evs, err := w.cs.CoreV1().Events("default").List(framework.Ctx(t), metav1.ListOptions{FieldSelector: "involvedObject.name=" + name})
-	if err != nil {
-		t.Fatal(err)
-	}
+	// Events are recorded asynchronously: the Service can be gone before
+	// its DeletedLoadBalancer Event is, so wait for that one first.
 	sources := map[string]bool{}
 	deleted := 0
-	for _, e := range evs.Items {
-		switch e.Reason {
-		case "DeletingLoadBalancer", "DeletedLoadBalancer", "DeleteLoadBalancerFailed":
-			sources[e.Source.Component] = true
+	_ = framework.Poll(lbTimeout, "the DeletedLoadBalancer Event of "+name, func() (bool, error) {
+		evs, err := w.cs.CoreV1().Events("default").List(framework.Ctx(t), metav1.ListOptions{FieldSelector: "involvedObject.name=" + name})
+		if err != nil {
+			return false, err
 		}
-		if e.Reason == "DeletedLoadBalancer" {
-			deleted += max(int(e.Count), 1)
+		sources, deleted = map[string]bool{}, 0
+		for _, e := range evs.Items {
+			switch e.Reason {
+			case "DeletingLoadBalancer", "DeletedLoadBalancer", "DeleteLoadBalancerFailed":
+				sources[e.Source.Component] = true
+			}
+			if e.Reason == "DeletedLoadBalancer" {
+				deleted += max(int(e.Count), 1)
+			}
 		}
-	}
+		return deleted > 0, nil
+	})
 	if len(sources) != 1 || deleted != 1 {
 		t.Errorf("delete Events of %s from %d components %v, DeletedLoadBalancer %d times; want one component, once", name, len(sources), sources, deleted)
 	}
