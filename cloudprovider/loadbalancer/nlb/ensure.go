@@ -111,7 +111,7 @@ func (r *Reconciler) desired(svc *v1.Service) (*annotations.NLBConfig, error) {
 // zones, tags and DNS name), then whatever the port and security-group
 // levels read; writes: only differences.
 func (r *Reconciler) ensure(ctx context.Context, svc *v1.Service, cfg *annotations.NLBConfig, nodes []*v1.Node) (*v1.LoadBalancerStatus, error) {
-	key := inputsKey(svc, nodes)
+	key := r.planInputs(svc, nodes)
 	last := r.jobs.get(svc.UID)
 	if err := r.awaitJobs(ctx, svc); err != nil {
 		return nil, err

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	v1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
 	"k8s.io/apimachinery/pkg/types"
 	cloudproviderapi "k8s.io/cloud-provider/api"
 
@@ -270,22 +271,51 @@ func (r *Reconciler) settle(svc *v1.Service, key string, st *v1.LoadBalancerStat
 // reconcile of the same inputs; nil when there is none (the reconcile
 // reads the NLB).
 func (p *pendingJobs) settledStatus(key string) *v1.LoadBalancerStatus {
-	if p == nil || p.settled == nil || p.settledKey != key {
+	if p == nil || p.settled == nil || key == "" || p.settledKey != key {
 		return nil
 	}
 	return p.settled.DeepCopy()
 }
 
+// planInputs is the inputsKey of a reconcile of svc: with the endpoints
+// source installed the members are planned from the Service's
+// EndpointSlices and the source's nodes too (buildMembers), so those are
+// part of it; "" (never settled) when the source cannot answer yet.
+func (r *Reconciler) planInputs(svc *v1.Service, nodes []*v1.Node) string {
+	src := r.opts.PodBackends.Source()
+	if src == nil {
+		return inputsKey(svc, nodes, nil)
+	}
+	if !src.Synced() {
+		return ""
+	}
+	slices, err := src.EndpointSlices(svc)
+	if err != nil {
+		return ""
+	}
+	all, err := src.Nodes()
+	if err != nil {
+		return ""
+	}
+	// The source's nodes are a second list: a node in both counts twice,
+	// which changes nothing about when the key changes.
+	return "endpoints/" + inputsKey(svc, append(append([]*v1.Node(nil), nodes...), all...), slices)
+}
+
 // inputsKey identifies what a reconcile plans from: the Service's version
-// (spec, annotations) and each node's name and version. Any change, even a
-// node's status heartbeat, makes a different key: the hint is then not
-// used, which costs reads and is never wrong.
-func inputsKey(svc *v1.Service, nodes []*v1.Node) string {
+// (spec, annotations), each node's name and version and each EndpointSlice's
+// name and version. Any change, even a node's status heartbeat, makes a
+// different key: the hint is then not used, which costs reads and is never
+// wrong.
+func inputsKey(svc *v1.Service, nodes []*v1.Node, slices []*discoveryv1.EndpointSlice) string {
 	var b strings.Builder
 	b.WriteString(string(svc.UID) + "/" + svc.ResourceVersion)
-	keys := make([]string, 0, len(nodes))
+	keys := make([]string, 0, len(nodes)+len(slices))
 	for _, n := range nodes {
-		keys = append(keys, n.Name+"/"+n.ResourceVersion)
+		keys = append(keys, "node/"+n.Name+"/"+n.ResourceVersion)
+	}
+	for _, s := range slices {
+		keys = append(keys, "slice/"+s.Name+"/"+s.ResourceVersion)
 	}
 	sort.Strings(keys)
 	for _, k := range keys {

@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	v1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	cloudproviderapi "k8s.io/cloud-provider/api"
 
 	"github.com/alicloud-ccm/alicloud-ccm/emulator"
@@ -144,8 +146,8 @@ func TestInputsKey(t *testing.T) {
 	svc := testService("web", nil)
 	a, b := testNode("a", "cn-hangzhou.i-a", nil), testNode("b", "cn-hangzhou.i-b", nil)
 	a.ResourceVersion, b.ResourceVersion = "1", "1"
-	base := inputsKey(svc, []*v1.Node{a, b})
-	if inputsKey(svc, []*v1.Node{b, a}) != base {
+	base := inputsKey(svc, []*v1.Node{a, b}, nil)
+	if inputsKey(svc, []*v1.Node{b, a}, nil) != base {
 		t.Error("the nodes' order changed the key")
 	}
 	svc2 := svc.DeepCopy()
@@ -153,10 +155,62 @@ func TestInputsKey(t *testing.T) {
 	a2 := a.DeepCopy()
 	a2.ResourceVersion = "2"
 	for name, k := range map[string]string{
-		"service version": inputsKey(svc2, []*v1.Node{a, b}),
-		"node version":    inputsKey(svc, []*v1.Node{a2, b}),
-		"node gone":       inputsKey(svc, []*v1.Node{a}),
-		"no nodes":        inputsKey(svc, nil),
+		"service version": inputsKey(svc2, []*v1.Node{a, b}, nil),
+		"node version":    inputsKey(svc, []*v1.Node{a2, b}, nil),
+		"node gone":       inputsKey(svc, []*v1.Node{a}, nil),
+		"no nodes":        inputsKey(svc, nil, nil),
+	} {
+		if k == base {
+			t.Errorf("%s: same key", name)
+		}
+	}
+}
+
+// TestSettledEndpointsChange: with the endpoints source installed the
+// members are planned from the Service's EndpointSlices too, so a slice
+// that changed while the settling reconcile's jobs ran makes the next
+// reconcile read and write again: the hint never drops an endpoint change
+// (a Local Service's pod moved to another node while its listeners were
+// being created was left on the old node).
+func TestSettledEndpointsChange(t *testing.T) {
+	e := engineEnv(t, envOpts{})
+	svc := testService("web", nil, svcPort{80, 30080, v1.ProtocolTCP})
+	svc.Spec.ExternalTrafficPolicy = v1.ServiceExternalTrafficPolicyLocal
+	first := slice(svc, endpoint{"192.168.5.1", "node-0", false})
+	first.ResourceVersion = "1"
+	src := &fakeSource{nodes: e.nodes, slices: []*discoveryv1.EndpointSlice{first}}
+	e.r.opts.PodBackends.Set(src)
+	e.untilSettled(svc)
+
+	moved := slice(svc, endpoint{"192.168.5.1", "node-1", false})
+	moved.ResourceVersion = "2"
+	src.slices = []*discoveryv1.EndpointSlice{moved}
+	e.emu.ResetAudit()
+	e.converge(svc, e.config(svc, nil))
+	if calls := e.calls(); !slices.Contains(calls, "ListListeners") {
+		t.Fatalf("calls %v: the slice changed, want the port level read again", calls)
+	}
+	if len(e.writes()) == 0 {
+		t.Fatal("the pod moved to node-1 but nothing was written")
+	}
+}
+
+// TestInputsKeyEndpoints: the key changes with each EndpointSlice's name
+// and version, and not with their order.
+func TestInputsKeyEndpoints(t *testing.T) {
+	svc := testService("web", nil)
+	a := &discoveryv1.EndpointSlice{ObjectMeta: metav1.ObjectMeta{Name: "a", ResourceVersion: "1"}}
+	b := &discoveryv1.EndpointSlice{ObjectMeta: metav1.ObjectMeta{Name: "b", ResourceVersion: "1"}}
+	base := inputsKey(svc, nil, []*discoveryv1.EndpointSlice{a, b})
+	if inputsKey(svc, nil, []*discoveryv1.EndpointSlice{b, a}) != base {
+		t.Error("the slices' order changed the key")
+	}
+	a2 := a.DeepCopy()
+	a2.ResourceVersion = "2"
+	for name, k := range map[string]string{
+		"slice version": inputsKey(svc, nil, []*discoveryv1.EndpointSlice{a2, b}),
+		"slice gone":    inputsKey(svc, nil, []*discoveryv1.EndpointSlice{a}),
+		"no slices":     inputsKey(svc, nil, nil),
 	} {
 		if k == base {
 			t.Errorf("%s: same key", name)
