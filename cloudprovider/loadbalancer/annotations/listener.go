@@ -375,6 +375,12 @@ func (p *parser) stickySession() StickySession {
 	if s.Enabled == nil || !*s.Enabled {
 		return s
 	}
+	// The rules below are the http(s) listener's: with none of them the
+	// annotations are ignored with appliesTo's Warning, as the official
+	// CCM ignores them there, not refused.
+	if !slices.ContainsFunc(p.cfg.Listeners, func(l Listener) bool { return isL7(l.Protocol) }) {
+		return s
+	}
 	switch s.Type {
 	case "":
 		if !p.has(KeyStickySessionType) {
