@@ -18,7 +18,10 @@ import (
 type SeedNLB struct {
 	LoadBalancerID     string            `json:"loadBalancerId,omitempty"` // generated when empty
 	Name               string            `json:"name,omitempty"`
-	AddressType        string            `json:"addressType,omitempty"` // Internet (default) | Intranet
+	AddressType        string            `json:"addressType,omitempty"`      // Internet (default) | Intranet
+	AddressIPVersion   string            `json:"addressIpVersion,omitempty"` // ipv4 (default) | DualStack
+	IPv6AddressType    string            `json:"ipv6AddressType,omitempty"`  // DualStack: Intranet (default) | Internet
+	ResourceGroupID    string            `json:"resourceGroupId,omitempty"`  // rg-default when empty
 	VpcID              string            `json:"vpcId"`
 	Zones              []SeedNLBZone     `json:"zones"`
 	DeletionProtection bool              `json:"deletionProtection,omitempty"`
@@ -150,6 +153,12 @@ func (e *Emulator) seedOneNLB(sl SeedNLB, run func(string, handler, url.Values) 
 	if sl.Name != "" {
 		p.Set("LoadBalancerName", sl.Name)
 	}
+	if sl.AddressIPVersion != "" {
+		p.Set("AddressIpVersion", sl.AddressIPVersion)
+	}
+	if sl.ResourceGroupID != "" {
+		p.Set("ResourceGroupId", sl.ResourceGroupID)
+	}
 	for i, z := range sl.Zones {
 		pre := "ZoneMappings." + strconv.Itoa(i+1) + "."
 		p.Set(pre+"ZoneId", z.ZoneID)
@@ -178,6 +187,16 @@ func (e *Emulator) seedOneNLB(sl SeedNLB, run func(string, handler, url.Values) 
 		}
 	}
 	lb.SecurityGroups = append([]string(nil), sl.SecurityGroupIDs...)
+	switch sl.IPv6AddressType {
+	case "", "Intranet":
+	case "Internet":
+		if lb.IPVersion != "DualStack" {
+			return fmt.Errorf("ipv6AddressType Internet needs addressIpVersion DualStack")
+		}
+		lb.IPv6Internet = true
+	default:
+		return fmt.Errorf("ipv6AddressType %q: want Internet or Intranet", sl.IPv6AddressType)
+	}
 	for _, ls := range sl.Listeners {
 		p := url.Values{"LoadBalancerId": {lb.ID}, "ListenerProtocol": {ls.Protocol}, "ListenerPort": {strconv.Itoa(ls.Port)},
 			"ServerGroupId": {ls.ServerGroupID}}

@@ -34,9 +34,12 @@ type nlbLB struct {
 	ModStatus, ModReason                    string // NonProtection | ConsoleProtection
 	ModTime                                 time.Time
 	CrossZone, TrafficAffinity              bool
-	Cps                                     int
-	SecurityGroups                          []string
-	Tags                                    []Tag
+	// IPv6Internet: the IPv6 addresses of a DualStack NLB are Internet-facing
+	// (Ipv6AddressType Internet); false is Intranet, the default (nlb_ipv6.go).
+	IPv6Internet   bool
+	Cps            int
+	SecurityGroups []string
+	Tags           []Tag
 
 	seq      uint64
 	deleteAt time.Time // set by DeleteLoadBalancer: Deleting until then, then gone

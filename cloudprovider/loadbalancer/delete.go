@@ -37,7 +37,7 @@ import (
 //     above and the annotated CLB is not touched.
 //
 // It reads only the id and name annotations, through the lenient
-// accessors of package annotations (lenientLookup in find.go), not the
+// accessors of package annotations (LenientLookup in find_shared.go), not the
 // full parser, so a Service whose other annotations no longer parse can
 // still be cleaned up; preserve-lb-on-delete is read the same way. It
 // returns nil when there is nothing of ours.
@@ -45,7 +45,7 @@ func (r *Reconciler) EnsureLoadBalancerDeleted(ctx context.Context, _ string, sv
 	defer r.LockService(serviceKey(svc))()
 	r.deleted.mark(svc.UID, time.Now())
 	r.views.drop(svc.UID)
-	st, err := r.find(ctx, svc, lenientLookup(svc))
+	st, err := r.find(ctx, svc, LenientLookup(svc))
 	var changed *CLBChangedError
 	var dup *DuplicateError
 	if errors.As(err, &dup) {

@@ -113,7 +113,7 @@ func TestDeleteAfterCLBGoneByHand(t *testing.T) {
 	svc := service("web", nil)
 	svc.Spec.LoadBalancerSourceRanges = []string{"10.0.0.0/8"}
 	e.ensure(svc)
-	st, err := e.r.find(ctx, svc, lenientLookup(svc))
+	st, err := e.r.find(ctx, svc, LenientLookup(svc))
 	if err != nil || st == nil {
 		t.Fatal(st, err)
 	}

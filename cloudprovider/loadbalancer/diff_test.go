@@ -286,7 +286,7 @@ func TestClassify(t *testing.T) {
 			if got := classify(tc.tags, "lb-1", svc, []string{"c"}, tc.reuseID); got != tc.want {
 				t.Errorf("classify = %v, want %v", got, tc.want)
 			}
-			if got := reuseRefusal(tc.tags) != ""; got != tc.refuse {
+			if got := ReuseRefusal("CLB", tc.tags, "", "") != ""; got != tc.refuse {
 				t.Errorf("refused = %v, want %v", got, tc.refuse)
 			}
 		})

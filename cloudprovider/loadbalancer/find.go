@@ -8,7 +8,6 @@ import (
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/slb"
 	v1 "k8s.io/api/core/v1"
-	k8scloudprovider "k8s.io/cloud-provider"
 	"k8s.io/klog/v2"
 
 	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/loadbalancer/annotations"
@@ -22,28 +21,9 @@ const (
 	annoOverride = "force-override-listeners"
 )
 
-// lookup is what find needs to know about the Service.
-type lookup struct {
-	reuseID string
-	name    string
-}
-
-// lenientLookup reads the lookup keys without the full parser, so a Service
-// whose other annotations do not parse can still be found and deleted.
-func lenientLookup(svc *v1.Service) lookup {
-	l := lookup{reuseID: annotations.ReuseID(svc), name: annotations.LoadBalancerName(svc)}
-	if l.name == "" {
-		l.name = k8scloudprovider.DefaultLoadBalancerName(svc)
-	}
-	return l
-}
-
-func configLookup(svc *v1.Service, cfg *annotations.Config) lookup {
-	l := lookup{reuseID: cfg.LB.ReuseID, name: cfg.LB.Name}
-	if l.name == "" {
-		l.name = k8scloudprovider.DefaultLoadBalancerName(svc)
-	}
-	return l
+// configLookup is the lookup of a parsed Service (lenient: LenientLookup).
+func configLookup(svc *v1.Service, cfg *annotations.Config) Lookup {
+	return NewLookup(svc, cfg.LB.ReuseID, cfg.LB.Name)
 }
 
 // lbState is a found CLB and whose it is.
@@ -105,14 +85,15 @@ func (e *DuplicateError) Error() string {
 }
 
 // find locates the Service's CLB: by our ownership tag (the Service UID)
-// first, then by the id annotation, then by name; a name match counts only
+// first, then by the id annotation (refused as ReuseRefusal says), then
+// by name; a name match counts only
 // when its tags prove it is this Service's (the official CCM's
 // kubernetes.do.not.delete=<default name> tag). It never trusts a name
 // alone. nil means there is none.
 //
 // DescribeLoadBalancers answers with the attributes and tags the reconcile
 // needs, so finding costs one call in the steady state.
-func (r *Reconciler) find(ctx context.Context, svc *v1.Service, l lookup) (*lbState, error) {
+func (r *Reconciler) find(ctx context.Context, svc *v1.Service, l Lookup) (*lbState, error) {
 	// After a start, the first reconcile of each Service takes its CLB
 	// from one listing shared by all Services (listing_cache.go).
 	lbs, listed, ok := r.takeListed(ctx, svc.UID)
@@ -127,7 +108,7 @@ func (r *Reconciler) find(ctx context.Context, svc *v1.Service, l lookup) (*lbSt
 	}
 	var ours []*lbState
 	for _, lb := range lbs {
-		st := r.state(lb, svc, l.reuseID)
+		st := r.state(lb, svc, l.ReuseID)
 		if st.own == ownOurs {
 			st.listed = listed[lb.LoadBalancerId]
 			ours = append(ours, st)
@@ -137,43 +118,43 @@ func (r *Reconciler) find(ctx context.Context, svc *v1.Service, l lookup) (*lbSt
 	case len(ours) > 1:
 		return nil, &DuplicateError{UID: string(svc.UID), ours: ours}
 	case len(ours) == 1:
-		if l.reuseID != "" && l.reuseID != ours[0].lb.LoadBalancerId {
-			return nil, &CLBChangedError{ReuseID: l.reuseID, ours: ours[0]}
+		if l.ReuseID != "" && l.ReuseID != ours[0].lb.LoadBalancerId {
+			return nil, &CLBChangedError{ReuseID: l.ReuseID, ours: ours[0]}
 		}
 		return ours[0], nil
 	}
 
-	if l.reuseID != "" {
+	if l.ReuseID != "" {
 		req := slb.CreateDescribeLoadBalancersRequest()
-		req.LoadBalancerId = l.reuseID
+		req.LoadBalancerId = l.ReuseID
 		lbs, err := r.slb.ListLoadBalancers(ctx, req)
 		if err != nil {
 			return nil, classifyErr("finding the CLB of the id annotation", err)
 		}
 		for _, lb := range lbs {
-			if lb.LoadBalancerId != l.reuseID {
+			if lb.LoadBalancerId != l.ReuseID {
 				continue
 			}
-			st := r.state(lb, svc, l.reuseID)
+			st := r.state(lb, svc, l.ReuseID)
 			if st.own == ownOfficial {
 				return st, nil // the official CCM's CLB of this very Service
 			}
-			if why := reuseRefusal(st.tags); why != "" {
-				return nil, &ReuseError{ID: l.reuseID, Reason: why, refused: st}
+			if why := ReuseRefusal("CLB", st.tags, reuseVPC(&lb), r.opts.VpcID); why != "" {
+				return nil, &ReuseError{ID: l.ReuseID, Reason: why, refused: st}
 			}
 			return st, nil
 		}
-		return nil, &ReuseError{ID: l.reuseID, Reason: "no such CLB in this region", gone: true}
+		return nil, &ReuseError{ID: l.ReuseID, Reason: "no such CLB in this region", gone: true}
 	}
 
 	req := slb.CreateDescribeLoadBalancersRequest()
-	req.LoadBalancerName = l.name
+	req.LoadBalancerName = l.Name
 	lbs, err := r.slb.ListLoadBalancers(ctx, req)
 	if err != nil {
 		return nil, classifyErr("finding the CLB by name", err)
 	}
 	for _, lb := range lbs {
-		if lb.LoadBalancerName != l.name {
+		if lb.LoadBalancerName != l.Name {
 			continue
 		}
 		st := r.state(lb, svc, "")
@@ -181,9 +162,18 @@ func (r *Reconciler) find(ctx context.Context, svc *v1.Service, l lookup) (*lbSt
 			return st, nil
 		}
 		klog.V(2).InfoS("A CLB has this Service's load balancer name but no tag proves it is the Service's; ignoring it",
-			"service", klog.KObj(svc), "loadBalancer", lb.LoadBalancerId, "name", l.name)
+			"service", klog.KObj(svc), "loadBalancer", lb.LoadBalancerId, "name", l.Name)
 	}
 	return nil, nil
+}
+
+// reuseVPC is the VPC whose servers a CLB takes as backends: an intranet
+// CLB's own; "" for an Internet one, which is in no VPC.
+func reuseVPC(lb *slb.LoadBalancer) string {
+	if strings.EqualFold(lb.AddressType, string(annotations.AddressTypeIntranet)) {
+		return lb.VpcId
+	}
+	return ""
 }
 
 func (r *Reconciler) state(lb slb.LoadBalancer, svc *v1.Service, reuseID string) *lbState {

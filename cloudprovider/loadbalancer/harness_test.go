@@ -195,6 +195,6 @@ func (e *env) groupMembers(lbID string) map[string][]backend {
 	return out
 }
 
-func defaultName(svc *v1.Service) string { return lenientLookup(svc).name }
+func defaultName(svc *v1.Service) string { return LenientLookup(svc).Name }
 
 func fmtID(i int) string { return fmt.Sprintf("i-node%04d", i) }

@@ -90,20 +90,6 @@ func classify(tags map[string]string, lbID string, svc *v1.Service, ids []string
 	return ownForeign
 }
 
-// reuseRefusal says why a CLB named by the id annotation may not be reused,
-// or "" if it may: CLBs created by a CCM (ours or the official one, for any
-// Service) or by a cluster (ACK tags the API-server SLB with ack.aliyun.com)
-// are refused, as the ACK docs require ("CCM-created ones, and ACK-managed
-// ones such as the API-server SLB, cannot be reused").
-func reuseRefusal(tags map[string]string) string {
-	for _, k := range []string{TagServiceUID, TagOfficialOwner, TagOfficialCluster} {
-		if v, ok := tags[k]; ok {
-			return fmt.Sprintf("it carries the tag %s=%s: it was created by a cloud controller manager or a cluster, and only CLBs created by users can be reused", k, v)
-		}
-	}
-	return ""
-}
-
 // ownerKey is the description of a listener, vServer group or backend that
 // this CCM manages: "k8s/<port>/<service>/<namespace>/<clusterID>", the
 // official CCM's format, so listeners and groups of an

@@ -217,7 +217,7 @@ func (r *Reconciler) GetLoadBalancerName(_ context.Context, _ string, svc *v1.Se
 //     crashed between DeleteLoadBalancer and the ACL's delete): the ACL
 //     must still go, or it leaks and eats the per-region ACL quota.
 func (r *Reconciler) GetLoadBalancer(ctx context.Context, _ string, svc *v1.Service) (*v1.LoadBalancerStatus, bool, error) {
-	lb, err := r.find(ctx, svc, lenientLookup(svc))
+	lb, err := r.find(ctx, svc, LenientLookup(svc))
 	var changed *CLBChangedError
 	var refused *ReuseError
 	var dup *DuplicateError

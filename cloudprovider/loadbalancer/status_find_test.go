@@ -129,7 +129,7 @@ func TestFindTrustsTagsNotNames(t *testing.T) {
 	}
 	// Renamed by hand: still ours by its tags.
 	renamed := service("web", anno("name", "renamed"))
-	st, err := e.r.find(context.Background(), renamed, lenientLookup(renamed))
+	st, err := e.r.find(context.Background(), renamed, LenientLookup(renamed))
 	if err != nil || st == nil || st.lb.LoadBalancerId != ours || st.own != ownOurs {
 		t.Fatalf("find = %+v, %v; want %s as ours", st, err, ours)
 	}
@@ -194,7 +194,7 @@ func TestReuseRefusal(t *testing.T) {
 		{map[string]string{TagOfficialOwner: "a123"}, TagOfficialOwner},
 		{map[string]string{TagOfficialCluster: "c1"}, TagOfficialCluster},
 	} {
-		got := reuseRefusal(tc.tags)
+		got := ReuseRefusal("CLB", tc.tags, "", "")
 		if (got == "") != (tc.refuse == "") || !strings.Contains(got, tc.refuse) {
 			t.Errorf("reuseRefusal(%v) = %q, want one naming %q", tc.tags, got, tc.refuse)
 		}

@@ -41,7 +41,7 @@ func (r *Reconciler) EnsureLoadBalancerDeleted(ctx context.Context, _ string, sv
 	if err := r.awaitJobs(ctx, svc); err != nil && isRetry(err) {
 		return err // a failed job is no reason to keep the Service
 	}
-	st, err := r.find(ctx, svc, lenientLookup(svc))
+	st, err := r.find(ctx, svc, loadbalancer.LenientLookup(svc))
 	var dup *DuplicateError
 	var changed *ChangedError
 	var re *ReuseError

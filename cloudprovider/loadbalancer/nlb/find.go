@@ -7,7 +7,6 @@ import (
 
 	sdknlb "github.com/aliyun/alibaba-cloud-sdk-go/services/nlb"
 	v1 "k8s.io/api/core/v1"
-	k8scloudprovider "k8s.io/cloud-provider"
 	"k8s.io/klog/v2"
 
 	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/loadbalancer"
@@ -18,29 +17,9 @@ import (
 // through package annotations.
 const annoID = annotations.KeyID
 
-// lookup is what find needs to know about the Service.
-type lookup struct {
-	reuseID string
-	name    string
-}
-
-// lenientLookup reads the lookup keys without the full parser, so a
-// Service whose other annotations do not parse can still be found and
-// deleted.
-func lenientLookup(svc *v1.Service) lookup {
-	l := lookup{reuseID: annotations.ReuseID(svc), name: annotations.LoadBalancerName(svc)}
-	if l.name == "" {
-		l.name = k8scloudprovider.DefaultLoadBalancerName(svc)
-	}
-	return l
-}
-
-func configLookup(svc *v1.Service, cfg *annotations.NLBConfig) lookup {
-	l := lookup{reuseID: cfg.LB.ReuseID, name: cfg.LB.Name}
-	if l.name == "" {
-		l.name = k8scloudprovider.DefaultLoadBalancerName(svc)
-	}
-	return l
+// configLookup is the lookup of a parsed Service (lenient: loadbalancer.LenientLookup).
+func configLookup(svc *v1.Service, cfg *annotations.NLBConfig) loadbalancer.Lookup {
+	return loadbalancer.NewLookup(svc, cfg.LB.ReuseID, cfg.LB.Name)
 }
 
 // lbState is a found NLB and whose it is.
@@ -98,13 +77,15 @@ func (e *DuplicateError) Error() string {
 }
 
 // find locates the Service's NLB: by our ownership tags (cluster and
-// Service UID) first, then by the id annotation, then by name, where a
-// name match counts only when the official CCM's owner tag proves it is
-// this Service's. A name alone is never trusted. nil: there is none.
+// Service UID) first, then by the id annotation (refused as
+// loadbalancer.ReuseRefusal says: made by a CCM or a cluster, or in
+// another VPC), then by name, where a name match counts only when the
+// official CCM's owner tag proves it is this Service's. A name alone is
+// never trusted. nil: there is none.
 //
 // ListLoadBalancers answers with the attributes, zones, DNS name and tags
 // the reconcile needs, so finding costs one call in the steady state.
-func (r *Reconciler) find(ctx context.Context, svc *v1.Service, l lookup) (*lbState, error) {
+func (r *Reconciler) find(ctx context.Context, svc *v1.Service, l loadbalancer.Lookup) (*lbState, error) {
 	req := sdknlb.CreateListLoadBalancersRequest()
 	req.Tag = &[]sdknlb.ListLoadBalancersTag{
 		{Key: loadbalancer.TagClusterID, Value: r.opts.ClusterID},
@@ -116,7 +97,7 @@ func (r *Reconciler) find(ctx context.Context, svc *v1.Service, l lookup) (*lbSt
 	}
 	var ours []*lbState
 	for _, lb := range lbs {
-		if st := r.state(lb, svc, l.reuseID); st.own == ownOurs {
+		if st := r.state(lb, svc, l.ReuseID); st.own == ownOurs {
 			ours = append(ours, st)
 		}
 	}
@@ -124,43 +105,43 @@ func (r *Reconciler) find(ctx context.Context, svc *v1.Service, l lookup) (*lbSt
 	case len(ours) > 1:
 		return nil, &DuplicateError{UID: string(svc.UID), ours: ours}
 	case len(ours) == 1:
-		if l.reuseID != "" && l.reuseID != ours[0].lb.LoadBalancerId {
-			return nil, &ChangedError{ReuseID: l.reuseID, ours: ours[0]}
+		if l.ReuseID != "" && l.ReuseID != ours[0].lb.LoadBalancerId {
+			return nil, &ChangedError{ReuseID: l.ReuseID, ours: ours[0]}
 		}
 		return ours[0], nil
 	}
 
-	if l.reuseID != "" {
+	if l.ReuseID != "" {
 		req := sdknlb.CreateListLoadBalancersRequest()
-		req.LoadBalancerIds = &[]string{l.reuseID}
+		req.LoadBalancerIds = &[]string{l.ReuseID}
 		lbs, err := r.api.ListAllLoadBalancers(ctx, req)
 		if err != nil {
 			return nil, classifyErr("finding the NLB of the id annotation", err)
 		}
 		for _, lb := range lbs {
-			if lb.LoadBalancerId != l.reuseID {
+			if lb.LoadBalancerId != l.ReuseID {
 				continue
 			}
-			st := r.state(lb, svc, l.reuseID)
+			st := r.state(lb, svc, l.ReuseID)
 			if st.own == ownOfficial {
 				return st, nil // the official CCM's NLB of this very Service
 			}
-			if why := reuseRefusal(st.tags); why != "" {
-				return nil, &ReuseError{ID: l.reuseID, Reason: why, refused: st}
+			if why := loadbalancer.ReuseRefusal("NLB", st.tags, lb.VpcId, r.opts.VpcID); why != "" {
+				return nil, &ReuseError{ID: l.ReuseID, Reason: why, refused: st}
 			}
 			return st, nil
 		}
-		return nil, &ReuseError{ID: l.reuseID, Reason: "no such NLB in this region", gone: true}
+		return nil, &ReuseError{ID: l.ReuseID, Reason: "no such NLB in this region", gone: true}
 	}
 
 	req = sdknlb.CreateListLoadBalancersRequest()
-	req.LoadBalancerNames = &[]string{l.name}
+	req.LoadBalancerNames = &[]string{l.Name}
 	lbs, err = r.api.ListAllLoadBalancers(ctx, req)
 	if err != nil {
 		return nil, classifyErr("finding the NLB by name", err)
 	}
 	for _, lb := range lbs {
-		if lb.LoadBalancerName != l.name {
+		if lb.LoadBalancerName != l.Name {
 			continue
 		}
 		st := r.state(lb, svc, "")
@@ -168,7 +149,7 @@ func (r *Reconciler) find(ctx context.Context, svc *v1.Service, l lookup) (*lbSt
 			return st, nil
 		}
 		klog.V(2).InfoS("An NLB has this Service's load balancer name but no tag proves it is the Service's; ignoring it",
-			"service", klog.KObj(svc), "loadBalancer", lb.LoadBalancerId, "name", l.name)
+			"service", klog.KObj(svc), "loadBalancer", lb.LoadBalancerId, "name", l.Name)
 	}
 	return nil, nil
 }

@@ -76,7 +76,7 @@ func TestFindOrder(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			e := engineEnv(t, envOpts{seed: func(s *emulator.SeedState) { s.NLBs = tc.seed }})
 			e.emu.ResetAudit()
-			st, err := e.r.find(context.Background(), svc, lookup{reuseID: tc.reuseID, name: defName})
+			st, err := e.r.find(context.Background(), svc, loadbalancer.Lookup{ReuseID: tc.reuseID, Name: defName})
 			if tc.wantErr != nil {
 				if err == nil || !errors.As(err, tc.wantErr) {
 					t.Fatalf("want %T, got %v", tc.wantErr, err)
@@ -153,7 +153,7 @@ func TestAdoptOfficial(t *testing.T) {
 	if evs := e.drainEvents(); !hasEvent(evs, loadbalancer.ReasonAdopted) {
 		t.Errorf("events %v", evs)
 	}
-	found, err := e.r.find(context.Background(), svc, lookup{name: defName})
+	found, err := e.r.find(context.Background(), svc, loadbalancer.Lookup{Name: defName})
 	if err != nil || found.own != ownOurs {
 		t.Fatalf("after adoption: %+v %v", found, err)
 	}
@@ -177,7 +177,7 @@ func TestClassify(t *testing.T) {
 		{"official, this Service", map[string]string{loadbalancer.TagOfficialOwner: def}, "", ownOfficial},
 		{"official, other Service", map[string]string{loadbalancer.TagOfficialOwner: "aother"}, "", ownForeign},
 		// Named by id, it classifies as reused; find then refuses it by
-		// its tag (reuseRefusal).
+		// its tag (loadbalancer.ReuseRefusal).
 		{"official, other Service, named by id", map[string]string{loadbalancer.TagOfficialOwner: "aother"}, "nlb-1", ownReused},
 		{"user's, named by id", map[string]string{"team": "a"}, "nlb-1", ownReused},
 		{"user's, not named", nil, "", ownForeign},
@@ -225,5 +225,44 @@ func TestPlanAdditionalTags(t *testing.T) {
 				t.Errorf("%s: add %v, want %v", tc.name, add, tc.add)
 			}
 		}
+	}
+}
+
+// TestReuseOtherVPCRefused: the id annotation naming an NLB in another VPC
+// than the cluster's is refused (its server groups could never hold the
+// nodes) through EnsureLoadBalancer: a Warning Event naming the annotation
+// with its value and both VPCs, no write; the same NLB in the cluster's
+// VPC is reused.
+func TestReuseOtherVPCRefused(t *testing.T) {
+	e := engineEnv(t, envOpts{seed: func(s *emulator.SeedState) {
+		s.VPCs = append(s.VPCs, emulator.VPC{VpcID: "vpc-other", CidrBlock: "10.0.0.0/16", VRouterID: "vrt-other"})
+		s.VSwitches = append(s.VSwitches,
+			emulator.VSwitch{VSwitchID: "vsw-oh", VpcID: "vpc-other", ZoneID: testZoneH, CidrBlock: "10.0.0.0/20"},
+			emulator.VSwitch{VSwitchID: "vsw-oi", VpcID: "vpc-other", ZoneID: testZoneI, CidrBlock: "10.0.16.0/20"})
+		far := emulator.SeedNLB{LoadBalancerID: "nlb-far", Name: "far", VpcID: "vpc-other",
+			Zones: []emulator.SeedNLBZone{{ZoneID: testZoneH, VSwitchID: "vsw-oh"}, {ZoneID: testZoneI, VSwitchID: "vsw-oi"}}}
+		s.NLBs = []emulator.SeedNLB{far, seedNLB("nlb-near", "near", nil)}
+	}})
+	svc := testService("web", anno("id", "nlb-far"))
+	e.emu.ResetAudit()
+	_, err := e.r.EnsureLoadBalancer(context.Background(), "k", svc, e.nodes)
+	var re *ReuseError
+	if !errors.As(err, &re) || re.ID != "nlb-far" || isRetry(err) {
+		t.Fatalf("want a ReuseError for nlb-far, got %v", err)
+	}
+	if w := e.writes(); len(w) != 0 {
+		t.Errorf("writes %v", w)
+	}
+	evs := e.drainEvents()
+	for _, want := range []string{loadbalancer.ReasonReuseRefused, string(annotations.KeyID), "nlb-far", "vpc-other", testVPC} {
+		if !hasEvent(evs, want) {
+			t.Errorf("events %v do not name %q", evs, want)
+		}
+	}
+
+	near := testService("near", anno("id", "nlb-near"))
+	st, err := e.r.find(context.Background(), near, loadbalancer.NewLookup(near, "nlb-near", ""))
+	if err != nil || st == nil || st.own != ownReused {
+		t.Fatalf("the cluster VPC's NLB: %+v %v", st, err)
 	}
 }

@@ -27,16 +27,20 @@ import (
 // their job ends ("ResourceInConfiguring.loadbalancer"), so at most one of
 // them is sent per reconcile; the next reconcile sends the next.
 //
-// Attributes that cannot change in place (IP version, resource group)
-// and differ get a Warning Event and are left as they are.
+// An annotation asking for another value of an attribute that cannot
+// change in place (IP version, resource group) stops the reconcile before
+// any write, as the official CCM refuses it (checkImmutable).
 func (r *Reconciler) syncInstance(ctx context.Context, svc *v1.Service, cfg *annotations.NLBConfig, st *lbState) ([]string, error) {
 	lb := &st.lb
 	id := lb.LoadBalancerId
 	want := &cfg.LB
 	owned := st.own.owned()
+	if err := checkImmutable(cfg, st); err != nil {
+		r.events.Eventf(svc, v1.EventTypeWarning, loadbalancer.ReasonImmutableField, "%v", err)
+		return nil, err
+	}
 	var jobs []string
 	if owned {
-		r.warnCreateOnly(svc, cfg, lb)
 		if add := diffTags(st.tags, ownershipTags(svc, r.opts.ClusterID)); len(add) > 0 {
 			job, err := r.tag(ctx, id, add)
 			if err != nil {
@@ -241,20 +245,42 @@ func (r *Reconciler) tag(ctx context.Context, id string, tags map[string]string)
 	return last, nil
 }
 
-// warnCreateOnly says which attributes of our NLB differ from the
-// annotations but cannot change in place (the registry's Immutable NLB
-// keys: ip-version, resource-group-id; annotations.NLBConfig.CheckImmutable).
-// Nothing is written for them.
-func (r *Reconciler) warnCreateOnly(svc *v1.Service, cfg *annotations.NLBConfig, lb *sdknlb.LoadbalancerInfo) {
-	var diffs []string
+// ImmutableError refuses annotations that ask an existing NLB for another
+// value of an attribute that cannot change after creation (the registry's
+// Immutable NLB keys but id: ip-version, resource-group-id). The NLB is
+// never recreated behind the user's back: its DNS name and addresses
+// would change.
+type ImmutableError struct {
+	LoadBalancerID string
+	Changes        []annotations.ImmutableChange
+}
+
+// Error names every key with the asked and the actual value, and the way out.
+func (e *ImmutableError) Error() string {
+	diffs := make([]string, len(e.Changes))
+	for i, c := range e.Changes {
+		diffs[i] = fmt.Sprintf("%s=%s (the NLB has %s)", c.Name, shorten.Value(c.Want), shorten.Value(c.Have))
+	}
+	return fmt.Sprintf("NLB %s: %s cannot change after creation; restore the annotation or create a new Service",
+		e.LoadBalancerID, strings.Join(diffs, ", "))
+}
+
+// checkImmutable compares the Immutable annotations with the NLB
+// (annotations.NLBConfig.CheckImmutable). The Service's own NLB is held to
+// every one, defaults included (ip-version unset means ipv4); a reused NLB
+// only to what the user annotated, as the official CCM compares only set
+// values. The id annotation is find's (ChangedError).
+func checkImmutable(cfg *annotations.NLBConfig, st *lbState) error {
+	lb := &st.lb
+	var changes []annotations.ImmutableChange
 	for _, c := range cfg.CheckImmutable(annotations.NLBActual{ID: lb.LoadBalancerId, IPVersion: lb.AddressIpVersion, ResourceGroupID: lb.ResourceGroupId}) {
-		if c.Name == annotations.KeyID {
-			continue // find refuses another NLB (ChangedError)
+		if c.Name == annotations.KeyID || (c.Name == annotations.KeyIPVersion && st.own == ownReused && !cfg.LB.IPVersionSet) {
+			continue
 		}
-		diffs = append(diffs, fmt.Sprintf("%s=%s (the NLB has %s)", c.Name, shorten.Value(c.Want), c.Have))
+		changes = append(changes, c)
 	}
-	if len(diffs) > 0 {
-		r.events.Eventf(svc, v1.EventTypeWarning, loadbalancer.ReasonImmutableField,
-			"NLB %s keeps its settings: %s; these cannot change after creation (create a new Service to change them)", lb.LoadBalancerId, strings.Join(diffs, ", "))
+	if len(changes) == 0 {
+		return nil
 	}
+	return &ImmutableError{LoadBalancerID: lb.LoadBalancerId, Changes: changes}
 }

@@ -63,10 +63,6 @@ func TestInstanceAttributes(t *testing.T) {
 				m := nlbTagMap(lb.Tags)
 				return m["team"] == "a" && m[loadbalancer.TagAdditionalKeys] == "team"
 			}},
-		{name: "immutable fields: a Warning, no write", edit: func(c *annotations.NLBConfig) {
-			c.LB.IPVersion = annotations.DualStack
-			c.LB.ResourceGroupID, c.LB.ResourceGroupIDSet = "rg-other", true
-		}, event: loadbalancer.ReasonImmutableField},
 		{name: "bandwidth package", edit: func(c *annotations.NLBConfig) { c.LB.BandwidthPackageID = "cbwp-1" },
 			writes: []string{"AttachCommonBandwidthPackageToLoadBalancer"},
 			check:  func(lb sdknlb.LoadbalancerInfo) bool { return lb.BandwidthPackageId == "cbwp-1" }},

@@ -1,7 +1,6 @@
 package nlb
 
 import (
-	"fmt"
 	"sort"
 	"strings"
 
@@ -10,7 +9,6 @@ import (
 	k8scloudprovider "k8s.io/cloud-provider"
 
 	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/loadbalancer"
-	"github.com/alicloud-ccm/alicloud-ccm/internal/shorten"
 )
 
 // The NLB carries the CLB engine's ownership tags (loadbalancer.TagClusterID,
@@ -70,18 +68,6 @@ func classify(tags map[string]string, lbID string, svc *v1.Service, clusterID, r
 		return ownReused
 	}
 	return ownForeign
-}
-
-// reuseRefusal says why the NLB of the id annotation may not be reused, or
-// "" if it may: NLBs made by a CCM (ours or the official one, for any
-// Service) or by a cluster (ack.aliyun.com) are refused, as for CLBs.
-func reuseRefusal(tags map[string]string) string {
-	for _, k := range []string{loadbalancer.TagServiceUID, loadbalancer.TagOfficialOwner, loadbalancer.TagOfficialCluster} {
-		if v, ok := tags[k]; ok {
-			return fmt.Sprintf("it carries the tag %s=%s: it was created by a cloud controller manager or a cluster, and only NLBs created by users can be reused", k, shorten.Value(v))
-		}
-	}
-	return ""
 }
 
 // ownershipTags are the tags a created or adopted NLB carries. Ours prove

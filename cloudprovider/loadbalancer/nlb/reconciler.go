@@ -110,7 +110,7 @@ func (r *Reconciler) LockService(key string) func() { return r.locks.Lock(key) }
 // framework's default name ("a" + UID without dashes), as the official CCM
 // names its NLBs.
 func (r *Reconciler) GetLoadBalancerName(_ context.Context, _ string, svc *v1.Service) string {
-	return lenientLookup(svc).name
+	return loadbalancer.LenientLookup(svc).Name
 }
 
 // GetLoadBalancer reports whether the Service has anything of ours in the
@@ -121,7 +121,7 @@ func (r *Reconciler) GetLoadBalancerName(_ context.Context, _ string, svc *v1.Se
 // groups our tags prove the Service's (the NLB was deleted by hand: server
 // groups outlive it). It errors only when the cloud could not be read.
 func (r *Reconciler) GetLoadBalancer(ctx context.Context, _ string, svc *v1.Service) (*v1.LoadBalancerStatus, bool, error) {
-	st, err := r.find(ctx, svc, lenientLookup(svc))
+	st, err := r.find(ctx, svc, loadbalancer.LenientLookup(svc))
 	var dup *DuplicateError
 	var changed *ChangedError
 	var refused *ReuseError
