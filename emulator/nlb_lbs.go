@@ -3,7 +3,7 @@ package emulator
 // NLB instance actions: CreateLoadBalancer, DeleteLoadBalancer,
 // GetLoadBalancerAttribute, ListLoadBalancers, UpdateLoadBalancerAttribute,
 // UpdateLoadBalancerAddressTypeConfig, UpdateLoadBalancerZones,
-// UpdateLoadBalancerProtection. Each page is
+// UpdateLoadBalancerProtection (the IPv6 address type: nlb_ipv6.go). Each page is
 // https://www.alibabacloud.com/help/en/slb/network-load-balancer/developer-reference/api-nlb-2022-04-30-<action in lower case>.
 
 import (
@@ -144,11 +144,15 @@ func nlbDeleteLoadBalancer(c *call) (any, error) {
 func (s *nlbState) lbInfo(c *call, lb *nlbLB) nlb.LoadbalancerInfo {
 	zones := make([]nlb.ZoneMapping, 0, len(lb.Zones))
 	for _, z := range lb.Zones {
-		zones = append(zones, zoneView(z))
+		v := zoneView(z)
+		if lb.IPVersion == "DualStack" {
+			v.LoadBalancerAddresses[0].Ipv6Address = nlbIPv6Address(z.PrivateIP)
+		}
+		zones = append(zones, v)
 	}
 	return nlb.LoadbalancerInfo{
 		RegionId: c.e.cfg.Region, LoadBalancerId: lb.ID, LoadBalancerName: lb.Name, LoadBalancerType: "Network",
-		AddressType: lb.AddressType, AddressIpVersion: lb.IPVersion, LoadBalancerStatus: s.lbStatus(lb, c.Now),
+		AddressType: lb.AddressType, AddressIpVersion: lb.IPVersion, Ipv6AddressType: nlbIPv6AddressType(lb), LoadBalancerStatus: s.lbStatus(lb, c.Now),
 		LoadBalancerBusinessStatus: "Normal", VpcId: lb.VpcID, CreateTime: nlbTime(lb.Created),
 		ResourceGroupId: lb.ResourceGroup, DNSName: lb.ID + "." + c.e.cfg.Region + ".nlb.aliyuncs.com",
 		BandwidthPackageId: lb.BandwidthPackage, CrossZoneEnabled: lb.CrossZone, TrafficAffinityEnabled: lb.TrafficAffinity,
@@ -171,7 +175,7 @@ func nlbGetLoadBalancerAttribute(c *call) (any, error) {
 	i := s.lbInfo(c, lb)
 	return &nlb.GetLoadBalancerAttributeResponse{
 		RegionId: i.RegionId, LoadBalancerId: i.LoadBalancerId, LoadBalancerName: i.LoadBalancerName,
-		LoadBalancerType: i.LoadBalancerType, AddressType: i.AddressType, AddressIpVersion: i.AddressIpVersion,
+		LoadBalancerType: i.LoadBalancerType, AddressType: i.AddressType, AddressIpVersion: i.AddressIpVersion, Ipv6AddressType: i.Ipv6AddressType,
 		LoadBalancerStatus: i.LoadBalancerStatus, LoadBalancerBusinessStatus: i.LoadBalancerBusinessStatus,
 		VpcId: i.VpcId, CreateTime: i.CreateTime, ResourceGroupId: i.ResourceGroupId, DNSName: i.DNSName,
 		BandwidthPackageId: i.BandwidthPackageId, CrossZoneEnabled: i.CrossZoneEnabled,

@@ -31,6 +31,8 @@ func registerNLB(e *Emulator) {
 		"UpdateLoadBalancerAddressTypeConfig": nlbUpdateLoadBalancerAddressTypeConfig,
 		"UpdateLoadBalancerZones":             nlbUpdateLoadBalancerZones,
 		"UpdateLoadBalancerProtection":        nlbUpdateLoadBalancerProtection,
+		"EnableLoadBalancerIpv6Internet":      nlbEnableLoadBalancerIpv6Internet,
+		"DisableLoadBalancerIpv6Internet":     nlbDisableLoadBalancerIpv6Internet,
 
 		"AttachCommonBandwidthPackageToLoadBalancer":   nlbAttachCommonBandwidthPackageToLoadBalancer,
 		"DetachCommonBandwidthPackageFromLoadBalancer": nlbDetachCommonBandwidthPackageFromLoadBalancer,

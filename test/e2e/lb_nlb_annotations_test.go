@@ -221,11 +221,14 @@ var nlbExamples = map[string]nlbExample{
 	"nlb-dualstack.yaml": {
 		rewrite: vswRewrite,
 		check: func(v *nlbView) error {
-			return all(want("address type", v.LB.AddressType, "Intranet"), want("IP version", v.LB.AddressIpVersion, "DualStack"))
+			return all(want("address type", v.LB.AddressType, "Intranet"), want("IP version", v.LB.AddressIpVersion, "DualStack"),
+				want("IPv6 address type", v.LB.Ipv6AddressType, "Internet"))
 		},
-		edit:      setAnnotations("name", "dualstack-renamed"),
-		checkEdit: func(v *nlbView) error { return want("name", v.LB.LoadBalancerName, "dualstack-renamed") },
-		kept:      true,
+		edit: setAnnotations("name", "dualstack-renamed", "ipv6-address-type", "intranet"),
+		checkEdit: func(v *nlbView) error {
+			return all(want("name", v.LB.LoadBalancerName, "dualstack-renamed"), want("IPv6 address type", v.LB.Ipv6AddressType, "Intranet"))
+		},
+		kept: true,
 	},
 	"nlb-listener-tcpssl.yaml": {
 		rewrite: vswRewrite,

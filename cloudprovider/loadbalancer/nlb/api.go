@@ -25,6 +25,8 @@ type API interface {
 	UpdateLoadBalancerAddressTypeConfig(ctx context.Context, req *sdknlb.UpdateLoadBalancerAddressTypeConfigRequest) (*sdknlb.UpdateLoadBalancerAddressTypeConfigResponse, error)
 	UpdateLoadBalancerZones(ctx context.Context, req *sdknlb.UpdateLoadBalancerZonesRequest) (*sdknlb.UpdateLoadBalancerZonesResponse, error)
 	UpdateLoadBalancerProtection(ctx context.Context, req *sdknlb.UpdateLoadBalancerProtectionRequest) (*sdknlb.UpdateLoadBalancerProtectionResponse, error)
+	EnableLoadBalancerIpv6Internet(ctx context.Context, req *sdknlb.EnableLoadBalancerIpv6InternetRequest) (*sdknlb.EnableLoadBalancerIpv6InternetResponse, error)
+	DisableLoadBalancerIpv6Internet(ctx context.Context, req *sdknlb.DisableLoadBalancerIpv6InternetRequest) (*sdknlb.DisableLoadBalancerIpv6InternetResponse, error)
 	AttachCommonBandwidthPackageToLoadBalancer(ctx context.Context, req *sdknlb.AttachCommonBandwidthPackageToLoadBalancerRequest) (*sdknlb.AttachCommonBandwidthPackageToLoadBalancerResponse, error)
 	DetachCommonBandwidthPackageFromLoadBalancer(ctx context.Context, req *sdknlb.DetachCommonBandwidthPackageFromLoadBalancerRequest) (*sdknlb.DetachCommonBandwidthPackageFromLoadBalancerResponse, error)
 	LoadBalancerJoinSecurityGroup(ctx context.Context, req *sdknlb.LoadBalancerJoinSecurityGroupRequest) (*sdknlb.LoadBalancerJoinSecurityGroupResponse, error)

@@ -9,6 +9,7 @@ import (
 	sdknlb "github.com/aliyun/alibaba-cloud-sdk-go/services/nlb"
 	v1 "k8s.io/api/core/v1"
 	k8scloudprovider "k8s.io/cloud-provider"
+	cloudproviderapi "k8s.io/cloud-provider/api"
 	"k8s.io/klog/v2"
 
 	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/loadbalancer"
@@ -38,6 +39,12 @@ func (r *Reconciler) syncInstance(ctx context.Context, svc *v1.Service, cfg *ann
 	if err := checkImmutable(cfg, st); err != nil {
 		r.events.Eventf(svc, v1.EventTypeWarning, loadbalancer.ReasonImmutableField, "%v", err)
 		return nil, err
+	}
+	if lb.LoadBalancerStatus == statusConfiguring {
+		// A change runs (one whose answer had no JobId, as the IPv6
+		// address type's, or another client's): every write to the NLB
+		// and its listeners would be refused as busy.
+		return nil, cloudproviderapi.NewRetryError(fmt.Sprintf("NLB %s is being configured", id), busyRetryAfter)
 	}
 	var jobs []string
 	if owned {
@@ -71,9 +78,10 @@ func (r *Reconciler) syncInstance(ctx context.Context, svc *v1.Service, cfg *ann
 }
 
 // syncLockingAttrs sends at most one of the NLB-locking writes: zones,
-// then address type, then the bandwidth package, then name and
-// cross-zone. It returns its job ID, or
-// "" when nothing differs.
+// then address type, then the IPv6 address type, then the bandwidth
+// package, then name and cross-zone. It returns its job ID, or "" when
+// nothing differs (the IPv6 change, which has no job ID, ends the
+// reconcile with a RetryError).
 func (r *Reconciler) syncLockingAttrs(ctx context.Context, svc *v1.Service, want *annotations.NLBInstance, lb *sdknlb.LoadbalancerInfo, owned bool) (string, error) {
 	id := lb.LoadBalancerId
 	if want.ZoneMaps != nil && zonesDiffer(want.ZoneMaps, lb.ZoneMappings) {
@@ -104,6 +112,9 @@ func (r *Reconciler) syncLockingAttrs(ctx context.Context, svc *v1.Service, want
 			return "", classifyErr(fmt.Sprintf("NLB %s: changing the address type to %s", id, at), err)
 		}
 		return resp.JobId, nil
+	}
+	if to := ipv6Change(want, lb, owned); to != "" {
+		return "", r.setIPv6AddressType(ctx, id, to)
 	}
 	if pkg := want.BandwidthPackageID; pkg != "" && pkg != lb.BandwidthPackageId {
 		return r.syncBandwidthPackage(ctx, lb, pkg)
@@ -283,4 +294,55 @@ func checkImmutable(cfg *annotations.NLBConfig, st *lbState) error {
 		return nil
 	}
 	return &ImmutableError{LoadBalancerID: lb.LoadBalancerId, Changes: changes}
+}
+
+// statusConfiguring is the LoadBalancerStatus of an NLB while a change runs.
+const statusConfiguring = "Configuring"
+
+// ipv6Change is the IPv6 address type ("Internet", "Intranet") a
+// dual-stack NLB must change to, or "" for none: ipv6-address-type, else
+// on the Service's own NLB the annotation's default (intranet); a reused
+// NLB only when annotated, as the official CCM changes it only then. An
+// ipv4 NLB has no IPv6 address (the parser warns about the annotation
+// there); a type the API does not report is left alone.
+func ipv6Change(want *annotations.NLBInstance, lb *sdknlb.LoadbalancerInfo, owned bool) string {
+	if !strings.EqualFold(lb.AddressIpVersion, apiIPVersion(annotations.DualStack)) || lb.Ipv6AddressType == "" {
+		return ""
+	}
+	at := want.IPv6AddressType
+	if at == "" {
+		if !owned {
+			return ""
+		}
+		at = annotations.AddressTypeIntranet
+	}
+	if to := apiAddressType(at); !strings.EqualFold(to, lb.Ipv6AddressType) {
+		return to
+	}
+	return ""
+}
+
+// setIPv6AddressType makes a dual-stack NLB's IPv6 addresses
+// Internet-facing (EnableLoadBalancerIpv6Internet) or internal-facing
+// (DisableLoadBalancerIpv6Internet). The answer has no JobId while the
+// NLB stays Configuring until the change ends
+// (https://www.alibabacloud.com/help/en/slb/network-load-balancer/developer-reference/api-nlb-2022-04-30-enableloadbalanceripv6internet),
+// so the reconcile ends with a RetryError and the next one waits for the
+// NLB's status (syncInstance).
+func (r *Reconciler) setIPv6AddressType(ctx context.Context, id, to string) error {
+	var err error
+	if to == apiAddressType(annotations.AddressTypeInternet) {
+		req := sdknlb.CreateEnableLoadBalancerIpv6InternetRequest()
+		req.LoadBalancerId = id
+		_, err = r.api.EnableLoadBalancerIpv6Internet(ctx, req)
+	} else {
+		req := sdknlb.CreateDisableLoadBalancerIpv6InternetRequest()
+		req.LoadBalancerId = id
+		_, err = r.api.DisableLoadBalancerIpv6Internet(ctx, req)
+	}
+	if err != nil {
+		return classifyErr(fmt.Sprintf("NLB %s: changing the IPv6 address type to %s (annotation %s)", id, to, annotations.KeyIPv6AddressType), err)
+	}
+	klog.InfoS("Changing the NLB's IPv6 address type", "loadBalancer", id, "ipv6AddressType", to)
+	return cloudproviderapi.NewRetryError(fmt.Sprintf("NLB %s: the IPv6 address type is changing to %s", id, to), minJobRetry)
 }
