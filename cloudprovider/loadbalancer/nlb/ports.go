@@ -135,36 +135,27 @@ func (r *Reconciler) deletePorts(ctx context.Context, lbID string, svc *v1.Servi
 }
 
 func (r *Reconciler) deletePortsWith(ctx context.Context, jt *portJobs, lbID string, svc *v1.Service) error {
-	deleted := false
-	// shared are the server groups of listeners not ours: the user's
-	// groups, where the Service may have members (vgroup-port).
-	var shared []string
-	if lbID != "" {
-		listed, err := r.listListeners(ctx, lbID)
+	lbIDs := []string{lbID}
+	if lbID == "" {
+		// The NLB is not known: gone, or a reused one whose id annotation
+		// was removed before the delete. The Service's server groups,
+		// found by our tags anywhere, name the NLBs whose listeners use
+		// them; those listeners may be ours and hold the groups.
+		owned, err := r.ownedGroups(ctx, svc)
 		if err != nil {
 			return err
 		}
-		for i := range listed {
-			l := &listed[i]
-			if !r.ownsTags(listenerTags(l), svc) {
-				shared = append(shared, l.ServerGroupId)
-				continue
-			}
-			if ok, err := jt.idle(ctx, lbID); err != nil || !ok {
-				return err
-			}
-			if err := r.deleteListener(ctx, jt, lbID, l); err != nil {
-				return err
-			}
-			deleted = true
-		}
+		lbIDs = relatedNLBs(owned)
 	}
-	if deleted {
-		// A server group is deletable once no listener uses it, which is
-		// when the listener deletes' jobs ended.
-		if ok, err := jt.idle(ctx, lbID); err != nil || !ok {
+	// shared are the server groups of listeners not ours: the user's
+	// groups, where the Service may have members (vgroup-port).
+	var shared []string
+	for _, id := range lbIDs {
+		s, idle, err := r.deleteOwnListeners(ctx, jt, id, svc)
+		if err != nil || !idle {
 			return err
 		}
+		shared = append(shared, s...)
 	}
 	groups, err := r.ownedGroups(ctx, svc)
 	if err != nil {
@@ -186,6 +177,55 @@ func (r *Reconciler) deletePortsWith(ctx context.Context, jt *portJobs, lbID str
 		}
 	}
 	return r.removeFromUserGroups(ctx, jt, svc, shared)
+}
+
+// deleteOwnListeners deletes the Service's listeners on NLB lbID (none
+// when lbID is "") and returns the server groups of the listeners that
+// are not ours; idle is true once the listener deletes' jobs ended (a
+// server group is deletable only when no listener uses it). Not idle (a
+// job still runs, recorded in jt) ends this round of the delete.
+func (r *Reconciler) deleteOwnListeners(ctx context.Context, jt *portJobs, lbID string, svc *v1.Service) (shared []string, idle bool, err error) {
+	if lbID == "" {
+		return nil, true, nil
+	}
+	listed, err := r.listListeners(ctx, lbID)
+	if err != nil {
+		return nil, false, err
+	}
+	deleted := false
+	for i := range listed {
+		l := &listed[i]
+		if !r.ownsTags(listenerTags(l), svc) {
+			shared = append(shared, l.ServerGroupId)
+			continue
+		}
+		if ok, err := jt.idle(ctx, lbID); err != nil || !ok {
+			return nil, false, err
+		}
+		if err := r.deleteListener(ctx, jt, lbID, l); err != nil {
+			return nil, false, err
+		}
+		deleted = true
+	}
+	if deleted {
+		if ok, err := jt.idle(ctx, lbID); err != nil || !ok {
+			return nil, false, err
+		}
+	}
+	return shared, true, nil
+}
+
+// relatedNLBs lists, once each, the NLBs whose listeners use groups.
+func relatedNLBs(groups []sdknlb.ServerGroup) []string {
+	var ids []string
+	for _, g := range groups {
+		for _, id := range g.RelatedLoadBalancerIds {
+			if !slices.Contains(ids, id) {
+				ids = append(ids, id)
+			}
+		}
+	}
+	return ids
 }
 
 // removeFromUserGroups removes the Service's members (by description) from
