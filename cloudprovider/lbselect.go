@@ -11,6 +11,7 @@ import (
 	k8scloudprovider "k8s.io/cloud-provider"
 	"k8s.io/klog/v2"
 
+	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/cloudapi"
 	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/loadbalancer"
 	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/loadbalancer/annotations"
 	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/loadbalancer/podbackends"
@@ -241,7 +242,13 @@ func (p *productSelector) refusal(ctx context.Context, cluster string, svc *v1.S
 		// annotation left nlb (or a crash); the NLB engine's tag lookup
 		// settles it, so a CLB status always means no NLB (clbProven).
 		id, err := p.nlb.OwnedNLB(ctx, svc)
-		if err != nil {
+		switch {
+		case cloudapi.IsDenied(err):
+			// Credentials that may not list NLBs cannot have created one:
+			// a RAM policy written for CLB alone keeps making CLBs.
+			klog.V(2).InfoS("The NLB lookup before creating a CLB is denied; the credentials cannot have made an NLB", "service", klog.KObj(svc), "err", err)
+			return nil
+		case err != nil:
 			return fmt.Errorf("looking for an NLB of the Service before creating its CLB: %w", err)
 		}
 		if id != "" {

@@ -10,6 +10,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/record"
 
+	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/cloudapi"
 	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/loadbalancer"
 	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/loadbalancer/annotations"
 	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/loadbalancer/podbackends"
@@ -32,11 +33,13 @@ type fakeNLB struct {
 	nodes  []string // of the last UpdateLoadBalancer
 	id     string
 	owned  string // OwnedNLB's answer
+	// ownedErr is OwnedNLB's error
+	ownedErr error
 }
 
 func (f *fakeNLB) OwnedNLB(context.Context, *v1.Service) (string, error) {
 	f.calls = append(f.calls, "Owned")
-	return f.owned, nil
+	return f.owned, f.ownedErr
 }
 
 func (f *fakeNLB) GetLoadBalancer(context.Context, string, *v1.Service) (*v1.LoadBalancerStatus, bool, error) {
@@ -114,6 +117,7 @@ func TestProductRefusals(t *testing.T) {
 		annotations map[string]string
 		status      v1.LoadBalancerStatus
 		owned       string // the NLB our tags give the Service
+		ownedErr    error  // the answer of that lookup when it fails
 		wantReason  string // "" = no Event
 		wantErr     string // "" = the engine may run
 		wantOwned   bool   // the NLB engine's tag lookup is asked
@@ -122,6 +126,12 @@ func TestProductRefusals(t *testing.T) {
 		{name: "CLB Service without status that has an NLB (the annotation left nlb while it was made)", owned: "nlb-1",
 			wantOwned: true, wantReason: loadbalancer.ReasonTypeChangeRefused, wantErr: "has an NLB (nlb-1) but asks for a CLB"},
 		{name: "CLB Service with a CLB", status: clbStatus, wantErr: ""},
+		// Credentials without NLB permissions cannot have made an NLB: the
+		// CLB is made (a RAM policy written for CLB keeps working).
+		{name: "CLB Service, the NLB lookup is denied", ownedErr: &cloudapi.APIError{Product: "Nlb", Action: "ListLoadBalancers", Code: "Forbidden.RAM", HTTPStatus: 403},
+			wantOwned: true, wantErr: ""},
+		{name: "CLB Service, the NLB lookup fails", ownedErr: &cloudapi.APIError{Product: "Nlb", Action: "ListLoadBalancers", Code: "ServiceUnavailable", HTTPStatus: 503},
+			wantOwned: true, wantErr: "looking for an NLB"},
 		{name: "another controller's class", class: &other, wantErr: "not this CCM's"},
 		{name: "asks for a CLB, has an NLB", status: nlbStatus, wantReason: loadbalancer.ReasonTypeChangeRefused, wantErr: "cannot switch"},
 		{name: "NLB annotation, has a CLB", annotations: nlbAnnotation, status: clbStatus, wantReason: loadbalancer.ReasonTypeChangeRefused,
@@ -139,7 +149,7 @@ func TestProductRefusals(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			rec := record.NewFakeRecorder(5)
-			fake := &fakeNLB{owned: tc.owned}
+			fake := &fakeNLB{owned: tc.owned, ownedErr: tc.ownedErr}
 			p := &productSelector{clb: c.clbEngine(), nlb: fake, events: rec}
 			svc := lbService(tc.class, tc.annotations, tc.status)
 			srv.Emulator.ResetAudit()

@@ -249,6 +249,7 @@ type cloudConfig struct {
 		SLBEndpoint      string `json:"slbEndpoint"`
 		VPCEndpoint      string `json:"vpcEndpoint"`
 		ECSEndpoint      string `json:"ecsEndpoint"`
+		NLBEndpoint      string `json:"nlbEndpoint"`
 		STSEndpoint      string `json:"stsEndpoint"`
 		MetadataEndpoint string `json:"metadataEndpoint"`
 		RouteTableIDs    string `json:"routeTableIDs,omitempty"`
@@ -264,6 +265,9 @@ func (d *demo) writeCloudConfig(ctx context.Context) error {
 	g.AccessKeySecret = base64.StdEncoding.EncodeToString([]byte(demoKeySecret))
 	g.Region = d.region
 	g.SLBEndpoint, g.VPCEndpoint, g.ECSEndpoint, g.STSEndpoint = d.emu.APIURL, d.emu.APIURL, d.emu.APIURL, d.emu.APIURL
+	// The CLB engine asks the NLB API whether a Service being created
+	// already has an NLB (a product switch), so the NLB endpoint too.
+	g.NLBEndpoint = d.emu.APIURL
 	g.MetadataEndpoint = d.emu.MetadataURL
 	g.RouteTableIDs = strings.Join(d.routeTables, ",")
 	b, err := json.MarshalIndent(c, "", "  ")
