@@ -320,11 +320,18 @@ func hasTaint(n *v1.Node, key string) bool {
 	return false
 }
 
-// servicePortOf finds the ServicePort behind a listener: same port and
-// transport (UDP for udp listeners, TCP for tcp, http and https).
+// servicePortOf finds the ServicePort behind a CLB listener: same port
+// and transport (UDP for udp listeners, TCP for tcp, http and https).
 func servicePortOf(svc *v1.Service, l *annotations.Listener) (v1.ServicePort, bool) {
+	return ServicePortFor(svc, l.Port, l.Protocol == annotations.ProtocolUDP)
+}
+
+// ServicePortFor finds the ServicePort with this port and transport (UDP
+// when udp, else TCP; an empty protocol is TCP). Both engines map their
+// listeners to Service ports with it.
+func ServicePortFor(svc *v1.Service, port int32, udp bool) (v1.ServicePort, bool) {
 	want := v1.ProtocolTCP
-	if l.Protocol == annotations.ProtocolUDP {
+	if udp {
 		want = v1.ProtocolUDP
 	}
 	for _, p := range svc.Spec.Ports {
@@ -332,7 +339,7 @@ func servicePortOf(svc *v1.Service, l *annotations.Listener) (v1.ServicePort, bo
 		if proto == "" {
 			proto = v1.ProtocolTCP
 		}
-		if p.Port == l.Port && proto == want {
+		if p.Port == port && proto == want {
 			return p, true
 		}
 	}

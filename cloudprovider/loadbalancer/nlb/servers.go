@@ -313,23 +313,10 @@ func defaultWeightOf(cfg *annotations.NLBConfig) int {
 	return defaultServerWeight
 }
 
-// servicePortOf finds the ServicePort behind a listener: the same port and
-// transport (UDP for UDP listeners, TCP for TCP and TCPSSL).
+// servicePortOf finds the ServicePort behind an NLB listener: the same
+// port and transport (UDP for UDP listeners, TCP for TCP and TCPSSL).
 func servicePortOf(svc *v1.Service, l *annotations.NLBListener) (v1.ServicePort, bool) {
-	want := v1.ProtocolTCP
-	if l.Protocol == annotations.NLBProtocolUDP {
-		want = v1.ProtocolUDP
-	}
-	for _, p := range svc.Spec.Ports {
-		proto := p.Protocol
-		if proto == "" {
-			proto = v1.ProtocolTCP
-		}
-		if p.Port == l.Port && proto == want {
-			return p, true
-		}
-	}
-	return v1.ServicePort{}, false
+	return loadbalancer.ServicePortFor(svc, l.Port, l.Protocol == annotations.NLBProtocolUDP)
 }
 
 // serverPlan is the diff of one group's members.
