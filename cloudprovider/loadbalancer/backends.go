@@ -9,6 +9,7 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 
 	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/loadbalancer/annotations"
+	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/loadbalancer/podbackends"
 	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/nodeclass"
 )
 
@@ -47,41 +48,113 @@ type nodeCandidate struct {
 }
 
 // eligibleNodes filters the nodes the framework passes down to those that
-// can be ECS backends: not virtual-kubelet nodes (ECI pods are ENI
-// backends, built from endpoints), only nodes with an ECS providerID (data-centre nodes are not
-// ECS instances), not excluded by label, matching backend-label, and not
-// cordoned when remove-unscheduled-backend is on. Ready is deliberately not
-// checked: membership changes only on stable signals and CLB health checks
-// handle the rest (KEP-3458).
+// can be ECS backends (nodeRules.eligible), one per instance, sorted by
+// instance ID.
 func eligibleNodes(nodes []*v1.Node, spec *annotations.Backend) []nodeCandidate {
-	sel := labels.SelectorFromSet(spec.NodeLabels)
+	rules := newNodeRules(spec, false)
 	out := make([]nodeCandidate, 0, len(nodes))
 	seen := map[string]bool{}
 	for _, n := range nodes {
-		if n == nil || nodeclass.IsVirtual(n) {
+		id, ok := rules.eligible(n)
+		if !ok || seen[id] {
 			continue
 		}
-		if _, ok := n.Labels[labelExcludeFromLB]; ok {
-			continue
-		}
-		if _, ok := n.Labels[labelExcludeBalancerAlpha]; ok {
-			continue
-		}
-		if len(spec.NodeLabels) > 0 && !sel.Matches(labels.Set(n.Labels)) {
-			continue
-		}
-		if spec.RemoveUnscheduled && n.Spec.Unschedulable {
-			continue
-		}
-		id, ok := nodeclass.ECSInstance(n)
-		if !ok || seen[id.InstanceID] {
-			continue
-		}
-		seen[id.InstanceID] = true
-		out = append(out, nodeCandidate{node: n, instanceID: id.InstanceID})
+		seen[id] = true
+		out = append(out, nodeCandidate{node: n, instanceID: id})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].instanceID < out[j].instanceID })
 	return out
+}
+
+// nodeRules decide node by node whether a node may be a member, so the
+// rules apply the same to the whole node list (Cluster members, the
+// framework's nodes) and to nodes looked up by name (Local and ENI
+// members: the nodes of the Service's endpoints).
+type nodeRules struct {
+	spec  *annotations.Backend
+	sel   labels.Selector
+	drain bool
+}
+
+// newNodeRules are the rules of spec; drain keeps cordoned nodes and nodes
+// the cluster autoscaler is removing, at weight 0 (candidate).
+func newNodeRules(spec *annotations.Backend, drain bool) nodeRules {
+	return nodeRules{spec: spec, sel: labels.SelectorFromSet(spec.NodeLabels), drain: drain}
+}
+
+// eligible returns the ECS instance of a node that may be an ECS backend:
+// not a virtual-kubelet node (ECI pods are ENI backends, built from
+// endpoints), an ECS providerID (data-centre nodes are not ECS
+// instances), not excluded by label, matching backend-label, and not
+// cordoned when remove-unscheduled-backend is on (unless drain keeps it).
+// Ready is deliberately not checked: membership changes only on stable
+// signals and CLB health checks handle the rest (KEP-3458).
+func (r nodeRules) eligible(n *v1.Node) (string, bool) {
+	if n == nil || nodeclass.IsVirtual(n) {
+		return "", false
+	}
+	if _, ok := n.Labels[labelExcludeFromLB]; ok {
+		return "", false
+	}
+	if _, ok := n.Labels[labelExcludeBalancerAlpha]; ok {
+		return "", false
+	}
+	if len(r.spec.NodeLabels) > 0 && !r.sel.Matches(labels.Set(n.Labels)) {
+		return "", false
+	}
+	if r.spec.RemoveUnscheduled && !r.drain && n.Spec.Unschedulable {
+		return "", false
+	}
+	id, ok := nodeclass.ECSInstance(n)
+	if !ok {
+		return "", false
+	}
+	return id.InstanceID, true
+}
+
+// candidate is n as endpoint-driven members see it, with the framework's
+// stable node-set rules: deleted nodes go, nodes tainted by the cluster
+// autoscaler go unless drain keeps them at weight 0, cordoned nodes go
+// with remove-unscheduled-backend unless drain keeps them at weight 0.
+// Virtual nodes are always candidates: their pods are ENI members.
+func (r nodeRules) candidate(n *v1.Node) (podbackends.Node, bool) {
+	if n == nil || n.DeletionTimestamp != nil {
+		return podbackends.Node{}, false
+	}
+	draining := r.drain && podbackends.IsDraining(n)
+	if nodeclass.IsVirtual(n) {
+		return podbackends.Node{Name: n.Name, Virtual: true, Draining: draining}, true
+	}
+	if !r.drain && hasTaint(n, podbackends.TaintToBeDeleted) {
+		return podbackends.Node{}, false
+	}
+	id, ok := r.eligible(n)
+	if !ok {
+		return podbackends.Node{}, false
+	}
+	return podbackends.Node{Name: n.Name, InstanceID: id, Draining: draining}, true
+}
+
+// candidates are the candidate nodes of nodes by name, one per ECS
+// instance (the first in nodes' order), and the zone of each candidate's
+// instance (pickSubset balances zones).
+func (r nodeRules) candidates(nodes []*v1.Node) (map[string]podbackends.Node, map[string]string) {
+	out := make(map[string]podbackends.Node, len(nodes))
+	zones := map[string]string{}
+	for _, n := range nodes {
+		c, ok := r.candidate(n)
+		if !ok {
+			continue
+		}
+		if c.InstanceID != "" {
+			if _, dup := zones[c.InstanceID]; dup {
+				continue
+			}
+			zones[c.InstanceID] = zoneOf(n)
+		}
+		out[n.Name] = c
+	}
+	return out, zones
 }
 
 // backendStrategy builds the desired members of one listener's group.

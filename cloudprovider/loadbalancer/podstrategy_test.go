@@ -31,6 +31,9 @@ type fakePods struct {
 	resolveErr error
 	asked      []string
 	incomplete []string
+	// listed counts Nodes calls; looked are the names Node was asked.
+	listed int
+	looked []string
 }
 
 func (f *fakePods) Synced() bool { return !f.unsynced }
@@ -39,7 +42,24 @@ func (f *fakePods) EndpointSlices(*v1.Service) ([]*discoveryv1.EndpointSlice, er
 	return f.slices, nil
 }
 
-func (f *fakePods) Nodes() ([]*v1.Node, error) { return f.nodes, nil }
+func (f *fakePods) Nodes() ([]*v1.Node, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.listed++
+	return f.nodes, nil
+}
+
+func (f *fakePods) Node(name string) (*v1.Node, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.looked = append(f.looked, name)
+	for _, n := range f.nodes {
+		if n.Name == name {
+			return n, true
+		}
+	}
+	return nil, false
+}
 
 func (f *fakePods) Resolve(_ context.Context, ips []string) (podbackends.Resolution, error) {
 	f.mu.Lock()
@@ -151,7 +171,8 @@ func hasEvent(evs []string, reason string) bool {
 // the emulator: Local weights by ready endpoint count on the NodePort
 // (nodes without endpoints are not members), Cluster keeps every node at
 // 100, ENI puts each pod on its ENI at the target port (terminating ones
-// at weight 0), a drained node stays at weight 0.
+// at weight 0), a drained node stays at weight 0. Local and ENI read only
+// their endpoints' nodes.
 func TestPodStrategyMembers(t *testing.T) {
 	all := []ep{{"192.168.0.51", "node-0", false}, {"192.168.0.52", "node-0", false}, {"192.168.0.53", "node-1", false},
 		{"192.168.0.60", "node-1", true}}
@@ -209,6 +230,11 @@ func TestPodStrategyMembers(t *testing.T) {
 			lbID := e.lbs()[0].LoadBalancerId
 			if got := e.memberList(lbID); !slices.Equal(got, tc.want) {
 				t.Errorf("members\n got %v\nwant %v", got, tc.want)
+			}
+			// Local and ENI members look up their endpoints' nodes by
+			// name; only Cluster reads every node.
+			if cluster := !tc.local && tc.ann[string(annotations.KeyBackendType)] == ""; (src.listed > 0) != cluster {
+				t.Errorf("read the whole node list %d times (Cluster: %v)", src.listed, cluster)
 			}
 			// Members are converged: a second reconcile writes nothing.
 			e.emu.ResetAudit()

@@ -211,6 +211,15 @@ func (f *fakeSource) EndpointSlices(*v1.Service) ([]*discoveryv1.EndpointSlice, 
 
 func (f *fakeSource) Nodes() ([]*v1.Node, error) { return f.nodes, nil }
 
+func (f *fakeSource) Node(name string) (*v1.Node, bool) {
+	for _, n := range f.nodes {
+		if n.Name == name {
+			return n, true
+		}
+	}
+	return nil, false
+}
+
 func (f *fakeSource) Resolve(_ context.Context, ips []string) (podbackends.Resolution, error) {
 	res := podbackends.Resolution{ENI: map[string]string{}}
 	for _, ip := range ips {

@@ -1,6 +1,7 @@
 package podbackends
 
 import (
+	"slices"
 	"sort"
 	"strings"
 
@@ -97,4 +98,24 @@ func slicePort(s *discoveryv1.EndpointSlice, sp v1.ServicePort) (int, bool) {
 		return int(*p.Port), true
 	}
 	return 0, false
+}
+
+// EndpointNodes returns the names of the nodes the Service's endpoints run
+// on, sorted, each once: every node an endpoint of ForPort can name, for
+// any port, family or condition. Local and ENI members need only these
+// nodes, so they are looked up by name instead of reading every node.
+func EndpointNodes(svc *v1.Service, list []*discoveryv1.EndpointSlice) []string {
+	var out []string
+	for _, s := range list {
+		if s == nil || s.Namespace != svc.Namespace || s.Labels[discoveryv1.LabelServiceName] != svc.Name {
+			continue
+		}
+		for _, e := range s.Endpoints {
+			if e.NodeName != nil && *e.NodeName != "" {
+				out = append(out, *e.NodeName)
+			}
+		}
+	}
+	sort.Strings(out)
+	return slices.Compact(out)
 }

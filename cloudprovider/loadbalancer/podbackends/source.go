@@ -71,6 +71,16 @@ func (s *Source) Nodes() ([]*v1.Node, error) {
 	return out, nil
 }
 
+// Node returns the cached Node of this name, false when there is none. It
+// is a lookup in the informer's index: no copy, no list.
+func (s *Source) Node(name string) (*v1.Node, bool) {
+	n, err := s.nodes.Get(name)
+	if err != nil {
+		return nil, false
+	}
+	return n, true
+}
+
 // Resolve maps pod IPs to ENIs (Resolver.Resolve). Without a resolver
 // every IP is reported missing, so nothing is removed.
 func (s *Source) Resolve(ctx context.Context, ips []string) (Resolution, error) {

@@ -45,7 +45,8 @@ func labelledSlice(ns, name, service string) *discoveryv1.EndpointSlice {
 }
 
 // TestSourceReads: the Service's slices are those of its namespace with
-// its service-name label; Nodes are every cached Node.
+// its service-name label; Nodes are every cached Node; Node finds one by
+// name.
 func TestSourceReads(t *testing.T) {
 	s := newTestSource(t, nil, nil,
 		labelledSlice("ns", "web-1", "web"), labelledSlice("ns", "web-2", "web"),
@@ -66,6 +67,16 @@ func TestSourceReads(t *testing.T) {
 	nodes, err := s.Nodes()
 	if err != nil || len(nodes) != 2 {
 		t.Errorf("Nodes = %d, %v; want 2", len(nodes), err)
+	}
+	// Node is the cached object itself, by name.
+	for _, tc := range []struct {
+		name string
+		ok   bool
+	}{{"n1", true}, {"n2", true}, {"n3", false}, {"", false}} {
+		n, ok := s.Node(tc.name)
+		if ok != tc.ok || (ok && n.Name != tc.name) || (!ok && n != nil) {
+			t.Errorf("Node(%q) = %v, %v; want found %v", tc.name, n, ok, tc.ok)
+		}
 	}
 }
 
