@@ -83,7 +83,7 @@ func TestNodeAddressesTable(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := nodeAddresses(tc.node, tc.inst.build()); !reflect.DeepEqual(got, tc.want) {
+			if got := nodeAddresses(tc.node, trimInstance(tc.inst.build())); !reflect.DeepEqual(got, tc.want) {
 				t.Errorf("nodeAddresses =\n%v\nwant\n%v", got, tc.want)
 			}
 		})
@@ -99,6 +99,47 @@ func TestMatchIPs(t *testing.T) {
 	}
 	if got, want := matchIPs(in), []string{"192.168.0.1", "10.1.0.1", "192.168.0.7", "192.168.0.8"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("matchIPs = %v, want %v", got, want)
+	}
+}
+
+// TestTrimInstance pins what the cache keeps of an ECS answer: every
+// field the CCM reads (status, type, zone, host name with its fallback,
+// private, matching, public and EIP addresses) and nothing that shares the
+// answer's slices, so the decoded instance can be freed.
+func TestTrimInstance(t *testing.T) {
+	tests := []struct {
+		name string
+		spec instSpec
+		want instance
+	}{
+		{name: "VPC instance with ENI addresses, public IP and EIP",
+			spec: instSpec{vpcIPs: []string{"192.168.0.1"}, eniIPs: []string{"192.168.0.1", "192.168.0.7"}, publicIPs: []string{"47.0.0.1"},
+				eip: "47.0.0.2", hostName: "host-a", hostname: "ignored"},
+			want: instance{id: "i-a", status: "Running", instanceType: "ecs.g7.large", zone: "cn-hangzhou-h", hostName: "host-a",
+				private: []string{"192.168.0.1"}, match: []string{"192.168.0.1", "192.168.0.7"}, public: []string{"47.0.0.1"}, eip: "47.0.0.2"}},
+		{name: "classic instance, host name from the second field",
+			spec: instSpec{innerIPs: []string{"10.1.0.1"}, hostname: "host-b"},
+			want: instance{id: "i-a", status: "Running", instanceType: "ecs.g7.large", zone: "cn-hangzhou-h", hostName: "host-b",
+				private: []string{"10.1.0.1"}, match: []string{"10.1.0.1"}}},
+		{name: "no addresses", spec: instSpec{},
+			want: instance{id: "i-a", status: "Running", instanceType: "ecs.g7.large", zone: "cn-hangzhou-h"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			in := tc.spec.build()
+			in.Status, in.InstanceType, in.ZoneId = "Running", "ecs.g7.large", "cn-hangzhou-h"
+			got := trimInstance(in)
+			if !reflect.DeepEqual(*got, tc.want) {
+				t.Errorf("trimInstance =\n%+v\nwant\n%+v", *got, tc.want)
+			}
+			// The kept public IPs are a copy: changing the answer leaves them.
+			if len(in.PublicIpAddress.IpAddress) > 0 {
+				in.PublicIpAddress.IpAddress[0] = "changed"
+				if got.public[0] == "changed" {
+					t.Error("public IPs share the answer's slice")
+				}
+			}
+		})
 	}
 }
 

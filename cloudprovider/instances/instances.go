@@ -191,7 +191,7 @@ func (p *Instances) InstanceShutdown(ctx context.Context, node *v1.Node) (bool, 
 	if res.Kind != KindECS || a.verdict != present {
 		return false, nil
 	}
-	switch a.inst.Status {
+	switch a.inst.status {
 	case "Stopped", "Stopping":
 		return true, nil
 	}
@@ -233,9 +233,9 @@ func (p *Instances) InstanceMetadata(ctx context.Context, node *v1.Node) (*k8scl
 	}
 	return &k8scloudprovider.InstanceMetadata{
 		ProviderID:    providerID,
-		InstanceType:  a.inst.InstanceType,
+		InstanceType:  a.inst.instanceType,
 		NodeAddresses: nodeAddresses(node, a.inst),
-		Zone:          a.inst.ZoneId,
+		Zone:          a.inst.zone,
 		Region:        p.opts.Region,
 	}, nil
 }

@@ -43,7 +43,7 @@ const (
 // idAnswer is the cached answer about one instance ID.
 type idAnswer struct {
 	verdict verdict
-	inst    *ecs.Instance // set when present
+	inst    *instance // set when present
 	at      time.Time
 }
 
@@ -191,7 +191,7 @@ func (l *lookup) describeIDs(ctx context.Context, ids []string) (map[string]idAn
 	now := l.opts.Clock.Now()
 	out := make(map[string]idAnswer, len(ids))
 	for i := range got {
-		out[got[i].InstanceId] = idAnswer{verdict: present, inst: &got[i], at: now}
+		out[got[i].InstanceId] = idAnswer{verdict: present, inst: trimInstance(&got[i]), at: now}
 	}
 	var missing []string
 	for _, id := range ids {
@@ -275,7 +275,7 @@ func (l *lookup) confirm(ctx context.Context, ids []string, asked time.Time) map
 
 // vpcInstances is one complete listing of the VPC's instances.
 type vpcInstances struct {
-	byID map[string]*ecs.Instance
+	byID map[string]*instance
 	at   time.Time // when the listing started
 }
 
@@ -304,9 +304,9 @@ func (l *lookup) vpcListing(ctx context.Context, notBefore time.Time) (vpcInstan
 		klog.ErrorS(err, "Listing the VPC's instances failed; instances left out of ID-filtered answers count as existing", "vpc", l.opts.VpcID)
 		return vpcInstances{}, err
 	}
-	cur = vpcInstances{byID: make(map[string]*ecs.Instance, len(got)), at: start}
+	cur = vpcInstances{byID: make(map[string]*instance, len(got)), at: start}
 	for i := range got {
-		cur.byID[got[i].InstanceId] = &got[i]
+		cur.byID[got[i].InstanceId] = trimInstance(&got[i])
 	}
 	if len(got) == 0 {
 		klog.InfoS("DescribeInstances returns no instance in the VPC: missing instances count as existing "+
@@ -343,11 +343,11 @@ func (l *lookup) fetchIPs(ctx context.Context, ips []string) (map[string][]strin
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	for i := range got {
-		inst := &got[i]
-		l.byID[inst.InstanceId] = idAnswer{verdict: present, inst: inst, at: now}
-		for _, ip := range matchIPs(inst) {
-			if wanted[ip] && !contains(out[ip], inst.InstanceId) {
-				out[ip] = append(out[ip], inst.InstanceId)
+		inst := trimInstance(&got[i])
+		l.byID[inst.id] = idAnswer{verdict: present, inst: inst, at: now}
+		for _, ip := range inst.match {
+			if wanted[ip] && !contains(out[ip], inst.id) {
+				out[ip] = append(out[ip], inst.id)
 			}
 		}
 	}
