@@ -127,7 +127,9 @@ func TestBackendSyncFromView(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t, envOpts{nodes: 3})
 			svc := service("web", nil, ports...)
-			e.ensure(svc)
+			// The Service has its address, as after any reconcile: a
+			// Service with one gets the name lookup too.
+			svc.Status.LoadBalancer = *e.ensure(svc)
 			lbs := e.lbs()
 			if len(lbs) != 1 {
 				t.Fatalf("%d CLBs", len(lbs))

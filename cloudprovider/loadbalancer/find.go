@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/slb"
@@ -147,6 +148,9 @@ func (r *Reconciler) find(ctx context.Context, svc *v1.Service, l Lookup) (*lbSt
 		return nil, &ReuseError{ID: l.ReuseID, Reason: "no such CLB in this region", gone: true}
 	}
 
+	if !mayHaveOfficialCLB(svc) {
+		return nil, nil
+	}
 	req := slb.CreateDescribeLoadBalancersRequest()
 	req.LoadBalancerName = l.Name
 	lbs, err := r.slb.ListLoadBalancers(ctx, req)
@@ -165,6 +169,31 @@ func (r *Reconciler) find(ctx context.Context, svc *v1.Service, l Lookup) (*lbSt
 			"service", klog.KObj(svc), "loadBalancer", lb.LoadBalancerId, "name", l.Name)
 	}
 	return nil, nil
+}
+
+// Marks the official CCM leaves on a Service it served: it adds its
+// finalizer before it creates the CLB, and labels the Service with the
+// CLB's ID and a hash of the Service after it.
+const (
+	officialFinalizer = "service.k8s.alibaba/resources"
+	officialLBIDLabel = "service.k8s.alibaba/loadbalancer-id"
+	officialHashLabel = "service.beta.kubernetes.io/hash"
+)
+
+// mayHaveOfficialCLB reports whether the official CCM may have created a
+// CLB for svc, which find then looks up by name: only a Service that has
+// an address or one of the official CCM's marks. A Service that never had
+// either (every new Service) cannot have one, and saves the name lookup:
+// one DescribeLoadBalancers of the two a new Service's find costs. Our
+// own CLB needs no name lookup either way: the create call sets our tags,
+// so the tag lookup finds it even after a lost create answer.
+func mayHaveOfficialCLB(svc *v1.Service) bool {
+	if len(svc.Status.LoadBalancer.Ingress) > 0 || slices.Contains(svc.Finalizers, officialFinalizer) {
+		return true
+	}
+	_, id := svc.Labels[officialLBIDLabel]
+	_, hash := svc.Labels[officialHashLabel]
+	return id || hash
 }
 
 // reuseVPC is the VPC whose servers a CLB takes as backends: an intranet

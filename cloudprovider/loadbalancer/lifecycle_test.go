@@ -39,6 +39,8 @@ func (e *env) sawEvent(reason string) bool {
 func TestAdoptOfficialCLB(t *testing.T) {
 	e := newEnv(t, envOpts{})
 	svc := service("web", nil)
+	// The official CCM adds its finalizer before it creates the CLB.
+	svc.Finalizers = []string{officialFinalizer}
 	name := defaultName(svc)
 	id, err := e.emu.SeedLoadBalancer(emulator.SeedLB{Name: name, DeleteProtection: true,
 		Tags:          []emulator.Tag{{Key: TagOfficialOwner, Value: name}, {Key: TagOfficialCluster, Value: testCluster}},
