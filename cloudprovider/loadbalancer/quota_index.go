@@ -3,6 +3,7 @@ package loadbalancer
 import (
 	"context"
 	"encoding/json"
+	"sort"
 	"sync"
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/slb"
@@ -21,14 +22,22 @@ import (
 // every member write and group create/delete updates it, and a deleted
 // CLB is forgotten. Before the first plan with joins after a start it is
 // filled once from the cloud (warm): one paged DescribeLoadBalancers for
-// the CLBs tagged with this cluster, one DescribeVServerGroups per CLB and
-// one DescribeVServerGroupAttribute per group with members, the same reads
-// the service controller's start-up sync makes. Plans without joins (the
-// steady state) never consult it. A count over the quota is re-read from
-// the cloud before anything is refused, so a stale entry cannot block a
-// Service. Groups the cluster cannot see (other clusters' or hand-made
-// CLBs) are not counted: for them the API's quota answer still stops the
-// write and is reported as a QuotaError.
+// the CLBs tagged with this cluster and one DescribeVServerGroups per CLB.
+// The groups with members it lists are "unread" until a reconcile reads
+// their members: a server is in at most the groups known to hold it plus
+// every unread one. Only when that bound would put a joining server over
+// the quota are the unread groups' members read (one
+// DescribeVServerGroupAttribute each). The bound is the common case's
+// answer: where every node is a member of every group (the default), the
+// quota already holds all the cluster's groups, so a node joining them
+// fits without a member read; the syncs of a node change then read each
+// group's members once, themselves, instead of a warm-up reading them all
+// before them. Plans without joins (the steady state) never consult it. A
+// count over the quota is re-read from the cloud before anything is
+// refused, so a stale entry cannot block a Service. Groups the cluster
+// cannot see (other clusters' or hand-made CLBs) are not counted: for them
+// the API's quota answer still stops the write and is reported as a
+// QuotaError.
 type attachIndex struct {
 	// warming serialises the one-time fill, so concurrent reconciles at
 	// start-up do not each list the cluster's CLBs.
@@ -39,6 +48,9 @@ type attachIndex struct {
 	groups map[string]map[string]int
 	// lbGroups: CLB ID -> its group IDs, from the last listing.
 	lbGroups map[string][]string
+	// unread: groups the warm-up listed with members whose members were
+	// not read since (each may hold any server).
+	unread map[string]bool
 }
 
 // setLB records the groups a listing of CLB lbID returned; groups of it
@@ -54,6 +66,7 @@ func (x *attachIndex) setLB(lbID string, ids []string) {
 	for _, id := range x.lbGroups[lbID] {
 		if !keep[id] {
 			delete(x.groups, id)
+			delete(x.unread, id)
 		}
 	}
 	x.lbGroups[lbID] = ids
@@ -66,6 +79,7 @@ func (x *attachIndex) forgetLB(lbID string) {
 	x.init()
 	for _, id := range x.lbGroups[lbID] {
 		delete(x.groups, id)
+		delete(x.unread, id)
 	}
 	delete(x.lbGroups, lbID)
 }
@@ -80,6 +94,7 @@ func (x *attachIndex) setMembers(groupID string, ms []backend) {
 		m[b.ServerID]++
 	}
 	x.groups[groupID] = m
+	delete(x.unread, groupID)
 }
 
 // created records a group we created on CLB lbID with its first members.
@@ -112,11 +127,36 @@ func (x *attachIndex) dropGroup(groupID string) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	delete(x.groups, groupID)
+	delete(x.unread, groupID)
+}
+
+// markUnread records groups listed with members that were not read.
+func (x *attachIndex) markUnread(ids []string) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.init()
+	for _, id := range ids {
+		if _, read := x.groups[id]; !read {
+			x.unread[id] = true
+		}
+	}
+}
+
+// unreadGroups returns the unread groups.
+func (x *attachIndex) unreadGroups() []string {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	out := make([]string, 0, len(x.unread))
+	for id := range x.unread {
+		out = append(out, id)
+	}
+	sort.Strings(out)
+	return out
 }
 
 func (x *attachIndex) init() {
 	if x.groups == nil {
-		x.groups, x.lbGroups = map[string]map[string]int{}, map[string][]string{}
+		x.groups, x.lbGroups, x.unread = map[string]map[string]int{}, map[string][]string{}, map[string]bool{}
 	}
 }
 
@@ -141,9 +181,12 @@ func (x *attachIndex) count(servers []string) (map[string]int, map[string]bool) 
 	return out, holding
 }
 
-// counts returns how many groups each server of joins is in, warming the
-// index on first use and re-reading the groups of servers that the joins
-// (server -> groups to join) would put over the quota.
+// counts returns how many groups each server of joins is in, at most:
+// exact for a server the joins (server -> groups to join) would put near
+// the quota, else possibly more (it counts the unread groups). It warms
+// the index on first use, reads the unread groups when their bound would
+// put a server over the quota, and re-reads the groups of servers that
+// are still over it.
 func (x *attachIndex) counts(ctx context.Context, r *Reconciler, joins map[string]int) (map[string]int, error) {
 	servers := make([]string, 0, len(joins))
 	for s := range joins {
@@ -158,6 +201,26 @@ func (x *attachIndex) counts(ctx context.Context, r *Reconciler, joins map[strin
 		}
 	}
 	out, _ := x.count(servers)
+	over := func(bound int) bool {
+		for _, s := range servers {
+			if out[s]+bound+joins[s] > r.opts.Quotas.GroupsPerServer {
+				return true
+			}
+		}
+		return false
+	}
+	if unread := x.unreadGroups(); len(unread) > 0 {
+		if !over(len(unread)) {
+			for _, s := range servers {
+				out[s] += len(unread)
+			}
+			return out, nil
+		}
+		if err := r.readUnread(ctx); err != nil {
+			return nil, err
+		}
+		out, _ = x.count(servers)
+	}
 	var full []string
 	for _, s := range servers {
 		if out[s]+joins[s] > r.opts.Quotas.GroupsPerServer {
@@ -206,18 +269,35 @@ func (r *Reconciler) warmAttachIndex(ctx context.Context) error {
 			}
 			return err
 		}
+		var withMembers []string
 		for _, g := range gs.groups {
 			if g.count == 0 {
 				r.attached.setMembers(g.id, nil)
 				continue
 			}
-			if _, err := r.members(ctx, g.id); err != nil && !isNotFound(err) {
-				return err
-			}
+			withMembers = append(withMembers, g.id)
 		}
+		r.attached.markUnread(withMembers)
 	}
 	r.attached.mu.Lock()
 	r.attached.warmed = true
 	r.attached.mu.Unlock()
+	return nil
+}
+
+// readUnread reads the members of every unread group (see attachIndex),
+// once for concurrent callers.
+func (r *Reconciler) readUnread(ctx context.Context) error {
+	r.attached.warming.Lock()
+	defer r.attached.warming.Unlock()
+	for _, id := range r.attached.unreadGroups() {
+		if _, err := r.members(ctx, id); err != nil {
+			if isNotFound(err) {
+				r.attached.dropGroup(id)
+				continue
+			}
+			return err
+		}
+	}
 	return nil
 }

@@ -2,6 +2,7 @@ package loadbalancer
 
 import (
 	"context"
+	"fmt"
 	"reflect"
 	"testing"
 )
@@ -86,5 +87,73 @@ func TestAttachIndexWarmsOnce(t *testing.T) {
 	}
 	if listings != 1 {
 		t.Errorf("%d listings of the cluster's CLBs, want 1", listings)
+	}
+}
+
+// TestAttachIndexUnread pins the bookkeeping of unread groups: a group
+// listed with members by the warm-up is unread until its members are
+// read, and leaves the set when it or its CLB goes.
+func TestAttachIndexUnread(t *testing.T) {
+	var x attachIndex
+	x.setLB("lb-1", []string{"g1", "g2", "g3"})
+	x.setMembers("g3", membersOf("i-1"))
+	steps := []struct {
+		name  string
+		apply func()
+		want  []string
+	}{
+		{"listed with members, g3 already read", func() { x.markUnread([]string{"g1", "g2", "g3"}) }, []string{"g1", "g2"}},
+		{"members read", func() { x.setMembers("g1", membersOf("i-2")) }, []string{"g2"}},
+		{"a write does not make it read", func() { x.change("g2", membersOf("i-1"), 1) }, []string{"g2"}},
+		{"a listing without it", func() { x.setLB("lb-1", []string{"g1", "g3"}) }, []string{}},
+		{"another CLB's group", func() { x.setLB("lb-2", []string{"g4"}); x.markUnread([]string{"g4"}) }, []string{"g4"}},
+		{"its CLB forgotten", func() { x.forgetLB("lb-2") }, []string{}},
+		{"a deleted group", func() { x.markUnread([]string{"g5"}); x.dropGroup("g5") }, []string{}},
+	}
+	for _, s := range steps {
+		s.apply()
+		if got := x.unreadGroups(); !reflect.DeepEqual(got, s.want) {
+			t.Errorf("%s: unread %v, want %v", s.name, got, s.want)
+		}
+	}
+}
+
+// TestAttachIndexBoundAfterRestart: after a restart the warm-up lists the
+// cluster's CLBs and their groups but reads no members while the bound
+// (known groups + every unread group + the joins) fits the quota; when it
+// does not, the unread groups are read and the counts are exact.
+func TestAttachIndexBoundAfterRestart(t *testing.T) {
+	tests := []struct {
+		quota           int
+		wantMemberReads int
+		want            int // count returned for each server
+	}{
+		{quota: 50, wantMemberReads: 0, want: 2},
+		{quota: 3, wantMemberReads: 0, want: 2}, // 2 unread + 1 join = 3: fits
+		// 2 unread + 1 join > 2: both read (exact: in 2 groups), still
+		// over, so the groups holding the servers are read again before
+		// anything is refused.
+		{quota: 2, wantMemberReads: 4, want: 2},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprint(tt.quota), func(t *testing.T) {
+			e := newEnv(t, envOpts{nodes: 2})
+			e.ensure(service("web", nil))
+			e.ensure(service("api", nil, port{"http", 81, 30081, ""}))
+			e.restart()
+			e.r.opts.Quotas.GroupsPerServer = tt.quota
+			e.emu.ResetAudit()
+			got, err := e.r.attached.counts(context.Background(), e.r, map[string]int{fmtID(0): 1, fmtID(1): 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := map[string]int{fmtID(0): tt.want, fmtID(1): tt.want}; !reflect.DeepEqual(got, want) {
+				t.Errorf("counts %v, want %v", got, want)
+			}
+			reads := count(e.reads(), "DescribeVServerGroupAttribute")
+			if reads != tt.wantMemberReads {
+				t.Errorf("%d member reads, want %d (%v)", reads, tt.wantMemberReads, e.reads())
+			}
+		})
 	}
 }

@@ -217,9 +217,15 @@ func s3(b testing.TB, s sizes, w *world) row {
 		more += n - 1
 	}
 	other := c.writes - c.byAction["AddVServerGroupBackendServers"]
+	// One backend sync per Service: each group's members read once (by
+	// the sync that writes it), each CLB's groups listed at most twice
+	// (the sync's listing and the one that bounds the vServer groups per
+	// server quota after a restart).
+	memberReads, listings := c.byAction["DescribeVServerGroupAttribute"], c.byAction["DescribeVServerGroups"]
 	check := "ok: 1 write/group"
-	if len(groups) != want || more != 0 || other != 0 {
-		check = fmt.Sprintf("FAIL: %d groups, %d extra adds, %d other writes", len(groups), more, other)
+	if len(groups) != want || more != 0 || other != 0 || memberReads > want || listings > 2*s.services {
+		check = fmt.Sprintf("FAIL: %d groups, %d extra adds, %d other writes, %d member reads (want <= %d), %d group listings (want <= %d)",
+			len(groups), more, other, memberReads, want, listings, 2*s.services)
 		b.Errorf("S3: one node added: %s:%s", check, c.actions())
 	}
 	return row{name: "S3 add node", wall: fmt.Sprintf("%s (idle %s)", wall.Round(time.Millisecond), idle.Round(time.Millisecond)), c: c,

@@ -19,7 +19,8 @@ const maxNodeSyncPasses = 20
 // excluded from load balancers (all 1,000 in the CCM's informers). It
 // asserts correctness only, never time: every Service gets an address
 // (S1), a restart of the converged cluster writes nothing (S2), one node
-// added is one write per vServer group and nothing else (S3), and the
+// added is one write per vServer group and nothing else, with each group's
+// members read once: one backend sync per Service (S3), and the
 // process stays under smokeRSSMiB. The service controller's passes over
 // every Service on node events stay few: the 1,001 nodes it sees at its
 // start are one pass, not one each (controllers/servicectl). No latency, throttling or client-side
