@@ -76,7 +76,7 @@ func s5(b testing.TB, s sizes) row {
 	z := loadS5Sizes()
 	w := newWorld(b, s, z.nodes, z.services)
 	setup := time.Now()
-	if err := parallelN(32, z.nodes, func(i int) error {
+	if err := parallelN(64, z.nodes, func(i int) error {
 		cidr := ""
 		if i < z.routed {
 			cidr = podCIDR(i)
