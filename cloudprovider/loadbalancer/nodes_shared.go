@@ -2,6 +2,7 @@ package loadbalancer
 
 import (
 	v1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
 
 	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/loadbalancer/annotations"
 	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/loadbalancer/podbackends"
@@ -35,6 +36,14 @@ func EligibleNodes(nodes []*v1.Node, spec *annotations.Backend) []NodeCandidate 
 // applied.
 func CandidateNodes(all []*v1.Node, spec *annotations.Backend, drain bool) map[string]podbackends.Node {
 	return candidateNodes(all, spec, drain)
+}
+
+// PodNodes are the nodes endpoint-driven members of policy may come from
+// (podNodes): every cached node for Cluster, the nodes of the Service's
+// endpoints, looked up by name, for Local and ENI. CandidateNodes of them
+// are the candidates.
+func PodNodes(src PodBackendSource, svc *v1.Service, slices []*discoveryv1.EndpointSlice, policy podbackends.Policy) ([]*v1.Node, error) {
+	return podNodes(src, svc, slices, policy)
 }
 
 // Source returns the installed pod backend source, nil before the

@@ -274,22 +274,27 @@ func (r *Reconciler) toBackends(svc *v1.Service, byListener map[listenerKey][]po
 	return s
 }
 
-// podCandidates are the nodes members may come from (nodeRules) by name,
-// with the zone of each candidate's instance. Cluster members are every
-// eligible node, so the Cluster policy reads the whole node cache. Local
-// and ENI members come only from the nodes their endpoints run on: those
-// are looked up by name, so a sync costs the Service's endpoints, not the
-// cluster's nodes (a Service with 2 pods in a cluster of 5,000 nodes
-// reads 2 nodes).
+// podCandidates are the candidate nodes (nodeRules) of podNodes by name,
+// with the zone of each candidate's instance.
 func podCandidates(src PodBackendSource, svc *v1.Service, slices []*discoveryv1.EndpointSlice, policy podbackends.Policy,
 	rules nodeRules) (map[string]podbackends.Node, map[string]string, error) {
+	nodes, err := podNodes(src, svc, slices, policy)
+	if err != nil {
+		return nil, nil, err
+	}
+	cands, zones := rules.candidates(nodes)
+	return cands, zones, nil
+}
+
+// podNodes are the nodes endpoint-driven members of policy may come from.
+// Cluster members are every eligible node, so the Cluster policy reads the
+// whole node cache. Local and ENI members come only from the nodes their
+// endpoints run on: those are looked up by name, so a sync costs the
+// Service's endpoints, not the cluster's nodes (a Service with 2 pods in a
+// cluster of 5,000 nodes reads 2 nodes).
+func podNodes(src PodBackendSource, svc *v1.Service, slices []*discoveryv1.EndpointSlice, policy podbackends.Policy) ([]*v1.Node, error) {
 	if policy == podbackends.PolicyCluster {
-		all, err := src.Nodes()
-		if err != nil {
-			return nil, nil, err
-		}
-		cands, zones := rules.candidates(all)
-		return cands, zones, nil
+		return src.Nodes()
 	}
 	names := podbackends.EndpointNodes(svc, slices)
 	nodes := make([]*v1.Node, 0, len(names))
@@ -298,8 +303,7 @@ func podCandidates(src PodBackendSource, svc *v1.Service, slices []*discoveryv1.
 			nodes = append(nodes, n)
 		}
 	}
-	cands, zones := rules.candidates(nodes)
-	return cands, zones, nil
+	return nodes, nil
 }
 
 // candidateNodes are the nodes members may come from (nodeRules), by

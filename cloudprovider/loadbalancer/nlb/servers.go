@@ -177,18 +177,9 @@ func (r *Reconciler) podMembers(ctx context.Context, in portsInput, src loadbala
 		r.events.Eventf(svc, v1.EventTypeWarning, loadbalancer.ReasonInvalidAnnotation, "%v", err)
 		return nil, fmt.Errorf("service %s/%s: %w", svc.Namespace, svc.Name, err)
 	}
-	all, err := src.Nodes()
-	if err != nil {
-		return nil, err
-	}
 	slices, err := src.EndpointSlices(svc)
 	if err != nil {
 		return nil, err
-	}
-	cands := loadbalancer.CandidateNodes(all, &cfg.Backend, drain)
-	byName := map[string]*v1.Node{}
-	for _, n := range all {
-		byName[n.Name] = n
 	}
 	policy := podbackends.PolicyCluster
 	switch {
@@ -196,6 +187,16 @@ func (r *Reconciler) podMembers(ctx context.Context, in portsInput, src loadbala
 		policy = podbackends.PolicyENI
 	case cfg.Backend.Local():
 		policy = podbackends.PolicyLocal
+	}
+	// Local and ENI read only their endpoints' nodes (loadbalancer.PodNodes).
+	all, err := loadbalancer.PodNodes(src, svc, slices, policy)
+	if err != nil {
+		return nil, err
+	}
+	cands := loadbalancer.CandidateNodes(all, &cfg.Backend, drain)
+	byName := make(map[string]*v1.Node, len(all))
+	for _, n := range all {
+		byName[n.Name] = n
 	}
 	family := discoveryv1.AddressTypeIPv4
 	if cfg.Backend.IPVersion == annotations.IPv6 {

@@ -199,6 +199,7 @@ type fakeSource struct {
 	nodes    []*v1.Node
 	eni      map[string]string
 	missing  []string
+	listed   int // Nodes calls
 }
 
 var _ loadbalancer.PodBackendSource = (*fakeSource)(nil)
@@ -209,7 +210,7 @@ func (f *fakeSource) EndpointSlices(*v1.Service) ([]*discoveryv1.EndpointSlice, 
 	return f.slices, nil
 }
 
-func (f *fakeSource) Nodes() ([]*v1.Node, error) { return f.nodes, nil }
+func (f *fakeSource) Nodes() ([]*v1.Node, error) { f.listed++; return f.nodes, nil }
 
 func (f *fakeSource) Node(name string) (*v1.Node, bool) {
 	for _, n := range f.nodes {
@@ -267,7 +268,7 @@ func podENIs(n int) func(*emulator.SeedState) {
 }
 
 // TestPodMembers pins the members built from endpoints, per policy and
-// server group type.
+// server group type; only Cluster reads every node.
 func TestPodMembers(t *testing.T) {
 	eps := []endpoint{{"192.168.5.1", "node-0", false}, {"192.168.5.2", "node-0", false}, {"192.168.5.3", "node-1", false},
 		{"192.168.5.4", "node-1", true}}
@@ -282,6 +283,11 @@ func TestPodMembers(t *testing.T) {
 		{name: "Local: nodes with endpoints, weighted by their ready endpoints",
 			cfg:  func(c *annotations.NLBConfig) { c.Backend.Policy = annotations.TrafficLocal },
 			want: []string{"Ecs/i-node0000:30080(w2)", "Ecs/i-node0001:30080(w1)"}},
+		{name: "Local in an Ip group: the endpoints' nodes by their internal IP",
+			cfg: func(c *annotations.NLBConfig) {
+				c.Backend.Policy, c.ServerGroup.Type = annotations.TrafficLocal, annotations.NLBServerGroupIP
+			},
+			want: []string{"Ip/192.168.1.10:30080(w2)", "Ip/192.168.1.11:30080(w1)"}},
 		{name: "ENI backends in an Instance group: pods by their ENI on the target port, terminating ones at weight 0",
 			cfg:  func(c *annotations.NLBConfig) { c.Backend.Type = annotations.BackendENI },
 			want: []string{"Eni/eni-pod1:8080(w100)", "Eni/eni-pod2:8080(w100)", "Eni/eni-pod3:8080(w100)", "Eni/eni-pod4:8080(w0)"}},
@@ -316,6 +322,11 @@ func TestPodMembers(t *testing.T) {
 			g := e.ourGroups(svc)["k8s.80.TCP.web.default.c-test"]
 			if got := e.serverKeys(g.ServerGroupId); !slices.Equal(got, tc.want) {
 				t.Fatalf("members %v, want %v", got, tc.want)
+			}
+			// Only Cluster members read every node; Local and ENI look
+			// up their endpoints' nodes by name.
+			if cluster := cfg.Backend.Policy != annotations.TrafficLocal && cfg.Backend.Type != annotations.BackendENI; (src.listed > 0) != cluster {
+				t.Errorf("read the whole node list %d times (Cluster: %v)", src.listed, cluster)
 			}
 			for _, reason := range tc.events {
 				found := false
