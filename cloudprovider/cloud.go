@@ -45,6 +45,9 @@ type Cloud struct {
 	podBackends *loadbalancer.PodBackendSlot
 
 	lb k8scloudprovider.LoadBalancer
+	// clb is the CLB engine inside lb, for its verified-backends record
+	// (loadbalancer.go).
+	clb *loadbalancer.Reconciler
 	// finalizers removes the official CCM's Service finalizer (migration).
 	finalizers finalizerClient
 	routes     k8scloudprovider.Routes
@@ -177,6 +180,7 @@ func (c *Cloud) Initialize(builder k8scloudprovider.ControllerClientBuilder, sto
 		if client, err := builder.Client(providerClientName); err == nil {
 			c.finalizers.set(client)
 		}
+		c.startVerifiedRecord(builder, stop)
 	}
 	c.resolveClusterID(builder, stop)
 	go c.preflight(stop)

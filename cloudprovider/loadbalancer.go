@@ -2,6 +2,7 @@ package cloudprovider
 
 import (
 	k8scloudprovider "k8s.io/cloud-provider"
+	"k8s.io/klog/v2"
 
 	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/loadbalancer"
 	"github.com/alicloud-ccm/alicloud-ccm/cloudprovider/loadbalancer/annotations"
@@ -18,7 +19,25 @@ func newLoadBalancer(c *Cloud) k8scloudprovider.LoadBalancer {
 	// Both engines read the pod backend slot built empty in New
 	// (cloud.go); the endpoints controller fills it through
 	// EndpointBackends. Members are the framework's nodes until then.
-	return &productSelector{clb: newReconciler(c, c.podBackends), nlb: newNLBReconciler(c, c.podBackends), events: c.events}
+	c.clb = newReconciler(c, c.podBackends)
+	return &productSelector{clb: c.clb, nlb: newNLBReconciler(c, c.podBackends), events: c.events}
+}
+
+// startVerifiedRecord gives the CLB engine its verified-backends record
+// (a ConfigMap in the CCM's namespace, read by the first reconcile) and
+// starts its flusher. Without a Kubernetes client the engine reads every
+// group's members at a restart, as it would without the record.
+func (c *Cloud) startVerifiedRecord(builder k8scloudprovider.ControllerClientBuilder, stop <-chan struct{}) {
+	if c.clb == nil || builder == nil {
+		return
+	}
+	client, err := builder.Client(providerClientName)
+	if err != nil {
+		klog.ErrorS(err, "No Kubernetes client for the verified-backends record; every restart reads every vServer group's members")
+		return
+	}
+	c.clb.SetRecordStore(loadbalancer.NewConfigMapStore(client, loadbalancer.RecordNamespace()))
+	go c.clb.RunRecordFlusher(stop)
 }
 
 // newReconciler builds the CLB engine.

@@ -98,7 +98,7 @@ func (r *Reconciler) syncFromView(ctx context.Context, svc *v1.Service, cfg *ann
 		return true, err
 	}
 	gs := view.gs
-	_, err = r.syncGroups(ctx, svc, cfg, view.st.lb.LoadBalancerId, &gs, strat)
+	_, err = r.syncGroups(ctx, svc, cfg, view.st.lb.LoadBalancerId, &gs, strat, nil)
 	if err != nil {
 		var mr *memberReadError
 		if errors.As(err, &mr) && isNotFound(err) {
@@ -108,6 +108,7 @@ func (r *Reconciler) syncFromView(ctx context.Context, svc *v1.Service, cfg *ann
 		}
 		return true, err
 	}
+	r.recordVerified(svc, view.st, &gs)
 	r.views.put(svc.UID, view.st, &gs, r.now())
 	if ps, ok := strat.(*podStrategy); ok {
 		return true, ps.incompleteErr(svc)

@@ -45,6 +45,7 @@ func (r *Reconciler) EnsureLoadBalancerDeleted(ctx context.Context, _ string, sv
 	defer r.LockService(serviceKey(svc))()
 	r.deleted.mark(svc.UID, time.Now())
 	r.views.drop(svc.UID)
+	r.forgetVerified(svc)
 	st, err := r.find(ctx, svc, LenientLookup(svc))
 	var changed *CLBChangedError
 	var dup *DuplicateError

@@ -140,6 +140,9 @@ const (
 // vgroup-port left there): 3 + ports. Writes: only differences.
 func (r *Reconciler) ensure(ctx context.Context, svc *v1.Service, cfg *annotations.Config, nodes []*v1.Node, mode ensureMode) (*v1.LoadBalancerStatus, error) {
 	st, strat, created, err := r.findOrCreate(ctx, svc, cfg, nodes, mode)
+	// Whether the CLB came from the start-up listing is asked once per
+	// start, whatever this reconcile does with it.
+	fresh := r.listing.takeFresh(svc.UID)
 	if err != nil || st == nil {
 		return nil, err
 	}
@@ -160,11 +163,14 @@ func (r *Reconciler) ensure(ctx context.Context, svc *v1.Service, cfg *annotatio
 			return nil, err
 		}
 	}
-	gs, groups, err := r.syncVServerGroups(ctx, svc, cfg, st, strat, tagged, created)
+	// Read after syncInstance, which makes an adopted CLB ours.
+	trust := r.trustFor(ctx, svc, st, mode, fresh, created)
+	gs, groups, err := r.syncVServerGroups(ctx, svc, cfg, st, strat, tagged, created, trust)
 	if err != nil {
 		return nil, err
 	}
 	if mode == modeBackends {
+		r.recordVerified(svc, st, gs)
 		r.views.put(svc.UID, st, gs, r.now())
 		// Pods without an ENI yet: the backend-only caller (the endpoints
 		// controller) retries; a full reconcile goes on to listeners and
@@ -180,6 +186,9 @@ func (r *Reconciler) ensure(ctx context.Context, svc *v1.Service, cfg *annotatio
 	if err := r.cleanup(ctx, svc, st, gs, groups, tagged); err != nil {
 		return nil, err
 	}
+	// Queued only now: a group cleanup drops the Service from the record
+	// first (a dirty mark), which would cancel an earlier clean mark.
+	r.recordVerified(svc, st, gs)
 	r.views.put(svc.UID, st, gs, r.now())
 	return r.status(ctx, svc, cfg, st), nil
 }
@@ -245,7 +254,7 @@ func (r *Reconciler) readListeners(ctx context.Context, svc *v1.Service, cfg *an
 // syncVServerGroups reads the CLB's vServer groups and converges the
 // Service's groups and members. It returns the groups and each
 // listener's group ID.
-func (r *Reconciler) syncVServerGroups(ctx context.Context, svc *v1.Service, cfg *annotations.Config, st *lbState, strat backendStrategy, tagged, created bool) (*groupSet, map[listenerKey]string, error) {
+func (r *Reconciler) syncVServerGroups(ctx context.Context, svc *v1.Service, cfg *annotations.Config, st *lbState, strat backendStrategy, tagged, created bool, trust verifiedEntry) (*groupSet, map[listenerKey]string, error) {
 	gs, err := r.loadGroups(ctx, st.lb.LoadBalancerId)
 	if err != nil {
 		if created && isNotFound(err) {
@@ -259,7 +268,7 @@ func (r *Reconciler) syncVServerGroups(ctx context.Context, svc *v1.Service, cfg
 	if tagged {
 		gs.legacy = r.legacy
 	}
-	groups, err := r.syncGroups(ctx, svc, cfg, st.lb.LoadBalancerId, gs, strat)
+	groups, err := r.syncGroups(ctx, svc, cfg, st.lb.LoadBalancerId, gs, strat, trust)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -406,6 +415,10 @@ func (r *Reconciler) cleanupGroups(ctx context.Context, svc *v1.Service, gs *gro
 	for _, g := range gs.groups {
 		if keep[g.id] || !ownedBy(g.name, svc, ids...) {
 			continue
+		}
+		if err := r.beforeMemberWrite(ctx, svc); err != nil {
+			klog.ErrorS(err, "Deleting an unused vServer group", "service", klog.KObj(svc), "group", g.id)
+			break
 		}
 		if err := r.deleteGroup(ctx, g.id); err != nil {
 			klog.ErrorS(err, "Deleting an unused vServer group", "service", klog.KObj(svc), "group", g.id)

@@ -46,6 +46,10 @@ type startListing struct {
 	// calls is what the listing cost, to decide whether listing again is
 	// cheaper than the reads of the Services still waiting for it.
 	calls int
+	// fresh are the Services whose CLB a reconcile took from the listing
+	// and that have not asked takeFresh yet: their first reconcile after
+	// the start, the only one that may trust the verified-backends record.
+	fresh map[types.UID]bool
 }
 
 // listedLB is one CLB of the start-up listing with its listeners.
@@ -103,12 +107,27 @@ func (r *Reconciler) takeListed(ctx context.Context, uid types.UID) (lbs []slb.L
 		return nil, nil, false
 	}
 	delete(c.byUID, uid)
+	if c.fresh == nil {
+		c.fresh = map[types.UID]bool{}
+	}
+	c.fresh[uid] = true
 	listed = make(map[string]*listedListeners, len(entries))
 	for _, e := range entries {
 		lbs = append(lbs, e.lb)
 		listed[e.lb.LoadBalancerId] = &listedListeners{ls: e.listeners}
 	}
 	return lbs, listed, true
+}
+
+// takeFresh reports whether the Service's CLB came from the start-up
+// listing since the last call: true once per start, for the reconcile
+// that took it.
+func (c *startListing) takeFresh(uid types.UID) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	ok := c.fresh[uid]
+	delete(c.fresh, uid)
+	return ok
 }
 
 // listCluster lists the CLBs tagged with this cluster's IDs (its own and
@@ -136,6 +155,7 @@ func (r *Reconciler) listCluster(ctx context.Context) (map[types.UID][]listedLB,
 		}
 	}
 	if len(lbs) == 0 {
+		r.verified.keepOnly(ctx, nil)
 		return nil, 0
 	}
 	ids := make([]string, 0, len(lbs))
@@ -162,6 +182,9 @@ func (r *Reconciler) listCluster(ctx context.Context) (map[types.UID][]listedLB,
 		}
 		out[uid] = append(out[uid], listedLB{lb: lb, listeners: byLB[lb.LoadBalancerId]})
 	}
+	// Records of Services with no CLB left (deleted while the CCM was
+	// down) go with the next flush.
+	r.verified.keepOnly(ctx, out)
 	klog.V(2).InfoS("Listed the cluster's CLBs for the start-up sync", "loadBalancers", len(lbs), "listeners", len(ls))
 	// Pages of 100 CLBs per cluster ID, calls of 10 CLBs for listeners.
 	calls := len(r.ids(true))*(1+len(lbs)/100) + (len(lbs)+9)/10

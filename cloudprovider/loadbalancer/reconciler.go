@@ -99,6 +99,11 @@ type Reconciler struct {
 	// views are each Service's CLB and group IDs as its last reconcile
 	// read them, for the backend-only syncs that follow (backend_view.go).
 	views lbViews
+
+	// verified is the record of the members last verified per Service,
+	// kept in Kubernetes, that lets a restart skip the member reads
+	// (verified.go).
+	verified verifiedRecord
 }
 
 // tombstoneTTL bounds how long a deleted Service is remembered: far

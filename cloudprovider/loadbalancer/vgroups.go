@@ -29,6 +29,10 @@ type groupSet struct {
 	// legacy are the cluster IDs whose group names are also ours on this
 	// CLB (Reconciler.groupName); empty unless our tags prove it ours.
 	legacy []string
+	// verified is the verified-backends record of the Service's groups
+	// as the last syncGroups left them (verified.go); nil when the
+	// Service cannot be recorded (a user's group, pods without an ENI).
+	verified verifiedEntry
 }
 
 func (g *groupSet) byName(name string) *groupView {
@@ -111,6 +115,11 @@ type groupTarget struct {
 	// group is still to be created).
 	group  *groupView
 	actual []backend
+	// trusted: actual is the plan, vouched for by the verified-backends
+	// record instead of read; base is the group's member count before
+	// the sync and count after it.
+	trusted     bool
+	base, count int
 }
 
 // groupTargets builds the groups the Service's listeners need, in
@@ -147,20 +156,30 @@ func (r *Reconciler) groupTargets(svc *v1.Service, cfg *annotations.Config, gs *
 // sees the whole Service. New groups are created with their first batch
 // of members in the same call (CreateVServerGroup takes up to 20), saving
 // a call per group.
-func (r *Reconciler) syncGroups(ctx context.Context, svc *v1.Service, cfg *annotations.Config, lbID string, gs *groupSet, strat backendStrategy) (map[listenerKey]string, error) {
+//
+// trust is the Service's verified-backends record when this reconcile may
+// take members as planned without reading them (trustMembers decides);
+// nil: read them.
+func (r *Reconciler) syncGroups(ctx context.Context, svc *v1.Service, cfg *annotations.Config, lbID string, gs *groupSet, strat backendStrategy, trust verifiedEntry) (map[listenerKey]string, error) {
 	targets, byListener := r.groupTargets(svc, cfg, gs, strat)
+	gs.verified = nil
 	for _, t := range targets {
 		g, err := r.resolveGroup(lbID, gs, t)
 		if err != nil {
 			return nil, err
 		}
-		if g == nil {
+		t.group = g
+	}
+	trusted := r.trustMembers(svc, cfg, targets, trust)
+	for _, t := range targets {
+		if t.group == nil || trusted {
 			continue
 		}
-		t.group = g
-		if t.actual, err = r.members(ctx, g.id); err != nil {
+		var err error
+		if t.actual, err = r.members(ctx, t.group.id); err != nil {
 			return nil, &memberReadError{err}
 		}
+		t.base = len(t.actual)
 	}
 	if err := r.fitBackends(ctx, svc, targets, gs.total, strat, false); err != nil {
 		return nil, err
@@ -179,6 +198,7 @@ func (r *Reconciler) syncGroups(ctx context.Context, svc *v1.Service, cfg *annot
 	for lk, t := range byListener {
 		out[lk] = t.group.id
 	}
+	gs.verified = verifiedOf(cfg, targets)
 	return out, nil
 }
 
@@ -203,6 +223,9 @@ func (r *Reconciler) resolveGroup(lbID string, gs *groupSet, t *groupTarget) (*g
 // t.group.
 func (r *Reconciler) syncGroup(ctx context.Context, svc *v1.Service, cfg *annotations.Config, lbID string, gs *groupSet, t *groupTarget) error {
 	if t.group == nil {
+		if err := r.beforeMemberWrite(ctx, svc); err != nil {
+			return err
+		}
 		first := t.desired[:min(len(t.desired), r.opts.BatchSize)]
 		req := slb.CreateCreateVServerGroupRequest()
 		req.LoadBalancerId, req.VServerGroupName = lbID, t.name
@@ -218,6 +241,7 @@ func (r *Reconciler) syncGroup(ctx context.Context, svc *v1.Service, cfg *annota
 		gs.total += len(first)
 		t.group = &gs.groups[len(gs.groups)-1]
 		plan := backendPlan{add: t.desired[len(first):]}
+		t.count = len(first) + len(plan.add)
 		return r.applyPlan(ctx, svc, gs, t.group, plan)
 	}
 	owned := func(b backend) bool { return b.Description == t.name }
@@ -225,6 +249,7 @@ func (r *Reconciler) syncGroup(ctx context.Context, svc *v1.Service, cfg *annota
 	if t.incomplete {
 		plan.remove = nil
 	}
+	t.count = t.base + len(plan.add) - len(plan.remove)
 	return r.applyPlan(ctx, svc, gs, t.group, plan)
 }
 
@@ -233,6 +258,9 @@ func (r *Reconciler) syncGroup(ctx context.Context, svc *v1.Service, cfg *annota
 func (r *Reconciler) applyPlan(ctx context.Context, svc *v1.Service, gs *groupSet, g *groupView, p backendPlan) error {
 	if p.empty() {
 		return nil
+	}
+	if err := r.beforeMemberWrite(ctx, svc); err != nil {
+		return err
 	}
 	klog.V(2).InfoS("Updating vServer group members", "service", klog.KObj(svc), "group", g.id,
 		"add", len(p.add), "remove", len(p.remove), "update", len(p.update))
