@@ -24,7 +24,8 @@ const manifestHeader = `# Deployment of the alicloud cloud-controller-manager on
 # Compared with the guide: the same ClusterRole, bindings, ServiceAccount and
 # DaemonSet command line, plus the permissions this CCM needs on current
 # Kubernetes (watching leases, EndpointSlices, service-account tokens for
-# --use-service-account-credentials, delegated authentication for /metrics).
+# --use-service-account-credentials, delegated authentication for /metrics)
+# and a Role for its verified-backends ConfigMap in kube-system.
 `
 
 // renderManifest is examples/deploy/ccm.yaml as the chart renders it now.
