@@ -59,7 +59,13 @@ func (r *Reconciler) createLB(ctx context.Context, svc *v1.Service, cfg *annotat
 		tags[t.Key] = t.Value
 		lb.Tags.Tag = append(lb.Tags.Tag, slb.Tag{TagKey: t.Key, TagValue: t.Value})
 	}
-	return &lbState{lb: lb, tags: tags, own: ownOurs}, nil
+	// A CLB this call created has no listeners yet: the reconcile need not
+	// read them (one DescribeLoadBalancerListeners of each new Service).
+	// When the ClientToken answered with an older CLB of this Service (its
+	// tag lookup raced the first create), the listeners it already has make
+	// their create fail (a port holds one listener), and the retry's tag
+	// lookup finds the CLB and reads them.
+	return &lbState{lb: lb, tags: tags, own: ownOurs, listed: &listedListeners{}}, nil
 }
 
 // createRequest builds CreateLoadBalancer from the annotations and the
