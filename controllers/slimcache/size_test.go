@@ -32,7 +32,7 @@ func realisticNode(i int) *v1.Node {
 		"kubernetes.io/hostname": name, "alibabacloud.com/nodepool-id": "np0123456789abcdef0123456789abcdef", "ack.aliyun.com": "c0123456789abcdef",
 		"node.csi.alibabacloud.com/disktype.cloud_essd": "available", "topology.diskplugin.csi.alibabacloud.com/zone": "cn-hangzhou-k",
 	}
-	fields := func(s string) *metav1.FieldsV1 { return &metav1.FieldsV1{Raw: []byte(s)} }
+	fields := metav1.NewFieldsV1
 	var cond, img strings.Builder
 	for _, c := range []string{"MemoryPressure", "DiskPressure", "PIDPressure", "Ready", "NetworkUnavailable"} {
 		fmt.Fprintf(&cond, `"k:{\"type\":\"%s\"}":{".":{},"f:lastHeartbeatTime":{},"f:lastTransitionTime":{},"f:message":{},"f:reason":{},"f:status":{},"f:type":{}},`, c)
@@ -68,7 +68,7 @@ func realisticNode(i int) *v1.Node {
 			Addresses: []v1.NodeAddress{{Type: v1.NodeInternalIP, Address: fmt.Sprintf("192.168.%d.%d", i/256%256, i%256)}, {Type: v1.NodeHostName, Address: name}},
 			NodeInfo: v1.NodeSystemInfo{MachineID: "20200918155227187736181754411234", SystemUUID: "f8b5f2b1-1234-4f6e-9d2c-0a1b2c3d4e5f",
 				BootID: "3c1f2e4d-5a6b-4c7d-8e9f-0a1b2c3d4e5f", KernelVersion: "5.10.134-16.3.al8.x86_64", OSImage: "Alibaba Cloud Linux 3.2104 U10 (OpenAnolis Edition)",
-				ContainerRuntimeVersion: "containerd://1.6.28", KubeletVersion: "v1.37.1-aliyun.1", KubeProxyVersion: "v1.37.1-aliyun.1", OperatingSystem: "linux", Architecture: "amd64"},
+				ContainerRuntimeVersion: "containerd://1.6.28", KubeletVersion: "v1.37.1-aliyun.1", OperatingSystem: "linux", Architecture: "amd64"},
 			DaemonEndpoints: v1.NodeDaemonEndpoints{KubeletEndpoint: v1.DaemonEndpoint{Port: 10250}},
 		},
 	}

@@ -2,13 +2,16 @@
 // cloud-controller-manager with a transform that drops, before an object
 // enters any informer's cache, the fields that no controller of this CCM
 // reads: metadata.managedFields of every object, and a Node's
-// status.images, status.volumesInUse and status.volumesAttached.
+// status.images, status.volumesInUse, status.volumesAttached,
+// status.capacity and status.allocatable.
 //
 // Why: the CCM keeps every Node, Service and EndpointSlice of the cluster
 // in memory. Kubelet reports up to 50 container images per node
 // (--node-status-max-images), each with its repository names and digests,
 // often tens of KB per Node; managedFields repeat every field's owner as
-// JSON on every object. Neither is read by the framework's node, node
+// JSON on every object; capacity and allocatable are two maps of
+// resource quantities (about a quarter of what is left of a trimmed
+// Node). None of them is read by the framework's node, node
 // lifecycle, route and service controllers nor by this CCM's own
 // controllers and cloud provider (they read labels, taints, the
 // providerID, pod CIDRs, addresses and conditions).
@@ -43,6 +46,8 @@ func Transform(obj any) (any, error) {
 		n.Status.Images = nil
 		n.Status.VolumesInUse = nil
 		n.Status.VolumesAttached = nil
+		n.Status.Capacity = nil
+		n.Status.Allocatable = nil
 	}
 	if o, ok := obj.(metav1.Object); ok {
 		o.SetManagedFields(nil)

@@ -8,6 +8,7 @@ import (
 	v1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes/fake"
 	"k8s.io/client-go/tools/cache"
@@ -31,6 +32,8 @@ func fullNode() *v1.Node {
 			Images:          []v1.ContainerImage{{Names: []string{"registry.example/app@sha256:0123", "registry.example/app:v1"}, SizeBytes: 1 << 20}},
 			VolumesInUse:    []v1.UniqueVolumeName{"kubernetes.io/csi/disk^d-1"},
 			VolumesAttached: []v1.AttachedVolume{{Name: "kubernetes.io/csi/disk^d-1", DevicePath: "/dev/vdb"}},
+			Capacity:        v1.ResourceList{v1.ResourceCPU: resource.MustParse("8"), v1.ResourcePods: resource.MustParse("64")},
+			Allocatable:     v1.ResourceList{v1.ResourceCPU: resource.MustParse("7800m"), v1.ResourcePods: resource.MustParse("64")},
 		},
 	}
 }
@@ -40,6 +43,7 @@ func trimmedNode() *v1.Node {
 	n := fullNode()
 	n.ManagedFields = nil
 	n.Status.Images, n.Status.VolumesInUse, n.Status.VolumesAttached = nil, nil, nil
+	n.Status.Capacity, n.Status.Allocatable = nil, nil
 	return n
 }
 
@@ -71,7 +75,7 @@ func TestTransform(t *testing.T) {
 		in   any
 		want any
 	}{
-		{"node: managedFields, images and volumes dropped, the rest kept", fullNode(), trimmedNode()},
+		{"node: managedFields, images, volumes, capacity and allocatable dropped, the rest kept", fullNode(), trimmedNode()},
 		{"node already trimmed: unchanged (idempotent)", trimmedNode(), trimmedNode()},
 		{"service: managedFields dropped, annotations, spec and status kept", service(managed), service(nil)},
 		{"endpointslice: managedFields dropped, endpoints kept", slice(managed), slice(nil)},

@@ -9,7 +9,9 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/client-go/kubernetes"
@@ -102,7 +104,7 @@ type nodeSpec struct {
 	uninit      bool
 	notReady    bool
 	hostAddress string
-	// images: kubelet's image and volume lists in the status, which the
+	// images: kubelet's image and volume lists and capacity in the status, which the
 	// CCM's informers drop from their cache (controllers/slimcache).
 	images bool
 }
@@ -112,6 +114,7 @@ type nodeSpec struct {
 var (
 	kubeletImages  = []corev1.ContainerImage{{Names: []string{"registry.example/app@sha256:0123", "registry.example/app:v1"}, SizeBytes: 1 << 20}}
 	kubeletVolumes = []corev1.UniqueVolumeName{"kubernetes.io/csi/diskplugin.csi.alibabacloud.com^d-1"}
+	kubeletCap     = corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("8"), corev1.ResourcePods: resource.MustParse("64")}
 )
 
 func (w *nodeWorld) createNode(t *testing.T, name string, s nodeSpec) {
@@ -141,6 +144,7 @@ func (w *nodeWorld) createNode(t *testing.T, name string, s nodeSpec) {
 	created.Status.Addresses = append(created.Status.Addresses, corev1.NodeAddress{Type: corev1.NodeHostName, Address: host})
 	if s.images {
 		created.Status.Images, created.Status.VolumesInUse = kubeletImages, kubeletVolumes
+		created.Status.Capacity, created.Status.Allocatable = kubeletCap, kubeletCap
 	}
 	if _, err := w.cs.CoreV1().Nodes().UpdateStatus(ctx, created, metav1.UpdateOptions{}); err != nil {
 		t.Fatalf("node %s status: %v", name, err)
@@ -195,7 +199,7 @@ func (w *nodeWorld) testInit(t *testing.T) {
 		}
 		return false, fmt.Errorf("addresses %v", node.Status.Addresses)
 	})
-	// The CCM's cache has no images, volumes or managedFields, yet its
+	// The CCM's cache has no images, volumes, capacity or managedFields, yet its
 	// writes (the initialising PUT of the node, the address patch) keep
 	// them on the node.
 	node, err := w.getNode(t, name)
@@ -205,6 +209,9 @@ func (w *nodeWorld) testInit(t *testing.T) {
 	if !reflect.DeepEqual(node.Status.Images, kubeletImages) || !reflect.DeepEqual(node.Status.VolumesInUse, kubeletVolumes) {
 		t.Errorf("after initialisation images = %v, volumesInUse = %v; want kubelet's %v, %v",
 			node.Status.Images, node.Status.VolumesInUse, kubeletImages, kubeletVolumes)
+	}
+	if !equality.Semantic.DeepEqual(node.Status.Capacity, kubeletCap) || !equality.Semantic.DeepEqual(node.Status.Allocatable, kubeletCap) {
+		t.Errorf("after initialisation capacity = %v, allocatable = %v; want kubelet's %v", node.Status.Capacity, node.Status.Allocatable, kubeletCap)
 	}
 	if len(node.ManagedFields) == 0 {
 		t.Error("after initialisation the node has no managedFields")
