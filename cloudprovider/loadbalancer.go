@@ -1,6 +1,8 @@
 package cloudprovider
 
 import (
+	"time"
+
 	k8scloudprovider "k8s.io/cloud-provider"
 	"k8s.io/klog/v2"
 
@@ -37,7 +39,19 @@ func (c *Cloud) startVerifiedRecord(builder k8scloudprovider.ControllerClientBui
 		return
 	}
 	c.clb.SetRecordStore(loadbalancer.NewConfigMapStore(client, loadbalancer.RecordNamespace()))
-	go c.clb.RunRecordFlusher(stop)
+	c.clb.StartRecordFlusher(stop)
+}
+
+// FlushOnShutdown makes the provider's last writes before the process
+// exits on SIGTERM, within timeout: the verified-backends records still
+// queued, so the next start can trust them. The command calls it.
+func (c *Cloud) FlushOnShutdown(timeout time.Duration) {
+	if c.clb == nil {
+		return
+	}
+	if err := c.clb.FlushRecord(timeout); err != nil {
+		klog.ErrorS(err, "Writing the verified-backends record at shutdown; the next start reads the members of the Services it missed")
+	}
 }
 
 // newReconciler builds the CLB engine.

@@ -39,7 +39,9 @@ import (
 //     and reads the members.
 //   - Clean after verify: a reconcile that ended with the Service's groups'
 //     members equal to the plan (found equal, or written) queues the new
-//     record; a background flusher writes every queued record in one patch.
+//     record; a background flusher writes the queued records in one patch
+//     once they have waited verifiedSettle, and the whole queue at a
+//     graceful shutdown.
 //     A dirty mark drops the queued record, and dirty marks and flushes
 //     are serialised by one mutex, so a flush never writes back a Service
 //     that went dirty meanwhile.
@@ -59,7 +61,14 @@ import (
 const verifiedMaxBytes = 800 * 1024
 
 // verifiedFlushInterval is how often queued records are written.
-const verifiedFlushInterval = 10 * time.Second
+const verifiedFlushInterval = 5 * time.Second
+
+// verifiedSettle is how long a Service's record waits in the queue before
+// a periodic flush writes it. A Service whose members change more often
+// (endpoint churn) is never written, so its changes cost no dirty mark
+// either; the record only pays off at a restart, and a graceful shutdown
+// writes the whole queue.
+const verifiedSettle = 10 * time.Second
 
 // verifiedFormat prefixes every value, so a later format is told apart.
 const verifiedFormat = "v1"
@@ -183,6 +192,10 @@ type verifiedRecord struct {
 	// it; pending are queued changes (nil value: remove the key).
 	flushed map[string]string
 	pending map[string]*string
+	// queued is when each pending record was queued (verifiedSettle).
+	queued map[string]time.Time
+	// now is the clock of queued.
+	now func() time.Time
 	// full is logged once when the size bound turns a Service away.
 	full bool
 }
@@ -219,6 +232,10 @@ func (v *verifiedRecord) loadLocked(ctx context.Context) error {
 		v.flushed = map[string]string{}
 	}
 	v.pending = map[string]*string{}
+	v.queued = map[string]time.Time{}
+	if v.now == nil {
+		v.now = time.Now
+	}
 	v.loaded = true
 	klog.V(2).InfoS("Read the verified-backends record", "services", len(data))
 	return nil
@@ -264,6 +281,7 @@ func (v *verifiedRecord) dirty(ctx context.Context, uid types.UID) error {
 	}
 	key := string(uid)
 	delete(v.pending, key)
+	delete(v.queued, key)
 	if _, ok := v.flushed[key]; !ok {
 		return nil
 	}
@@ -288,6 +306,9 @@ func (v *verifiedRecord) clean(uid types.UID, e verifiedEntry) {
 		delete(v.pending, key)
 		return
 	}
+	if old := v.pending[key]; old != nil && *old == val {
+		return // queued already: it keeps its age
+	}
 	if _, ok := v.flushed[key]; !ok && v.sizeLocked()+len(key)+len(val) > verifiedMaxBytes {
 		if !v.full {
 			v.full = true
@@ -296,6 +317,7 @@ func (v *verifiedRecord) clean(uid types.UID, e verifiedEntry) {
 		return
 	}
 	v.pending[key] = &val
+	v.queued[key] = v.now()
 }
 
 // forget queues the removal of a Service's record (it was deleted).
@@ -345,19 +367,30 @@ func (v *verifiedRecord) sizeLocked() int {
 	return n
 }
 
-// flush writes every queued change in one patch. On failure they stay
-// queued for the next flush (unless a dirty mark drops them first).
-func (v *verifiedRecord) flush(ctx context.Context) error {
+// flush writes every queued change in one patch: all of them, or with
+// settledOnly the removals and the records queued verifiedSettle ago or
+// earlier. On failure they stay queued for the next flush (unless a
+// dirty mark drops them first).
+func (v *verifiedRecord) flush(ctx context.Context, settledOnly bool) error {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	if !v.loaded || len(v.pending) == 0 {
 		return nil
 	}
-	if err := v.store.Patch(ctx, v.pending); err != nil {
+	batch := make(map[string]*string, len(v.pending))
+	for k, val := range v.pending {
+		if val == nil || !settledOnly || v.now().Sub(v.queued[k]) >= verifiedSettle {
+			batch[k] = val
+		}
+	}
+	if len(batch) == 0 {
+		return nil
+	}
+	if err := v.store.Patch(ctx, batch); err != nil {
 		return fmt.Errorf("writing the verified-backends record: %w", err)
 	}
 	set, removed := 0, 0
-	for k, val := range v.pending {
+	for k, val := range batch {
 		if val == nil {
 			delete(v.flushed, k)
 			removed++
@@ -365,14 +398,15 @@ func (v *verifiedRecord) flush(ctx context.Context) error {
 			v.flushed[k] = *val
 			set++
 		}
+		delete(v.pending, k)
+		delete(v.queued, k)
 	}
-	v.pending = map[string]*string{}
-	klog.V(2).InfoS("Wrote the verified-backends record", "set", set, "removed", removed)
+	klog.V(2).InfoS("Wrote the verified-backends record", "set", set, "removed", removed, "stillQueued", len(v.pending))
 	return nil
 }
 
-// run flushes every interval until stop, then once more (graceful
-// shutdown) with a short deadline.
+// run flushes the settled records every interval until stop, then the
+// whole queue once more (graceful shutdown) with a short deadline.
 func (v *verifiedRecord) run(stop <-chan struct{}, interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
@@ -380,13 +414,13 @@ func (v *verifiedRecord) run(stop <-chan struct{}, interval time.Duration) {
 		select {
 		case <-t.C:
 			ctx, cancel := context.WithTimeout(context.Background(), interval)
-			if err := v.flush(ctx); err != nil {
+			if err := v.flush(ctx, true); err != nil {
 				klog.V(2).InfoS("Flushing the verified-backends record; retrying", "err", err)
 			}
 			cancel()
 		case <-stop:
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			if err := v.flush(ctx); err != nil {
+			if err := v.flush(ctx, false); err != nil {
 				klog.V(2).InfoS("Flushing the verified-backends record at shutdown", "err", err)
 			}
 			cancel()

@@ -2,6 +2,7 @@ package loadbalancer
 
 import (
 	"context"
+	"time"
 
 	v1 "k8s.io/api/core/v1"
 	"k8s.io/klog/v2"
@@ -15,10 +16,20 @@ import (
 // Initialize).
 func (r *Reconciler) SetRecordStore(s RecordStore) { r.verified.setStore(s) }
 
-// RunRecordFlusher writes the queued verified-backends records every few
-// seconds until stop, and once more at stop. Run it in a goroutine.
-func (r *Reconciler) RunRecordFlusher(stop <-chan struct{}) {
-	r.verified.run(stop, verifiedFlushInterval)
+// StartRecordFlusher writes the queued verified-backends records every
+// few seconds until stop, and the whole queue at stop.
+func (r *Reconciler) StartRecordFlusher(stop <-chan struct{}) {
+	go r.verified.run(stop, verifiedFlushInterval)
+}
+
+// FlushRecord writes the whole queue of verified-backends records now,
+// within timeout: at a graceful shutdown, whose signal does not reach the
+// provider's stop channel while leader election runs (the framework runs
+// the controllers under a context of its own).
+func (r *Reconciler) FlushRecord(timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	return r.verified.flush(ctx, false)
 }
 
 // trustFor returns the record this reconcile may take members from, or

@@ -175,7 +175,7 @@ func TestVerifiedCleanFlushDirty(t *testing.T) {
 	if v.trusted(ctx, "a") != nil {
 		t.Fatal("a queued record was trusted")
 	}
-	if err := v.flush(ctx); err != nil {
+	if err := v.flush(ctx, false); err != nil {
 		t.Fatal(err)
 	}
 	if s.patchCount() != 1 {
@@ -186,7 +186,7 @@ func TestVerifiedCleanFlushDirty(t *testing.T) {
 	}
 	// The same record again writes nothing.
 	v.clean("a", entryA)
-	if err := v.flush(ctx); err != nil || s.patchCount() != 1 {
+	if err := v.flush(ctx, false); err != nil || s.patchCount() != 1 {
 		t.Fatalf("an unchanged record was written again (%d patches, %v)", s.patchCount(), err)
 	}
 	// A dirty mark removes a stored key at once, before the write.
@@ -210,7 +210,7 @@ func TestVerifiedDirtyCancelsQueuedClean(t *testing.T) {
 	if err := v.dirty(ctx, "a"); err != nil {
 		t.Fatal(err)
 	}
-	if err := v.flush(ctx); err != nil {
+	if err := v.flush(ctx, false); err != nil {
 		t.Fatal(err)
 	}
 	if _, ok := s.get("a"); ok || s.patchCount() != 0 {
@@ -223,7 +223,7 @@ func TestVerifiedDirtyPatchFailureBlocks(t *testing.T) {
 	s := newMemStore()
 	v := loadedRecord(t, s)
 	v.clean("a", entryA)
-	if err := v.flush(ctx); err != nil {
+	if err := v.flush(ctx, false); err != nil {
 		t.Fatal(err)
 	}
 	s.failPatch = errors.New("apiserver down")
@@ -251,7 +251,7 @@ func TestVerifiedFlushNeverRemarksDirty(t *testing.T) {
 	s.block, s.entered = make(chan struct{}), make(chan struct{})
 	release := s.block
 	flushed := make(chan error)
-	go func() { flushed <- v.flush(ctx) }()
+	go func() { flushed <- v.flush(ctx, false) }()
 	<-s.entered
 	dirtied := make(chan error)
 	go func() { dirtied <- v.dirty(ctx, "a") }()
@@ -278,14 +278,14 @@ func TestVerifiedFlushFailureKeepsQueue(t *testing.T) {
 	v := loadedRecord(t, s)
 	v.clean("a", entryA)
 	s.failPatch = errors.New("conflict")
-	if err := v.flush(ctx); err == nil {
+	if err := v.flush(ctx, false); err == nil {
 		t.Fatal("flush reported success")
 	}
 	if v.trusted(ctx, "a") != nil {
 		t.Fatal("an unwritten record is trusted")
 	}
 	s.failPatch = nil
-	if err := v.flush(ctx); err != nil {
+	if err := v.flush(ctx, false); err != nil {
 		t.Fatal(err)
 	}
 	if _, ok := s.get("a"); !ok {
@@ -299,7 +299,7 @@ func TestVerifiedSizeBound(t *testing.T) {
 	s.data["big"] = "v1 " + strings.Repeat("x", verifiedMaxBytes-10)
 	v := loadedRecord(t, s)
 	v.clean("new", entryA)
-	if err := v.flush(ctx); err != nil {
+	if err := v.flush(ctx, false); err != nil {
 		t.Fatal(err)
 	}
 	if _, ok := s.get("new"); ok {
@@ -307,7 +307,7 @@ func TestVerifiedSizeBound(t *testing.T) {
 	}
 	// A Service already recorded is still updated.
 	v.clean("big", entryA)
-	if err := v.flush(ctx); err != nil {
+	if err := v.flush(ctx, false); err != nil {
 		t.Fatal(err)
 	}
 	if got, _ := s.get("big"); got != entryA.encode() {
@@ -339,7 +339,7 @@ func TestVerifiedStoreUnusable(t *testing.T) {
 				t.Fatalf("dirty: %v, want error %t", err, tc.dirtyErr)
 			}
 			v.clean("b", entryA)
-			if err := v.flush(ctx); err != nil || s.patchCount() != 0 {
+			if err := v.flush(ctx, false); err != nil || s.patchCount() != 0 {
 				t.Fatalf("an unreadable record was written (%v)", err)
 			}
 		})
@@ -372,7 +372,7 @@ func TestVerifiedForgetAndKeepOnly(t *testing.T) {
 	v.forget("a")
 	v.forget("zzz") // never recorded: nothing to remove
 	v.keepOnly(ctx, map[types.UID][]listedLB{"b": nil})
-	if err := v.flush(ctx); err != nil {
+	if err := v.flush(ctx, false); err != nil {
 		t.Fatal(err)
 	}
 	if len(s.patches) != 1 || len(s.patches[0]) != 2 {
@@ -406,5 +406,62 @@ func TestVerifiedRunFlushesAtStop(t *testing.T) {
 	<-done
 	if _, ok := s.get("a"); !ok {
 		t.Fatal("the queued record was not written at shutdown")
+	}
+}
+
+// A periodic flush writes a record only after it waited verifiedSettle
+// in the queue (a Service under endpoint churn is never written, so its
+// member writes need no dirty mark); removals go at once; the shutdown
+// flush writes everything.
+func TestVerifiedSettle(t *testing.T) {
+	ctx := context.Background()
+	s := newMemStore()
+	s.data["gone"] = entryA.encode()
+	v := loadedRecord(t, s)
+	now := time.Now()
+	v.now = func() time.Time { return now }
+	v.clean("a", entryA)
+	v.forget("gone")
+	now = now.Add(verifiedSettle / 2)
+	v.clean("a", entryA) // the same record again keeps its age
+	v.clean("b", entryA)
+	if err := v.flush(ctx, true); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := s.get("gone"); ok {
+		t.Error("a removal waited for the settle time")
+	}
+	if _, ok := s.get("a"); ok {
+		t.Fatal("a record was written before it settled")
+	}
+	now = now.Add(verifiedSettle / 2)
+	if err := v.flush(ctx, true); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := s.get("a"); !ok {
+		t.Fatal("a settled record was not written")
+	}
+	if _, ok := s.get("b"); ok {
+		t.Fatal("b was written before it settled")
+	}
+	// A changed record starts its wait again; the shutdown flush
+	// writes it anyway.
+	other := verifiedEntry{{id: "rsp-1", count: 3, digest: "bbbb"}}
+	v.clean("a", other)
+	r := &Reconciler{}
+	r.verified.setStore(s)
+	_ = r.verified.trusted(ctx, "x")
+	r.verified.clean("c", entryA)
+	if err := r.FlushRecord(time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := s.get("c"); !ok {
+		t.Fatal("FlushRecord left a queued record")
+	}
+	if err := v.flush(ctx, false); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.get("a"); got != other.encode() || s.data["b"] == "" {
+		t.Fatalf("the shutdown flush did not write the whole queue: a=%q", got)
 	}
 }

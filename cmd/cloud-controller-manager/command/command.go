@@ -64,6 +64,10 @@ const defaultConcurrentServiceSyncs = 3
 // variable because the framework calls cloudInitializer without our flags.
 var skipDisableSourceDestCheck bool
 
+// shutdownWriteTimeout bounds the wait for the provider's last writes at
+// a graceful shutdown (a DaemonSet's grace period is 30 s by default).
+const shutdownWriteTimeout = 5 * time.Second
+
 // New returns the cloud-controller-manager command. stopCh stops it (tests
 // run it in-process; main passes wait.NeverStop).
 func New(stopCh <-chan struct{}) (*cobra.Command, error) {
@@ -93,10 +97,12 @@ func New(stopCh <-chan struct{}) (*cobra.Command, error) {
 	_ = fss.FlagSet("alicloud").MarkHidden(shortPeriodsFlag)
 
 	handover := &leaseHandover{}
+	var provider k8scloudprovider.Interface
 	initCloud := func(cfg *cloudcontrollerconfig.CompletedConfig) k8scloudprovider.Interface {
 		handover.watch(cfg) // before app.Run builds the leader-election lock from cfg
 		useSlimInformers(cfg)
-		return cloudInitializer(cfg)
+		provider = cloudInitializer(cfg)
+		return provider
 	}
 	cmd := app.NewCloudControllerManagerCommand(opts, initCloud, controllerInitializers(),
 		names.CCMControllerAliases(), fss, stopCh)
@@ -122,8 +128,13 @@ func New(stopCh <-chan struct{}) (*cobra.Command, error) {
 			}
 		}
 		err := frameworkRun(c, args)
-		// app.Run returns once stopCh is closed (SIGTERM): hand the
-		// Lease over before the process exits.
+		// app.Run returns once stopCh is closed (SIGTERM): let the
+		// provider finish its last writes (the load balancers'
+		// verified-backends record) and hand the Lease over before the
+		// process exits.
+		if p, ok := provider.(interface{ FlushOnShutdown(time.Duration) }); ok {
+			p.FlushOnShutdown(shutdownWriteTimeout)
+		}
 		handover.releaseOnShutdown(handoverTimeout)
 		return err
 	}
