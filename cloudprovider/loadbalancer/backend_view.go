@@ -98,7 +98,7 @@ func (r *Reconciler) syncFromView(ctx context.Context, svc *v1.Service, cfg *ann
 		return true, err
 	}
 	gs := view.gs
-	_, err = r.syncGroups(ctx, svc, cfg, view.st.lb.LoadBalancerId, &gs, strat, nil)
+	_, err = r.syncGroups(ctx, svc, cfg, view.st.lb.LoadBalancerId, &gs, strat, r.viewTrust(view))
 	if err != nil {
 		var mr *memberReadError
 		if errors.As(err, &mr) && isNotFound(err) {
@@ -114,6 +114,29 @@ func (r *Reconciler) syncFromView(ctx context.Context, svc *v1.Service, cfg *ann
 		return true, ps.incompleteErr(svc)
 	}
 	return true, nil
+}
+
+// viewTrustAge is how young a view must be for a backend-only sync to
+// take its members from it (viewTrust).
+const viewTrustAge = 10 * time.Second
+
+// viewTrust returns the record of members the view's reconcile verified,
+// when a backend-only sync may take them as they are instead of reading
+// them: within viewTrustAge of that reconcile, which ran in this process
+// under the Service lock (so nothing of ours wrote since). The framework's
+// node sync asks for exactly that at a start, racing the start-up sync of
+// each Service, and would otherwise read every member again seconds after
+// it was verified. trustMembers still requires every group's ID,
+// ServerCount and plan digest to match, so any change of the plan (a node
+// or endpoint change) reads and converges as before, and a reconcile that
+// added or removed members leaves counts the view does not match (its
+// groups were listed before those writes). A change by hand in those
+// seconds is no less visible than one made right after the reconcile.
+func (r *Reconciler) viewTrust(view lbView) verifiedEntry {
+	if r.now().Sub(view.at) > viewTrustAge {
+		return nil
+	}
+	return view.gs.verified
 }
 
 // memberReadError is a failed read of a group's members in syncGroups,

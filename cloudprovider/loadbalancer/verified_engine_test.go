@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/slb"
 	v1 "k8s.io/api/core/v1"
@@ -20,7 +21,7 @@ func (e *env) restartWith(store RecordStore) {
 // flushRecord writes the queued records, as the flusher does.
 func (e *env) flushRecord() {
 	e.t.Helper()
-	if err := e.r.verified.flush(context.Background()); err != nil {
+	if err := e.r.verified.flush(context.Background(), false); err != nil {
 		e.t.Fatal(err)
 	}
 }
@@ -221,5 +222,42 @@ func TestVerifiedRecordOnlyOwnCLBs(t *testing.T) {
 	e.flushRecord()
 	if _, ok := s.get(string(reused.UID)); ok {
 		t.Fatal("a Service on a reused CLB was recorded")
+	}
+}
+
+// TestBackendSyncRightAfterVerify: the framework's node sync races the
+// start-up sync and asks for a backend-only sync of a Service seconds
+// after its reconcile verified the members: with the same plan it reads
+// nothing; later, or with another plan, it reads the members as before.
+func TestBackendSyncRightAfterVerify(t *testing.T) {
+	tests := []struct {
+		name      string
+		age       time.Duration
+		nodes     int
+		wantReads int
+	}{
+		{"same plan, seconds later", time.Second, 3, 0},
+		{"same plan, after viewTrustAge", viewTrustAge + time.Second, 3, 2},
+		{"a node fewer", time.Second, 2, 2},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e, s, svcs := convergedWithRecord(t, 1)
+			e.restartWith(s)
+			now := time.Now()
+			e.r.now = func() time.Time { return now }
+			e.ensure(svcs[0])
+			now = now.Add(tc.age)
+			e.emu.ResetAudit()
+			if err := e.r.UpdateLoadBalancer(context.Background(), "k", svcs[0], e.nodes[:tc.nodes]); err != nil {
+				t.Fatal(err)
+			}
+			if n := e.actionCounts()["DescribeVServerGroupAttribute"]; n != tc.wantReads {
+				t.Errorf("%d member reads, want %d", n, tc.wantReads)
+			}
+			if wantWrites := tc.nodes != 3; (len(e.writes()) > 0) != wantWrites {
+				t.Errorf("writes %v, want writes %t", e.writes(), wantWrites)
+			}
+		})
 	}
 }
