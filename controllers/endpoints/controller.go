@@ -123,6 +123,10 @@ func New(syncer Syncer, pods *loadbalancer.PodBackendSlot, services coreinformer
 		opts:     opts,
 	}
 	c.source = podbackends.NewSource(slices.Lister(), nodes.Lister(), resolver, c.synced...)
+	if err := c.source.IndexSlices(slices.Informer()); err != nil {
+		// Without the index each sync matches the namespace's slices instead.
+		klog.ErrorS(err, "EndpointSlices are found by label selector")
+	}
 	c.source.OnIncomplete = func(svc *v1.Service) { c.queue.AddRateLimited(svc.Namespace + "/" + svc.Name) }
 	pods.Set(c.source)
 	if _, err := slices.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{

@@ -5,11 +5,14 @@ import (
 	"reflect"
 	"sort"
 	"testing"
+	"time"
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/ecs"
 	v1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/informers"
+	"k8s.io/client-go/kubernetes/fake"
 	corelisters "k8s.io/client-go/listers/core/v1"
 	discoverylisters "k8s.io/client-go/listers/discovery/v1"
 	"k8s.io/client-go/tools/cache"
@@ -123,5 +126,73 @@ func TestSourceResolvesThroughResolver(t *testing.T) {
 	res, err := s.Resolve(context.Background(), []string{"192.168.0.2"})
 	if err != nil || res.ENI["192.168.0.2"] != "eni-a" {
 		t.Errorf("Resolve = %+v, %v", res, err)
+	}
+}
+
+// TestSourceIndexedSlices: with IndexSlices the Service's slices come from
+// the informer's index, the same ones the label selector finds (its
+// namespace, its service-name label; slices of other Services, other
+// namespaces or without the label are not), and follow the cache; a second
+// source on the same informer shares the index.
+func TestSourceIndexedSlices(t *testing.T) {
+	noLabel := labelledSlice("ns", "orphan", "")
+	delete(noLabel.Labels, discoveryv1.LabelServiceName)
+	cs := fake.NewClientset(labelledSlice("ns", "web-1", "web"), labelledSlice("ns", "web-2", "web"),
+		labelledSlice("ns", "api-1", "api"), labelledSlice("other", "web-3", "web"), noLabel)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	f := informers.NewSharedInformerFactory(cs, 0)
+	inf := f.Discovery().V1().EndpointSlices()
+	indexed := NewSource(inf.Lister(), nil, nil)
+	if err := indexed.IndexSlices(inf.Informer()); err != nil {
+		t.Fatal(err)
+	}
+	f.Start(ctx.Done())
+	f.WaitForCacheSync(ctx.Done())
+	second := NewSource(inf.Lister(), nil, nil)
+	if err := second.IndexSlices(inf.Informer()); err != nil {
+		t.Fatalf("a second source on the informer: %v", err)
+	}
+	selector := NewSource(inf.Lister(), nil, nil)
+	names := func(s *Source, ns, name string) []string {
+		t.Helper()
+		got, err := s.EndpointSlices(&v1.Service{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := []string{}
+		for _, sl := range got {
+			out = append(out, sl.Namespace+"/"+sl.Name)
+		}
+		sort.Strings(out)
+		return out
+	}
+	tests := []struct {
+		ns, name string
+		want     []string
+	}{
+		{"ns", "web", []string{"ns/web-1", "ns/web-2"}},
+		{"ns", "api", []string{"ns/api-1"}},
+		{"other", "web", []string{"other/web-3"}},
+		{"ns", "none", []string{}},
+		{"ns", "", []string{}},
+	}
+	for _, tc := range tests {
+		for _, s := range []*Source{indexed, second, selector} {
+			if got := names(s, tc.ns, tc.name); !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("%s/%s: slices %v, want %v (indexed %v)", tc.ns, tc.name, got, tc.want, s.byService != nil)
+			}
+		}
+	}
+	// A new slice of the Service reaches the index.
+	if _, err := cs.DiscoveryV1().EndpointSlices("ns").Create(ctx, labelledSlice("ns", "web-4", "web"), metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for len(names(indexed, "ns", "web")) != 3 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the index never showed the new slice: %v", names(indexed, "ns", "web"))
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
