@@ -90,9 +90,9 @@ BENCH_NODES ?= 50
 BENCH_ROUTE_NODES ?= 500
 BENCH_S5_NODES ?= 5000
 BENCH_S5_ROUTED ?= 200
-# S5 at the issue's 1,000 Services: the whole run from a fresh clone took 14m57s at a load average
-# of 8-12 (S1 2m42s, S2 29s, S3 1m20s, S4 9s, S5 3m30s after 4m42s until every Service had an
-# address; docs/tuning.md, Measuring).
+# S5 at the issue's 1,000 Services: the whole run from a fresh clone took 13m07s at a load average
+# of 1-4 (S1 2m42s, S2 29s, S3 1m16s, S4 8s, S5 3m30s after 3m45s until every Service had an
+# address) and 14m57s at 8-12 (docs/tuning.md, Measuring).
 BENCH_S5_SERVICES ?= 1000
 BENCH_S5_CHURN ?= 100
 BENCH_S5_CHURN_FOR ?= 60s
