@@ -132,7 +132,11 @@ func New(stopCh <-chan struct{}) (*cobra.Command, error) {
 		// provider finish its last writes (the load balancers'
 		// verified-backends record) and hand the Lease over before the
 		// process exits.
-		if p, ok := provider.(interface{ FlushOnShutdown(time.Duration) }); ok {
+		// Only while the Lease still names this process: a replica that
+		// lost it meanwhile would write records the new leader, which
+		// read the record at its start, never removes before it changes
+		// members.
+		if p, ok := provider.(interface{ FlushOnShutdown(time.Duration) }); ok && handover.stillLeadsWithin(shutdownWriteTimeout) {
 			p.FlushOnShutdown(shutdownWriteTimeout)
 		}
 		handover.releaseOnShutdown(handoverTimeout)

@@ -111,6 +111,34 @@ func (h *leaseHandover) release(ctx context.Context) (bool, error) {
 	return released, nil
 }
 
+// stillLeads reports whether this process may still act as the leader at
+// shutdown: leader election is off, or the Lease still names it. A Lease
+// that cannot be read, another holder, or a process that never led: no.
+func (h *leaseHandover) stillLeads(ctx context.Context) bool {
+	h.mu.Lock()
+	client, ns, name, id := h.client, h.namespace, h.name, h.identity
+	h.mu.Unlock()
+	if client == nil {
+		return true
+	}
+	if id == "" {
+		return false
+	}
+	lease, err := client.CoordinationV1().Leases(ns).Get(ctx, name, metav1.GetOptions{})
+	if err != nil {
+		klog.V(2).InfoS("Cannot tell whether this process still leads at shutdown", "lease", ns+"/"+name, "err", err)
+		return false
+	}
+	return lease.Spec.HolderIdentity != nil && *lease.Spec.HolderIdentity == id
+}
+
+// stillLeadsWithin is stillLeads bounded by timeout.
+func (h *leaseHandover) stillLeadsWithin(timeout time.Duration) bool {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	return h.stillLeads(ctx)
+}
+
 // releasedSpec is spec as client-go's LeaderElector.release writes it: no
 // holder, a 1 s duration, acquire and renew times now, transitions kept.
 func releasedSpec(spec coordinationv1.LeaseSpec, now time.Time) coordinationv1.LeaseSpec {

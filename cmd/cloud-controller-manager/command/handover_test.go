@@ -81,3 +81,51 @@ func TestLeaseRelease(t *testing.T) {
 		})
 	}
 }
+
+// TestStillLeads pins when the shutdown may make the provider's last
+// writes (the verified-backends record): only while the Lease still names
+// this process, or without leader election. A replica whose lease another
+// one took meanwhile must not write a record the new leader does not know
+// about (it would never remove it before changing members).
+func TestStillLeads(t *testing.T) {
+	const ns, name, me = "kube-system", "ccm", "me_1"
+	lease := func(holder string) *coordinationv1.Lease {
+		return &coordinationv1.Lease{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
+			Spec: coordinationv1.LeaseSpec{HolderIdentity: &holder}}
+	}
+	for _, tt := range []struct {
+		name     string
+		noLE     bool // leader election off: no client
+		lease    *coordinationv1.Lease
+		identity string
+		getErr   bool
+		want     bool
+	}{
+		{name: "leader election off", noLE: true, want: true},
+		{name: "the Lease names us", lease: lease(me), identity: me, want: true},
+		{name: "another replica took it", lease: lease("other_2"), identity: me},
+		{name: "never led", lease: lease("other_2")},
+		{name: "no Lease", identity: me},
+		{name: "the Lease cannot be read", lease: lease(me), identity: me, getErr: true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			h := &leaseHandover{namespace: ns, name: name, identity: tt.identity}
+			if !tt.noLE {
+				var objs []runtime.Object
+				if tt.lease != nil {
+					objs = append(objs, tt.lease)
+				}
+				cs := fake.NewClientset(objs...)
+				if tt.getErr {
+					cs.PrependReactor("get", "leases", func(k8stesting.Action) (bool, runtime.Object, error) {
+						return true, nil, apierrors.NewServiceUnavailable("etcd down")
+					})
+				}
+				h.client = cs
+			}
+			if got := h.stillLeads(context.Background()); got != tt.want {
+				t.Errorf("stillLeads = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
