@@ -68,7 +68,7 @@ func (r *Reconciler) syncPorts(ctx context.Context, in portsInput) (jobs []strin
 func (r *Reconciler) syncPortsDone(ctx context.Context, in portsInput) (jobs []string, done bool, err error) {
 	jt := newPortJobs(r.api)
 	err = r.syncPortsWith(ctx, jt, in)
-	done = err == nil && len(jt.pending) == 0 && !jt.incomplete
+	done = err == nil && jt.finished()
 	jobs, err = jt.result(err, in.BackendsOnly)
 	return jobs, done, err
 }
@@ -272,6 +272,16 @@ type portJobs struct {
 	// incomplete: a group's desired members are not all known (pods
 	// without an ENI yet), so a later sync has more to do.
 	incomplete bool
+	// deferred: adds were held back until this reconcile's removals end
+	// (deferAdds), so a later sync has more to do.
+	deferred bool
+}
+
+// finished reports whether the reconcile sent every write its plan needs:
+// no write waits behind a running job, no member waits for an ENI and no
+// add waits for removals.
+func (j *portJobs) finished() bool {
+	return len(j.pending) == 0 && !j.incomplete && !j.deferred
 }
 
 func newPortJobs(api API) *portJobs {
@@ -352,9 +362,13 @@ func (j *portJobs) absorb(step string, err error) error {
 // reconcile and the delete do); with retry (the backend-only sync, which
 // does not wait) it is a retry error.
 func (j *portJobs) result(err error, retry bool) ([]string, error) {
-	if err == nil && retry && len(j.pending) > 0 {
+	switch {
+	case err != nil || !retry:
+	case len(j.pending) > 0:
 		err = cloudproviderapi.NewRetryError(fmt.Sprintf("NLB jobs still running: %s; the remaining changes follow when they end",
 			strings.Join(j.pending, ",")), portRetryAfter)
+	case j.deferred:
+		err = cloudproviderapi.NewRetryError("server adds wait for this sync's removals (a quota would be passed on the way); they follow in the next sync", portRetryAfter)
 	}
 	return j.all, err
 }

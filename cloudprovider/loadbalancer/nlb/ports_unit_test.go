@@ -263,3 +263,41 @@ func TestPortJobsAskOnce(t *testing.T) {
 		t.Errorf("pending %v: want each running job once", jt.pending)
 	}
 }
+
+// TestDeferredAddsKeepSyncOpen: when the plan's adds must wait for its
+// removals (deferAdds, set on every group of the plan), a group with adds
+// and no removal of its own starts no job; the sync must still not count
+// as finished and must ask to be run again, or a settled status would
+// drop those adds until some input changed.
+func TestDeferredAddsKeepSyncOpen(t *testing.T) {
+	add := []server{{ID: "i-new", Type: "Ecs", Port: 30080, Weight: 100}}
+	tests := []struct {
+		name      string
+		deferAdds bool
+		finished  bool
+	}{
+		{name: "adds deferred, no removal in this group", deferAdds: true},
+		{name: "nothing deferred: finished", finished: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := &Reconciler{}
+			jt := newPortJobs(&portJobsAPI{})
+			s := &groupSpec{id: "sgp-a", planned: true, deferAdds: tc.deferAdds}
+			if tc.deferAdds {
+				s.plan = serverPlan{add: add}
+			}
+			if err := r.syncGroupServers(context.Background(), jt, portsInput{}, s); err != nil {
+				t.Fatal(err)
+			}
+			if got := jt.finished(); got != tc.finished {
+				t.Errorf("finished = %v, want %v", got, tc.finished)
+			}
+			_, err := jt.result(nil, true)
+			var re *cloudproviderapi.RetryError
+			if got := errors.As(err, &re); got == tc.finished {
+				t.Errorf("retry error %v, want one: %v", err, !tc.finished)
+			}
+		})
+	}
+}

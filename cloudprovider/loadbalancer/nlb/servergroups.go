@@ -390,12 +390,11 @@ func (r *Reconciler) syncGroupServers(ctx context.Context, jt *portJobs, in port
 	}
 	p := s.plan
 	if s.deferAdds && len(p.add) > 0 {
+		// Every group of the plan defers its adds, also one with no
+		// removal of its own: the sync is not finished whatever jobs it
+		// started (a settled status would otherwise drop the adds).
 		p.add = nil
-		defer func() {
-			if id := jt.last[s.id]; id != "" {
-				jt.pending = append(jt.pending, id)
-			}
-		}()
+		jt.deferred = true
 	}
 	return r.applyServers(ctx, jt, s.id, p)
 }
