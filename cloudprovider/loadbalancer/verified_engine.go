@@ -72,7 +72,15 @@ func (r *Reconciler) trustMembers(svc *v1.Service, cfg *annotations.Config, targ
 		t.trusted = true
 		t.actual = dedupMembers(t.desired)
 		t.base = t.group.count
-		r.attached.setMembers(t.group.id, t.actual)
+		// The plan is the group's whole membership only when the counts
+		// agree; members someone added by hand (in ServerCount, not in
+		// the plan) are unknown, so the quota index keeps the group
+		// unread and bounds it as holding any server.
+		if t.group.count == len(t.actual) {
+			r.attached.setMembers(t.group.id, t.actual)
+		} else {
+			r.attached.markUnread([]string{t.group.id})
+		}
 	}
 	klog.V(2).InfoS("Members match the verified-backends record; not reading them", "service", klog.KObj(svc), "groups", len(targets))
 	return true
