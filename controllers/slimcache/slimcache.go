@@ -27,7 +27,6 @@
 package slimcache
 
 import (
-	"math/rand/v2"
 	"time"
 
 	v1 "k8s.io/api/core/v1"
@@ -56,16 +55,9 @@ func Transform(obj any) (any, error) {
 }
 
 // NewSharedInformerFactory returns the shared informer factory the
-// framework would build (options.Config: the versioned client, a resync
-// period of minResync times a random factor in [1, 2)) with Transform set
-// on every informer it creates.
-func NewSharedInformerFactory(client kubernetes.Interface, minResync time.Duration) informers.SharedInformerFactory {
-	return informers.NewSharedInformerFactoryWithOptions(client, resyncPeriod(minResync), informers.WithTransform(Transform))
-}
-
-// resyncPeriod is the framework's resync period: minResync stretched by a
-// random factor in [1, 2), so the resyncs of several controller managers
-// do not line up.
-func resyncPeriod(minResync time.Duration) time.Duration {
-	return time.Duration(float64(minResync) * (1 + rand.Float64()))
+// framework would build (options.Config: the versioned client and the
+// resync period it is given, app.ResyncPeriod) with Transform set on every
+// informer it creates.
+func NewSharedInformerFactory(client kubernetes.Interface, resync time.Duration) informers.SharedInformerFactory {
+	return informers.NewSharedInformerFactoryWithOptions(client, resync, informers.WithTransform(Transform))
 }

@@ -159,13 +159,3 @@ func TestFactoryTrimsEveryInformer(t *testing.T) {
 		t.Fatal("no update event for the node")
 	}
 }
-
-// TestResyncPeriod: the period is the framework's, minResync times a
-// factor in [1, 2).
-func TestResyncPeriod(t *testing.T) {
-	for range 100 {
-		if got := resyncPeriod(12 * time.Hour); got < 12*time.Hour || got >= 24*time.Hour {
-			t.Fatalf("resyncPeriod(12h) = %v, want in [12h, 24h)", got)
-		}
-	}
-}

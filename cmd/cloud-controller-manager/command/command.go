@@ -151,7 +151,7 @@ func New(stopCh <-chan struct{}) (*cobra.Command, error) {
 // managedFields, a Node's images and volumes). Every controller and the
 // provider read Nodes, Services and EndpointSlices from it.
 func useSlimInformers(cfg *cloudcontrollerconfig.CompletedConfig) {
-	cfg.SharedInformers = slimcache.NewSharedInformerFactory(cfg.VersionedClient, cfg.ComponentConfig.Generic.MinResyncPeriod.Duration)
+	cfg.SharedInformers = slimcache.NewSharedInformerFactory(cfg.VersionedClient, app.ResyncPeriod(cfg)())
 }
 
 // mapLegacyLock replaces a lock type client-go no longer supports with
